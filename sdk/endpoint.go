@@ -1,0 +1,141 @@
+package sdk
+
+import (
+	"context"
+	"iter"
+)
+
+// EndpointSpec registers an endpoint kind with [Serve].
+//
+// The host picks the endpoint for a location string in this order: "-" and
+// "null" are its own; then a location "SCHEME://..." goes to the endpoint
+// claiming SCHEME; then the first PathPatterns match; then an endpoint with
+// Directories takes any other path whose parent directory exists.
+type EndpointSpec struct {
+	Name    string
+	Summary string
+	// Schemes claimed, without "://" ("http", "acme").
+	Schemes []string
+	// Glob patterns matched against the location ("*.yaml").
+	PathPatterns []string
+	// Directories claims plain directory paths.
+	Directories bool
+	// CompareBeforeWrite asks the host to read the destination first and
+	// mark resources it already holds as unchanged (cheap for local files).
+	CompareBeforeWrite bool
+	// ConcurrentWrites lets the host send a resource as soon as its parents
+	// are written, instead of in strict order; results may come back in any
+	// order.
+	ConcurrentWrites bool
+	// Open opens a location. The endpoint it returns implements any of
+	// Reader, Fetcher, Writer and Deleter; a Reader passed as
+	// Implements declares what Open may return.
+	Open func(ctx context.Context, req OpenRequest) (Endpoint, error)
+	// Implements lists the optional interfaces endpoints of this kind
+	// implement, by a nil value of the endpoint type, e.g. (*dir.Endpoint)(nil).
+	// The SDK declares the matching capabilities to the host.
+	Implements Endpoint
+}
+
+// Role says whether a location is read from or written to.
+type Role int
+
+const (
+	RoleOrigin Role = iota
+	RoleDestination
+)
+
+// FormatInfo describes an installed formatter.
+type FormatInfo struct {
+	Name       string
+	Extensions []string
+	MediaTypes []string
+}
+
+// OpenRequest is what the host knows when it opens a location.
+type OpenRequest struct {
+	// Location is what the user typed.
+	Location string
+	Role     Role
+	// Replace asks that the destination end up holding exactly what is
+	// written (--rm); stale content goes only after every write succeeded.
+	Replace bool
+	// Formats lists every installed formatter; the first one is what the
+	// host writes with.
+	Formats []FormatInfo
+	// Options come from the command line; keys are documented per plugin.
+	Options map[string]string
+	// Schema is the name of the schema in use.
+	Schema string
+}
+
+// Endpoint is an open location. It implements some of [Reader], [Fetcher],
+// [Writer] and [Deleter].
+type Endpoint interface {
+	Close() error
+}
+
+// Reader lists everything an endpoint holds.
+type Reader interface {
+	// Read yields every document. A per-document problem (an unreadable
+	// file) is yielded as an *Error with a zero Document and reading goes
+	// on; any other error ends the read.
+	Read(ctx context.Context) iter.Seq2[Document, error]
+}
+
+// Fetcher fetches documents by uri, for link following.
+type Fetcher interface {
+	Fetch(ctx context.Context, uris []string) iter.Seq2[Document, error]
+}
+
+// Writer creates or replaces resources.
+type Writer interface {
+	// Write pulls items in the host's order and calls report once per
+	// item, from any goroutine, as soon as that item is written or failed.
+	// The host may hold back an item until earlier ones are reported (its
+	// parents), so Write must report while it is still pulling. After the
+	// last item Write commits (an atomic replace, removing stale content
+	// under Replace) and returns; a commit error fails the whole write.
+	Write(ctx context.Context, items iter.Seq[WriteItem], report func(WriteResult)) (WriteSummary, error)
+}
+
+// Deleter removes resources.
+type Deleter interface {
+	Delete(ctx context.Context, resources []Resource) error
+}
+
+// WriteItem is one resource to write.
+type WriteItem struct {
+	Seq      int64
+	Resource Resource
+	// Content is the resource in the destination's format.
+	Content   []byte
+	Extension string
+	MediaType string
+	// Unchanged says the destination already holds exactly this resource
+	// at ExistingLocation; write nothing if it would land there.
+	Unchanged        bool
+	ExistingLocation string
+}
+
+// WriteStatus is the outcome of one write.
+type WriteStatus int
+
+const (
+	Written WriteStatus = iota + 1
+	Unchanged
+	Failed
+)
+
+// WriteResult reports one item; Err is set when Status is Failed.
+type WriteResult struct {
+	Seq    int64
+	Status WriteStatus
+	Err    error
+}
+
+// WriteSummary is what committing did beyond the items.
+type WriteSummary struct {
+	// Removed counts stale resources removed under Replace.
+	Removed int
+}

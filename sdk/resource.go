@@ -1,0 +1,70 @@
+package sdk
+
+import "strconv"
+
+// Document is what an endpoint holds, still in its own format: a file's
+// bytes, an HTTP response body.
+type Document struct {
+	Content []byte
+	// MediaType without parameters, when the endpoint knows it (HTTP).
+	MediaType string
+	// Extension with the dot, when the document is a file (".yaml").
+	Extension string
+	// Source names where the document came from in messages: a path or uri.
+	Source string
+	// URI the document was fetched from; the base for relative links.
+	URI string
+	// TypeHint is a type implied by where the document sits (the dir
+	// layout's type directory, an HTTP collection), for schemas whose
+	// resources carry no type of their own.
+	TypeHint string
+	// Location is endpoint-specific (a path relative to a directory). The
+	// host hands it back in WriteItem.ExistingLocation.
+	Location string
+}
+
+// Value is one decoded document as canonical JSON (see [CanonicalJSON]),
+// with the context of the document it came from.
+type Value struct {
+	JSON     []byte
+	Source   string
+	Line     int
+	URI      string
+	TypeHint string
+	Location string
+}
+
+// Resource is a value a schema has classified.
+type Resource struct {
+	ID   string
+	Type string
+	URI  string
+	// Parents are the uris of resources this one depends on; the host
+	// writes parents first.
+	Parents []string
+	// JSON is the resource's canonical JSON.
+	JSON     []byte
+	Source   string
+	Line     int
+	Location string
+}
+
+// Error is a problem with one piece of input, meant for the user. It
+// crosses the plugin boundary with its source and line intact; any other
+// error from a component becomes an Error without a line.
+type Error struct {
+	// Source is a file path or uri; Line is 1-based, 0 when unknown.
+	Source string
+	Line   int
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Source != "" && e.Line > 0:
+		return e.Source + ":" + strconv.Itoa(e.Line) + ": " + e.Msg
+	case e.Source != "":
+		return e.Source + ": " + e.Msg
+	}
+	return e.Msg
+}

@@ -1,0 +1,43 @@
+package sdk
+
+// Schema derives each value's identity and links.
+type Schema interface {
+	// Classify returns the resources in v (v itself when it has an id, then
+	// its embedded resources) and the absolute uris to follow under mode.
+	Classify(v Value, mode Follow) (Classified, error)
+}
+
+// Classified is what a schema found in one value.
+type Classified struct {
+	Resources []Resource
+	Links     []string
+}
+
+// Follow says which links a schema returns for the host to fetch.
+type Follow int
+
+const (
+	FollowPage  Follow = iota // next and prev (the default)
+	FollowNone                // nothing
+	FollowChild               // next, prev and child:* relations
+	FollowAll                 // every relation
+)
+
+func (f Follow) String() string {
+	switch f {
+	case FollowNone:
+		return "none"
+	case FollowChild:
+		return "child"
+	case FollowAll:
+		return "all"
+	}
+	return "page"
+}
+
+// SchemaSpec registers a schema with [Serve].
+type SchemaSpec struct {
+	Name    string
+	Summary string
+	Schema  Schema
+}
