@@ -1,13 +1,63 @@
 package sdk
 
+import (
+	"os"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/resource-sync/resource-sync/internal/batch"
+)
+
 // Serve runs p as a plugin: it answers the host's handshake on stdout and
-// serves gRPC until the host goes away. Call it from main and nothing else:
-// anything printed to stdout before Serve breaks the handshake.
+// serves gRPC until the host goes away. Call it from main and do nothing
+// else first: anything printed to stdout before Serve breaks the handshake.
+//
+// Started by hand (not by resource-sync), the binary says so and exits 1.
 func Serve(p Plugin, opts ...ServeOpt) {
-	panic("not yet")
+	var cfg serveConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.test == nil {
+		go watchParent(os.Getppid())
+	}
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  Handshake,
+		VersionedPlugins: PluginSet(&p),
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			opts = append(opts,
+				grpc.MaxRecvMsgSize(batch.MaxMessageBytes),
+				grpc.MaxSendMsgSize(batch.MaxMessageBytes))
+			opts = append(opts, panicInterceptors(p.Name)...)
+			return grpc.NewServer(opts...)
+		},
+		Logger: logger.Named(p.Name),
+		Test:   cfg.test,
+	})
 }
 
 // ServeOpt configures Serve.
 type ServeOpt func(*serveConfig)
 
-type serveConfig struct{}
+type serveConfig struct {
+	test *plugin.ServeTestConfig
+}
+
+// WithTestConfig serves inside a test process for a host to reattach to
+// (go-plugin's ServeTestConfig). Package sdktest uses it.
+func WithTestConfig(c *plugin.ServeTestConfig) ServeOpt {
+	return func(cfg *serveConfig) { cfg.test = c }
+}
+
+// watchParent exits when the host dies without stopping us (SIGKILL, a
+// crash), so no plugin outlives it: go-plugin's Serve alone would wait.
+func watchParent(ppid int) {
+	for range time.Tick(200 * time.Millisecond) {
+		if os.Getppid() != ppid {
+			logger.Warn("host process went away; exiting")
+			os.Exit(2)
+		}
+	}
+}
