@@ -20,6 +20,9 @@ type EndpointSpec struct {
 	PathPatterns []string
 	// Directories claims plain directory paths.
 	Directories bool
+	// DefaultFormat is written when the user names no format ("json" for
+	// an HTTP API); empty means the host's default.
+	DefaultFormat string
 	// CompareBeforeWrite asks the host to read the destination first and
 	// mark resources it already holds as unchanged (cheap for local files).
 	CompareBeforeWrite bool

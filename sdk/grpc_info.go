@@ -24,10 +24,12 @@ type infoServer struct {
 }
 
 func (s *infoServer) Describe(context.Context, *pb.Describe_Request) (*pb.Describe_Response, error) {
-	return describe(s.plugin), nil
+	return Describe(s.plugin), nil
 }
 
-func describe(p *Plugin) *pb.Describe_Response {
+// Describe is what p answers to the host's Describe call. Hosts that embed
+// a plugin use it to know the plugin without starting it.
+func Describe(p *Plugin) *pb.Describe_Response {
 	resp := &pb.Describe_Response{
 		Name:            p.Name,
 		Version:         p.Version,
@@ -38,7 +40,8 @@ func describe(p *Plugin) *pb.Describe_Response {
 		resp.Components = append(resp.Components, &pb.Component{
 			Kind: pb.Component_KIND_ENDPOINT, Name: e.Name, Summary: e.Summary,
 			Schemes: e.Schemes, PathPatterns: e.PathPatterns, Directories: e.Directories,
-			Capabilities: endpointCapabilities(e),
+			DefaultFormat: e.DefaultFormat,
+			Capabilities:  endpointCapabilities(e),
 		})
 	}
 	for _, f := range p.Formatters {

@@ -267,9 +267,12 @@ type Component struct {
 	Directories  bool     `protobuf:"varint,6,opt,name=directories,proto3" json:"directories,omitempty"`
 	// Formatters: file extensions with the dot (".yaml", first is the one
 	// written) and media types without parameters.
-	Extensions    []string     `protobuf:"bytes,7,rep,name=extensions,proto3" json:"extensions,omitempty"`
-	MediaTypes    []string     `protobuf:"bytes,8,rep,name=media_types,json=mediaTypes,proto3" json:"media_types,omitempty"`
-	Capabilities  []Capability `protobuf:"varint,9,rep,packed,name=capabilities,proto3,enum=resourcesync.v1.Capability" json:"capabilities,omitempty"`
+	Extensions   []string     `protobuf:"bytes,7,rep,name=extensions,proto3" json:"extensions,omitempty"`
+	MediaTypes   []string     `protobuf:"bytes,8,rep,name=media_types,json=mediaTypes,proto3" json:"media_types,omitempty"`
+	Capabilities []Capability `protobuf:"varint,9,rep,packed,name=capabilities,proto3,enum=resourcesync.v1.Capability" json:"capabilities,omitempty"`
+	// Endpoints: the format written when the user names none ("json" for
+	// HTTP). Empty: the host's default.
+	DefaultFormat string `protobuf:"bytes,10,opt,name=default_format,json=defaultFormat,proto3" json:"default_format,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -365,6 +368,13 @@ func (x *Component) GetCapabilities() []Capability {
 		return x.Capabilities
 	}
 	return nil
+}
+
+func (x *Component) GetDefaultFormat() string {
+	if x != nil {
+		return x.DefaultFormat
+	}
+	return ""
 }
 
 // Diagnostic is a problem meant for the user: bad input, a refused write.
@@ -571,7 +581,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x06limits\x18\x05 \x01(\v2\x17.resourcesync.v1.LimitsR\x06limits\"\\\n" +
 	"\x06Limits\x12*\n" +
 	"\x11max_message_bytes\x18\x01 \x01(\x03R\x0fmaxMessageBytes\x12&\n" +
-	"\x0fmax_batch_items\x18\x02 \x01(\x05R\rmaxBatchItems\"\xa7\x03\n" +
+	"\x0fmax_batch_items\x18\x02 \x01(\x05R\rmaxBatchItems\"\xce\x03\n" +
 	"\tComponent\x123\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1f.resourcesync.v1.Component.KindR\x04kind\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -584,7 +594,9 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"extensions\x12\x1f\n" +
 	"\vmedia_types\x18\b \x03(\tR\n" +
 	"mediaTypes\x12?\n" +
-	"\fcapabilities\x18\t \x03(\x0e2\x1b.resourcesync.v1.CapabilityR\fcapabilities\"T\n" +
+	"\fcapabilities\x18\t \x03(\x0e2\x1b.resourcesync.v1.CapabilityR\fcapabilities\x12%\n" +
+	"\x0edefault_format\x18\n" +
+	" \x01(\tR\rdefaultFormat\"T\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rKIND_ENDPOINT\x10\x01\x12\x0f\n" +

@@ -1,0 +1,225 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// EnvMTLS turns go-plugin's automatic mutual TLS between the host and its
+// plugins off when set to "off" (it is on by default).
+const EnvMTLS = "RESOURCE_SYNC_PLUGIN_MTLS"
+
+// Options configures a Host.
+type Options struct {
+	// Builtins are plugins the CLI embeds; a discovered binary with the
+	// same name overrides one.
+	Builtins []Source
+	// SearchPath defaults to SearchPath().
+	SearchPath []string
+	// Log receives host and plugin logs at Level; nil discards them.
+	Log   io.Writer
+	Level hclog.Level
+	// Stdin and Stdout back the "-" endpoint.
+	Stdin  io.Reader
+	Stdout io.Writer
+}
+
+// Host finds, starts and talks to plugins.
+type Host struct {
+	logger    hclog.Logger
+	autoMTLS  bool
+	pins      map[string][]byte
+	pinsPath  string
+	socketDir string
+	stdin     io.Reader
+	stdout    io.Writer
+
+	sources    []Source // sorted by name; a discovered binary hides a built-in
+	searchPath []string
+
+	mu       sync.Mutex
+	starting map[string]*startCall
+}
+
+type startCall struct {
+	done chan struct{}
+	p    *Plugin
+	err  error
+}
+
+// New finds the plugins. It starts none.
+func New(opts Options) (*Host, error) {
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	if opts.SearchPath == nil {
+		opts.SearchPath = SearchPath()
+	}
+	h := &Host{
+		logger:     newLogger(opts.Log, opts.Level),
+		autoMTLS:   !strings.EqualFold(os.Getenv(EnvMTLS), "off"),
+		stdin:      opts.Stdin,
+		stdout:     opts.Stdout,
+		starting:   map[string]*startCall{},
+		searchPath: opts.SearchPath,
+	}
+	if cfg, err := ConfigDir(); err == nil {
+		h.pinsPath = filepath.Join(cfg, PinsFile)
+		pins, err := LoadPins(h.pinsPath)
+		if err != nil {
+			return nil, err
+		}
+		h.pins = pins
+	}
+	dir, err := os.MkdirTemp("", "resource-sync-")
+	if err != nil {
+		return nil, err
+	}
+	h.socketDir = dir
+
+	seen := map[string]bool{}
+	for _, s := range Discover(opts.SearchPath) {
+		seen[s.Name] = true
+		h.sources = append(h.sources, s)
+	}
+	for _, b := range opts.Builtins {
+		if !seen[b.Name] {
+			b.Builtin = true
+			h.sources = append(h.sources, b)
+		}
+	}
+	sort.SliceStable(h.sources, func(i, j int) bool { return h.sources[i].Name < h.sources[j].Name })
+	return h, nil
+}
+
+// Logger is the host's logger.
+func (h *Host) Logger() hclog.Logger { return h.logger }
+
+// Close stops every plugin and removes their sockets.
+func (h *Host) Close() {
+	h.mu.Lock()
+	calls := h.starting
+	h.starting = map[string]*startCall{}
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-c.done
+			if c.p != nil {
+				c.p.kill()
+			}
+		}()
+	}
+	wg.Wait()
+	os.RemoveAll(h.socketDir)
+}
+
+// Sources lists the plugins found, built-ins included.
+func (h *Host) Sources() []Source { return h.sources }
+
+// SearchedPath says where plugins were looked for, for error messages.
+func searched(dirs []string) string { return strings.Join(dirs, ", ") }
+
+// Plugin starts the named plugin, once, and returns it.
+func (h *Host) Plugin(ctx context.Context, name string) (*Plugin, error) {
+	h.mu.Lock()
+	c, ok := h.starting[name]
+	if !ok {
+		c = &startCall{done: make(chan struct{})}
+		h.starting[name] = c
+		src, found := h.source(name)
+		go func() {
+			defer close(c.done)
+			if !found {
+				c.err = fmt.Errorf("no plugin named %q", name)
+				return
+			}
+			c.p, c.err = h.start(ctx, src)
+		}()
+	}
+	h.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.p, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// StartAll starts the named plugins in parallel.
+func (h *Host) StartAll(ctx context.Context, names []string) error {
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = h.Plugin(ctx, n)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h *Host) source(name string) (Source, bool) {
+	for _, s := range h.sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Source{}, false
+}
+
+// Described is a plugin found and what it offers, or why that is unknown.
+type Described struct {
+	Source   Source
+	Manifest Manifest
+	Err      error
+}
+
+// Describe describes every plugin found. Built-ins are known without
+// starting; discovered binaries are asked once, in parallel, and their
+// answer is cached until the binary changes.
+func (h *Host) Describe(ctx context.Context) []Described {
+	out := make([]Described, len(h.sources))
+	var wg sync.WaitGroup
+	for i, s := range h.sources {
+		out[i].Source = s
+		if s.Manifest != nil {
+			out[i].Manifest = *s.Manifest
+			continue
+		}
+		if m, ok := h.cachedManifest(s); ok {
+			out[i].Manifest = m
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := h.Plugin(ctx, s.Name)
+			if err != nil {
+				out[i].Err = err
+				return
+			}
+			out[i].Manifest = p.Manifest
+			h.cacheManifest(s, p.Manifest)
+		}()
+	}
+	wg.Wait()
+	return out
+}

@@ -1,0 +1,121 @@
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/resource-sync/resource-sync/internal/batch"
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+// Plugin is a started plugin process and its connection.
+type Plugin struct {
+	Source   Source
+	Manifest Manifest
+
+	client *plugin.Client
+	conn   *grpc.ClientConn
+	stderr *tail
+}
+
+// Name is the plugin's name.
+func (p *Plugin) Name() string { return p.Source.Name }
+
+func (p *Plugin) endpoints() pb.EndpointClient   { return pb.NewEndpointClient(p.conn) }
+func (p *Plugin) formatters() pb.FormatterClient { return pb.NewFormatterClient(p.conn) }
+func (p *Plugin) schemas() pb.SchemaClient       { return pb.NewSchemaClient(p.conn) }
+
+// kill stops the process; go-plugin asks it to exit, then kills it.
+func (p *Plugin) kill() {
+	if p.client != nil {
+		p.client.Kill()
+	}
+}
+
+// start launches src and connects to it, refusing a binary whose SHA-256
+// does not match its pin.
+func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
+	cmd := src.command()
+	cmd.Env = append(os.Environ(), sdk.EnvLogLevel+"="+h.logger.GetLevel().String())
+	var secure *plugin.SecureConfig
+	if pin, ok := h.pins[src.Name]; ok && !src.Builtin {
+		secure = &plugin.SecureConfig{Checksum: pin, Hash: sha256.New()}
+	}
+	stderr := newTail(20)
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		VersionedPlugins: sdk.PluginSet(nil),
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           h.logger.Named(src.Name),
+		AutoMTLS:         h.autoMTLS,
+		SecureConfig:     secure,
+		Stderr:           stderr,
+		SyncStdout:       io.Discard,
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(batch.MaxMessageBytes),
+			grpc.MaxCallSendMsgSize(batch.MaxMessageBytes))},
+		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: h.socketDir},
+	})
+	p := &Plugin{Source: src, client: client, stderr: stderr}
+	rpc, err := client.Client()
+	if err != nil {
+		client.Kill()
+		return nil, h.startError(src, stderr, err)
+	}
+	raw, err := rpc.Dispense(sdk.PluginKey)
+	if err != nil {
+		client.Kill()
+		return nil, fmt.Errorf("plugin %s: %w", src.Name, err)
+	}
+	p.conn = raw.(*grpc.ClientConn)
+	if src.Manifest != nil {
+		p.Manifest = *src.Manifest
+		return p, nil
+	}
+	d, err := pb.NewPluginInfoClient(p.conn).Describe(ctx, &pb.Describe_Request{ProtocolVersion: sdk.ProtocolVersion})
+	if err != nil {
+		client.Kill()
+		return nil, p.callError(ctx, err)
+	}
+	p.Manifest = ManifestFromProto(d)
+	return p, nil
+}
+
+func (h *Host) startError(src Source, stderr *tail, err error) error {
+	switch {
+	case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
+		got := "unreadable"
+		if data, rerr := os.ReadFile(src.Path); rerr == nil {
+			sum := sha256.Sum256(data)
+			got = hex.EncodeToString(sum[:])
+		}
+		return fmt.Errorf("plugin %s refused: %s has SHA-256 %s, which does not match its pin %s in %s",
+			src.Name, src.Path, got, hex.EncodeToString(h.pins[src.Name]), h.pinsPath)
+	case strings.Contains(err.Error(), "Incompatible API version"):
+		return fmt.Errorf("plugin %s (%s) speaks another plugin protocol than this resource-sync (version %d): %v",
+			src.Name, src.Path, sdk.ProtocolVersion, err)
+	}
+	msg := fmt.Sprintf("plugin %s (%s) failed to start: %v", src.Name, src.Path, err)
+	if !stderr.empty() {
+		msg += "\n" + stderr.String()
+	}
+	return errors.New(msg)
+}
+
+// newLogger makes the logger go-plugin and the plugins log through, so
+// nothing reaches the user above the level they asked for.
+func newLogger(w io.Writer, level hclog.Level) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Name: "resource-sync", Output: w, Level: level})
+}

@@ -1,0 +1,92 @@
+package host
+
+import (
+	"errors"
+	"io"
+	"sync"
+
+	"google.golang.org/grpc"
+)
+
+// batchStream drives one of the protocol's request/response streams
+// (Decode, Encode, Classify): every request message gets exactly one
+// response, in order, so handlers queue up behind sends and run on the
+// receiving goroutine as answers arrive. Requests stay in flight while
+// earlier answers are being handled, which keeps the plugin busy.
+type batchStream[Req, Resp any] struct {
+	stream  grpc.BidiStreamingClient[Req, Resp]
+	mu      sync.Mutex
+	waiting chan func(*Resp)
+	done    chan struct{}
+	err     error
+}
+
+// maxInFlight bounds the batches sent and not yet answered on one stream.
+const maxInFlight = 16
+
+func newBatchStream[Req, Resp any](stream grpc.BidiStreamingClient[Req, Resp]) *batchStream[Req, Resp] {
+	b := &batchStream[Req, Resp]{
+		stream:  stream,
+		waiting: make(chan func(*Resp), maxInFlight),
+		done:    make(chan struct{}),
+	}
+	go b.receive()
+	return b
+}
+
+func (b *batchStream[Req, Resp]) receive() {
+	defer close(b.done)
+	for {
+		resp, err := b.stream.Recv()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				b.err = err
+			}
+			// Unblock senders waiting for room.
+			for {
+				select {
+				case <-b.waiting:
+				default:
+					return
+				}
+			}
+		}
+		handle := <-b.waiting
+		handle(resp)
+	}
+}
+
+// send queues handle for the answer to req.
+func (b *batchStream[Req, Resp]) send(req *Req, handle func(*Resp)) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case <-b.done:
+		return b.failure()
+	case b.waiting <- handle:
+	}
+	if err := b.stream.Send(req); err != nil {
+		<-b.done
+		return b.failure()
+	}
+	return nil
+}
+
+// close half-closes the stream and waits for every answer.
+func (b *batchStream[Req, Resp]) close() error {
+	b.mu.Lock()
+	err := b.stream.CloseSend()
+	b.mu.Unlock()
+	<-b.done
+	if b.err != nil {
+		return b.err
+	}
+	return err
+}
+
+func (b *batchStream[Req, Resp]) failure() error {
+	if b.err != nil {
+		return b.err
+	}
+	return io.ErrUnexpectedEOF
+}

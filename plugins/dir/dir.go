@@ -1,0 +1,139 @@
+// Package dir is the directory endpoint: one file per resource, laid out
+// as <dir>/<type>/<id><ext>, so that resources can be reviewed, diffed and
+// kept in version control.
+//
+// Every file operation goes through an [os.Root] opened on the directory,
+// so no id, type or symlink can make it read, write or remove anything
+// outside the tree.
+package dir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/resource-sync/resource-sync/plugins/internal/fileutil"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+// Spec registers the endpoint: it takes every plain path no other endpoint
+// claims, and asks the host to compare before writing because reading
+// local files first is cheap and spares unchanged files a rewrite.
+func Spec() sdk.EndpointSpec {
+	return sdk.EndpointSpec{
+		Name:               "dir",
+		Summary:            "a directory holding one file per resource: DIR/TYPE/ID.EXT",
+		Directories:        true,
+		CompareBeforeWrite: true,
+		Open:               Open,
+		Implements:         (*Endpoint)(nil),
+	}
+}
+
+// Plugin is the plugin binary's offer: just this endpoint.
+func Plugin() sdk.Plugin {
+	return sdk.Plugin{
+		Name:      "dir",
+		Version:   "1.0.0",
+		Endpoints: []sdk.EndpointSpec{Spec()},
+	}
+}
+
+// Endpoint is an open directory.
+type Endpoint struct {
+	location string // as the user typed it; messages and Sources start with it
+	replace  bool
+	exts     fileutil.Extensions
+
+	mu sync.Mutex
+	// root is nil while a destination does not exist yet: it is created
+	// by the first Write, so that a failed sync leaves no empty directory.
+	root *os.Root
+}
+
+// Open opens an existing directory, or checks that a missing destination
+// can be created: its parent must exist.
+func Open(ctx context.Context, req sdk.OpenRequest) (sdk.Endpoint, error) {
+	e := &Endpoint{
+		location: req.Location,
+		replace:  req.Replace,
+		exts:     fileutil.ClaimedExtensions(req.Formats),
+	}
+	info, err := os.Stat(req.Location)
+	switch {
+	case err == nil && !info.IsDir():
+		return nil, e.errorf("not a directory")
+	case err == nil:
+		if e.root, err = os.OpenRoot(req.Location); err != nil {
+			return nil, e.errorf("%s", fileutil.Reason(err))
+		}
+		return e, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, e.errorf("%s", fileutil.Reason(err))
+	case req.Role == sdk.RoleOrigin:
+		return nil, e.errorf("no such directory")
+	}
+	parent := filepath.Dir(filepath.Clean(req.Location))
+	if info, err := os.Stat(parent); err != nil || !info.IsDir() {
+		return nil, e.errorf("cannot create the directory: its parent %s does not exist", parent)
+	}
+	return e, nil
+}
+
+// Close releases the directory.
+func (e *Endpoint) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.root == nil {
+		return nil
+	}
+	err := e.root.Close()
+	e.root = nil
+	return err
+}
+
+// existingRoot is the open directory, or nil when it does not exist yet.
+func (e *Endpoint) existingRoot() *os.Root {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.root
+}
+
+// createdRoot is the open directory, created first if need be.
+func (e *Endpoint) createdRoot() (*os.Root, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.root != nil {
+		return e.root, nil
+	}
+	if err := os.Mkdir(e.location, fileutil.DirPerm); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, e.errorf("cannot create the directory: %s", fileutil.Reason(err))
+	}
+	root, err := os.OpenRoot(e.location)
+	if err != nil {
+		return nil, e.errorf("%s", fileutil.Reason(err))
+	}
+	e.root = root
+	return root, nil
+}
+
+// source names a slash-separated path inside the directory the way the
+// user would write it.
+func (e *Endpoint) source(rel string) string {
+	return filepath.Join(e.location, filepath.FromSlash(rel))
+}
+
+func (e *Endpoint) errorf(format string, args ...any) *sdk.Error {
+	return &sdk.Error{Source: e.location, Msg: fmt.Sprintf(format, args...)}
+}
+
+var (
+	_ sdk.Endpoint = (*Endpoint)(nil)
+	_ sdk.Reader   = (*Endpoint)(nil)
+	_ sdk.Writer   = (*Endpoint)(nil)
+	_ sdk.Deleter  = (*Endpoint)(nil)
+)

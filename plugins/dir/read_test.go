@@ -1,0 +1,132 @@
+package dir_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+func TestReadSkipsHiddenAndUnclaimedFiles(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{
+		"order/o1.json":                     `{"id":"o1"}`,
+		"order/hello? sausage.YAML":         "id: sausage\n",
+		`Hello, 世界/" ' @ < > & ? + ≠ 🦀.yml`: "id: awkward\n",
+		"top.json":                  "{}",
+		"a/b/deep.yaml":             "id: deep\n",
+		"README.md":                 "# not a resource",
+		"order/notes.txt":           "nor this",
+		".hidden.json":              "{}",
+		"order/.o2.json":            "{}",
+		".git/config.json":          "{}",
+		".git/refs/heads/main.yaml": "x: 1\n",
+		"order/.cache/o3.json":      "{}",
+	})
+	docs, errs := readAll(t, open(t, root, sdk.RoleOrigin, false))
+	if len(errs) != 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	want := []sdk.Document{
+		{Content: []byte(`id: awkward` + "\n"), Extension: ".yml", Source: filepath.Join(root, "Hello, 世界", `" ' @ < > & ? + ≠ 🦀.yml`), TypeHint: "Hello, 世界", Location: `Hello, 世界/" ' @ < > & ? + ≠ 🦀.yml`},
+		{Content: []byte("id: deep\n"), Extension: ".yaml", Source: filepath.Join(root, "a", "b", "deep.yaml"), Location: "a/b/deep.yaml"},
+		{Content: []byte("id: sausage\n"), Extension: ".yaml", Source: filepath.Join(root, "order", "hello? sausage.YAML"), TypeHint: "order", Location: "order/hello? sausage.YAML"},
+		{Content: []byte(`{"id":"o1"}`), Extension: ".json", Source: filepath.Join(root, "order", "o1.json"), TypeHint: "order", Location: "order/o1.json"},
+		{Content: []byte("{}"), Extension: ".json", Source: filepath.Join(root, "top.json"), Location: "top.json"},
+	}
+	if diff := cmp.Diff(want, docs); diff != "" {
+		t.Errorf("Read (-want +got):\n%s", diff)
+	}
+}
+
+func TestReadSourceIsThePathAsTyped(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{"order/o1.json": "{}"})
+	t.Chdir(root)
+	docs, _ := readAll(t, open(t, "./", sdk.RoleOrigin, false))
+	if len(docs) != 1 || docs[0].Source != filepath.Join("order", "o1.json") {
+		t.Errorf("Read from ./ gave %+v, want Source order/o1.json", docs)
+	}
+}
+
+func TestReadReportsAnUnreadableFileAndGoesOn(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{"order/a.json": "{}", "order/c.json": "{}"})
+	broken := filepath.Join(root, "order", "b ✗.json")
+	if err := os.Symlink(filepath.Join(root, "nowhere"), broken); err != nil {
+		t.Fatal(err)
+	}
+	escaping := filepath.Join(root, "order", "d.json")
+	outside := filepath.Join(t.TempDir(), "secret.json")
+	mkfiles(t, filepath.Dir(outside), map[string]string{"secret.json": `{"secret":true}`})
+	if err := os.Symlink(outside, escaping); err != nil {
+		t.Fatal(err)
+	}
+
+	var locations []string
+	var sources []string
+	for doc, err := range open(t, root, sdk.RoleOrigin, false).Read(t.Context()) {
+		var sdkErr *sdk.Error
+		switch {
+		case errors.As(err, &sdkErr):
+			if doc.Content != nil || doc.Location != "" {
+				t.Errorf("error %v came with a document %+v", err, doc)
+			}
+			sources = append(sources, sdkErr.Source)
+		case err != nil:
+			t.Fatalf("error that ends the read: %v", err)
+		default:
+			locations = append(locations, doc.Location)
+		}
+	}
+	if diff := cmp.Diff([]string{"order/a.json", "order/c.json"}, locations); diff != "" {
+		t.Errorf("documents (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{broken, escaping}, sources); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestReadStopsWhenCancelled(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{}
+	for i := range 50 {
+		files[fmt.Sprintf("order/o%02d.json", i)] = "{}"
+	}
+	mkfiles(t, root, files)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+
+	docs := 0
+	var last error
+	for doc, err := range open(t, root, sdk.RoleOrigin, false).Read(ctx) {
+		if err != nil {
+			last = err
+			continue
+		}
+		docs++
+		_ = doc
+		cancel()
+	}
+	if docs != 1 || !errors.Is(last, context.Canceled) {
+		t.Errorf("read %d documents then %v; want 1 then context.Canceled", docs, last)
+	}
+}
+
+func TestReadCanBeAbandoned(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{"a/1.json": "{}", "a/2.json": "{}", "b/3.json": "{}"})
+	n := 0
+	for range open(t, root, sdk.RoleOrigin, false).Read(t.Context()) {
+		n++
+		break // the iterator must not yield again, or range panics
+	}
+	if n != 1 {
+		t.Errorf("got %d documents before break", n)
+	}
+}

@@ -1,0 +1,268 @@
+package dir_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+// awkward are (type, id) pairs that must be written verbatim.
+var awkward = [][2]string{
+	{"order", "hello? sausage"},
+	{"Hello, 世界", `" ' @ < > & ? + ≠`},
+	{"emoji 🦀", " ünïcödé with spaces "},
+	{"order", `it's "quoted"`},
+	{"order", "tab\tand%46"},
+}
+
+func TestWriteAwkwardNamesVerbatimAndReadsThemBack(t *testing.T) {
+	root := t.TempDir()
+	ep := open(t, root, sdk.RoleDestination, false)
+	var items []sdk.WriteItem
+	want := map[string]string{}
+	for i, name := range awkward {
+		content := fmt.Sprintf("---\nn: %d\n", i)
+		items = append(items, item(int64(i+1), name[0], name[1], content))
+		want[name[0]+"/"] = ""
+		want[name[0]+"/"+name[1]+".yaml"] = content
+	}
+	results, _, err := write(t, ep, items...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if r := results[it.Seq]; r.Status != sdk.Written || r.Err != nil {
+			t.Errorf("%s/%s: %+v, want Written", it.Resource.Type, it.Resource.ID, r)
+		}
+	}
+	if diff := cmp.Diff(want, tree(t, root)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	docs, errs := readAll(t, ep)
+	if len(docs) != len(items) || len(errs) != 0 {
+		t.Fatalf("read back %d documents, %v", len(docs), errs)
+	}
+	for _, doc := range docs {
+		typ, _, _ := strings.Cut(doc.Location, "/")
+		if doc.TypeHint != typ || want[doc.Location] != string(doc.Content) {
+			t.Errorf("read back %+v", doc)
+		}
+	}
+}
+
+func TestWriteRefusesNamesThatAreNotPlainFileNames(t *testing.T) {
+	outer := t.TempDir()
+	root := filepath.Join(outer, "dest")
+	ep := open(t, root, sdk.RoleDestination, false)
+	refused := [][2]string{
+		{"order", "../x"},
+		{"order", "../../x"},
+		{"order", "a/b"},
+		{"order", "/abs"},
+		{"order", ""},
+		{"order", "."},
+		{"order", ".."},
+		{"order", "nul\x00byte"},
+		{"order", `back\slash`},
+		{"order", ".hidden"},
+		{"..", "x"},
+		{"a/b", "x"},
+		{"/abs", "x"},
+		{"", "x"},
+		{".", "x"},
+		{".git", "config"},
+	}
+	items := []sdk.WriteItem{item(0, "order", "fine", "---\nok: true\n")}
+	for i, name := range refused {
+		items = append(items, item(int64(i+1), name[0], name[1], "---\nevil: true\n"))
+	}
+	results, _, err := write(t, ep, items...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[0]; r.Status != sdk.Written {
+		t.Errorf("the valid item: %+v, want Written", r)
+	}
+	for i, name := range refused {
+		r := results[int64(i+1)]
+		var sdkErr *sdk.Error
+		if r.Status != sdk.Failed || !errors.As(r.Err, &sdkErr) || sdkErr.Source != "origin.yaml" || sdkErr.Line != i+1 {
+			t.Errorf("type %q id %q: %+v, want Failed with an *sdk.Error at origin.yaml:%d", name[0], name[1], r, i+1)
+			continue
+		}
+		if !strings.Contains(sdkErr.Msg, "as a file name") {
+			t.Errorf("type %q id %q: unclear message %q", name[0], name[1], sdkErr.Msg)
+		}
+	}
+	want := map[string]string{"dest/": "", "dest/order/": "", "dest/order/fine.yaml": "---\nok: true\n"}
+	if diff := cmp.Diff(want, tree(t, outer)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteNeverFollowsASymlinkOutOfTheDirectory(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(root, "order")); err != nil {
+		t.Fatal(err)
+	}
+	results, _, err := write(t, open(t, root, sdk.RoleDestination, false), item(1, "order", "o1", "---\nid: o1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[1]; r.Status != sdk.Failed || r.Err == nil {
+		t.Errorf("writing through a symlink out of the tree: %+v, want Failed", r)
+	}
+	if got := tree(t, outside); len(got) != 0 {
+		t.Errorf("wrote outside the directory: %v", got)
+	}
+}
+
+func TestWriteLeavesAFileWithTheSameBytesAlone(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{
+		"order/hello? sausage.yaml": "---\nid: same\n",
+		"order/o2.yaml":             "---\nid: old\n",
+	})
+	same := filepath.Join(root, "order", "hello? sausage.yaml")
+	changed := filepath.Join(root, "order", "o2.yaml")
+	setOldMtime(t, same)
+	setOldMtime(t, changed)
+
+	results, _, err := write(t, open(t, root, sdk.RoleDestination, false),
+		item(1, "order", "hello? sausage", "---\nid: same\n"),
+		item(2, "order", "o2", "---\nid: new\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[1]; r.Status != sdk.Unchanged {
+		t.Errorf("same bytes: %+v, want Unchanged", r)
+	}
+	if got := mtime(t, same); !got.Equal(oldTime) {
+		t.Errorf("same bytes: mtime became %v", got)
+	}
+	if r := results[2]; r.Status != sdk.Written {
+		t.Errorf("new bytes: %+v, want Written", r)
+	}
+	if got := tree(t, root)["order/o2.yaml"]; got != "---\nid: new\n" {
+		t.Errorf("new bytes: file holds %q", got)
+	}
+	if got := mtime(t, changed); got.Equal(oldTime) {
+		t.Errorf("new bytes: mtime did not change")
+	}
+}
+
+func TestWriteTrustsTheHostAboutUnchangedItemsAtTheSameLocation(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{"order/o1.yaml": "as the host read it\n", "order/o2.yaml": "elsewhere\n"})
+	setOldMtime(t, filepath.Join(root, "order", "o1.yaml"))
+
+	here := item(1, "order", "o1", "---\nid: o1\n")
+	here.Unchanged, here.ExistingLocation = true, "order/o1.yaml"
+	// Held as JSON: a YAML file must still be written.
+	moved := item(2, "order", "o2", "---\nid: o2\n")
+	moved.Unchanged, moved.ExistingLocation = true, "order/o2.json"
+
+	results, _, err := write(t, open(t, root, sdk.RoleDestination, false), here, moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[1]; r.Status != sdk.Unchanged {
+		t.Errorf("unchanged at its location: %+v", r)
+	}
+	if got := tree(t, root)["order/o1.yaml"]; got != "as the host read it\n" {
+		t.Errorf("unchanged at its location was rewritten: %q", got)
+	}
+	if got := mtime(t, filepath.Join(root, "order", "o1.yaml")); !got.Equal(oldTime) {
+		t.Errorf("unchanged at its location was touched: mtime %v", got)
+	}
+	if r := results[2]; r.Status != sdk.Written {
+		t.Errorf("unchanged elsewhere: %+v, want Written", r)
+	}
+	if got := tree(t, root)["order/o2.yaml"]; got != "---\nid: o2\n" {
+		t.Errorf("unchanged elsewhere: %q", got)
+	}
+}
+
+// A host may hold an item back until the previous one is reported: Write
+// must report while it is still pulling.
+func TestWriteReportsWhileStillPulling(t *testing.T) {
+	ep := open(t, t.TempDir(), sdk.RoleDestination, false)
+	reported := make(chan int64, 100)
+	const n = 20
+	var pulled int
+	_, err := ep.Write(t.Context(), func(yield func(sdk.WriteItem) bool) {
+		for i := range int64(n) {
+			if i > 0 {
+				select {
+				case seq := <-reported:
+					if seq != i-1 {
+						t.Errorf("reported %d, want %d", seq, i-1)
+					}
+				case <-time.After(10 * time.Second):
+					t.Errorf("item %d was never reported before the next was pulled", i-1)
+					return
+				}
+			}
+			pulled++
+			if !yield(item(i, "order", fmt.Sprint("o", i), "---\n")) {
+				return
+			}
+		}
+	}, func(r sdk.WriteResult) { reported <- r.Seq })
+	if err != nil || pulled != n {
+		t.Errorf("pulled %d of %d items, error %v", pulled, n, err)
+	}
+}
+
+func TestWriteManyItemsOfOneType(t *testing.T) {
+	root := t.TempDir()
+	var items []sdk.WriteItem
+	for i := range 200 {
+		items = append(items, item(int64(i), "ordér", fmt.Sprintf("o%03d 🦀", i), fmt.Sprintf("---\nn: %d\n", i)))
+	}
+	results, _, err := write(t, open(t, root, sdk.RoleDestination, false), items...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tree(t, root)
+	for _, it := range items {
+		if results[it.Seq].Status != sdk.Written || got["ordér/"+it.Resource.ID+".yaml"] != string(it.Content) {
+			t.Errorf("%s: %+v", it.Resource.ID, results[it.Seq])
+		}
+	}
+}
+
+func TestWriteStopsWhenCancelled(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{"order/stale.yaml": "---\n"})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var mu sync.Mutex
+	var reports []sdk.WriteResult
+	_, err := open(t, root, sdk.RoleDestination, true).Write(ctx, func(yield func(sdk.WriteItem) bool) {
+		yield(item(1, "order", "o1", "---\n"))
+	}, func(r sdk.WriteResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		reports = append(reports, r)
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %v, want context.Canceled", err)
+	}
+	if len(reports) != 1 || reports[0].Status != sdk.Failed {
+		t.Errorf("reports = %+v, want the pulled item Failed", reports)
+	}
+	want := map[string]string{"order/": "", "order/stale.yaml": "---\n"}
+	if diff := cmp.Diff(want, tree(t, root)); diff != "" {
+		t.Errorf("a cancelled write changed files (-want +got):\n%s", diff)
+	}
+}

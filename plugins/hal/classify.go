@@ -1,0 +1,110 @@
+package hal
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+// classifier walks one value: the document, then its items, depth first,
+// so resources and links come out in document order.
+type classifier struct {
+	value     sdk.Value
+	mode      sdk.Follow
+	resources []sdk.Resource
+	links     schemautil.Links
+}
+
+// errNoID is a file holding neither a resource nor items: over HTTP such
+// a document is a discovery document, but a file has nothing to traverse.
+var errNoID = errors.New("document has no id")
+
+// top classifies the value's own document. Its relative links resolve
+// against the uri it was fetched from; a file has none, so they resolve
+// against the document's self link instead.
+func (c *classifier) top(doc map[string]any) error {
+	hasItems, err := c.document(doc, "", c.value.URI, true)
+	if err != nil {
+		return err
+	}
+	if c.value.URI == "" && len(c.resources) == 0 && !hasItems {
+		return errNoID
+	}
+	return nil
+}
+
+// document classifies doc, found at path, whose relative uris resolve
+// against base. It reports whether doc holds an items list.
+func (c *classifier) document(doc map[string]any, path, base string, top bool) (hasItems bool, err error) {
+	id, hasID, err := schemautil.ID(doc, path)
+	if err != nil {
+		return false, err
+	}
+	links, err := parseLinks(doc["_links"], path)
+	if err != nil {
+		return false, err
+	}
+	href, err := self(links, path)
+	if err != nil {
+		return false, err
+	}
+	uri := ""
+	if href != "" {
+		if uri, err = schemautil.Resolve(base, href); err != nil {
+			return false, fmt.Errorf("%s: %v", schemautil.Field(path, "_links.self.href"), err)
+		}
+		// An item's links are relative to the item; the top document's
+		// to where it was fetched from, when it was fetched.
+		if !top || base == "" {
+			base = uri
+		}
+	}
+	if err := resolve(links, base); err != nil {
+		return false, err
+	}
+	var parents []string
+	for _, l := range links {
+		if schemautil.IsParent(l.relation) {
+			parents = schemautil.AppendUnique(parents, l.href)
+		}
+	}
+	if hasID {
+		typ, err := c.typeOf(id, uri, path, top)
+		if err != nil {
+			return false, err
+		}
+		r, err := schemautil.NewResource(c.value, id, typ, uri, parents, doc)
+		if err != nil {
+			return false, err
+		}
+		c.resources = append(c.resources, r)
+	}
+	for _, l := range links {
+		if schemautil.Follows(c.mode, l.relation) {
+			c.links.Add(l.href)
+		}
+	}
+	return c.items(doc, path, base, hasID)
+}
+
+// typeOf returns the type of the resource id: the collection in its uri,
+// or for the top document the type its place implies (a dir's type
+// directory). A hint describes the value, not the resources it embeds.
+func (c *classifier) typeOf(id, uri, path string, top bool) (string, error) {
+	if typ := schemautil.TypeFromURI(uri); typ != "" {
+		return typ, nil
+	}
+	if top && c.value.TypeHint != "" {
+		return c.value.TypeHint, nil
+	}
+	prefix := ""
+	if path != "" {
+		prefix = path + ": "
+	}
+	if uri == "" {
+		return "", fmt.Errorf("%sresource %q has no type (no _links.self.href)", prefix, id)
+	}
+	return "", fmt.Errorf("%sresource %q has no type: _links.self.href %q has no collection segment", prefix, id, uri)
+}

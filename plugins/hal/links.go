@@ -1,0 +1,100 @@
+package hal
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
+)
+
+// link is one usable HAL link: templated links are skipped, since they are
+// not uris until someone fills them in.
+type link struct {
+	relation string
+	href     string
+	field    string // for messages: "_links.next[1].href"
+}
+
+// parseLinks reads a _links mapping. Relations come sorted by name (JSON
+// objects are unordered, and the output must not be), each relation's
+// links in list order. A link value is one link object or a list of them.
+func parseLinks(raw any, path string) ([]link, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	field := schemautil.Field(path, "_links")
+	rels, err := schemautil.Mapping(raw, field)
+	if err != nil {
+		return nil, err
+	}
+	var links []link
+	for _, rel := range slices.Sorted(maps.Keys(rels)) {
+		relField := schemautil.Field(field, rel)
+		switch x := rels[rel].(type) {
+		case map[string]any:
+			if links, err = appendLink(links, rel, x, relField); err != nil {
+				return nil, err
+			}
+		case []any:
+			for i, e := range x {
+				elemField := schemautil.Index(relField, i)
+				obj, err := schemautil.Mapping(e, elemField)
+				if err != nil {
+					return nil, err
+				}
+				if links, err = appendLink(links, rel, obj, elemField); err != nil {
+					return nil, err
+				}
+			}
+		default:
+			return nil, fmt.Errorf("%s is %s, want a link or a list of links", relField, schemautil.Kind(x))
+		}
+	}
+	return links, nil
+}
+
+// appendLink appends the link object obj unless it is templated.
+func appendLink(links []link, rel string, obj map[string]any, field string) ([]link, error) {
+	if obj["templated"] == true {
+		return links, nil
+	}
+	hrefField := schemautil.Field(field, "href")
+	href, ok := obj["href"].(string)
+	if !ok {
+		if obj["href"] == nil {
+			return nil, fmt.Errorf("%s is missing", hrefField)
+		}
+		return nil, fmt.Errorf("%s is %s, want a string", hrefField, schemautil.Kind(obj["href"]))
+	}
+	return append(links, link{relation: rel, href: href, field: hrefField}), nil
+}
+
+// resolve makes every href absolute against base, in place.
+func resolve(links []link, base string) error {
+	for i := range links {
+		uri, err := schemautil.Resolve(base, links[i].href)
+		if err != nil {
+			return fmt.Errorf("%s: %v", links[i].field, err)
+		}
+		links[i].href = uri
+	}
+	return nil
+}
+
+// self returns the self link's href, "" when there is none.
+func self(links []link, path string) (string, error) {
+	var found []link
+	for _, l := range links {
+		if l.relation == "self" {
+			found = append(found, l)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0].href, nil
+	}
+	return "", fmt.Errorf("%s holds %d links, want one", schemautil.Field(path, "_links.self"), len(found))
+}

@@ -1,0 +1,12 @@
+// Command resource-sync-plugin-http serves the http endpoint plugin to the
+// resource-sync host.
+package main
+
+import (
+	"github.com/resource-sync/resource-sync/plugins/http"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+func main() {
+	sdk.Serve(http.Plugin())
+}

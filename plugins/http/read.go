@@ -1,0 +1,205 @@
+package http
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+// readAhead is how many uris, per request slot, may be fetched ahead of
+// the one being yielded. It bounds memory when the host is slow.
+const readAhead = 4
+
+// Read fetches the location and, unless follow is none, the pages its
+// Link rel="next" headers lead to.
+func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
+	return e.Fetch(ctx, []string{e.location.String()})
+}
+
+// Fetch fetches uris, several at a time, and yields their documents in
+// the order of uris, each followed by its next pages: the output never
+// depends on timing. A uri fetched before by this endpoint (query order
+// and fragment aside) is skipped, and so is one on a host that is neither
+// the location's nor allowed. A failed uri is yielded as an *sdk.Error and
+// the others go on; only cancellation ends the sequence early.
+func (e *Endpoint) Fetch(ctx context.Context, uris []string) iter.Seq2[sdk.Document, error] {
+	return func(yield func(sdk.Document, error) bool) {
+		jobs := e.claimAll(uris)
+		ctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer cancel()
+
+		pages := make([]chan page, len(jobs))
+		for i := range pages {
+			pages[i] = make(chan page, 1)
+		}
+		slots := make(chan struct{}, e.cfg.concurrency)
+		window := make(chan struct{}, e.cfg.concurrency*readAhead)
+		wg.Go(func() {
+			for i, j := range jobs {
+				if j.url == nil {
+					continue
+				}
+				select {
+				case window <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				wg.Go(func() { e.fetchChain(ctx, j.url, slots, pages[i]) })
+			}
+		})
+
+		for i, j := range jobs {
+			switch {
+			case j.err != nil:
+				if !yield(sdk.Document{}, j.err) {
+					return
+				}
+				continue
+			case j.url == nil:
+				continue
+			}
+			for done := false; !done; {
+				select {
+				case p, ok := <-pages[i]:
+					if !ok {
+						done = true
+						break
+					}
+					if !yield(p.doc, p.err) {
+						return
+					}
+				case <-ctx.Done():
+					yield(sdk.Document{}, ctx.Err())
+					return
+				}
+			}
+			<-window
+		}
+	}
+}
+
+// fetchJob is one uri given to Fetch: a url to fetch, an error to yield,
+// or neither when it is skipped.
+type fetchJob struct {
+	url *url.URL
+	err error
+}
+
+// page is one fetched document or the error fetching it.
+type page struct {
+	doc sdk.Document
+	err error
+}
+
+// claimAll resolves uris and claims the ones to fetch, all before any
+// fetch starts, so a next link that is also a later uri is fetched for the
+// later uri whatever the timing.
+func (e *Endpoint) claimAll(uris []string) []fetchJob {
+	jobs := make([]fetchJob, len(uris))
+	for i, uri := range uris {
+		u, err := e.location.Parse(uri)
+		switch {
+		case err != nil:
+			jobs[i].err = e.errorf(uri, "not a uri: %v", err)
+		case u.Scheme != "http" && u.Scheme != "https":
+			jobs[i].err = e.errorf(uri, "cannot fetch a %q uri", u.Scheme)
+		case e.claim(u):
+			jobs[i].url = cleanURL(u)
+		}
+	}
+	return jobs
+}
+
+// claim reports whether u is to be fetched: on an allowed host and not
+// fetched yet. It records u as fetched.
+func (e *Endpoint) claim(u *url.URL) bool {
+	if !e.hosts.allowed(u) {
+		e.log.Warn("not following a link to another host (add it to option allow-host to follow it)", "uri", e.redact.URL(u))
+		return false
+	}
+	key := pageKey(u)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fetched[key] {
+		e.log.Debug("already fetched", "uri", e.redact.URL(u))
+		return false
+	}
+	e.fetched[key] = true
+	return true
+}
+
+// fetchChain fetches u and the pages its next links lead to, one after
+// the other, sending each to out. It takes a request slot per request
+// only, so a chain waiting for the consumer holds none.
+func (e *Endpoint) fetchChain(ctx context.Context, u *url.URL, slots chan struct{}, out chan<- page) {
+	defer close(out)
+	queue := []*url.URL{u}
+	for len(queue) > 0 {
+		u, queue = queue[0], queue[1:]
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		doc, next, err := e.get(ctx, u)
+		<-slots
+		if ctx.Err() != nil {
+			return
+		}
+		select {
+		case out <- page{doc, err}:
+		case <-ctx.Done():
+			return
+		}
+		for _, n := range next {
+			if e.claim(n) {
+				queue = append(queue, cleanURL(n))
+			}
+		}
+	}
+}
+
+// get fetches one uri and returns its document and, when following, the
+// targets of its Link rel="next" headers.
+func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, error) {
+	shown := e.redact.URL(u)
+	hdr := http.Header{
+		"Accept":          {e.media.accept},
+		"X-Request-Limit": {strconv.Itoa(e.cfg.limit)},
+	}
+	r, err := e.client.do(ctx, http.MethodGet, u, nil, hdr)
+	if err != nil {
+		return sdk.Document{}, nil, e.errorf(shown, "GET: %v", err)
+	}
+	if r.status >= 400 {
+		return sdk.Document{}, nil, e.statusError(http.MethodGet, u, r)
+	}
+	contentType := r.header.Get("Content-Type")
+	mediaType := baseMediaType(contentType)
+	if !e.media.claims(mediaType) {
+		what := "no Content-Type"
+		if contentType != "" {
+			what = "Content-Type " + strconv.Quote(contentType) + ", which no installed format reads"
+		}
+		return sdk.Document{}, nil, e.errorf(shown, "GET: %s with %s: %s", r.statusLine, what, serverMessage(r.body))
+	}
+	doc := sdk.Document{
+		Content:   r.body,
+		MediaType: mediaType,
+		Source:    shown,
+		URI:       shown,
+		TypeHint:  typeHint(u),
+	}
+	var next []*url.URL
+	if e.cfg.followNext {
+		next = nextLinks(r.header, r.url)
+	}
+	return doc, next, nil
+}

@@ -1,0 +1,27 @@
+package http
+
+import "github.com/resource-sync/resource-sync/sdk"
+
+// Version is the plugin's version, also sent in the User-Agent.
+const Version = "1.0.0"
+
+// Spec registers the http endpoint kind.
+func Spec() sdk.EndpointSpec {
+	return sdk.EndpointSpec{
+		Name:             "http",
+		Summary:          "REST APIs over HTTP and HTTPS",
+		Schemes:          []string{"http", "https"},
+		ConcurrentWrites: true,
+		Open:             Open,
+		Implements:       (*Endpoint)(nil),
+	}
+}
+
+// Plugin is everything the resource-sync-plugin-http binary offers.
+func Plugin() sdk.Plugin {
+	return sdk.Plugin{
+		Name:      "http",
+		Version:   Version,
+		Endpoints: []sdk.EndpointSpec{Spec()},
+	}
+}

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+const (
+	halJSON   = "application/hal+json"
+	plainJSON = "application/json"
+)
+
+// httpError is a failure the client caused or can act on, with its status.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(err error) *httpError {
+	return &httpError{http.StatusBadRequest, err.Error()}
+}
+
+// writeJSON sends v as canonical JSON.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	body, err := sdk.MarshalCanonical(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"encoding the response failed"}`)
+		contentType = plainJSON
+	}
+	writeBody(w, status, contentType, body)
+}
+
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// fail sends err as {"error": "..."}: an *httpError with its status, any
+// other error as a 500, logged because it is the server's problem.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	var he *httpError
+	if errors.As(err, &he) {
+		status = he.status
+	} else {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status, plainJSON, map[string]string{"error": err.Error()})
+}
