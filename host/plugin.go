@@ -47,7 +47,7 @@ func (p *Plugin) kill() {
 // does not match its pin.
 func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 	cmd := src.command()
-	cmd.Env = append(os.Environ(), sdk.EnvLogLevel+"="+h.logger.GetLevel().String())
+	cmd.Env = append(cmd.Environ(), sdk.EnvLogLevel+"="+h.logger.GetLevel().String())
 	var secure *plugin.SecureConfig
 	if pin, ok := h.pins[src.Name]; ok && !src.Builtin {
 		secure = &plugin.SecureConfig{Checksum: pin, Hash: sha256.New()}

@@ -321,8 +321,8 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string) {
 	}
 }
 
-// normalizeURI makes equal pages compare equal: query parameters sorted,
-// fragment dropped, host lower-cased.
+// normalizeURI makes equal uris compare equal: query parameters sorted,
+// fragment and trailing slash dropped, scheme and host lower-cased.
 func normalizeURI(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -332,5 +332,9 @@ func normalizeURI(s string) string {
 	u.Host = strings.ToLower(u.Host)
 	u.Scheme = strings.ToLower(u.Scheme)
 	u.RawQuery = u.Query().Encode() // Encode sorts by key
+	if len(u.Path) > 1 {
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawPath = ""
+	}
 	return u.String()
 }

@@ -164,6 +164,7 @@ type scheduler struct {
 	skipped  []bool
 	ready    []int
 	sent     int // handed out by next
+	unsent   int // neither handed out nor skipped
 	sentDone int // of those, settled
 	failFast bool
 	stopped  bool
@@ -173,7 +174,7 @@ type scheduler struct {
 
 func newScheduler(nodes []*node, concurrent, failFast bool) *scheduler {
 	s := &scheduler{nodes: nodes, waiting: make([]int, len(nodes)), state: make([]pb.Write_Status, len(nodes)),
-		skipped: make([]bool, len(nodes)), failFast: failFast}
+		skipped: make([]bool, len(nodes)), failFast: failFast, unsent: len(nodes)}
 	s.cond = sync.NewCond(&s.mu)
 	for i, n := range nodes {
 		if concurrent {
@@ -191,7 +192,7 @@ func newScheduler(nodes []*node, concurrent, failFast bool) *scheduler {
 func (s *scheduler) next(max int) []*node {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.ready) == 0 && !s.stopped && s.sent > s.sentDone {
+	for len(s.ready) == 0 && !s.stopped && s.unsent > 0 && s.sent > s.sentDone {
 		s.cond.Wait()
 	}
 	if s.stopped || len(s.ready) == 0 {
@@ -204,6 +205,7 @@ func (s *scheduler) next(max int) []*node {
 	}
 	s.ready = s.ready[n:]
 	s.sent += n
+	s.unsent -= n
 	return out
 }
 
@@ -249,6 +251,7 @@ func (s *scheduler) skip(seq int) {
 		}
 		s.skipped[c] = true
 		s.state[c] = pb.Write_STATUS_FAILED
+		s.unsent--
 		s.skip(c)
 	}
 }

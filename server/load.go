@@ -31,12 +31,20 @@ func (st *store) load(dir string) error {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
-			return nil // directories are walked; symlinks and devices are not served
+		if d.IsDir() {
+			return nil
 		}
 		f := st.formats[strings.ToLower(path.Ext(name))]
 		if f == nil {
 			return nil // a README, a .gitignore: not resources
+		}
+		if !d.Type().IsRegular() {
+			// A symlink to a file inside the tree is read; the root
+			// refuses links leading out of it. Pipes and devices are not.
+			if info, err := fs.Stat(fsys, name); err != nil || !info.Mode().IsRegular() {
+				errs = append(errs, &sdk.Error{Source: filepath.Join(dir, name), Msg: "not a regular file inside the directory"})
+				return nil
+			}
 		}
 		if err := st.loadFile(fsys, dir, name, f); err != nil {
 			errs = append(errs, err)
@@ -59,7 +67,7 @@ func (st *store) loadFile(fsys fs.FS, dir, file string, f sdk.Formatter) error {
 	if err != nil {
 		return fail(0, "%v", err)
 	}
-	typeDir := path.Base(path.Dir(file))
+	typeDir := typeDirOf(file)
 	values, err := f.Decode(sdk.Document{
 		Content:   data,
 		Extension: path.Ext(file),
@@ -100,7 +108,11 @@ func (st *store) loadFile(fsys fs.FS, dir, file string, f sdk.Formatter) error {
 	if other := st.byPath[t.path]; other != nil {
 		return fail(line, "%s is also the path of %s", t.path, filepath.Join(dir, filepath.FromSlash(other.file)))
 	}
-	st.insert(&resource{target: t, file: file, json: canon})
+	res, err := newResource(t, file, canon)
+	if err != nil {
+		return fail(line, "%v", err)
+	}
+	st.insert(res)
 	return nil
 }
 
@@ -127,8 +139,8 @@ func loadedTarget(doc map[string]any, file, typeDir string) (target, error) {
 		}
 		return t, nil
 	}
-	if !strings.Contains(file, "/") {
-		return target{}, fmt.Errorf("no _links.self.href, and the file is not in a type directory")
+	if typeDir == "" {
+		return target{}, fmt.Errorf("no _links.self.href, and the file is not directly in a type directory")
 	}
 	id, ok, err := idOf(doc)
 	if err != nil {
@@ -138,4 +150,14 @@ func loadedTarget(doc map[string]any, file, typeDir string) (target, error) {
 		id = strings.TrimSuffix(path.Base(file), path.Ext(file))
 	}
 	return resourceTarget([]string{"api", typeDir, id})
+}
+
+// typeDirOf is the type directory a file sits in, as the dir endpoint
+// sees it: "order" for "order/o1.yaml", nothing at the top or deeper down.
+func typeDirOf(file string) string {
+	typ, name, ok := strings.Cut(file, "/")
+	if !ok || strings.Contains(name, "/") {
+		return ""
+	}
+	return typ
 }

@@ -89,21 +89,20 @@ func resourceTarget(segs []string) (target, error) {
 	return target{path: p, collection: coll, typ: typ, id: id}, nil
 }
 
-// collectionTarget checks that segs can name a collection and returns its
-// canonical path and type (its last segment).
-func collectionTarget(segs []string) (path, typ string, err error) {
-	path = joinPath(segs)
+// checkCollection checks that segs can name a collection, whose type is
+// its last segment, and returns its canonical path.
+func checkCollection(segs []string) (string, error) {
+	p := joinPath(segs)
 	if len(segs) == 0 {
-		return "", "", fmt.Errorf("collection path %s needs a type segment", path)
+		return "", fmt.Errorf("collection path %s needs a type segment", p)
 	}
-	if path == discoveryPath {
-		return "", "", fmt.Errorf("%s is the discovery document, not a collection", path)
+	if p == discoveryPath {
+		return "", fmt.Errorf("%s is the discovery document, not a collection", p)
 	}
-	typ = segs[len(segs)-1]
-	if err := checkName("type", typ); err != nil {
-		return "", "", err
+	if err := checkName("type", segs[len(segs)-1]); err != nil {
+		return "", err
 	}
-	return path, typ, nil
+	return p, nil
 }
 
 // checkName refuses a type or id that cannot be a file or directory name

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -14,6 +15,45 @@ type resource struct {
 	file string
 	// json is the resource as canonical JSON, as stored.
 	json []byte
+	// served is the resource as render makes it, cut where the server's
+	// base URL goes, so serving is a join rather than a parse. It is nil
+	// for the odd resource whose data contains the cut mark.
+	served [][]byte
+}
+
+// baseMark stands for the base URL in resource.served. It holds NUL
+// bytes, which JSON escapes, so it is found in the output as
+// escapedBaseMark.
+const baseMark = "\x00base\x00"
+
+var escapedBaseMark = []byte(`\u0000base\u0000`)
+
+func newResource(t target, file string, canon []byte) (*resource, error) {
+	res := &resource{target: t, file: file, json: canon}
+	if bytes.Contains(canon, escapedBaseMark) {
+		return res, nil
+	}
+	rendered, err := render(res, baseMark)
+	if err != nil {
+		return nil, err
+	}
+	res.served = bytes.Split(rendered, escapedBaseMark)
+	return res, nil
+}
+
+// appendServed appends the resource as served at base to dst.
+func (res *resource) appendServed(dst []byte, base string) ([]byte, error) {
+	if res.served == nil {
+		rendered, err := render(res, base)
+		return append(dst, rendered...), err
+	}
+	for i, part := range res.served {
+		if i > 0 {
+			dst = append(dst, base...)
+		}
+		dst = append(dst, part...)
+	}
+	return dst, nil
 }
 
 // idOf returns the resource's own id field as text, when it has one.

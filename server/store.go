@@ -162,7 +162,11 @@ func (st *store) put(t target, canon []byte) (*resource, putResult, error) {
 	st.fileOwner[file] = t.path // claim it while writing
 	st.mu.Unlock()
 
-	changed, err := st.writeFile(file, canon)
+	res, err := newResource(t, file, canon)
+	changed := false
+	if err == nil {
+		changed, err = st.writeFile(file, canon)
+	}
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -172,7 +176,6 @@ func (st *store) put(t target, canon []byte) (*resource, putResult, error) {
 		}
 		return nil, 0, err
 	}
-	res := &resource{target: t, file: file, json: canon}
 	st.insert(res)
 	switch {
 	case old == nil:

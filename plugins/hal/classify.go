@@ -17,7 +17,7 @@ type classifier struct {
 	links     schemautil.Links
 }
 
-// errNoID is a file holding neither a resource nor items: over HTTP such
+// errNoID reports a file holding neither a resource nor items: over HTTP such
 // a document is a discovery document, but a file has nothing to traverse.
 var errNoID = errors.New("document has no id")
 

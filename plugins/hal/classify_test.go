@@ -173,7 +173,7 @@ func TestClassifyItems(t *testing.T) {
 			},
 		},
 		"_embedded.items": {
-			in: input{json: `{"_embedded": {"items": [{"id": "o1", "_links": {"self": {"href": "http://h/order/o1"}}}]}}`, uri: "http://h/order"},
+			in:   input{json: `{"_embedded": {"items": [{"id": "o1", "_links": {"self": {"href": "http://h/order/o1"}}}]}}`, uri: "http://h/order"},
 			want: []found{{"o1", "order", "http://h/order/o1", nil}},
 		},
 		"a resource first, then what it embeds": {
@@ -185,17 +185,22 @@ func TestClassifyItems(t *testing.T) {
 			},
 		},
 		"an item's links are relative to the item": {
-			in: input{json: `{"items": [{"id": "o1", "_links": {"self": {"href": "http://other/api/order/o1"}, "parent:customer": {"href": "../customer/c1"}}}]}`, uri: "http://h/search"},
+			in:   input{json: `{"items": [{"id": "o1", "_links": {"self": {"href": "http://other/api/order/o1"}, "parent:customer": {"href": "../customer/c1"}}}]}`, uri: "http://h/search"},
 			want: []found{{"o1", "order", "http://other/api/order/o1", []string{"http://other/api/customer/c1"}}},
 		},
 		"nested items": {
-			in: input{json: `{"items": [{"items": [{"id": "o1", "_links": {"self": {"href": "order/o1"}}}]}]}`, uri: "http://h/api/"},
+			in:   input{json: `{"items": [{"items": [{"id": "o1", "_links": {"self": {"href": "order/o1"}}}]}]}`, uri: "http://h/api/"},
 			want: []found{{"o1", "order", "http://h/api/order/o1", nil}},
 		},
 		"a resource's own items data is left alone": {
 			in: input{json: `{"id": "o1", "_links": {"self": {"href": "http://h/order/o1"}},
 				"items": ["sku-1", {"sku": "sku-2", "qty": 2}, 3]}`},
 			want: []found{{"o1", "order", "http://h/order/o1", nil}},
+		},
+		"a resource's line items with ids but no links are data": {
+			in: input{json: `{"id": "o1", "_links": {"self": {"href": "http://h/order/o1"}},
+				"items": [{"id": 1, "sku": "a"}, {"id": "l2", "_links": {"self": {"href": "http://h/line/l2"}}}]}`},
+			want: []found{{"o1", "order", "http://h/order/o1", nil}, {"l2", "line", "http://h/line/l2", nil}},
 		},
 		"items as a mapping in a resource": {
 			in:   input{json: `{"id": "o1", "_links": {"self": {"href": "http://h/order/o1"}}, "items": {"a": 1}}`},

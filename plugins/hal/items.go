@@ -11,9 +11,10 @@ import (
 // doc holds either list.
 //
 // "items" is an ordinary field name, so in a resource it may be the
-// resource's own data, such as an order's lines: there only its mappings
-// are classified and anything else is left alone. In a container, and
-// under _embedded which HAL reserves, the shape is checked.
+// resource's own data, such as an order's lines: there only entries with
+// a self link are classified and anything else is left alone. In a
+// container, and under _embedded which HAL reserves, every entry is
+// classified and the shape is checked.
 func (c *classifier) items(doc map[string]any, path, base string, inResource bool) (found bool, err error) {
 	field := schemautil.Field(path, "items")
 	switch list := doc["items"].(type) {
@@ -46,16 +47,16 @@ func (c *classifier) items(doc map[string]any, path, base string, inResource boo
 	return found || ok, nil
 }
 
-// list classifies each mapping in list; strict makes anything else an
-// error, otherwise it is skipped.
+// list classifies the entries of list. Strict, each must be a mapping;
+// otherwise only mappings with a self link are resources, the rest data.
 func (c *classifier) list(list []any, path, base string, strict bool) error {
 	for i, x := range list {
 		field := schemautil.Index(path, i)
 		item, err := schemautil.Mapping(x, field)
-		if err != nil {
-			if strict {
-				return err
-			}
+		if err != nil && strict {
+			return err
+		}
+		if !strict && !hasSelf(item) {
 			continue
 		}
 		if _, err := c.document(item, field, base, false); err != nil {
@@ -63,4 +64,10 @@ func (c *classifier) list(list []any, path, base string, strict bool) error {
 		}
 	}
 	return nil
+}
+
+// hasSelf reports whether doc has a self link, the mark of a resource.
+func hasSelf(doc map[string]any) bool {
+	links, ok := doc["_links"].(map[string]any)
+	return ok && links["self"] != nil
 }

@@ -69,6 +69,11 @@ func (e *Endpoint) Fetch(ctx context.Context, uris []string) iter.Seq2[sdk.Docum
 				select {
 				case p, ok := <-pages[i]:
 					if !ok {
+						if ctx.Err() != nil {
+							// The chain stopped because we were cancelled.
+							yield(sdk.Document{}, ctx.Err())
+							return
+						}
 						done = true
 						break
 					}

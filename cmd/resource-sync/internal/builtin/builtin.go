@@ -1,0 +1,74 @@
+// Package builtin wires the built-in plugins into the resource-sync
+// binary. Each still runs in its own process: the binary re-executes
+// itself with EnvServe naming the plugin, so built-ins take the same gRPC
+// path as any third-party plugin.
+package builtin
+
+import (
+	"os"
+	"os/exec"
+
+	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/plugins/dir"
+	"github.com/resource-sync/resource-sync/plugins/hal"
+	"github.com/resource-sync/resource-sync/plugins/http"
+	"github.com/resource-sync/resource-sync/plugins/json"
+	"github.com/resource-sync/resource-sync/plugins/simple"
+	"github.com/resource-sync/resource-sync/plugins/yaml"
+	"github.com/resource-sync/resource-sync/plugins/yamlfile"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+// EnvServe, set to a built-in's name, makes the binary serve that plugin.
+const EnvServe = "RESOURCE_SYNC_SERVE_BUILTIN"
+
+// Plugins are the built-ins.
+func Plugins() []sdk.Plugin {
+	return []sdk.Plugin{
+		dir.Plugin(), yamlfile.Plugin(), http.Plugin(),
+		json.Plugin(), yaml.Plugin(),
+		hal.Plugin(), simple.Plugin(),
+	}
+}
+
+// ServeIfAsked serves the built-in named in EnvServe and reports whether
+// it did; main must return right after.
+func ServeIfAsked() bool {
+	name := os.Getenv(EnvServe)
+	if name == "" {
+		return false
+	}
+	for _, p := range Plugins() {
+		if p.Name == name {
+			sdk.Serve(p)
+			return true
+		}
+	}
+	os.Stderr.WriteString("resource-sync: no built-in plugin " + name + "\n")
+	os.Exit(1)
+	return true
+}
+
+// Sources describes the built-ins to the host without starting them.
+func Sources() ([]host.Source, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	var out []host.Source
+	for _, p := range Plugins() {
+		m := host.ManifestFromProto(sdk.Describe(&p))
+		name := p.Name
+		out = append(out, host.Source{
+			Name:     name,
+			Path:     exe,
+			Manifest: &m,
+			Command: func() *exec.Cmd {
+				cmd := exec.Command(exe)
+				cmd.Env = append(os.Environ(), EnvServe+"="+name)
+				return cmd
+			},
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,100 @@
+// Package cli assembles the resource-sync command and maps its errors to
+// exit codes: 0 success, 1 runtime error, 2 usage error, 130 interrupted.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/builtin"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/plugins"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/serve"
+	synccmd "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/sync"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/version"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
+	"github.com/resource-sync/resource-sync/host"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
+var Version = "dev"
+
+const usageLine = "Usage: resource-sync [OPTIONS] [ORIGIN]... DESTINATION\nRun 'resource-sync --help' for more."
+
+// Main runs the command line and returns the exit code.
+func Main() int {
+	if builtin.ServeIfAsked() {
+		return 0
+	}
+	io := iostreams.System()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, NewFactory(io), os.Args[1:])
+}
+
+// NewFactory wires the real dependencies.
+func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
+	return &cmdutil.Factory{
+		IO:      io,
+		Version: Version,
+		Host: func(level hclog.Level) (*host.Host, error) {
+			builtins, err := builtin.Sources()
+			if err != nil {
+				return nil, err
+			}
+			return host.New(host.Options{Builtins: builtins, Log: io.ErrOut, Level: level, Stdin: io.In, Stdout: io.Out})
+		},
+	}
+}
+
+// NewCmdRoot is the root command with its subcommands.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	root := synccmd.NewCmdSync(f, nil)
+	root.AddCommand(plugins.NewCmdPlugins(f), version.NewCmdVersion(f), serve.NewCmdServe(f, nil))
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	return root
+}
+
+// Run executes args and maps the outcome to an exit code.
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var flagErr *cmdutil.FlagError
+	var usageErr *host.UsageError
+	switch {
+	case errors.Is(err, cmdutil.ErrSilent):
+		return 1
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		fmt.Fprintln(f.IO.ErrOut, "Interrupted; plugins stopped, nothing half-written.")
+		return 130
+	case errors.As(err, &flagErr), errors.As(err, &usageErr), isCobraUsage(err):
+		fmt.Fprintf(f.IO.ErrOut, "Error: %v\n%s\n", err, usageLine)
+		return 2
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Error: %v\n", err)
+	return 1
+}
+
+// isCobraUsage catches cobra's own argument errors ("unknown command").
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires "} {
+		if len(msg) >= len(p) && msg[:len(p)] == p {
+			return true
+		}
+	}
+	return false
+}

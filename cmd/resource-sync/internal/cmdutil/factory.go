@@ -1,0 +1,36 @@
+// Package cmdutil holds what every command shares: the factory of lazy
+// dependencies, error types the CLI maps to exit codes, and flag helpers.
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
+	"github.com/resource-sync/resource-sync/host"
+)
+
+// Factory gives commands their dependencies, created only when used.
+type Factory struct {
+	IO      *iostreams.IOStreams
+	Version string
+	// Host finds the plugins; logs go to IO.ErrOut at level.
+	Host func(level hclog.Level) (*host.Host, error)
+}
+
+// FlagError is a usage mistake: the CLI prints it with the usage line and
+// exits 2.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf makes a FlagError.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// ErrSilent exits 1 without a message (it was already printed).
+var ErrSilent = errors.New("silent")

@@ -1,0 +1,118 @@
+package host
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+)
+
+func res(typ, id string, parents ...string) *found {
+	return &found{res: &pb.Resource{Type: typ, Id: id, Uri: "http://x/api/" + typ + "/" + id, Parents: parents}}
+}
+
+func uri(typ, id string) string { return "http://x/api/" + typ + "/" + id }
+
+func keys(nodes []*node) []string {
+	var out []string
+	for _, n := range nodes {
+		out = append(out, n.res.GetType()+"/"+n.res.GetId())
+	}
+	return out
+}
+
+func TestOrder(t *testing.T) {
+	tests := map[string]struct {
+		in   []*found
+		want []string
+	}{
+		"empty": {nil, nil},
+		"sorted by type then id": {
+			[]*found{res("b", "2"), res("a", "2"), res("b", "1"), res("a", "10")},
+			[]string{"a/10", "a/2", "b/1", "b/2"},
+		},
+		"parent before child whatever the names": {
+			[]*found{res("a", "child", uri("z", "parent")), res("z", "parent")},
+			[]string{"z/parent", "a/child"},
+		},
+		"chain": {
+			[]*found{res("a", "3", uri("b", "2")), res("b", "2", uri("c", "1")), res("c", "1")},
+			[]string{"c/1", "b/2", "a/3"},
+		},
+		"unknown parent ignored": {
+			[]*found{res("a", "1", "http://elsewhere/p/1")},
+			[]string{"a/1"},
+		},
+		"parent uri with trailing slash and reordered query still matches": {
+			[]*found{res("a", "1", uri("b", "2")+"/"), res("b", "2")},
+			[]string{"b/2", "a/1"},
+		},
+		"self parent ignored": {
+			[]*found{res("a", "1", uri("a", "1"))},
+			[]string{"a/1"},
+		},
+		"smallest ready first": {
+			[]*found{res("x", "1"), res("a", "2", uri("x", "1")), res("a", "1")},
+			[]string{"a/1", "x/1", "a/2"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := order(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, keys(got)); diff != "" {
+				t.Errorf("order (-want +got):\n%s", diff)
+			}
+			for i, n := range got {
+				if n.seq != i {
+					t.Errorf("%s has seq %d at position %d", keys(got)[i], n.seq, i)
+				}
+				for _, p := range n.parents {
+					if p >= i {
+						t.Errorf("%s comes before its parent at %d", keys(got)[i], p)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestOrderCycleNamesResources(t *testing.T) {
+	_, err := order([]*found{
+		res("a", "1", uri("b", "1")),
+		res("b", "1", uri("c", "1")),
+		res("c", "1", uri("a", "1")),
+		res("d", "free"),
+	})
+	if err == nil {
+		t.Fatal("cycle not detected")
+	}
+	for _, want := range []string{"dependency cycle", "a/1", "b/1", "c/1"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "d/free") {
+		t.Errorf("error %q names a resource outside the cycle", err)
+	}
+}
+
+func TestNormalizeURI(t *testing.T) {
+	same := [][2]string{
+		{"http://H/a?b=2&a=1", "http://h/a?a=1&b=2"},
+		{"http://h/a#frag", "http://h/a"},
+		{"http://h/a/", "http://h/a"},
+	}
+	for _, p := range same {
+		if normalizeURI(p[0]) != normalizeURI(p[1]) {
+			t.Errorf("%q and %q normalise differently: %q, %q", p[0], p[1], normalizeURI(p[0]), normalizeURI(p[1]))
+		}
+	}
+	if normalizeURI("http://h/a?x=1") == normalizeURI("http://h/a?x=2") {
+		t.Error("different queries normalise the same")
+	}
+}

@@ -1,0 +1,87 @@
+package host
+
+import (
+	"errors"
+	"testing"
+
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+)
+
+// tree: c/1 <- b/1 <- a/1, and d/1 on its own.
+func tree(t *testing.T) []*node {
+	t.Helper()
+	nodes, err := order([]*found{
+		res("a", "1", uri("b", "1")),
+		res("b", "1", uri("c", "1")),
+		res("c", "1"),
+		res("d", "1"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nodes // c/1, d/1, b/1, a/1
+}
+
+func seqs(nodes []*node) []int {
+	var out []int
+	for _, n := range nodes {
+		out = append(out, n.seq)
+	}
+	return out
+}
+
+func TestSchedulerHoldsChildrenUntilParentsWritten(t *testing.T) {
+	nodes := tree(t)
+	s := newScheduler(nodes, true, false)
+	first := s.next(10)
+	if got := keys(first); len(got) != 2 || got[0] != "c/1" || got[1] != "d/1" {
+		t.Fatalf("first batch = %v, want the roots c/1 and d/1", got)
+	}
+	s.done(first[1].seq, pb.Write_STATUS_WRITTEN, nil)
+	s.done(first[0].seq, pb.Write_STATUS_UNCHANGED, nil)
+	if got := keys(s.next(10)); len(got) != 1 || got[0] != "b/1" {
+		t.Fatalf("second batch = %v, want b/1", got)
+	}
+}
+
+func TestSchedulerSkipsDescendantsOfFailure(t *testing.T) {
+	nodes := tree(t)
+	s := newScheduler(nodes, true, false)
+	first := s.next(10)
+	s.done(first[0].seq, pb.Write_STATUS_FAILED, errors.New("c/1: boom")) // c/1
+	s.done(first[1].seq, pb.Write_STATUS_WRITTEN, nil)                   // d/1
+	if more := s.next(10); more != nil {
+		t.Fatalf("sent %v after their ancestor failed", keys(more))
+	}
+	sum := s.summary(Summary{})
+	if sum.Written != 1 || sum.Failed != 1 || sum.Skipped != 2 {
+		t.Errorf("summary = %+v, want 1 written, 1 failed, 2 skipped", sum)
+	}
+	if len(sum.Failures) != 1 {
+		t.Errorf("failures = %v, want the one failure", sum.Failures)
+	}
+}
+
+func TestSchedulerFailFastStopsSending(t *testing.T) {
+	nodes := tree(t)
+	s := newScheduler(nodes, true, true)
+	first := s.next(1) // c/1 only
+	s.done(first[0].seq, pb.Write_STATUS_FAILED, nil)
+	if more := s.next(10); more != nil {
+		t.Fatalf("sent %v after --fail-fast stopped", keys(more))
+	}
+	if sum := s.summary(Summary{}); sum.Failed != 1 || sum.Skipped != 3 {
+		t.Errorf("summary = %+v, want 1 failed and 3 skipped", sum)
+	}
+}
+
+func TestSchedulerInOrderWithoutConcurrentWrites(t *testing.T) {
+	nodes := tree(t)
+	s := newScheduler(nodes, false, false)
+	if got := seqs(s.next(100)); len(got) != 4 || got[0] != 0 || got[3] != 3 {
+		t.Fatalf("sent %v, want every resource in order at once", got)
+	}
+	if more := s.next(100); more != nil {
+		t.Fatalf("sent %v twice", keys(more))
+	}
+}

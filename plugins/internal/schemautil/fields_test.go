@@ -1,0 +1,117 @@
+package schemautil
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+func TestID(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		doc    string
+		id     string
+		hasID  bool
+		errMsg string
+	}{
+		"string":      {doc: `{"id": "o1"}`, id: "o1", hasID: true},
+		"unicode":     {doc: `{"id": " é \"世\" "}`, id: ` é "世" `, hasID: true},
+		"big integer": {doc: `{"id": 123456789012345678901234567890}`, id: "123456789012345678901234567890", hasID: true},
+		"exponent":    {doc: `{"id": 1E+2}`, id: "1E+2", hasID: true},
+		"missing":     {doc: `{"ID": 1}`},
+		"null":        {doc: `{"id": null}`},
+		"empty":       {doc: `{"id": ""}`, errMsg: "x.id is an empty string"},
+		"boolean":     {doc: `{"id": false}`, errMsg: "x.id is a boolean, want a string or a number"},
+		"mapping":     {doc: `{"id": {}}`, errMsg: "x.id is a mapping, want a string or a number"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			x, err := sdk.UnmarshalJSON([]byte(tc.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, hasID, err := ID(x.(map[string]any), "x")
+			if id != tc.id || hasID != tc.hasID || errText(err) != tc.errMsg {
+				t.Errorf("ID(%s) = %q, %v, %q; want %q, %v, %q", tc.doc, id, hasID, errText(err), tc.id, tc.hasID, tc.errMsg)
+			}
+		})
+	}
+}
+
+func TestKind(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		x    any
+		want string
+	}{
+		{map[string]any{}, "a mapping"},
+		{[]any{}, "a list"},
+		{"", "a string"},
+		{json.Number("1"), "a number"},
+		{true, "a boolean"},
+		{nil, "null"},
+		{3.5, "a float64"},
+	} {
+		if got := Kind(tc.x); got != tc.want {
+			t.Errorf("Kind(%#v) = %q, want %q", tc.x, got, tc.want)
+		}
+	}
+}
+
+func TestStringAndList(t *testing.T) {
+	t.Parallel()
+	doc := map[string]any{"s": "v", "n": nil, "l": []any{"a"}, "num": json.Number("2")}
+	if s, err := String(doc, "s", "p"); s != "v" || err != nil {
+		t.Errorf("String(s) = %q, %v", s, err)
+	}
+	for _, key := range []string{"n", "absent"} {
+		if s, err := String(doc, key, "p"); s != "" || err != nil {
+			t.Errorf("String(%s) = %q, %v; want empty", key, s, err)
+		}
+		if l, ok, err := List(doc, key, "p"); l != nil || ok || err != nil {
+			t.Errorf("List(%s) = %v, %v, %v; want nothing", key, l, ok, err)
+		}
+	}
+	if _, err := String(doc, "num", "p"); errText(err) != "p.num is a number, want a string" {
+		t.Errorf("String(num) error = %v", err)
+	}
+	if l, ok, err := List(doc, "l", ""); len(l) != 1 || !ok || err != nil {
+		t.Errorf("List(l) = %v, %v, %v", l, ok, err)
+	}
+	if _, _, err := List(doc, "s", ""); errText(err) != "s is a string, want a list" {
+		t.Errorf("List(s) error = %v", err)
+	}
+}
+
+func TestDecodeAndResource(t *testing.T) {
+	t.Parallel()
+	v := sdk.Value{JSON: []byte(`{"a":[1,2.50],"id":"x"}`), Source: "f.yaml", Line: 4, Location: "t/x.yaml"}
+	doc, err := Decode(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewResource(v, "x", "t", "u", []string{"p"}, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(r.JSON) != string(v.JSON) || r.Source != "f.yaml" || r.Line != 4 || r.Location != "t/x.yaml" || r.ID != "x" || r.Type != "t" || r.URI != "u" || len(r.Parents) != 1 {
+		t.Errorf("NewResource = %+v", r)
+	}
+	for in, want := range map[string]string{
+		`[1]`:   "f.yaml:4: document is not a mapping: found a list",
+		`"s"`:   "f.yaml:4: document is not a mapping: found a string",
+		`{"a":`: "f.yaml:4: invalid JSON: unexpected EOF",
+	} {
+		bad := v
+		bad.JSON = []byte(in)
+		_, err := Decode(bad)
+		if err == nil {
+			t.Errorf("Decode(%s) succeeded", in)
+			continue
+		}
+		if got := InputError(bad, err).Error(); got != want {
+			t.Errorf("Decode(%s): %q, want %q", in, got, want)
+		}
+	}
+}

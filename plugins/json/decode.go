@@ -1,0 +1,183 @@
+package json
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+// utf8BOM is tolerated at the start of a document: editors on Windows add it.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// Decode returns one value per JSON value in doc: a single value, each
+// element of a top-level array, or each value of a JSON Lines or
+// concatenated stream. Top-level arrays inside a stream are expanded too,
+// so a collection saved as an array and the same collection saved as JSON
+// Lines decode alike. Values that are not objects are returned as they are:
+// rejecting them is the schema's job.
+func (Formatter) Decode(doc sdk.Document) ([]sdk.Value, error) {
+	data := bytes.TrimPrefix(doc.Content, utf8BOM)
+	d := decoder{doc: doc, data: data, lines: lineCounter{data: data}}
+	for pos := skipSpace(data, 0); pos < len(data); pos = skipSpace(data, pos) {
+		end := valueEnd(data, pos)
+		raw := data[pos:end]
+		if !json.Valid(raw) {
+			return nil, d.syntaxError(pos, raw)
+		}
+		if raw[0] == '[' {
+			if err := d.addElements(pos, end); err != nil {
+				return nil, err
+			}
+		} else if err := d.add(pos, end); err != nil {
+			return nil, err
+		}
+		pos = end
+	}
+	return d.values, nil
+}
+
+// decoder collects the values of one document.
+type decoder struct {
+	doc    sdk.Document
+	data   []byte
+	lines  lineCounter
+	values []sdk.Value
+}
+
+// add appends the valid JSON value data[start:end].
+func (d *decoder) add(start, end int) error {
+	canon, err := sdk.CanonicalJSON(d.data[start:end])
+	if err != nil {
+		return d.errorAt(start, "invalid JSON: "+err.Error())
+	}
+	d.values = append(d.values, sdk.Value{
+		JSON:     canon,
+		Source:   d.doc.Source,
+		Line:     d.lines.at(start),
+		URI:      d.doc.URI,
+		TypeHint: d.doc.TypeHint,
+		Location: d.doc.Location,
+	})
+	return nil
+}
+
+// addElements appends each element of the valid JSON array data[start:end],
+// each with the line it starts on.
+func (d *decoder) addElements(start, end int) error {
+	pos := skipSpace(d.data, start+1)
+	for pos < end && d.data[pos] != ']' {
+		elemEnd := valueEnd(d.data, pos)
+		if err := d.add(pos, elemEnd); err != nil {
+			return err
+		}
+		pos = skipSpace(d.data, elemEnd)
+		if pos < end && d.data[pos] == ',' {
+			pos = skipSpace(d.data, pos+1)
+		}
+	}
+	return nil
+}
+
+// syntaxError reports why raw, which starts at start, is not valid JSON,
+// on the line of the offending byte.
+func (d *decoder) syntaxError(start int, raw []byte) error {
+	err := json.Unmarshal(raw, new(json.RawMessage))
+	var syntax *json.SyntaxError
+	if !errors.As(err, &syntax) {
+		if err == nil {
+			err = errors.New("malformed value")
+		}
+		return d.errorAt(start, "invalid JSON: "+err.Error())
+	}
+	// Offset counts the bytes read, the offending one included.
+	off := start + int(syntax.Offset) - 1
+	off = max(start, min(off, start+len(raw)-1))
+	return d.errorAt(off, "invalid JSON: "+syntax.Error())
+}
+
+func (d *decoder) errorAt(off int, msg string) error {
+	return &sdk.Error{Source: d.doc.Source, Line: d.lines.at(off), Msg: msg}
+}
+
+// lineCounter turns byte offsets into 1-based line numbers, counting only
+// the bytes between successive calls.
+type lineCounter struct {
+	data []byte
+	off  int
+	line int
+}
+
+func (c *lineCounter) at(off int) int {
+	if off < c.off || c.line == 0 {
+		c.off, c.line = 0, 1
+	}
+	c.line += bytes.Count(c.data[c.off:off], []byte{'\n'})
+	c.off = off
+	return c.line
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+func skipSpace(data []byte, pos int) int {
+	for pos < len(data) && isSpace(data[pos]) {
+		pos++
+	}
+	return pos
+}
+
+// valueEnd returns where the value starting at data[pos] ends. It only
+// finds the boundary (strings, bracket depth, literal runs); validation is
+// left to encoding/json. It always advances at least one byte, so a stray
+// delimiter becomes a value of its own that fails validation.
+func valueEnd(data []byte, pos int) int {
+	switch data[pos] {
+	case '"':
+		return stringEnd(data, pos)
+	case '{', '[':
+		depth := 0
+		for i := pos; i < len(data); i++ {
+			switch data[i] {
+			case '"':
+				i = stringEnd(data, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(data)
+	}
+	i := pos
+	for i < len(data) && !isDelimiter(data[i]) {
+		i++
+	}
+	return max(i, pos+1)
+}
+
+// stringEnd returns the offset just after the string starting at data[pos].
+func stringEnd(data []byte, pos int) int {
+	for i := pos + 1; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(data)
+}
+
+func isDelimiter(c byte) bool {
+	switch c {
+	case '{', '}', '[', ']', ',', ':', '"':
+		return true
+	}
+	return isSpace(c)
+}

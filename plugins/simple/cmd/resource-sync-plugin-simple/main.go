@@ -1,0 +1,12 @@
+// Command resource-sync-plugin-simple serves the simple schema to
+// resource-sync.
+package main
+
+import (
+	"github.com/resource-sync/resource-sync/plugins/simple"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+func main() {
+	sdk.Serve(simple.Plugin())
+}
