@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -10,10 +9,11 @@ import (
 // logRequests logs each request at debug level: never its headers, which
 // may carry credentials.
 func (s *Server) logRequests(next http.Handler) http.Handler {
-	if !s.log.Enabled(context.Background(), slog.LevelDebug) {
-		return next
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r) // the level may be a slog.LevelVar
+			return
+		}
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 )
@@ -122,6 +123,8 @@ func checkName(what, name string) error {
 		return fmt.Errorf("%s %q is not valid UTF-8", what, name)
 	case len(name) > maxNameBytes:
 		return fmt.Errorf("%s is %d bytes long; the limit is %d", what, len(name), maxNameBytes)
+	case !filepath.IsLocal(name):
+		return fmt.Errorf("%s %q is not a valid file name on this system", what, name) // NUL, COM1 on Windows
 	}
 	return nil
 }

@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/resource-sync/resource-sync/sdk"
 	"github.com/resource-sync/resource-sync/server"
 )
 
@@ -249,5 +252,32 @@ func TestResourceAndCollectionAtOnePath(t *testing.T) {
 	}
 	if got := do(t, "OPTIONS", ts.URL+"/api/thing/box/", "").header.Get("Allow"); got != "GET, PATCH, OPTIONS" {
 		t.Errorf("OPTIONS with slash: Allow %q", got)
+	}
+}
+
+// Resources are served pre-rendered, cut where the base URL goes; data that
+// looks like the cut mark must come out untouched.
+func TestDataLikeTheInternalMarkIsServedIntact(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"note/n1.json": `{"id": "n1", "text": "\u0000base\u0000/x", "raw": "\\u0000base\\u0000", "_links": {"up": {"href": "/api/note"}}}`,
+	})
+	_, ts := serve(t, server.Options{Dir: dir})
+	for _, url := range []string{ts.URL + "/api/note/n1", ts.URL + "/api/note"} {
+		resp := do(t, "GET", url, "")
+		want := `"_links":{"self":{"href":"` + ts.URL + `/api/note/n1"},"up":{"href":"` + ts.URL + `/api/note"}},"id":"n1","raw":"\\u0000base\\u0000","text":"\u0000base\u0000/x"}`
+		if !strings.Contains(string(resp.body), want) {
+			t.Errorf("GET %s = %s\nwant it to contain %s", url, resp.body, want)
+		}
+	}
+}
+
+func TestResponsesAreCanonicalJSON(t *testing.T) {
+	_, ts := serve(t, server.Options{Dir: widgets(t, 3)})
+	for _, path := range []string{"/api/", "/api/widget", "/api/widget/w01", "/api/widget/nope"} {
+		body := do(t, "GET", ts.URL+path, "").body
+		canon, err := sdk.CanonicalJSON(body)
+		if err != nil || !bytes.Equal(canon, body) {
+			t.Errorf("GET %s is not canonical JSON (%v):\n%s", path, err, body)
+		}
 	}
 }

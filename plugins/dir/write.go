@@ -40,7 +40,7 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 pull:
 	for item := range items {
 		select {
-		case jobs <- item: wg.Wait()
+		case jobs <- item:
 		case <-ctx.Done():
 			w.finish(item, "", sdk.Failed, ctx.Err())
 			break pull

@@ -26,7 +26,7 @@ func (e *Endpoint) batchable(j writeJob) bool {
 	if j.err != nil || j.item.Unchanged || !isJSON(baseMediaType(j.item.MediaType)) {
 		return false
 	}
-	v, ok := e.options.Load(collection(j.target).String())
+	v, ok := e.patchable.Load(collection(j.target).String())
 	if !ok {
 		return true
 	}
@@ -47,7 +47,7 @@ func sameBatch(first, j writeJob) bool {
 // credentials as every request, whether its Allow header lists PATCH.
 // Concurrent batches to one collection share the one request.
 func (e *Endpoint) patchAllowed(ctx context.Context, coll *url.URL) bool {
-	v, _ := e.options.LoadOrStore(coll.String(), &allowEntry{})
+	v, _ := e.patchable.LoadOrStore(coll.String(), &allowEntry{})
 	a := v.(*allowEntry)
 	a.once.Do(func() {
 		defer a.known.Store(true)

@@ -8,14 +8,20 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/time/rate"
 )
 
-// maxRedirects is as many as net/http follows by default.
-const maxRedirects = 10
+const (
+	// maxRedirects is as many as net/http follows by default.
+	maxRedirects = 10
+	// responseHeaderTimeout is how long a server may think before its
+	// status line; bodies may take as long as they need.
+	responseHeaderTimeout = 2 * time.Minute
+)
 
 // client sends requests with retries, the rate cap and credentials, and
 // reads whole response bodies up to a limit.
@@ -43,6 +49,9 @@ func newClient(c *config, hosts hostPolicy, creds credentials, tlsConf *tls.Conf
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.TLSClientConfig = tlsConf
 	base.MaxIdleConnsPerHost = c.concurrency
+	// A server that accepts and never answers would hang the sync; the
+	// timeout is an error like a dropped connection, so it is retried.
+	base.ResponseHeaderTimeout = responseHeaderTimeout
 	var rt http.RoundTripper = &credentialTransport{base: base, hosts: hosts, creds: creds}
 	if c.rate > 0 {
 		rt = &rateTransport{base: rt, limiter: rate.NewLimiter(rate.Limit(c.rate), 1)}
@@ -132,22 +141,26 @@ func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte,
 			return nil, c.error(err)
 		}
 	}
-	c.log.Debug("http", "method", method, "uri", c.redact.URL(u), "status", out.status)
+	if c.log.IsDebug() {
+		c.log.Debug("http", "method", method, "uri", c.redact.URL(u), "status", out.status)
+	}
 	return out, nil
 }
 
 // read reads resp's body up to the limit.
 func (c *client) read(resp *http.Response) (*response, error) {
-	tooLarge := fmt.Errorf("%w: over the limit of %d bytes (option max-body)", errBodyTooLarge, c.maxBody)
+	tooLarge := func() error {
+		return fmt.Errorf("%w: over the limit of %d bytes (option max-body)", errBodyTooLarge, c.maxBody)
+	}
 	if resp.ContentLength > c.maxBody {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading the response: %w", err)
 	}
 	if int64(len(body)) > c.maxBody {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	return &response{
 		status:     resp.StatusCode,

@@ -34,11 +34,12 @@ type Endpoint struct {
 	log        hclog.Logger
 
 	mu sync.Mutex
-	// fetched holds the pageKey of every uri fetched or being fetched.
+	// fetched holds the pageKey of every uri fetched, being fetched or
+	// skipped.
 	fetched map[string]bool
 
-	// options caches, per collection URL, whether it accepts PATCH.
-	options sync.Map // string -> *allowEntry
+	// patchable caches, per collection URL, whether it accepts PATCH.
+	patchable sync.Map // string -> *allowEntry
 
 	nonJSONOnce sync.Once
 }
@@ -54,9 +55,10 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 	if err != nil {
 		return nil, &sdk.Error{Source: cleanLocation(req.Location), Msg: "not an http(s) location: " + err.Error()}
 	}
+	shown := loc.String() // userinfo already removed
 	cfg, err := parseOptions(req.Options)
 	if err != nil {
-		return nil, err
+		return nil, &sdk.Error{Source: shown, Msg: err.Error()}
 	}
 	red := newRedactor(cfg, userinfo)
 	creds := credentials{token: cfg.token, extra: http.Header{}}
@@ -73,7 +75,7 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 	}
 	tlsConf, err := tlsConfig(cfg)
 	if err != nil {
-		return nil, err
+		return nil, &sdk.Error{Source: red.String(shown), Msg: red.String(err.Error())}
 	}
 	e := &Endpoint{
 		location:   loc,

@@ -85,6 +85,9 @@ func TestTarget(t *testing.T) {
 		{"http://h:1/pre", "http://o/prefix/o1", "order", "o1", "http://h:1/pre/prefix/o1"},
 		{"https://h:2/base", "", "order", "a b/c", "https://h:2/base/order/a%20b%2Fc"},
 		{"http://h:1", "http://o/api/%C3%A9t%C3%A9/x%2Fy", "", "", "http://h:1/api/%C3%A9t%C3%A9/x%2Fy"},
+		// Dot segments cannot climb out of the prefix.
+		{"http://h:1/prefix", "http://o/prefix/../admin/x", "", "", "http://h:1/prefix/admin/x"},
+		{"http://h:1/prefix", "http://o/prefix/a/./b/../c", "", "", "http://h:1/prefix/a/c"},
 	} {
 		got, err := target(mustURL(t, tc.dest), tc.uri, tc.typ, tc.id)
 		if err != nil || got.String() != tc.want {
@@ -93,6 +96,11 @@ func TestTarget(t *testing.T) {
 	}
 	if _, err := target(mustURL(t, "http://h"), "", "", "x"); err == nil {
 		t.Error("a resource without uri and type was placed")
+	}
+	for _, id := range []string{".", ".."} {
+		if u, err := target(mustURL(t, "http://h/api"), "", "thing", id); err == nil {
+			t.Errorf("id %q placed at %s", id, u)
+		}
 	}
 }
 

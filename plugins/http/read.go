@@ -16,9 +16,16 @@ import (
 const readAhead = 4
 
 // Read fetches the location and, unless follow is none, the pages its
-// Link rel="next" headers lead to.
+// Link rel="next" headers lead to. Each Read is a new traversal: it
+// forgets what earlier ones fetched, so reading twice reads everything
+// twice, while Fetch calls after it skip what it fetched.
 func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
-	return e.Fetch(ctx, []string{e.location.String()})
+	return func(yield func(sdk.Document, error) bool) {
+		e.mu.Lock()
+		clear(e.fetched)
+		e.mu.Unlock()
+		e.Fetch(ctx, []string{e.location.String()})(yield)
+	}
 }
 
 // Fetch fetches uris, several at a time, and yields their documents in
@@ -122,21 +129,22 @@ func (e *Endpoint) claimAll(uris []string) []fetchJob {
 	return jobs
 }
 
-// claim reports whether u is to be fetched: on an allowed host and not
-// fetched yet. It records u as fetched.
+// claim reports whether u is to be fetched: not seen yet and on an
+// allowed host. It records u as seen, so a skipped link warns once.
 func (e *Endpoint) claim(u *url.URL) bool {
-	if !e.hosts.allowed(u) {
+	key := pageKey(u)
+	e.mu.Lock()
+	seen := e.fetched[key]
+	e.fetched[key] = true
+	e.mu.Unlock()
+	switch {
+	case seen:
+		e.log.Debug("already fetched", "uri", e.redact.URL(u))
+		return false
+	case !e.hosts.allowed(u):
 		e.log.Warn("not following a link to another host (add it to option allow-host to follow it)", "uri", e.redact.URL(u))
 		return false
 	}
-	key := pageKey(u)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.fetched[key] {
-		e.log.Debug("already fetched", "uri", e.redact.URL(u))
-		return false
-	}
-	e.fetched[key] = true
 	return true
 }
 

@@ -265,6 +265,18 @@ func TestReadBodyLimit(t *testing.T) {
 	srv, rec := newServer(t, func(w http.ResponseWriter, r *http.Request, _ recorded) {
 		w.Header().Set("Content-Type", "application/json")
 		body := `[` + strings.Repeat(`1,`, 200) + `1]`
+		if r.URL.Path == "/huge" {
+			// Announces more than the limit, then stalls: refused on the
+			// header, without waiting for the body.
+			w.Header().Set("Content-Length", "100000")
+			fmt.Fprint(w, body[:10])
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
 		if r.URL.Path == "/chunked" {
 			// No Content-Length: the limit must hold while reading.
 			fmt.Fprint(w, body[:100])
@@ -275,8 +287,12 @@ func TestReadBodyLimit(t *testing.T) {
 		fmt.Fprint(w, body)
 	})
 	e := openTest(t, srv.URL+"/", "max-body", "300")
-	for _, p := range []string{"/sized", "/chunked"} {
+	for _, p := range []string{"/sized", "/chunked", "/huge"} {
+		start := time.Now()
 		_, errs := collect(t, e.Fetch(context.Background(), []string{srv.URL + p}))
+		if time.Since(start) > 2*time.Second {
+			t.Errorf("%s: took %v", p, time.Since(start))
+		}
 		if len(errs) != 1 {
 			t.Fatalf("%s: errors %v", p, errs)
 		}
@@ -300,7 +316,7 @@ func TestCrossHostLinksSkipped(t *testing.T) {
 
 	e := openTest(t, home.URL+"/api", "token", "tok-home-only")
 	docs, errs := collect(t, e.Read(context.Background()))
-	docs2, errs2 := collect(t, e.Fetch(context.Background(), []string{other.URL + "/direct"}))
+	docs2, errs2 := collect(t, e.Fetch(context.Background(), []string{other.URL + "/direct", other.URL + "/direct#again"}))
 	if len(errs)+len(errs2) != 0 || len(docs) != 1 || len(docs2) != 0 {
 		t.Fatalf("docs %q %q errs %v %v", contents(docs), contents(docs2), errs, errs2)
 	}
@@ -308,6 +324,9 @@ func TestCrossHostLinksSkipped(t *testing.T) {
 		t.Errorf("the other host got %d requests", n)
 	}
 	mustContain(t, "log", e.logs.String(), other.URL+"/page2", other.URL+"/direct", "allow-host")
+	if n := strings.Count(e.logs.String(), "[WARN]  not following a link to another host (add it to option allow-host to follow it): uri="+other.URL+"/direct"); n != 1 {
+		t.Errorf("warned %d times about one skipped uri", n)
+	}
 	if got := homeRec.all()[0].Header.Get("Authorization"); got != "Bearer tok-home-only" {
 		t.Errorf("home got Authorization %q", got)
 	}

@@ -105,6 +105,9 @@ func target(dest *url.URL, uri, typ, id string) (*url.URL, error) {
 		if err != nil {
 			return nil, fmt.Errorf("uri %q is not a URL", uri)
 		}
+		// Dot segments are resolved first, so /prefix/../admin is not
+		// taken to be under /prefix.
+		u = u.ResolveReference(&url.URL{})
 		p, query = u.EscapedPath(), u.RawQuery
 		if p == "" || p == "/" {
 			return nil, fmt.Errorf("uri %q has no path", uri)
@@ -118,6 +121,11 @@ func target(dest *url.URL, uri, typ, id string) (*url.URL, error) {
 	} else {
 		if typ == "" || id == "" {
 			return nil, fmt.Errorf("resource has no uri and no type and id to place it by")
+		}
+		for _, seg := range []string{typ, id} {
+			if seg == "." || seg == ".." {
+				return nil, fmt.Errorf("%q cannot be a path segment", seg)
+			}
 		}
 		p = prefix + "/" + url.PathEscape(typ) + "/" + url.PathEscape(id)
 	}

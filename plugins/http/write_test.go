@@ -224,7 +224,8 @@ func newBatchServer(t *testing.T, allowPatch bool, token string) *batchServer {
 }
 
 // batchItems are 5 orders, 2 order lines under /orderline (a collection
-// sharing the character prefix "/api/order"), then 3 more orders.
+// sharing the character prefix "/api/order"), then 4 more orders, one of
+// them in another collection.
 func batchItems() []sdk.WriteItem {
 	var items []sdk.WriteItem
 	add := func(typ, id string) {
@@ -235,10 +236,31 @@ func batchItems() []sdk.WriteItem {
 	}
 	add("orderline", "l1")
 	add("orderline", "l2")
-	for i := 5; i < 8; i++ {
-		add("order", fmt.Sprint("o", i))
-	}
+	add("order", "o5")
+	// Same type, another collection: never in a batch with its neighbours.
+	items = append(items, jsonItem(int64(len(items)), "order", "o8", "http://o/api/v2/order/o8", `{"id":"o8"}`))
+	add("order", "o6")
+	add("order", "o7")
 	return items
+}
+
+// batchPaths is where batchItems must end up.
+var batchPaths = []string{
+	"/api/order/o0", "/api/order/o1", "/api/order/o2", "/api/order/o3", "/api/order/o4",
+	"/api/order/o5", "/api/order/o6", "/api/order/o7", "/api/orderline/l1", "/api/orderline/l2",
+	"/api/v2/order/o8",
+}
+
+// storedPaths lists the paths s stored, sorted.
+func (s *batchServer) storedPaths() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var paths []string
+	for p := range s.stored {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
 }
 
 func TestBatchPatch(t *testing.T) {
@@ -250,8 +272,8 @@ func TestBatchPatch(t *testing.T) {
 			t.Errorf("%+v", r)
 		}
 	}
-	if len(s.stored) != 10 {
-		t.Errorf("stored %v", s.stored)
+	if got := s.storedPaths(); !reflect.DeepEqual(got, batchPaths) {
+		t.Errorf("stored %v\nwant   %v", got, batchPaths)
 	}
 	for p, methods := range s.stored {
 		if len(methods) != 1 {
@@ -281,7 +303,7 @@ func TestBatchPatch(t *testing.T) {
 		t.Errorf("no PATCH on /api/order: %v", patches)
 	}
 	for _, p := range patches {
-		if p != "/api/order" && p != "/api/orderline" {
+		if p != "/api/order" && p != "/api/orderline" && p != "/api/v2/order" {
 			t.Errorf("PATCH on %s", p)
 		}
 	}
@@ -304,16 +326,13 @@ func TestBatchWithoutPatchFallsBackToPut(t *testing.T) {
 			t.Errorf("%+v", r)
 		}
 	}
-	var stored []string
 	for p, methods := range s.stored {
 		if !reflect.DeepEqual(methods, []string{"PUT"}) {
 			t.Errorf("%s stored by %v", p, methods)
 		}
-		stored = append(stored, p)
 	}
-	sort.Strings(stored)
-	if len(stored) != 10 {
-		t.Errorf("stored %v", stored)
+	if got := s.storedPaths(); !reflect.DeepEqual(got, batchPaths) {
+		t.Errorf("stored %v\nwant   %v", got, batchPaths)
 	}
 	if n := s.rec.count(http.MethodOptions, "/api/order"); n != 1 {
 		t.Errorf("OPTIONS /api/order sent %d times", n)

@@ -91,11 +91,21 @@ func (d *decoder) syntaxError(start int, raw []byte) error {
 		}
 		return d.errorAt(start, "invalid JSON: "+err.Error())
 	}
-	// Offset counts the bytes read, the offending one included.
-	off := start + int(syntax.Offset) - 1
+	off := start + int(syntax.Offset-syntaxOffsetBias)
 	off = max(start, min(off, start+len(raw)-1))
 	return d.errorAt(off, "invalid JSON: "+syntax.Error())
 }
+
+// syntaxOffsetBias is how far past the offending byte a SyntaxError's
+// Offset points: 1 with encoding/json's classic decoder, which counts the
+// bytes read, and 0 under GOEXPERIMENT=jsonv2.
+var syntaxOffsetBias = func() int64 {
+	var syntax *json.SyntaxError
+	if errors.As(json.Unmarshal([]byte("x"), new(json.RawMessage)), &syntax) {
+		return syntax.Offset
+	}
+	return 1
+}()
 
 func (d *decoder) errorAt(off int, msg string) error {
 	return &sdk.Error{Source: d.doc.Source, Line: d.lines.at(off), Msg: msg}

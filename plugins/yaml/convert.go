@@ -7,9 +7,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// minNodeBudget is how many nodes any document may expand to, whatever
-// its size. Without aliases a document has about one node per byte at
-// most, so the budget only ever stops alias expansion ("billion laughs").
+// minNodeBudget is how many nodes a stream may expand to whatever its
+// size; each byte adds two more. Without aliases a stream has at most
+// about one node per byte, so the budget only ever stops alias expansion
+// ("billion laughs") and keeps memory linear in the input.
 const minNodeBudget = 100_000
 
 // converter turns yaml.v3 node trees into the values sdk.MarshalCanonical

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
 	"github.com/resource-sync/resource-sync/sdk"
 	"go.yaml.in/yaml/v3"
@@ -26,7 +24,7 @@ func (Formatter) Decode(doc sdk.Document) ([]sdk.Value, error) {
 			return values, nil
 		}
 		if err != nil {
-			return nil, parseError(doc.Source, err)
+			return nil, parseError(doc.Source, doc.Content, err)
 		}
 		if isEmptyDocument(&root) {
 			continue
@@ -73,19 +71,4 @@ func isEmptyDocument(root *yaml.Node) bool {
 	}
 	n := root.Content[0]
 	return n.Kind == yaml.ScalarNode && n.Value == "" && n.Style == 0 && n.Tag == "!!null" && n.Anchor == ""
-}
-
-// parseError turns "yaml: line 3: did not find expected key" into an
-// *sdk.Error on line 3.
-func parseError(source string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if num, text, ok := strings.Cut(rest, ": "); ok {
-			if n, convErr := strconv.Atoi(num); convErr == nil {
-				line, msg = n, text
-			}
-		}
-	}
-	return &sdk.Error{Source: source, Line: line, Msg: "invalid YAML: " + msg}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -97,7 +98,7 @@ func (e *emitter) node(v any, col int, pos position) {
 	case json.Number:
 		e.scalar(string(v), pos)
 	case bool:
-		e.scalar(fmt.Sprint(v), pos)
+		e.scalar(strconv.FormatBool(v), pos)
 	case nil:
 		e.scalar("null", pos)
 	default:

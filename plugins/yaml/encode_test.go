@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/resource-sync/resource-sync/sdk"
+	yamlv3 "go.yaml.in/yaml/v3"
 )
 
 func encode(t testing.TB, value string) string {
@@ -174,6 +175,8 @@ func TestEncodeStrings(t *testing.T) {
 			if got, want := encode(t, string(asKey)), "---\n"+key+": 1\n"; got != want {
 				t.Errorf("Encode(%s) =\n%s\nwant\n%s", asKey, got, want)
 			}
+			roundTrip(t, value)
+			roundTrip(t, asKey)
 		})
 	}
 }
@@ -218,5 +221,58 @@ func TestSpecAndPlugin(t *testing.T) {
 	if p.Name != "yaml" || p.Version != "1.0.0" || len(p.Formatters) != 1 || p.Formatters[0].Name != "yaml" ||
 		len(p.Endpoints) != 0 || len(p.Schemas) != 0 {
 		t.Errorf("Plugin() = %+v", p)
+	}
+}
+
+// TestYAMLv3EncoderFallsShort records why Encode has its own emitter:
+// given a node tagged !!str, yaml.v3 leaves YAML 1.1 booleans plain (a 1.1
+// reader sees true) and escapes characters beyond the BMP. If an upgrade
+// changes this, the emitter could be reconsidered.
+func TestYAMLv3EncoderFallsShort(t *testing.T) {
+	for _, tt := range []struct{ value, yamlv3, ours string }{
+		{"yes", "k: yes\n", "k: 'yes'\n"},
+		{"on", "k: on\n", "k: 'on'\n"},
+		{"😀", "k: \"\\U0001F600\"\n", "k: 😀\n"},
+		{"0755", "k: \"0755\"\n", "k: '0755'\n"},
+	} {
+		node := &yamlv3.Node{Kind: yamlv3.MappingNode, Content: []*yamlv3.Node{
+			{Kind: yamlv3.ScalarNode, Tag: "!!str", Value: "k"},
+			{Kind: yamlv3.ScalarNode, Tag: "!!str", Value: tt.value},
+		}}
+		got, err := yamlv3.Marshal(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != tt.yamlv3 {
+			t.Errorf("yaml.v3 now writes %q as %q, was %q", tt.value, got, tt.yamlv3)
+		}
+		if got := encode(t, `{"k":"`+tt.value+`"}`); got != "---\n"+tt.ours {
+			t.Errorf("Encode writes %q as %q, want %q", tt.value, got, "---\n"+tt.ours)
+		}
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	values := awkwardValues
+	done := make(chan error)
+	for range 4 {
+		go func() {
+			for _, v := range values {
+				encoded, err := Formatter{}.Encode(sdk.Value{JSON: []byte(v)}, sdk.StyleFile)
+				if err == nil {
+					_, err = Formatter{}.Decode(sdk.Document{Content: encoded})
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -3,8 +3,10 @@ package yaml
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	jsonformat "github.com/resource-sync/resource-sync/plugins/json"
 	"github.com/resource-sync/resource-sync/sdk"
@@ -32,15 +34,15 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, content []byte) {
 		defer watchdog(content)()
+		lines := maxLines(content)
 		values, err := Formatter{}.Decode(sdk.Document{Content: content, Source: "fuzz.yaml"})
 		if err != nil {
 			var e *sdk.Error
-			if !errors.As(err, &e) || e.Source != "fuzz.yaml" || e.Line < 0 {
-				t.Fatalf("Decode(%q) error %#v, want an *sdk.Error", content, err)
+			if !errors.As(err, &e) || e.Source != "fuzz.yaml" || e.Line < 0 || e.Line > lines+1 {
+				t.Fatalf("Decode(%q) error %#v, want an *sdk.Error within %d lines", content, err, lines)
 			}
 			return
 		}
-		lines := maxLines(content)
 		for _, v := range values {
 			if v.Line < 1 || v.Line > lines {
 				t.Errorf("value %s on line %d of %d", v.JSON, v.Line, lines)
@@ -52,6 +54,21 @@ func FuzzDecode(f *testing.F) {
 			roundTrip(t, v.JSON)
 		}
 	})
+}
+
+// watchdog panics when the input it guards takes longer than a few
+// seconds: the fuzzer reports a hang only as a stall, while a panic makes
+// it save the input. Call the function it returns when done.
+func watchdog(content []byte) (done func()) {
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-finished:
+		case <-time.After(10 * time.Second):
+			panic(fmt.Sprintf("input took more than 10s: %q", content))
+		}
+	}()
+	return func() { close(finished) }
 }
 
 // maxLines bounds the lines of content: YAML also breaks lines at a lone

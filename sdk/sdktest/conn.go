@@ -66,7 +66,16 @@ func serveInProcess(t *testing.T, p sdk.Plugin) *grpc.ClientConn {
 		c.Plugins = c.VersionedPlugins[config.ProtocolVersion]
 	}))
 	t.Cleanup(func() {
-		client.Kill() // in test mode this only disconnects
+		// Kill leaves a plugin in test mode alone; closing the client asks
+		// its server to stop, which ends Serve without a closed-listener
+		// error, and the context is the fallback.
+		if rpc, err := client.Client(); err == nil {
+			_ = rpc.Close()
+		}
+		select {
+		case <-closed:
+		case <-time.After(promptly):
+		}
 		stop()
 		<-closed
 	})

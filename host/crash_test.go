@@ -1,0 +1,90 @@
+package host_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/plugins/json"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+// crashing is a formatter that dies (SIGKILL, no chance to clean up) on
+// its 50th encode, the way a buggy plugin would mid-sync.
+func crashing() sdk.Plugin {
+	return sdk.Plugin{Name: "crashing", Version: "0.0.1", Formatters: []sdk.FormatterSpec{{
+		Name: "crashjson", Extensions: []string{".crash"}, MediaTypes: []string{"application/x-crash"},
+		Formatter: &crashFormatter{},
+	}}}
+}
+
+type crashFormatter struct {
+	json.Formatter
+	encoded int
+}
+
+func (f *crashFormatter) Encode(v sdk.Value, style sdk.Style) ([]byte, error) {
+	if f.encoded++; f.encoded == 50 {
+		fmt.Fprintln(os.Stderr, "crashjson: giving up on value 50")
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	}
+	return f.Formatter.Encode(v, style)
+}
+
+func TestCrashedPluginIsNamedAndNothingHalfWritten(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	for i := range 200 {
+		writeFile(t, filepath.Join(src, "t", fmt.Sprintf("r%03d.json", i)),
+			fmt.Sprintf(`{"id":"r%03d","_links":{"self":{"href":"http://x/api/t/r%03d"}}}`, i, i))
+	}
+	h := newHost(t)
+	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "crashjson", Schema: "hal"})
+	var crash *host.CrashError
+	if !errors.As(err, &crash) {
+		t.Fatalf("error = %v, want a CrashError", err)
+	}
+	if crash.Plugin != "crashing" || !strings.Contains(err.Error(), "plugin crashing crashed") {
+		t.Errorf("error %q does not name the plugin", err)
+	}
+	if !strings.Contains(err.Error(), "giving up on value 50") {
+		t.Errorf("error %q lacks the plugin's last stderr lines", err)
+	}
+	filepath.WalkDir(dst, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(path, ".crash") {
+			t.Errorf("left behind %s", path)
+		}
+		return nil
+	})
+}
+
+func TestPinMismatchRefused(t *testing.T) {
+	bin := t.TempDir()
+	exe, _ := os.Executable()
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugin := filepath.Join(bin, host.BinaryPrefix+"pinned")
+	if err := os.WriteFile(plugin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := t.TempDir()
+	t.Setenv("RESOURCE_SYNC_CONFIG_DIR", cfg)
+	writeFile(t, filepath.Join(cfg, host.PinsFile), strings.Repeat("ab", 32)+"  "+host.BinaryPrefix+"pinned\n")
+	h := newHost(t, bin)
+	_, err = h.Plugin(context.Background(), "pinned")
+	if err == nil {
+		t.Fatal("plugin with a wrong pin started")
+	}
+	for _, want := range []string{"plugin pinned refused", "does not match its pin", strings.Repeat("ab", 32), host.PinsFile} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,13 @@
+package json
+
+import (
+	"testing"
+
+	"github.com/resource-sync/resource-sync/sdk/sdktest"
+)
+
+func TestMain(m *testing.M) { sdktest.Main(m, Plugin()) }
+
+func TestConformance(t *testing.T) {
+	sdktest.RunFormatter(t, sdktest.FormatterOpt{Plugin: Plugin(), Name: "json"})
+}
