@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/resource-sync/resource-sync/host"
@@ -15,8 +14,9 @@ import (
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
-// crashing is a formatter that dies (SIGKILL, no chance to clean up) on
-// its 50th encode, the way a buggy plugin would mid-sync.
+// crashing is a formatter that dies on its 50th encode, the way a buggy
+// plugin would mid-sync: a panic in a goroutine of its own, which no
+// recover in the SDK can catch.
 func crashing() sdk.Plugin {
 	return sdk.Plugin{Name: "crashing", Version: "0.0.1", Formatters: []sdk.FormatterSpec{{
 		Name: "crashjson", Extensions: []string{".crash"}, MediaTypes: []string{"application/x-crash"},
@@ -31,8 +31,9 @@ type crashFormatter struct {
 
 func (f *crashFormatter) Encode(v sdk.Value, style sdk.Style) ([]byte, error) {
 	if f.encoded++; f.encoded == 50 {
-		fmt.Fprintln(os.Stderr, "crashjson: giving up on value 50")
-		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		done := make(chan struct{})
+		go func() { panic("crashjson: giving up on value 50") }()
+		<-done
 	}
 	return f.Formatter.Encode(v, style)
 }

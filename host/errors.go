@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -32,7 +33,7 @@ type CrashError struct {
 
 func (e *CrashError) Error() string {
 	msg := fmt.Sprintf("plugin %s crashed", e.Plugin)
-	if e.Stderr != "" {
+	if strings.TrimSpace(e.Stderr) != "" {
 		msg += "; its last words on stderr:\n" + e.Stderr
 	}
 	return msg

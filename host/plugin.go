@@ -61,8 +61,11 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 		Logger:           h.logger.Named(src.Name),
 		AutoMTLS:         h.autoMTLS,
 		SecureConfig:     secure,
-		Stderr:           stderr,
-		SyncStdout:       io.Discard,
+		// Serve redirects a plugin's os.Stderr through gRPC (SyncStderr);
+		// runtime panics still reach the process's stderr (Stderr).
+		Stderr:     stderr,
+		SyncStderr: stderr,
+		SyncStdout: io.Discard,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(batch.MaxMessageBytes),
 			grpc.MaxCallSendMsgSize(batch.MaxMessageBytes))},

@@ -49,7 +49,7 @@ func TestSchedulerSkipsDescendantsOfFailure(t *testing.T) {
 	s := newScheduler(nodes, true, false)
 	first := s.next(10)
 	s.done(first[0].seq, pb.Write_STATUS_FAILED, errors.New("c/1: boom")) // c/1
-	s.done(first[1].seq, pb.Write_STATUS_WRITTEN, nil)                   // d/1
+	s.done(first[1].seq, pb.Write_STATUS_WRITTEN, nil)                    // d/1
 	if more := s.next(10); more != nil {
 		t.Fatalf("sent %v after their ancestor failed", keys(more))
 	}

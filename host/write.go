@@ -20,16 +20,20 @@ import (
 // descendants are skipped.
 func (r *syncRun) write(ctx context.Context, dest *openEndpoint, nodes []*node, have map[string]existingResource) (Summary, error) {
 	sum := Summary{Read: len(nodes)}
+	// Either side failing cancels both streams: the destination must not
+	// commit (no --rm removal, no file replaced) after a failure it did
+	// not see.
+	g, gctx := errgroup.WithContext(ctx)
 	fp, err := r.h.Plugin(ctx, r.format.plugin)
 	if err != nil {
 		return sum, err
 	}
-	rawEnc, err := fp.formatters().Encode(ctx)
+	rawEnc, err := fp.formatters().Encode(gctx)
 	if err != nil {
 		return sum, fp.callError(ctx, err)
 	}
 	enc := newBatchStream(rawEnc)
-	ws, err := dest.write(ctx)
+	ws, err := dest.write(gctx)
 	if err != nil {
 		return sum, err
 	}
@@ -44,7 +48,6 @@ func (r *syncRun) write(ctx context.Context, dest *openEndpoint, nodes []*node, 
 	}
 	ext, mediaType := first(r.format.Extensions), first(r.format.MediaTypes)
 
-	g, gctx := errgroup.WithContext(ctx)
 	// Sender: ready resources -> Encode -> Write.
 	g.Go(func() error {
 		var sendErr error

@@ -29,5 +29,11 @@
 //
 // Credentials (basic auth, bearer token and the extra headers) are added by
 // the transport to each request, redirects included, only when that request
-// goes to the location's host or an allow-host host.
+// goes to the location's host or an allow-host host. Secrets are replaced
+// by "***" in every error and log line, including server messages that
+// echo them.
+//
+// Documents carry the media type without parameters and, as TypeHint, the
+// last path segment of their uri (GET /posts -> "posts"), for schemas
+// whose resources name no type.
 package http

@@ -97,6 +97,9 @@ func RunEndpoint(t *testing.T, opt EndpointOpt) {
 		t.Fatal("EndpointOpt.Location is nil: it must return a fresh location for each check")
 	}
 	if opt.Formatter == nil {
+		if opt.Format.Name != "" {
+			t.Fatal("EndpointOpt.Format is set without EndpointOpt.Formatter")
+		}
 		opt.Formatter, opt.Format = canonicalFormatter{}, defaultFormat
 	}
 	if opt.Format.Name == "" || len(opt.Format.Extensions) == 0 && len(opt.Format.MediaTypes) == 0 {

@@ -1,8 +1,6 @@
 package main
 
-import (
-	"github.com/resource-sync/resource-sync/sdk"
-)
+import "github.com/resource-sync/resource-sync/sdk"
 
 // Plugin is everything this binary offers: one formatter.
 func Plugin() sdk.Plugin {
