@@ -12,8 +12,10 @@ func Spec() sdk.EndpointSpec {
 		Summary:          "REST APIs over HTTP and HTTPS",
 		Schemes:          []string{"http", "https"},
 		ConcurrentWrites: true,
-		Open:             Open,
-		Implements:       (*Endpoint)(nil),
+		// APIs speak JSON unless the user says otherwise (--yaml, --format).
+		DefaultFormat: "json",
+		Open:          Open,
+		Implements:    (*Endpoint)(nil),
 	}
 }
 
