@@ -21,7 +21,38 @@ func crashing() sdk.Plugin {
 	return sdk.Plugin{Name: "crashing", Version: "0.0.1", Formatters: []sdk.FormatterSpec{{
 		Name: "crashjson", Extensions: []string{".crash"}, MediaTypes: []string{"application/x-crash"},
 		Formatter: &crashFormatter{},
+	}, {
+		Name: "failjson", Extensions: []string{".fail"}, MediaTypes: []string{"application/x-fail"},
+		Formatter: failFormatter{},
 	}}}
+}
+
+// failFormatter cannot encode resources whose id starts with "bad".
+type failFormatter struct{ json.Formatter }
+
+func (f failFormatter) Encode(v sdk.Value, style sdk.Style) ([]byte, error) {
+	if strings.Contains(string(v.JSON), `"id":"bad`) {
+		return nil, &sdk.Error{Source: v.Source, Msg: "cannot encode this one"}
+	}
+	return f.Formatter.Encode(v, style)
+}
+
+func TestEncodeFailureUnderReplaceRemovesNothing(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(src, "t", "good.json"), `{"id":"good","_links":{"self":{"href":"http://x/api/t/good"}}}`)
+	writeFile(t, filepath.Join(src, "t", "bad.json"), `{"id":"bad","_links":{"self":{"href":"http://x/api/t/bad"}}}`)
+	writeFile(t, filepath.Join(dst, "t", "bad.fail"), `{"id":"bad","old":true}`)
+	writeFile(t, filepath.Join(dst, "t", "stale.fail"), `{"id":"stale"}`)
+	h := newHost(t)
+	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "failjson", Schema: "hal", Replace: true})
+	if err == nil || !strings.Contains(err.Error(), "cannot encode this one") {
+		t.Fatalf("error = %v, want the encode failure", err)
+	}
+	for _, kept := range []string{"bad.fail", "stale.fail"} {
+		if _, err := os.Stat(filepath.Join(dst, "t", kept)); err != nil {
+			t.Errorf("--rm removed %s although a resource failed: %v", kept, err)
+		}
+	}
 }
 
 type crashFormatter struct {

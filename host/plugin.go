@@ -119,6 +119,13 @@ func (h *Host) startError(src Source, stderr *tail, err error) error {
 
 // newLogger makes the logger go-plugin and the plugins log through, so
 // nothing reaches the user above the level they asked for.
+// go-plugin's note of each plugin exit is kept for -vv: a crash is
+// reported as an error of its own, and normal exits are noise.
 func newLogger(w io.Writer, level hclog.Level) hclog.Logger {
-	return hclog.New(&hclog.LoggerOptions{Name: "resource-sync", Output: w, Level: level})
+	return hclog.New(&hclog.LoggerOptions{
+		Name: "resource-sync", Output: w, Level: level,
+		Exclude: func(_ hclog.Level, msg string, _ ...any) bool {
+			return msg == "plugin process exited" && level > hclog.Debug
+		},
+	})
 }

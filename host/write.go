@@ -65,11 +65,11 @@ func (r *syncRun) write(ctx context.Context, dest *openEndpoint, nodes []*node, 
 				for i, res := range resp.GetResults() {
 					n := ready[i]
 					if d := res.GetError(); d != nil {
-						sch.done(n.seq, pb.Write_STATUS_FAILED, fmt.Errorf("%s: %w", describeResource(n.res), diagnosticError(d)))
+						sch.hostFailed(n.seq, fmt.Errorf("%s: %w", describeResource(n.res), diagnosticError(d)))
 						continue
 					}
 					if err := batch.Check("resource "+describeResource(n.res), len(res.GetContent())+len(n.res.GetJson())); err != nil {
-						sch.done(n.seq, pb.Write_STATUS_FAILED, err)
+						sch.hostFailed(n.seq, err)
 						continue
 					}
 					item := &pb.WriteItem{Seq: int64(n.seq), Resource: n.res, Content: res.GetContent(),
@@ -90,6 +90,12 @@ func (r *syncRun) write(ctx context.Context, dest *openEndpoint, nodes []*node, 
 		}
 		if err := enc.close(); err != nil {
 			return fp.callError(gctx, err)
+		}
+		if n := sch.hostFailures(); n > 0 && r.opts.Replace {
+			// The destination never saw these; committing a replace
+			// would remove their old copies as stale.
+			return fmt.Errorf("%d resources could not be encoded; --rm removed nothing and replaced nothing:\n  %w",
+				n, errors.Join(sch.failuresCopy()...))
 		}
 		if sendErr != nil && !errors.Is(sendErr, io.EOF) {
 			return dest.callError(gctx, sendErr)
@@ -159,20 +165,21 @@ func (e *openEndpoint) callError(ctx context.Context, err error) error {
 // outcomes. Without concurrent writes every resource is ready at once, in
 // order.
 type scheduler struct {
-	mu       sync.Mutex
-	cond     *sync.Cond
-	nodes    []*node
-	waiting  []int // parents not yet written, per node
-	state    []pb.Write_Status
-	skipped  []bool
-	ready    []int
-	sent     int // handed out by next
-	unsent   int // neither handed out nor skipped
-	sentDone int // of those, settled
-	failFast bool
-	stopped  bool
-	failures []error
-	removed  int
+	mu         sync.Mutex
+	cond       *sync.Cond
+	nodes      []*node
+	waiting    []int // parents not yet written, per node
+	state      []pb.Write_Status
+	skipped    []bool
+	ready      []int
+	sent       int // handed out by next
+	unsent     int // neither handed out nor skipped
+	sentDone   int // of those, settled
+	failFast   bool
+	stopped    bool
+	failures   []error
+	failedHere int // of the failures, those the destination never saw
+	removed    int
 }
 
 func newScheduler(nodes []*node, concurrent, failFast bool) *scheduler {
@@ -257,6 +264,27 @@ func (s *scheduler) skip(seq int) {
 		s.unsent--
 		s.skip(c)
 	}
+}
+
+// hostFailed records a resource that failed before reaching the
+// destination (it could not be encoded).
+func (s *scheduler) hostFailed(seq int, err error) {
+	s.mu.Lock()
+	s.failedHere++
+	s.mu.Unlock()
+	s.done(seq, pb.Write_STATUS_FAILED, err)
+}
+
+func (s *scheduler) hostFailures() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failedHere
+}
+
+func (s *scheduler) failuresCopy() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]error(nil), s.failures...)
 }
 
 func (s *scheduler) stop() {
