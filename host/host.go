@@ -36,6 +36,7 @@ type Options struct {
 type Host struct {
 	logger    hclog.Logger
 	autoMTLS  bool
+	cert      clientCert
 	pins      map[string][]byte
 	pinsPath  string
 	socketDir string

@@ -25,7 +25,7 @@ import (
 const envServe = "HOST_TEST_SERVE"
 
 func plugins() []sdk.Plugin {
-	return []sdk.Plugin{dir.Plugin(), yamlfile.Plugin(), json.Plugin(), hal.Plugin(), simple.Plugin(), crashing()}
+	return []sdk.Plugin{dir.Plugin(), yamlfile.Plugin(), json.Plugin(), hal.Plugin(), simple.Plugin(), crashing(), echo()}
 }
 
 func TestMain(m *testing.M) {
@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func sources(t *testing.T) []host.Source {
+func sources(t testing.TB) []host.Source {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,6 +30,10 @@ type Plugin struct {
 	stderr *tail
 }
 
+// Conn is the plugin's gRPC connection, for tools and benchmarks that
+// speak the protocol directly.
+func (p *Plugin) Conn() *grpc.ClientConn { return p.conn }
+
 // Name is the plugin's name.
 func (p *Plugin) Name() string { return p.Source.Name }
 
@@ -47,10 +52,22 @@ func (p *Plugin) kill() {
 // does not match its pin.
 func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 	cmd := src.command()
-	cmd.Env = append(cmd.Environ(), sdk.EnvLogLevel+"="+h.logger.GetLevel().String())
+	// The plugin's socket goes in the host's own directory, removed on
+	// Close, so a crashed plugin leaves no stale socket behind.
+	cmd.Env = append(cmd.Environ(), sdk.EnvLogLevel+"="+h.logger.GetLevel().String(),
+		plugin.EnvUnixSocketDir+"="+h.socketDir)
 	var secure *plugin.SecureConfig
 	if pin, ok := h.pins[src.Name]; ok && !src.Builtin {
 		secure = &plugin.SecureConfig{Checksum: pin, Hash: sha256.New()}
+	}
+	var tlsConfig *tls.Config
+	if h.autoMTLS {
+		cfg, certPEM, err := h.cert.tlsConfig()
+		if err != nil {
+			return nil, fmt.Errorf("plugin %s: mTLS: %w", src.Name, err)
+		}
+		tlsConfig = cfg
+		cmd.Env = append(cmd.Env, "PLUGIN_CLIENT_CERT="+string(certPEM))
 	}
 	stderr := newTail(20)
 	client := plugin.NewClient(&plugin.ClientConfig{
@@ -59,7 +76,7 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           h.logger.Named(src.Name),
-		AutoMTLS:         h.autoMTLS,
+		TLSConfig:        tlsConfig, // AutoMTLS, with a key shared by all plugins (mtls.go)
 		SecureConfig:     secure,
 		// Serve redirects a plugin's os.Stderr through gRPC (SyncStderr);
 		// runtime panics still reach the process's stderr (Stderr).
@@ -69,7 +86,6 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(batch.MaxMessageBytes),
 			grpc.MaxCallSendMsgSize(batch.MaxMessageBytes))},
-		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: h.socketDir},
 	})
 	p := &Plugin{Source: src, client: client, stderr: stderr}
 	rpc, err := client.Client()
