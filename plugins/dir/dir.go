@@ -48,6 +48,9 @@ type Endpoint struct {
 	location string // as the user typed it; messages and Sources start with it
 	replace  bool
 	exts     fileutil.Extensions
+	// written are the extensions of the format written, the first one
+	// used for new files.
+	written []string
 
 	mu sync.Mutex
 	// root is nil while a destination does not exist yet: it is created
@@ -62,6 +65,9 @@ func Open(ctx context.Context, req sdk.OpenRequest) (sdk.Endpoint, error) {
 		location: req.Location,
 		replace:  req.Replace,
 		exts:     fileutil.ClaimedExtensions(req.Formats),
+	}
+	if len(req.Formats) > 0 {
+		e.written = req.Formats[0].Extensions
 	}
 	info, err := os.Stat(req.Location)
 	switch {

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/resource-sync/resource-sync/plugins/internal/fileutil"
@@ -24,7 +25,7 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 	if err != nil {
 		return sdk.WriteSummary{}, err
 	}
-	w := &writer{root: root, location: e.location, report: report, kept: newKeptSet()}
+	w := &writer{root: root, location: e.location, report: report, kept: newKeptSet(), written: e.written}
 
 	jobs := make(chan sdk.WriteItem)
 	var wg sync.WaitGroup
@@ -63,6 +64,7 @@ type writer struct {
 	root     *os.Root
 	location string
 	report   func(sdk.WriteResult)
+	written  []string // the written format's extensions
 
 	kept   *keptSet // resource files this write produced or found identical
 	mu     sync.Mutex
@@ -100,6 +102,7 @@ func (w *writer) store(ctx context.Context, item sdk.WriteItem) (rel string, sta
 	if err != nil {
 		return fail("%v", err)
 	}
+	rel = w.inPlace(rel, item.Extension)
 	if item.Unchanged && item.ExistingLocation == rel {
 		return rel, sdk.Unchanged, nil
 	}
@@ -114,6 +117,27 @@ func (w *writer) store(ctx context.Context, item sdk.WriteItem) (rel string, sta
 		return fail("cannot write %s: %s", filepath.Join(w.location, name), fileutil.Reason(err))
 	}
 	return rel, sdk.Written, nil
+}
+
+// inPlace keeps a resource in the file that already holds it under
+// another extension of the same format ("o1.yml" when writing ".yaml"),
+// so that a hand-made tree is updated in place instead of getting a
+// second file for the resource, which would make it unreadable.
+func (w *writer) inPlace(rel, ext string) string {
+	if _, err := w.root.Lstat(filepath.FromSlash(rel)); err == nil {
+		return rel
+	}
+	base := strings.TrimSuffix(rel, ext)
+	for _, other := range w.written {
+		if other == ext || checkExtension(other) != nil {
+			continue
+		}
+		alt := base + other
+		if info, err := w.root.Lstat(filepath.FromSlash(alt)); err == nil && info.Mode().IsRegular() {
+			return alt
+		}
+	}
+	return rel
 }
 
 // failures is how many items failed so far.
