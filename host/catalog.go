@@ -14,6 +14,9 @@ import (
 type catalog struct {
 	entries []entry
 	search  []string
+	// unusable are the plugins that could not be described (a pin
+	// mismatch, a crash at start-up), by name.
+	unusable map[string]error
 }
 
 // entry is one component and the plugin that offers it.
@@ -23,10 +26,11 @@ type entry struct {
 }
 
 func (h *Host) catalog(ctx context.Context) *catalog {
-	c := &catalog{search: h.searchPath}
+	c := &catalog{search: h.searchPath, unusable: map[string]error{}}
 	for _, d := range h.Describe(ctx) {
 		if d.Err != nil {
 			h.logger.Warn("plugin unusable", "plugin", d.Source.Name, "error", d.Err)
+			c.unusable[d.Source.Name] = d.Err
 			continue
 		}
 		for _, comp := range d.Manifest.Components {
@@ -61,6 +65,9 @@ func (c *catalog) names(kind Kind) string {
 
 func (c *catalog) formatter(name string) (entry, error) {
 	e, ok := c.find(KindFormatter, func(comp Component) bool { return comp.Name == name })
+	if err := c.unusable[name]; !ok && err != nil {
+		return entry{}, err // the plugin of that name is there but refused or broken
+	}
 	if !ok {
 		return entry{}, usageErrorf("unknown format %q; formats found: %s (plugins searched in %s)",
 			name, c.names(KindFormatter), searched(c.search))
@@ -70,6 +77,9 @@ func (c *catalog) formatter(name string) (entry, error) {
 
 func (c *catalog) schema(name string) (entry, error) {
 	e, ok := c.find(KindSchema, func(comp Component) bool { return comp.Name == name })
+	if err := c.unusable[name]; !ok && err != nil {
+		return entry{}, err
+	}
 	if !ok {
 		return entry{}, usageErrorf("unknown schema %q; schemas found: %s (plugins searched in %s)",
 			name, c.names(KindSchema), searched(c.search))

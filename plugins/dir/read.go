@@ -44,7 +44,7 @@ func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
 			}
 			ext, ok := e.exts.Match(d.Name())
 			if !ok {
-				sdk.Logger().Debug("skipping a file no formatter reads", "file", e.source(rel))
+				sdk.Logger().Info("skipping a file no formatter reads", "file", e.source(rel))
 				return nil
 			}
 			content, err := readRegular(fsys, rel, d)

@@ -25,6 +25,14 @@ func NewCmdPlugins(f *cmdutil.Factory) *cobra.Command {
   3. ./.resource-sync/plugins
   4. the plugins directory of the user's config directory (~/.config/resource-sync/plugins)
 The first binary found for a name wins, and hides a built-in of the same name.`,
+		// Without this, cobra shows the help and exits 0 for a mistyped
+		// subcommand ("plugins lst").
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			}
+			return cmd.Help()
+		},
 	}
 	cmd.AddCommand(NewCmdList(f, nil))
 	return cmd

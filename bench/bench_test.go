@@ -1,0 +1,609 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/renameio/v2"
+
+	jsonfmt "github.com/resource-sync/resource-sync/plugins/json"
+	"github.com/resource-sync/resource-sync/plugins/yaml"
+	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/server"
+)
+
+const (
+	// benchResources is how many resources each benchmark moves.
+	benchResources = 10_000
+	// concurrency is resource-sync's default --concurrency, and what the
+	// plain client uses for requests and, like the dir endpoint, for
+	// file writes.
+	concurrency = 8
+	// pageLimit is resource-sync's default --limit.
+	pageLimit = 100
+	// collectionPath is where the generated resources are served.
+	collectionPath = "/api/v1/order"
+)
+
+// binary is resource-sync built for this run, by TestMain.
+var binary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.dir != "" {
+		os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
+}
+
+// resourceSync returns the path of the resource-sync binary, building it
+// on first use.
+func resourceSync(tb testing.TB) string {
+	tb.Helper()
+	binary.once.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			binary.err = fmt.Errorf("the go command is needed to build resource-sync: %w", err)
+			return
+		}
+		if binary.dir, err = os.MkdirTemp("", "resource-sync-bench-"); err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(binary.dir, "resource-sync")
+		out, err := exec.Command(goTool, "build", "-o", binary.path, "github.com/resource-sync/resource-sync/cmd/resource-sync").CombinedOutput()
+		if err != nil {
+			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		tb.Fatal(binary.err)
+	}
+	return binary.path
+}
+
+// runResourceSync runs the binary with args and fails on a non-zero exit.
+func runResourceSync(tb testing.TB, args ...string) {
+	tb.Helper()
+	cmd := exec.Command(resourceSync(tb), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		tb.Fatalf("resource-sync %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+}
+
+// generate writes n HAL resources of about 1 KiB each, as `resource-sync`
+// pulls them: DIR/order/oNNNNN.yaml.
+func generate(tb testing.TB, dir string, n int) {
+	tb.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, "order"), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	note := strings.Repeat("Resources of about one kibibyte, as an API would serve them. ", 12)
+	for i := range n {
+		id := fmt.Sprintf("o%05d", i)
+		canon, err := sdk.MarshalCanonical(map[string]any{
+			"_links":   map[string]any{"self": map[string]any{"href": "http://localhost" + collectionPath + "/" + id}},
+			"id":       id,
+			"customer": fmt.Sprintf("c%04d", i%1000),
+			"status":   []string{"placed", "paid", "shipped"}[i%3],
+			"total":    json.Number(fmt.Sprintf("%d.%02d", i%500, i%100)),
+			"lines":    []any{map[string]any{"sku": "BOOK-" + id, "quantity": 1 + i%4}},
+			"note":     note,
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		content, err := yaml.Formatter{}.Encode(sdk.Value{JSON: canon}, sdk.StyleFile)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "order", id+".yaml"), content, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// requestLog counts requests by method and uri, and remembers a digest of
+// each PUT body.
+type requestLog struct {
+	mu     sync.Mutex
+	counts map[string]int
+	bodies map[string][sha256.Size]byte
+}
+
+func (l *requestLog) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Method + " " + r.URL.RequestURI()
+		var sum [sha256.Size]byte
+		if r.Method == http.MethodPut {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			sum = sha256.Sum256(body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		l.mu.Lock()
+		if l.counts == nil {
+			l.counts, l.bodies = map[string]int{}, map[string][sha256.Size]byte{}
+		}
+		l.counts[key]++
+		if r.Method == http.MethodPut {
+			l.bodies[key] = sum
+		}
+		l.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// take returns what was logged and starts afresh.
+func (l *requestLog) take() (map[string]int, map[string][sha256.Size]byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	counts, bodies := l.counts, l.bodies
+	l.counts, l.bodies = nil, nil
+	return counts, bodies
+}
+
+// formats are those of `resource-sync serve`.
+func formats() map[string]sdk.Formatter {
+	return map[string]sdk.Formatter{".json": jsonfmt.Formatter{}, ".yaml": yaml.Formatter{}, ".yml": yaml.Formatter{}}
+}
+
+// serveDir serves dir as `resource-sync serve` does, on loopback, and
+// returns its base URL and its request log. The server is closed by
+// the returned function (and at the latest when the test ends).
+func serveDir(tb testing.TB, dir string) (string, *requestLog, func()) {
+	tb.Helper()
+	srv, err := server.New(server.Options{Dir: dir, Formats: formats(), WriteExt: ".yaml"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log := &requestLog{}
+	ts := httptest.NewServer(log.wrap(srv.Handler()))
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			ts.Close()
+			srv.Close()
+		})
+	}
+	tb.Cleanup(stop)
+	return ts.URL, log, stop
+}
+
+// plainClient is what a hand-written client would use: one transport
+// keeping a connection per worker.
+func plainClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = concurrency
+	return &http.Client{Transport: t}
+}
+
+// plainPull does what `resource-sync URL DIR` does for a Search
+// collection: GET each page in turn (its next link is in the body), and
+// write each item as DIR/<type>/<id>.yaml, YAML with sorted keys, each file
+// replaced atomically (renameio, as the dir endpoint), concurrency files
+// at a time while the next pages are fetched.
+func plainPull(ctx context.Context, client *http.Client, first, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+
+	items := make(chan json.RawMessage, 2*pageLimit)
+	errs := make(chan error, concurrency+1)
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Go(func() {
+			for item := range items {
+				if err := writeItem(root, item); err != nil {
+					errs <- err
+					for range items {
+					}
+					return
+				}
+			}
+		})
+	}
+	fetchErr := func() error {
+		defer close(items)
+		for next := first; next != ""; {
+			page, err := getPage(ctx, client, next)
+			if err != nil {
+				return err
+			}
+			for _, item := range page.Items {
+				items <- item
+			}
+			next = page.Links.Next.Href
+		}
+		return nil
+	}()
+	wg.Wait()
+	close(errs)
+	return errors.Join(fetchErr, <-errs)
+}
+
+// searchPage is the part of a Search page a client reads.
+type searchPage struct {
+	Links struct {
+		Next struct{ Href string } `json:"next"`
+	} `json:"_links"`
+	Items []json.RawMessage `json:"items"`
+}
+
+func getPage(ctx context.Context, client *http.Client, u string) (*searchPage, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/hal+json, application/json")
+	req.Header.Set("X-Request-Limit", fmt.Sprint(pageLimit))
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	var page searchPage
+	if err := json.Unmarshal(body, &page); err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	return &page, nil
+}
+
+// writeItem writes one HAL item where the dir endpoint would: its type is
+// the second-to-last segment of its self link.
+func writeItem(root *os.Root, item json.RawMessage) error {
+	var head struct {
+		ID    string `json:"id"`
+		Links struct {
+			Self struct{ Href string } `json:"self"`
+		} `json:"_links"`
+	}
+	if err := json.Unmarshal(item, &head); err != nil {
+		return err
+	}
+	self, err := url.Parse(head.Links.Self.Href)
+	if err != nil {
+		return err
+	}
+	typ := path.Base(path.Dir(strings.TrimSuffix(self.Path, "/")))
+	canon, err := sdk.CanonicalJSON(item)
+	if err != nil {
+		return err
+	}
+	content, err := yaml.Formatter{}.Encode(sdk.Value{JSON: canon}, sdk.StyleFile)
+	if err != nil {
+		return err
+	}
+	if err := root.MkdirAll(typ, 0o755); err != nil {
+		return err
+	}
+	return renameio.WriteFile(filepath.Join(typ, head.ID+".yaml"), content, 0o644, renameio.WithRoot(root))
+}
+
+// plainPush does what `resource-sync DIR URL` does with HAL files: read
+// and decode each file, drop _links and _embedded, and PUT the resource as
+// canonical JSON at its self link's path on the destination, concurrency
+// requests at a time.
+func plainPush(ctx context.Context, client *http.Client, dir, dest string) error {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && filepath.Ext(p) == ".yaml" {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	jobs := make(chan string)
+	errs := make([]error, concurrency)
+	var wg sync.WaitGroup
+	for w := range concurrency {
+		wg.Go(func() {
+			for file := range jobs {
+				if errs[w] == nil {
+					errs[w] = putFile(ctx, client, file, dest)
+				}
+			}
+		})
+	}
+	for _, f := range files {
+		jobs <- f
+	}
+	close(jobs)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func putFile(ctx context.Context, client *http.Client, file, dest string) error {
+	content, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	values, err := yaml.Formatter{}.Decode(sdk.Document{Content: content, Extension: ".yaml", Source: file})
+	if err != nil {
+		return err
+	}
+	v, err := sdk.UnmarshalJSON(values[0].JSON)
+	if err != nil {
+		return err
+	}
+	doc := v.(map[string]any)
+	self, err := url.Parse(doc["_links"].(map[string]any)["self"].(map[string]any)["href"].(string))
+	if err != nil {
+		return err
+	}
+	delete(doc, "_links")
+	delete(doc, "_embedded")
+	body, err := sdk.MarshalCanonical(doc)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, dest+self.EscapedPath(), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("PUT %s: %s", req.URL, resp.Status)
+	}
+	return nil
+}
+
+// firstPage is where both pull: the collection's first page named as its
+// next and prev links name pages, so that page 2's prev link is known to
+// be fetched already (the bare collection uri would be fetched twice).
+func firstPage(base string) string {
+	return fmt.Sprintf("%s%s?limit=%d&offset=0", base, collectionPath, pageLimit)
+}
+
+// timed runs f and returns how long it took.
+func timed(f func()) time.Duration {
+	start := time.Now()
+	f()
+	return time.Since(start)
+}
+
+// report adds both throughputs and their ratio to b's results.
+func report(b *testing.B, n int, rs, plain time.Duration) {
+	total := float64(n * b.N)
+	b.ReportMetric(total/rs.Seconds(), "rs-res/s")
+	b.ReportMetric(total/plain.Seconds(), "plain-res/s")
+	b.ReportMetric(plain.Seconds()/rs.Seconds(), "ratio")
+}
+
+// sameRequests fails b when two runs did not send the same requests.
+func sameRequests(tb testing.TB, what string, rsCounts, plainCounts map[string]int) {
+	tb.Helper()
+	if !maps.Equal(rsCounts, plainCounts) {
+		tb.Fatalf("%s: resource-sync sent %d distinct requests, the plain client %d: not the same work",
+			what, len(rsCounts), len(plainCounts))
+	}
+}
+
+// BenchmarkPull pulls 10,000 resources from `serve` into a new directory:
+// resource-sync (page links followed from the first page, default limit
+// and concurrency) against plainPull. Both GET the same 100 pages.
+func BenchmarkPull(b *testing.B) {
+	src := b.TempDir()
+	generate(b, src, benchResources)
+	base, log, _ := serveDir(b, src)
+	resourceSync(b)
+	client := plainClient()
+	var rsTime, plainTime time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		rsOut, plainOut := filepath.Join(b.TempDir(), "pulled"), filepath.Join(b.TempDir(), "pulled")
+		var rsCounts, plainCounts map[string]int
+		runRS := func() {
+			rsTime += timed(func() { runResourceSync(b, "-q", firstPage(base), rsOut) })
+			rsCounts, _ = log.take()
+		}
+		runPlain := func() {
+			plainTime += timed(func() {
+				if err := plainPull(b.Context(), client, firstPage(base), plainOut); err != nil {
+					b.Fatal(err)
+				}
+			})
+			plainCounts, _ = log.take()
+		}
+		b.StartTimer()
+		// Alternate which goes first, so neither always meets a warm
+		// server or page cache.
+		if i%2 == 0 {
+			runRS()
+		}
+		runPlain()
+		if i%2 == 1 {
+			runRS()
+		}
+		b.StopTimer()
+		sameRequests(b, "pull", rsCounts, plainCounts)
+		os.RemoveAll(rsOut)
+		os.RemoveAll(plainOut)
+		b.StartTimer()
+	}
+	report(b, benchResources, rsTime, plainTime)
+}
+
+// BenchmarkPush pushes a directory of 10,000 resources into an empty
+// `serve`: resource-sync (default concurrency, PUTs) against plainPush.
+// Each run gets its own empty server; both send the same PUTs.
+func BenchmarkPush(b *testing.B) {
+	src := b.TempDir()
+	generate(b, src, benchResources)
+	resourceSync(b)
+	client := plainClient()
+	var rsTime, plainTime time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		rsBase, rsLog, rsStop := serveDir(b, b.TempDir())
+		plainBase, plainLog, plainStop := serveDir(b, b.TempDir())
+		runRS := func() {
+			rsTime += timed(func() { runResourceSync(b, "-q", src, rsBase+"/") })
+		}
+		runPlain := func() {
+			plainTime += timed(func() {
+				if err := plainPush(b.Context(), client, src, plainBase); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+		b.StartTimer()
+		if i%2 == 0 {
+			runRS()
+		}
+		runPlain()
+		if i%2 == 1 {
+			runRS()
+		}
+		b.StopTimer()
+		rsCounts, _ := rsLog.take()
+		plainCounts, _ := plainLog.take()
+		sameRequests(b, "push", rsCounts, plainCounts)
+		rsStop()
+		plainStop()
+		b.StartTimer()
+	}
+	report(b, benchResources, rsTime, plainTime)
+}
+
+// readTree returns every file below dir by slash path.
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		content, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = string(content)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// sameTree fails t unless dirs a and b hold the same files, byte for byte.
+func sameTree(t *testing.T, what, a, b string) {
+	t.Helper()
+	ta, tb := readTree(t, a), readTree(t, b)
+	if len(ta) == 0 {
+		t.Errorf("%s: no files", what)
+	}
+	for name, content := range ta {
+		if other, ok := tb[name]; !ok {
+			t.Errorf("%s: %s only written by resource-sync", what, name)
+		} else if other != content {
+			t.Errorf("%s: %s differs:\n%s\nand\n%s", what, name, content, other)
+		}
+	}
+	for name := range tb {
+		if _, ok := ta[name]; !ok {
+			t.Errorf("%s: %s only written by the plain client", what, name)
+		}
+	}
+}
+
+// TestPlainMirrorsResourceSync keeps the benchmarks honest: on a small
+// dataset spanning several pages, the plain clients send exactly the
+// requests resource-sync sends (same uris, same PUT bodies) and leave
+// exactly the same files behind.
+func TestPlainMirrorsResourceSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds resource-sync")
+	}
+	const n = 2*pageLimit + 50
+	src := t.TempDir()
+	generate(t, src, n)
+	client := plainClient()
+
+	base, log, _ := serveDir(t, src)
+	rsOut, plainOut := filepath.Join(t.TempDir(), "pulled"), filepath.Join(t.TempDir(), "pulled")
+	runResourceSync(t, "-q", firstPage(base), rsOut)
+	rsCounts, _ := log.take()
+	if err := plainPull(t.Context(), client, firstPage(base), plainOut); err != nil {
+		t.Fatal(err)
+	}
+	plainCounts, _ := log.take()
+	if want := n/pageLimit + 1; len(rsCounts) != want {
+		t.Errorf("resource-sync sent %d distinct requests, want %d pages: %v", len(rsCounts), want, rsCounts)
+	}
+	sameRequests(t, "pull", rsCounts, plainCounts)
+	sameTree(t, "pull", rsOut, plainOut)
+	if got := len(readTree(t, rsOut)); got != n {
+		t.Errorf("pulled %d files, want %d", got, n)
+	}
+
+	rsDir, plainDir := t.TempDir(), t.TempDir()
+	rsBase, rsLog, _ := serveDir(t, rsDir)
+	plainBase, plainLog, _ := serveDir(t, plainDir)
+	runResourceSync(t, "-q", src, rsBase+"/")
+	if err := plainPush(t.Context(), client, src, plainBase); err != nil {
+		t.Fatal(err)
+	}
+	rsCounts, rsBodies := rsLog.take()
+	plainCounts, plainBodies := plainLog.take()
+	if len(rsCounts) != n {
+		t.Errorf("resource-sync sent %d distinct requests, want %d PUTs", len(rsCounts), n)
+	}
+	sameRequests(t, "push", rsCounts, plainCounts)
+	if !maps.Equal(rsBodies, plainBodies) {
+		t.Error("push: the PUT bodies differ")
+	}
+	sameTree(t, "push", rsDir, plainDir)
+}
