@@ -189,6 +189,11 @@ notes: |-
   détectable; la synchronisation bidirectionnelle met à jour les
   ressources présentes sur un graphe de nœuds. 🚀
 newsletter: 'yes'
+preferences:
+  contact: email
+  language: fr-CH
+  marketing: false
+  timezone: Europe/Zurich
 tags:
   - émigré
   - 'true'
@@ -215,6 +220,16 @@ lines:
   - quantity: %d
     sku: PEN-042
     unit_price: 1e2
+  - quantity: 1
+    sku: MUG-3
+    unit_price: 0.05
+billing:
+  address:
+    - 10 Downing Street
+    - Flat "B"
+  city: London
+  postcode: SW1A 2AA
+  vat_number: GB123456789
 note: |-
   Leave at the door. Ring twice. Ne pas plier. 壊れ物注意。
   Livraison entre 9h et 17h; le client préfère un appel avant.

@@ -75,7 +75,7 @@ func newClient(c *config, hosts hostPolicy, creds credentials, tlsConf *tls.Conf
 		ErrorHandler: giveUp,
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, retry int) {
 			if retry > 0 {
-				cl.log.Debug("retrying", "method", req.Method, "uri", cl.redact.URL(req.URL), "attempt", retry+1)
+				cl.log.Info("retrying", "method", req.Method, "uri", cl.redact.URL(req.URL), "attempt", retry+1)
 			}
 		},
 	}
@@ -141,8 +141,9 @@ func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte,
 			return nil, c.error(err)
 		}
 	}
-	if c.log.IsDebug() {
-		c.log.Debug("http", "method", method, "uri", c.redact.URL(u), "status", out.status)
+	// -v shows each request, as the original tool logged each fetch.
+	if c.log.IsInfo() {
+		c.log.Info(method+" "+c.redact.URL(u), "status", out.status)
 	}
 	return out, nil
 }

@@ -1,0 +1,200 @@
+package bench
+
+import (
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkLocalDirToDir converts a directory of YAML resources into a
+// directory of JSON files, 10,000 resources of about 1 KiB (and 100,000
+// with -local.large), with resource-sync (the real binary, its plugins in
+// their own processes) and with LocalPlainConvert (one process, same
+// libraries), each run as a child process into a new destination:
+//
+//	go test -run '^$' -bench LocalDirToDir -benchtime 3x ./bench/
+//	go test -run '^$' -bench LocalDirToDir -benchtime 1x -local.large ./bench/
+//
+// ns/op is resource-sync's time. The metrics: rs-s/op and plain-s/op (wall
+// time per run), ratio (resource-sync / plain), rs-peak-MiB and
+// plain-peak-MiB (the largest peak RSS of one process: for resource-sync
+// the maximum over the host and its plugins, from the child's rusage).
+func BenchmarkLocalDirToDir(b *testing.B) {
+	rs := localBuild(b)
+	sizes := []int{10_000}
+	if *localLarge {
+		sizes = append(sizes, 100_000)
+	}
+	for _, n := range sizes {
+		src := filepath.Join(b.TempDir(), "src")
+		if err := LocalGenerate(src, n); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			work := b.TempDir()
+			var rsTime, plainTime time.Duration
+			var rsPeak, plainPeak int64
+			b.ResetTimer()
+			for i := range b.N {
+				// Alternate who goes first, so neither always finds the
+				// page cache warmer.
+				for _, plainFirst := range []bool{i%2 == 1, i%2 == 0} {
+					dst := filepath.Join(work, "dst")
+					if plainFirst {
+						b.StopTimer()
+						d, peak := localRun(b, localPlainCmd(b, src, dst), n)
+						plainTime, plainPeak = plainTime+d, max(plainPeak, peak)
+					} else {
+						b.StartTimer()
+						d, peak := localRun(b, localSyncCmd(rs, work, src, dst), n)
+						b.StopTimer()
+						rsTime, rsPeak = rsTime+d, max(rsPeak, peak)
+					}
+					if err := os.RemoveAll(dst); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(rsTime.Seconds()/float64(b.N), "rs-s/op")
+			b.ReportMetric(plainTime.Seconds()/float64(b.N), "plain-s/op")
+			b.ReportMetric(rsTime.Seconds()/plainTime.Seconds(), "ratio")
+			b.ReportMetric(float64(rsPeak)/1024, "rs-peak-MiB")
+			b.ReportMetric(float64(plainPeak)/1024, "plain-peak-MiB")
+		})
+	}
+}
+
+var localLarge = flag.Bool("local.large", false, "BenchmarkLocalDirToDir: also convert 100,000 resources")
+
+// TestLocalPlainMirrorsResourceSync checks, on a small tree, that the
+// plain program writes exactly the files resource-sync writes, so the
+// benchmark compares like with like.
+func TestLocalPlainMirrorsResourceSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds resource-sync")
+	}
+	rs := localBuild(t)
+	work := t.TempDir()
+	src := filepath.Join(work, "src")
+	if err := LocalGenerate(src, 200); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "README.md"), []byte("not a resource\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, got := filepath.Join(work, "rs"), filepath.Join(work, "plain")
+	localRun(t, localSyncCmd(rs, work, src, want), 200)
+	localRun(t, localPlainCmd(t, src, got), 200)
+	wantFiles, gotFiles := localTree(t, want), localTree(t, got)
+	if len(wantFiles) != 200 {
+		t.Fatalf("resource-sync wrote %d files, want 200", len(wantFiles))
+	}
+	for name, data := range wantFiles {
+		if gotFiles[name] != data {
+			t.Errorf("plain %s = %q, want %q", name, gotFiles[name], data)
+		}
+	}
+	if len(gotFiles) != len(wantFiles) {
+		t.Errorf("plain wrote %d files, resource-sync %d", len(gotFiles), len(wantFiles))
+	}
+}
+
+// localBuild builds resource-sync into a temporary directory.
+func localBuild(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "resource-sync")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/resource-sync/resource-sync/cmd/resource-sync").CombinedOutput()
+	if err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// localSyncCmd runs resource-sync with no plugins but the built-ins, no
+// pins and its manifest cache out of the user's way.
+func localSyncCmd(rs, work, src, dst string) *exec.Cmd {
+	cmd := exec.Command(rs, "-q", "-j", src, dst)
+	cmd.Env = append(os.Environ(),
+		"RESOURCE_SYNC_PLUGIN_PATH=",
+		"RESOURCE_SYNC_CONFIG_DIR="+filepath.Join(work, "config"),
+		"XDG_CACHE_HOME="+filepath.Join(work, "cache"))
+	return cmd
+}
+
+// envLocalPlain makes this test binary run LocalPlainConvert instead of
+// the tests, from $envLocalPlain to $envLocalPlainDst.
+const (
+	envLocalPlain    = "RESOURCE_SYNC_BENCH_LOCAL_PLAIN"
+	envLocalPlainDst = "RESOURCE_SYNC_BENCH_LOCAL_PLAIN_DST"
+)
+
+func init() {
+	src, ok := os.LookupEnv(envLocalPlain)
+	if !ok {
+		return
+	}
+	n, err := LocalPlainConvert(src, os.Getenv(envLocalPlainDst))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(n)
+	os.Exit(0)
+}
+
+// localPlainCmd runs the plain program in a process of its own, so that
+// its peak memory is measured like resource-sync's.
+func localPlainCmd(tb testing.TB, src, dst string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), envLocalPlain+"="+src, envLocalPlainDst+"="+dst)
+	return cmd
+}
+
+// localRun runs cmd, which must succeed, and returns its wall time and
+// peak RSS in KiB.
+func localRun(tb testing.TB, cmd *exec.Cmd, n int) (time.Duration, int64) {
+	tb.Helper()
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	elapsed := time.Since(start)
+	if err != nil {
+		tb.Fatalf("%s: %v\n%s", cmd.Path, err, out)
+	}
+	if s := string(out); s != "" && s != strconv.Itoa(n)+"\n" {
+		tb.Fatalf("%s said: %s", cmd.Path, s)
+	}
+	var peak int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		peak = ru.Maxrss // KiB on Linux
+	}
+	return elapsed, peak
+}
+
+func localTree(tb testing.TB, dir string) map[string]string {
+	tb.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(dir, path)
+		files[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return files
+}
