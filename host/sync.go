@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -213,4 +212,3 @@ func errorsJoin(errs []error) error {
 	return &InputError{Problems: errs}
 }
 
-var errStopped = errors.New("stopped")
