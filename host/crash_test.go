@@ -22,9 +22,45 @@ func crashing() sdk.Plugin {
 		Name: "crashjson", Extensions: []string{".crash"}, MediaTypes: []string{"application/x-crash"},
 		Formatter: &crashFormatter{},
 	}, {
+		Name: "panicjson", Extensions: []string{".panic"}, MediaTypes: []string{"application/x-panic"},
+		Formatter: panicFormatter{},
+	}, {
 		Name: "failjson", Extensions: []string{".fail"}, MediaTypes: []string{"application/x-fail"},
 		Formatter: failFormatter{},
 	}}}
+}
+
+// panicFormatter panics while decoding, inside the call the SDK guards.
+type panicFormatter struct{ json.Formatter }
+
+func (panicFormatter) Decode(sdk.Document) ([]sdk.Value, error) { panic("index out of range [3]") }
+
+func TestPanicInPluginBecomesAnErrorNamingIt(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	writeFile(t, filepath.Join(src, "t", "a.panic"), `{}`)
+	h := newHost(t)
+	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "json", Schema: "hal"})
+	if err == nil || !strings.Contains(err.Error(), "plugin crashing panicked: index out of range [3]") {
+		t.Fatalf("error = %v, want the panic named after the plugin", err)
+	}
+	// The plugin survived its panic and still answers.
+	if _, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "crashjson", Schema: "hal"}); err == nil || strings.Contains(err.Error(), "crashed") {
+		t.Errorf("after a panic: %v", err)
+	}
+}
+
+func TestPluginSpeakingAnotherProtocolIsRefused(t *testing.T) {
+	bin := t.TempDir()
+	// go-plugin's handshake line: core version | app protocol | network | address | protocol.
+	script := "#!/bin/sh\necho '1|2|unix|/nonexistent.sock|grpc|'\nsleep 5\n"
+	if err := os.WriteFile(filepath.Join(bin, host.BinaryPrefix+"future"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := newHost(t, bin)
+	_, err := h.Plugin(context.Background(), "future")
+	if err == nil || !strings.Contains(err.Error(), "plugin future") || !strings.Contains(err.Error(), "another plugin protocol") {
+		t.Fatalf("error = %v, want a protocol mismatch naming the plugin", err)
+	}
 }
 
 // failFormatter cannot encode resources whose id starts with "bad".

@@ -122,7 +122,7 @@ func (h *Host) startError(src Source, stderr *tail, err error) error {
 		}
 		return fmt.Errorf("plugin %s refused: %s has SHA-256 %s, which does not match its pin %s in %s",
 			src.Name, src.Path, got, hex.EncodeToString(h.pins[src.Name]), h.pinsPath)
-	case strings.Contains(err.Error(), "Incompatible API version"):
+	case strings.Contains(strings.ToLower(err.Error()), "incompatible api version"):
 		return fmt.Errorf("plugin %s (%s) speaks another plugin protocol than this resource-sync (version %d): %v",
 			src.Name, src.Path, sdk.ProtocolVersion, err)
 	}

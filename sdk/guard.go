@@ -15,7 +15,7 @@ import (
 func guard(plugin string, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			logger.Error("panic in plugin code", "plugin", plugin, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			logger.Debug("panic in plugin code", "plugin", plugin, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = fmt.Errorf("plugin %s panicked: %v", plugin, r)
 		}
 	}()
