@@ -17,6 +17,10 @@ import (
 // children lists the processes whose parent is this one (Linux).
 func children(t *testing.T) []int {
 	t.Helper()
+	return childrenOf(os.Getpid())
+}
+
+func childrenOf(parent int) []int {
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	var out []int
 	for _, s := range stats {
@@ -27,7 +31,7 @@ func children(t *testing.T) []int {
 		// pid (comm) state ppid ...; comm may hold spaces.
 		fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
 		if len(fields) > 1 {
-			if ppid, _ := strconv.Atoi(fields[1]); ppid == os.Getpid() {
+			if ppid, _ := strconv.Atoi(fields[1]); ppid == parent {
 				pid, _ := strconv.Atoi(strings.Fields(string(data))[0])
 				out = append(out, pid)
 			}

@@ -38,6 +38,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(3)
 	}
+	if os.Getenv(envHost) != "" {
+		runHostThenHang()
+	}
 	os.Exit(m.Run())
 }
 
