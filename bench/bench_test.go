@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -43,7 +44,26 @@ const (
 	collectionPath = "/api/v1/order"
 )
 
-// binary is resource-sync built for this run, by TestMain.
+// httpTmp moves the benchmarks' trees (the data served, pulled and
+// pushed) off the test's temporary directory: /dev/shm, where fsync costs
+// nothing, shows resource-sync's own overhead rather than the disk's.
+var httpTmp = flag.String("http.tmpdir", "", "BenchmarkPull, BenchmarkPush: keep the trees in this directory (default: the test's temporary directory)")
+
+// benchDir is a new, empty directory for one tree.
+func benchDir(tb testing.TB) string {
+	tb.Helper()
+	if *httpTmp == "" {
+		return tb.TempDir()
+	}
+	dir, err := os.MkdirTemp(*httpTmp, "http-bench-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// binary is resource-sync, built on first use.
 var binary struct {
 	once sync.Once
 	dir  string
@@ -431,7 +451,7 @@ func sameRequests(tb testing.TB, what string, rsCounts, plainCounts map[string]i
 // resource-sync (page links followed from the first page, default limit
 // and concurrency) against plainPull. Both GET the same 100 pages.
 func BenchmarkPull(b *testing.B) {
-	src := b.TempDir()
+	src := benchDir(b)
 	generate(b, src, benchResources)
 	base, log, _ := serveDir(b, src)
 	resourceSync(b)
@@ -440,7 +460,7 @@ func BenchmarkPull(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
-		rsOut, plainOut := filepath.Join(b.TempDir(), "pulled"), filepath.Join(b.TempDir(), "pulled")
+		rsOut, plainOut := filepath.Join(benchDir(b), "pulled"), filepath.Join(benchDir(b), "pulled")
 		var rsCounts, plainCounts map[string]int
 		runRS := func() {
 			rsTime += timed(func() { runResourceSync(b, "-q", firstPage(base), rsOut) })
@@ -478,7 +498,7 @@ func BenchmarkPull(b *testing.B) {
 // `serve`: resource-sync (default concurrency, PUTs) against plainPush.
 // Each run gets its own empty server; both send the same PUTs.
 func BenchmarkPush(b *testing.B) {
-	src := b.TempDir()
+	src := benchDir(b)
 	generate(b, src, benchResources)
 	resourceSync(b)
 	client := plainClient()
@@ -486,8 +506,8 @@ func BenchmarkPush(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
-		rsBase, rsLog, rsStop := serveDir(b, b.TempDir())
-		plainBase, plainLog, plainStop := serveDir(b, b.TempDir())
+		rsBase, rsLog, rsStop := serveDir(b, benchDir(b))
+		plainBase, plainLog, plainStop := serveDir(b, benchDir(b))
 		runRS := func() {
 			rsTime += timed(func() { runResourceSync(b, "-q", src, rsBase+"/") })
 		}

@@ -72,7 +72,18 @@ type served struct {
 // 127.0.0.1:0 listener, until the test ends.
 func serveDir(t *testing.T, dir string) *served {
 	t.Helper()
-	srv, err := server.New(server.Options{Dir: dir, Formats: formats(), WriteExt: ".yaml"})
+	return serveWith(t, server.Options{Dir: dir})
+}
+
+// serveWith is serveDir with more options; Formats and WriteExt default
+// to those of the serve command.
+func serveWith(t *testing.T, opts server.Options) *served {
+	t.Helper()
+	if opts.Formats == nil {
+		opts.Formats, opts.WriteExt = formats(), ".yaml"
+	}
+	dir := opts.Dir
+	srv, err := server.New(opts)
 	if err != nil {
 		t.Fatalf("server.New(%s): %v", dir, err)
 	}
@@ -198,24 +209,29 @@ func decodeJSON(t *testing.T, data []byte) any {
 	return v
 }
 
-// pathOnly rewrites, in place, every href of v's _links (and of its
-// items) to its path and query: the same links whatever host served them.
+// pathOnly returns a copy of v in which every href (in _links, and in
+// items) is cut down to its path and query: the same links whatever host
+// served them.
 func pathOnly(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
+		c := make(map[string]any, len(v))
 		for k, x := range v {
 			if s, ok := x.(string); ok && k == "href" {
 				if u, err := url.Parse(s); err == nil {
-					v[k] = u.RequestURI()
+					c[k] = u.RequestURI()
+					continue
 				}
-				continue
 			}
-			pathOnly(x)
+			c[k] = pathOnly(x)
 		}
+		return c
 	case []any:
-		for _, x := range v {
-			pathOnly(x)
+		c := make([]any, len(v))
+		for i, x := range v {
+			c[i] = pathOnly(x)
 		}
+		return c
 	}
 	return v
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/builtin"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/server"
 )
 
 // Tests against `resource-sync serve` (the server package, as the serve
@@ -223,18 +224,27 @@ func TestHTTPServePagination(t *testing.T) {
 func TestHTTPServeBatching(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
+		name      string
 		batch     int
+		token     string // required by the server, sent with --token
 		wantPatch bool
 	}{
-		{batch: 1, wantPatch: false},
-		{batch: 3, wantPatch: true},
-		{batch: 100, wantPatch: true},
+		{name: "b=1", batch: 1, wantPatch: false},
+		{name: "b=3", batch: 3, wantPatch: true},
+		{name: "b=100", batch: 100, wantPatch: true},
+		// OPTIONS carries the same credentials as the writes: otherwise
+		// it would get 401 and the push fall back to single PUTs.
+		{name: "b=3 with a bearer token", batch: 3, token: "s3cret-token", wantPatch: true},
 	}
 	for _, tt := range tests {
-		t.Run("b="+strconv.Itoa(tt.batch), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dest := serveDir(t, t.TempDir())
-			mustRun(t, "-b", strconv.Itoa(tt.batch), examplesDir, dest.url+"/")
+			dest := serveWith(t, server.Options{Dir: t.TempDir(), Token: tt.token})
+			args := []string{"-b", strconv.Itoa(tt.batch), examplesDir, dest.url + "/"}
+			if tt.token != "" {
+				args = append([]string{"--token", tt.token}, args...)
+			}
+			mustRun(t, args...)
 			if n := dest.Len(); n != 12 {
 				t.Errorf("the destination serves %d resources, want 12", n)
 			}
