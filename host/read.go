@@ -14,11 +14,14 @@ import (
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
-// found is a resource read from an origin.
+// found is a resource read from an origin. Its body is in the spill
+// file (res.Json is nil); sum identifies the body.
 type found struct {
 	res    *pb.Resource
 	origin int
 	format string // the formatter that decoded it
+	sum    [sha256.Size]byte
+	body   span
 }
 
 func (f *found) key() string { return resourceKey(f.res) }
@@ -39,7 +42,7 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) ([]*
 	merged := map[string]*found{}
 	var problems []error
 	for i, o := range origins {
-		rd := &originReader{run: r, ep: o, origin: i, follow: r.follow != pb.Follow_FOLLOW_NONE && o.can(CapFetch)}
+		rd := &originReader{run: r, ep: o, origin: i, follow: r.follow != pb.Follow_FOLLOW_NONE && o.can(CapFetch), spill: r.spill}
 		if err := rd.readAll(ctx); err != nil {
 			return nil, err
 		}
@@ -48,7 +51,7 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) ([]*
 		for _, f := range rd.found {
 			k := f.key()
 			if prev, ok := seen[k]; ok {
-				if string(prev.res.GetJson()) != string(f.res.GetJson()) {
+				if prev.sum != f.sum {
 					problems = append(problems, fmt.Errorf("%s/%s is defined twice with different content: %s and %s",
 						f.res.GetType(), f.res.GetId(), where(prev.res), where(f.res)))
 				}
@@ -103,7 +106,7 @@ func (r *syncRun) readExisting(ctx context.Context, dest *openEndpoint) map[stri
 	}
 	have := make(map[string]existingResource, len(rd.found))
 	for _, f := range rd.found {
-		have[f.key()] = existingResource{sum: sha256.Sum256(f.res.GetJson()), location: f.res.GetLocation(), format: f.format}
+		have[f.key()] = existingResource{sum: f.sum, location: f.res.GetLocation(), format: f.format}
 	}
 	return have
 }
@@ -116,6 +119,7 @@ type originReader struct {
 	ep     *openEndpoint
 	origin int
 	follow bool
+	spill  *spill // where bodies go; nil keeps only their sums
 
 	mu       sync.Mutex
 	found    []*found
@@ -315,7 +319,17 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string) {
 			continue
 		}
 		for _, r := range res.GetResources() {
-			o.found = append(o.found, &found{res: r, origin: o.origin, format: format})
+			f := &found{res: r, origin: o.origin, format: format, sum: sha256.Sum256(r.GetJson())}
+			if o.spill != nil {
+				sp, err := o.spill.put(r.GetJson())
+				if err != nil {
+					o.problems = append(o.problems, err)
+					continue
+				}
+				f.body = sp
+			}
+			r.Json = nil
+			o.found = append(o.found, f)
 		}
 		o.links = append(o.links, res.GetLinks()...)
 	}

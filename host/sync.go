@@ -122,6 +122,10 @@ func (h *Host) Sync(ctx context.Context, opts SyncOptions) (Summary, error) {
 		defer origins[i].close()
 	}
 
+	if run.spill, err = newSpill(); err != nil {
+		return Summary{}, err
+	}
+	defer run.spill.close()
 	existing := make(chan map[string]existingResource, 1)
 	go func() { existing <- run.readExisting(ctx, dest) }()
 	merged, err := run.readOrigins(ctx, origins)
@@ -153,7 +157,8 @@ type syncRun struct {
 	origins []target
 	dest    target
 	schema  entry
-	format  entry // the destination's
+	format  entry  // the destination's
+	spill   *spill // origin bodies between reading and writing
 }
 
 // plan resolves endpoints and components before anything starts.
@@ -211,4 +216,3 @@ func errorsJoin(errs []error) error {
 	}
 	return &InputError{Problems: errs}
 }
-

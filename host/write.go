@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -58,7 +57,12 @@ func (r *syncRun) write(ctx context.Context, dest *openEndpoint, nodes []*node, 
 			}
 			values := make([]*pb.Value, len(ready))
 			for i, n := range ready {
-				values[i] = &pb.Value{Json: n.res.GetJson(), Source: n.res.GetSource(), Line: n.res.GetLine()}
+				body, err := r.spill.get(n.body)
+				if err != nil {
+					sch.stop()
+					return err
+				}
+				values[i] = &pb.Value{Json: body, Source: n.res.GetSource(), Line: n.res.GetLine()}
 			}
 			err := enc.send(&pb.Encode_Request{Format: r.format.Name, Style: style, Values: values}, func(resp *pb.Encode_Response) {
 				items := make([]*pb.WriteItem, 0, len(ready))
@@ -68,13 +72,14 @@ func (r *syncRun) write(ctx context.Context, dest *openEndpoint, nodes []*node, 
 						sch.hostFailed(n.seq, fmt.Errorf("%s: %w", describeResource(n.res), diagnosticError(d)))
 						continue
 					}
-					if err := batch.Check("resource "+describeResource(n.res), len(res.GetContent())+len(n.res.GetJson())); err != nil {
+					body := values[i].GetJson()
+					if err := batch.Check("resource "+describeResource(n.res), len(res.GetContent())+len(body)); err != nil {
 						sch.hostFailed(n.seq, err)
 						continue
 					}
-					item := &pb.WriteItem{Seq: int64(n.seq), Resource: n.res, Content: res.GetContent(),
+					item := &pb.WriteItem{Seq: int64(n.seq), Resource: withBody(n.res, body), Content: res.GetContent(),
 						Extension: ext, MediaType: mediaType}
-					if old, ok := have[n.key()]; ok && old.format == r.format.Name && old.sum == sha256.Sum256(n.res.GetJson()) {
+					if old, ok := have[n.key()]; ok && old.format == r.format.Name && old.sum == n.sum {
 						item.Unchanged, item.ExistingLocation = true, old.location
 					}
 					items = append(items, item)
@@ -145,6 +150,12 @@ func (r *syncRun) write(ctx context.Context, dest *openEndpoint, nodes []*node, 
 	})
 	err = g.Wait()
 	return sch.summary(sum), err
+}
+
+// withBody is r carrying its body again, for the destination.
+func withBody(r *pb.Resource, body []byte) *pb.Resource {
+	return &pb.Resource{Id: r.GetId(), Type: r.GetType(), Uri: r.GetUri(), Parents: r.GetParents(), Json: body,
+		Source: r.GetSource(), Line: r.GetLine(), Location: r.GetLocation()}
 }
 
 func first(list []string) string {

@@ -1,0 +1,58 @@
+package host
+
+import (
+	"fmt"
+	"os"
+	"sync"
+)
+
+// spill holds resource bodies on disk between reading and writing, so the
+// host's memory grows with what ordering needs (ids, types, uris,
+// parents) and not with the bodies. The file is unlinked at once where
+// the system allows it, so nothing is left behind even after a crash.
+type spill struct {
+	mu   sync.Mutex
+	f    *os.File
+	size int64
+}
+
+func newSpill() (*spill, error) {
+	f, err := os.CreateTemp("", "resource-sync-spill-")
+	if err != nil {
+		return nil, fmt.Errorf("spill file for resource bodies: %w", err)
+	}
+	// Where an open file cannot be unlinked (Windows), close removes it.
+	_ = os.Remove(f.Name())
+	return &spill{f: f}, nil
+}
+
+// span is where one body sits in the spill file.
+type span struct {
+	off int64
+	n   int
+}
+
+func (s *spill) put(b []byte) (span, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := span{off: s.size, n: len(b)}
+	if _, err := s.f.WriteAt(b, s.size); err != nil {
+		return span{}, fmt.Errorf("spill file: %w", err)
+	}
+	s.size += int64(len(b))
+	return sp, nil
+}
+
+func (s *spill) get(sp span) ([]byte, error) {
+	b := make([]byte, sp.n)
+	if _, err := s.f.ReadAt(b, sp.off); err != nil {
+		return nil, fmt.Errorf("spill file: %w", err)
+	}
+	return b, nil
+}
+
+func (s *spill) close() {
+	name := s.f.Name()
+	s.f.Close()
+	os.Remove(name) // already gone where unlinking an open file works
+}
