@@ -56,6 +56,7 @@ const (
 	CapConcurrentWrites   = "concurrent-writes"
 	CapConditionalWrite   = "conditional-write"
 	CapFingerprints       = "fingerprints"
+	CapReplace            = "replace"
 )
 
 var capabilityNames = map[pb.Capability]string{
@@ -67,6 +68,7 @@ var capabilityNames = map[pb.Capability]string{
 	pb.Capability_CAPABILITY_CONCURRENT_WRITES:    CapConcurrentWrites,
 	pb.Capability_CAPABILITY_CONDITIONAL_WRITE:    CapConditionalWrite,
 	pb.Capability_CAPABILITY_FINGERPRINTS:         CapFingerprints,
+	pb.Capability_CAPABILITY_REPLACE:              CapReplace,
 }
 
 var kindNames = map[pb.Component_Kind]Kind{

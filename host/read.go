@@ -125,6 +125,7 @@ type originReader struct {
 	found    []*found
 	problems []error
 	links    []string
+	aliases  []string // uris of documents already fetched under another uri
 }
 
 func (o *originReader) readAll(ctx context.Context) error {
@@ -132,6 +133,10 @@ func (o *originReader) readAll(ctx context.Context) error {
 	first := true
 	for {
 		var links []string
+		for _, a := range o.aliases {
+			fetched[normalizeURI(a)] = true
+		}
+		o.aliases = nil
 		if !first {
 			for _, l := range o.links {
 				n := normalizeURI(l)
@@ -332,6 +337,7 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string) {
 			o.found = append(o.found, f)
 		}
 		o.links = append(o.links, res.GetLinks()...)
+		o.aliases = append(o.aliases, res.GetAliases()...)
 	}
 }
 

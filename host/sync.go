@@ -170,6 +170,10 @@ func (r *syncRun) plan() error {
 	if r.dest.kind == endpointPlugin && !r.dest.entry.Has(CapWrite) {
 		return usageErrorf("%s endpoints cannot be written to: %s", r.dest.entry.Name, r.opts.Destination)
 	}
+	if r.opts.Replace && r.dest.kind == endpointPlugin && !r.dest.entry.Has(CapReplace) {
+		return usageErrorf("--rm: %s endpoints cannot remove what a sync did not write, so %s would keep stale resources",
+			r.dest.entry.Name, r.opts.Destination)
+	}
 	for _, o := range r.opts.Origins {
 		t, err := r.cat.resolve(o)
 		if err != nil {

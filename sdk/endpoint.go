@@ -26,6 +26,10 @@ type EndpointSpec struct {
 	// CompareBeforeWrite asks the host to read the destination first and
 	// mark resources it already holds as unchanged (cheap for local files).
 	CompareBeforeWrite bool
+	// Replaces says Write honours OpenRequest.Replace (--rm): after the
+	// last item it removes what was not written. The host refuses --rm
+	// for endpoints that do not.
+	Replaces bool
 	// ConcurrentWrites lets the host send a resource as soon as its parents
 	// are written, instead of in strict order; results may come back in any
 	// order.

@@ -81,6 +81,9 @@ func endpointCapabilities(e EndpointSpec) []pb.Capability {
 	if e.CompareBeforeWrite {
 		caps = append(caps, pb.Capability_CAPABILITY_COMPARE_BEFORE_WRITE)
 	}
+	if e.Replaces {
+		caps = append(caps, pb.Capability_CAPABILITY_REPLACE)
+	}
 	if e.ConcurrentWrites {
 		caps = append(caps, pb.Capability_CAPABILITY_CONCURRENT_WRITES)
 	}

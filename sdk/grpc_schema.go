@@ -36,7 +36,7 @@ func (s *schemaServer) Classify(stream grpc.BidiStreamingServer[pb.Classify_Requ
 				c, err = sc.Classify(valueFromProto(v), mode)
 				return err
 			})
-			r := &pb.Classify_Result{Links: c.Links, Error: diagnostic(err)}
+			r := &pb.Classify_Result{Links: c.Links, Aliases: c.Aliases, Error: diagnostic(err)}
 			for _, res := range c.Resources {
 				r.Resources = append(r.Resources, resourceToProto(res))
 			}

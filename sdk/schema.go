@@ -11,6 +11,9 @@ type Schema interface {
 type Classified struct {
 	Resources []Resource
 	Links     []string
+	// Aliases are uris naming the value itself (a page's self link); the
+	// host counts them as fetched.
+	Aliases []string
 }
 
 // Follow says which links a schema returns for the host to fetch.

@@ -155,13 +155,13 @@ func TestHTTPServePagination(t *testing.T) {
 			files:  5,
 		},
 		{
-			// Page 2's prev link names the first page as ?limit=2&offset=0,
-			// which the client cannot know is the bare collection uri it
-			// started from: the first page is fetched once more.
-			name:   "from the bare collection uri",
+			// Page 2's prev link names the first page as ?limit=2&offset=0;
+			// the first page's self link says that is the page already
+			// fetched from the bare collection uri.
+			name:   "from the bare collection uri, each page once",
 			args:   []string{"-l", "2"},
 			origin: "/api/v1/orderline",
-			pages:  map[string]int{"/api/v1/orderline offset=0": 2, "/api/v1/orderline offset=2": 1, "/api/v1/orderline offset=4": 1},
+			pages:  map[string]int{"/api/v1/orderline offset=0": 1, "/api/v1/orderline offset=2": 1, "/api/v1/orderline offset=4": 1},
 			files:  5,
 		},
 		{
@@ -183,9 +183,9 @@ func TestHTTPServePagination(t *testing.T) {
 			args:   []string{"-a", "-l", "2"},
 			origin: "/api/",
 			pages: map[string]int{
-				"/api/v1/customer offset=0": 2, "/api/v1/customer offset=2": 1,
-				"/api/v1/order offset=0": 2, "/api/v1/order offset=2": 1,
-				"/api/v1/orderline offset=0": 2, "/api/v1/orderline offset=2": 1, "/api/v1/orderline offset=4": 1,
+				"/api/v1/customer offset=0": 1, "/api/v1/customer offset=2": 1,
+				"/api/v1/order offset=0": 1, "/api/v1/order offset=2": 1,
+				"/api/v1/orderline offset=0": 1, "/api/v1/orderline offset=2": 1, "/api/v1/orderline offset=4": 1,
 			},
 			files: 12,
 		},
@@ -353,32 +353,18 @@ func TestHTTPServePathPrefix(t *testing.T) {
 	}
 }
 
-// TestHTTPServeRmIsDirOnly documents that --rm only changes directory (and
-// YAML file) destinations: the http endpoint ignores Replace, so a push
-// with --rm leaves resources the origin does not hold on the server.
-func TestHTTPServeRmIsDirOnly(t *testing.T) {
+// TestHTTPServeRmRefused: the http endpoint cannot remove what a sync did
+// not write, so --rm into an API is refused (exit 2) before anything is
+// sent, rather than silently leaving stale resources behind.
+func TestHTTPServeRmRefused(t *testing.T) {
 	t.Parallel()
-	destDir := t.TempDir()
-	stale := "---\n_links:\n  self:\n    href: /api/v1/customer/stale\nid: stale\nname: Not in the origin\n"
-	if err := os.MkdirAll(filepath.Join(destDir, "customer"), 0o755); err != nil {
-		t.Fatal(err)
+	dest := serveDir(t, t.TempDir())
+	r := runCLI(t, "--rm", examplesDir, dest.url+"/")
+	if r.code != 2 || !strings.Contains(r.stderr, "--rm: http endpoints cannot remove") {
+		t.Errorf("exit %d, stderr %q; want 2 and the --rm refusal", r.code, r.stderr)
 	}
-	if err := os.WriteFile(filepath.Join(destDir, "customer", "stale.yaml"), []byte(stale), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dest := serveDir(t, destDir)
-	r := mustRun(t, "--rm", examplesDir, dest.url+"/")
-	if !strings.Contains(r.stderr, "0 removed") {
-		t.Errorf("summary %q, want 0 removed", r.stderr)
-	}
-	getJSON(t, dest.url+"/api/v1/customer/stale", http.StatusOK)
-	if n := dest.Len(); n != 13 {
-		t.Errorf("the destination serves %d resources, want the 12 pushed and the stale one", n)
-	}
-	for _, req := range dest.log.all() {
-		if req.method == http.MethodDelete {
-			t.Errorf("--rm sent DELETE %s", req.uri)
-		}
+	if reqs := dest.log.all(); len(reqs) != 0 {
+		t.Errorf("the refused sync sent %d requests, first %s %s", len(reqs), reqs[0].method, reqs[0].uri)
 	}
 }
 

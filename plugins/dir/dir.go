@@ -29,6 +29,7 @@ func Spec() sdk.EndpointSpec {
 		Summary:            "a directory holding one file per resource: DIR/TYPE/ID.EXT",
 		Directories:        true,
 		CompareBeforeWrite: true,
+		Replaces:           true,
 		Open:               Open,
 		Implements:         (*Endpoint)(nil),
 	}

@@ -15,6 +15,7 @@ type classifier struct {
 	mode      sdk.Follow
 	resources []sdk.Resource
 	links     schemautil.Links
+	aliases   []string
 }
 
 // errNoID reports a file holding neither a resource nor items: over HTTP such
@@ -59,6 +60,11 @@ func (c *classifier) document(doc map[string]any, path, base string, top bool) (
 		// to where it was fetched from, when it was fetched.
 		if !top || base == "" {
 			base = uri
+		}
+		// A fetched page is also known by its self link: the host will
+		// not fetch it again under that uri (a prev link to page one).
+		if top && c.value.URI != "" && uri != c.value.URI {
+			c.aliases = append(c.aliases, uri)
 		}
 	}
 	if err := resolve(links, base); err != nil {

@@ -1,9 +1,11 @@
 package hal_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/resource-sync/resource-sync/plugins/hal"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -80,5 +82,25 @@ func TestClassifyFollow(t *testing.T) {
 				t.Errorf("links (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A fetched page names itself in its self link; the host counts that uri
+// as fetched, so a prev link back to it costs no second request.
+func TestSelfLinkOfFetchedPageIsAnAlias(t *testing.T) {
+	v := sdk.Value{
+		JSON: []byte(`{"_links":{"self":{"href":"/api/o?limit=2&offset=0"},"next":{"href":"/api/o?limit=2&offset=2"}},"items":[]}`),
+		URI:  "http://h/api/o",
+	}
+	got, err := hal.Schema{}.Classify(v, sdk.FollowPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"http://h/api/o?limit=2&offset=0"}; !slices.Equal(got.Aliases, want) {
+		t.Errorf("aliases = %q, want %q", got.Aliases, want)
+	}
+	v.URI = "http://h/api/o?limit=2&offset=0"
+	if got, _ := (hal.Schema{}).Classify(v, sdk.FollowPage); len(got.Aliases) != 0 {
+		t.Errorf("aliases = %q for a page fetched at its own self uri, want none", got.Aliases)
 	}
 }

@@ -49,5 +49,5 @@ func (Schema) Classify(v sdk.Value, mode sdk.Follow) (sdk.Classified, error) {
 	if err := c.top(doc); err != nil {
 		return sdk.Classified{}, schemautil.InputError(v, err)
 	}
-	return sdk.Classified{Resources: c.resources, Links: c.links.List()}, nil
+	return sdk.Classified{Resources: c.resources, Links: c.links.List(), Aliases: c.aliases}, nil
 }

@@ -20,6 +20,7 @@ func Spec() sdk.EndpointSpec {
 		Name:         "yamlfile",
 		Summary:      "a YAML file holding every resource as one document",
 		PathPatterns: []string{"*.yaml", "*.yml"},
+		Replaces:     true,
 		Open:         Open,
 		Implements:   (*Endpoint)(nil),
 	}

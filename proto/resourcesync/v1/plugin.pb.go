@@ -53,6 +53,10 @@ const (
 	// listings; declared by plugins that implement them.
 	Capability_CAPABILITY_CONDITIONAL_WRITE Capability = 7
 	Capability_CAPABILITY_FINGERPRINTS      Capability = 8
+	// The endpoint honours Open.Request.replace (--rm): after the last
+	// write it removes what was not written. Without it the host refuses
+	// --rm rather than leave stale resources the user asked to remove.
+	Capability_CAPABILITY_REPLACE Capability = 9
 )
 
 // Enum value maps for Capability.
@@ -67,6 +71,7 @@ var (
 		6: "CAPABILITY_CONCURRENT_WRITES",
 		7: "CAPABILITY_CONDITIONAL_WRITE",
 		8: "CAPABILITY_FINGERPRINTS",
+		9: "CAPABILITY_REPLACE",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -78,6 +83,7 @@ var (
 		"CAPABILITY_CONCURRENT_WRITES":    6,
 		"CAPABILITY_CONDITIONAL_WRITE":    7,
 		"CAPABILITY_FINGERPRINTS":         8,
+		"CAPABILITY_REPLACE":              9,
 	}
 )
 
@@ -606,7 +612,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"Diagnostic\x12\x18\n" +
 	"\asummary\x18\x01 \x01(\tR\asummary\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x12\n" +
-	"\x04line\x18\x03 \x01(\x05R\x04line*\x86\x02\n" +
+	"\x04line\x18\x03 \x01(\x05R\x04line*\x9e\x02\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -617,7 +623,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x1fCAPABILITY_COMPARE_BEFORE_WRITE\x10\x05\x12 \n" +
 	"\x1cCAPABILITY_CONCURRENT_WRITES\x10\x06\x12 \n" +
 	"\x1cCAPABILITY_CONDITIONAL_WRITE\x10\a\x12\x1b\n" +
-	"\x17CAPABILITY_FINGERPRINTS\x10\b2_\n" +
+	"\x17CAPABILITY_FINGERPRINTS\x10\b\x12\x16\n" +
+	"\x12CAPABILITY_REPLACE\x10\t2_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"

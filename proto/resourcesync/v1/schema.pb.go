@@ -178,8 +178,12 @@ type Classify_Result struct {
 	// The value itself when it has an id, then its embedded resources.
 	Resources []*Resource `protobuf:"bytes,1,rep,name=resources,proto3" json:"resources,omitempty"`
 	// Absolute uris to fetch next, in document order.
-	Links         []string    `protobuf:"bytes,2,rep,name=links,proto3" json:"links,omitempty"`
-	Error         *Diagnostic `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	Links []string    `protobuf:"bytes,2,rep,name=links,proto3" json:"links,omitempty"`
+	Error *Diagnostic `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// Uris naming the value itself (a collection page's self link): the
+	// host counts them as fetched, so a prev link back to the first page,
+	// fetched under another uri, is not fetched again.
+	Aliases       []string `protobuf:"bytes,4,rep,name=aliases,proto3" json:"aliases,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -235,6 +239,13 @@ func (x *Classify_Result) GetError() *Diagnostic {
 	return nil
 }
 
+func (x *Classify_Result) GetAliases() []string {
+	if x != nil {
+		return x.Aliases
+	}
+	return nil
+}
+
 type Classify_Response struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Results       []*Classify_Result     `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
@@ -283,16 +294,17 @@ var File_resourcesync_v1_schema_proto protoreflect.FileDescriptor
 
 const file_resourcesync_v1_schema_proto_rawDesc = "" +
 	"\n" +
-	"\x1cresourcesync/v1/schema.proto\x12\x0fresourcesync.v1\x1a\x1cresourcesync/v1/plugin.proto\x1a\x1eresourcesync/v1/resource.proto\"\xe4\x02\n" +
+	"\x1cresourcesync/v1/schema.proto\x12\x0fresourcesync.v1\x1a\x1cresourcesync/v1/plugin.proto\x1a\x1eresourcesync/v1/resource.proto\"\xfe\x02\n" +
 	"\bClassify\x1a\x82\x01\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06schema\x18\x01 \x01(\tR\x06schema\x12/\n" +
 	"\x06follow\x18\x02 \x01(\x0e2\x17.resourcesync.v1.FollowR\x06follow\x12.\n" +
-	"\x06values\x18\x03 \x03(\v2\x16.resourcesync.v1.ValueR\x06values\x1a\x8a\x01\n" +
+	"\x06values\x18\x03 \x03(\v2\x16.resourcesync.v1.ValueR\x06values\x1a\xa4\x01\n" +
 	"\x06Result\x127\n" +
 	"\tresources\x18\x01 \x03(\v2\x19.resourcesync.v1.ResourceR\tresources\x12\x14\n" +
 	"\x05links\x18\x02 \x03(\tR\x05links\x121\n" +
-	"\x05error\x18\x03 \x01(\v2\x1b.resourcesync.v1.DiagnosticR\x05error\x1aF\n" +
+	"\x05error\x18\x03 \x01(\v2\x1b.resourcesync.v1.DiagnosticR\x05error\x12\x18\n" +
+	"\aaliases\x18\x04 \x03(\tR\aaliases\x1aF\n" +
 	"\bResponse\x12:\n" +
 	"\aresults\x18\x01 \x03(\v2 .resourcesync.v1.Classify.ResultR\aresults*X\n" +
 	"\x06Follow\x12\x1b\n" +
