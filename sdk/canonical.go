@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 )
 
@@ -13,14 +12,9 @@ import (
 // escaped, and numbers exactly as written (1e20 stays 1e20, integers keep
 // every digit). Two values are equal exactly when their canonical forms are.
 func CanonicalJSON(data []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := UnmarshalJSON(data)
+	if err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("unexpected data after the JSON value")
 	}
 	return MarshalCanonical(v)
 }
@@ -37,14 +31,17 @@ func MarshalCanonical(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// UnmarshalJSON decodes canonical JSON into maps, slices and json.Number,
-// so numbers keep their exact text.
+// UnmarshalJSON decodes exactly one JSON value into maps, slices and
+// json.Number, so numbers keep their exact text.
 func UnmarshalJSON(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("unexpected data after the JSON value")
 	}
 	return v, nil
 }

@@ -1,11 +1,8 @@
 package yaml
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -26,7 +23,7 @@ func (Formatter) Encode(v sdk.Value, style sdk.Style) ([]byte, error) {
 	if style != sdk.StyleFile && style != sdk.StyleStream {
 		return nil, fmt.Errorf("yaml: unknown style %d", style)
 	}
-	tree, err := parseJSON(v.JSON)
+	tree, err := sdk.UnmarshalJSON(v.JSON)
 	if err != nil {
 		return nil, &sdk.Error{Source: v.Source, Line: v.Line, Msg: "cannot encode invalid JSON: " + err.Error()}
 	}
@@ -34,20 +31,6 @@ func (Formatter) Encode(v sdk.Value, style sdk.Style) ([]byte, error) {
 	e.buf = append(e.buf, "---\n"...)
 	e.node(tree, 0, atTop)
 	return e.buf, nil
-}
-
-// parseJSON decodes exactly one JSON value, keeping numbers as text.
-func parseJSON(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("unexpected data after the JSON value")
-	}
-	return v, nil
 }
 
 // position is where a node is written.
