@@ -1,75 +1,23 @@
 package hal_test
 
 import (
-	"bytes"
-	"errors"
-	"net/url"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/resource-sync/resource-sync/plugins/hal"
-	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/plugins/internal/schemautil/schematest"
 )
 
-// FuzzClassify classifies any JSON object and checks what must always
-// hold: no panic, errors are *sdk.Error at the value's source, every
-// resource has an id and a type and a canonical body, every link is
-// absolute, and a second run gives the same answer.
+// FuzzClassify checks the guarantees every schema gives (see
+// schematest.Fuzz) on any JSON object.
 func FuzzClassify(f *testing.F) {
-	seeds := []struct {
-		json, uri, hint string
-	}{
-		{linked.json, linked.uri, ""},
-		{`{"id":"o1","_links":{"self":{"href":"https://h/api/v1/order/o1/"}}}`, "", ""},
-		{`{"id":123456789012345678901234567890,"total":1e400}`, "", "order"},
-		{`{"items":[{"id":"é 世","_links":{"self":{"href":"../x%2Fy/%C3%A9"},"next":[{"href":"?p=2"}]}}],"_links":{"next":{"href":"?offset=2"}}}`, "http://h/a/b?offset=0", ""},
-		{`{"_embedded":{"items":[{"id":1,"_links":{"self":{"href":"/n/1"},"parent:p":{"href":"//other/p/1"}}}]}}`, "http://h/n", ""},
-		{`{"id":"o1","items":["a",{"sku":1}],"_links":{"self":[{"href":"/order/o1"}],"t":{"href":"{x}","templated":true}}}`, "http://h/", ""},
-		{`{"id":" ","_links":{"self":{"href":""}}}`, "", " "},
-		{`{}`, "", ""},
-	}
-	for _, s := range seeds {
-		f.Add([]byte(s.json), s.uri, s.hint, uint8(sdk.FollowAll))
-	}
-	f.Fuzz(func(t *testing.T, data []byte, uri, hint string, mode uint8) {
-		canonical, err := sdk.CanonicalJSON(data)
-		if err != nil || canonical[0] != '{' {
-			return
-		}
-		if _, err := url.Parse(uri); err != nil {
-			return // endpoints hand over the uris they fetched
-		}
-		v := sdk.Value{JSON: canonical, Source: "fuzz.json", Line: 3, URI: uri, TypeHint: hint, Location: "loc"}
-		c, err := hal.Schema{}.Classify(v, sdk.Follow(mode%5))
-		if err != nil {
-			var e *sdk.Error
-			if !errors.As(err, &e) || e.Source != v.Source || e.Line != v.Line || e.Msg == "" {
-				t.Fatalf("error %#v is not an *sdk.Error at the value's source", err)
-			}
-			return
-		}
-		for _, r := range c.Resources {
-			if r.ID == "" || r.Type == "" {
-				t.Errorf("resource without id or type: %+v", r)
-			}
-			if r.Source != v.Source || r.Line != v.Line || r.Location != v.Location {
-				t.Errorf("resource %q does not carry the value's source", r.ID)
-			}
-			if again, err := sdk.CanonicalJSON(r.JSON); err != nil || !bytes.Equal(again, r.JSON) {
-				t.Errorf("resource %q body is not canonical JSON: %s", r.ID, r.JSON)
-			}
-		}
-		for _, l := range c.Links {
-			if u, err := url.Parse(l); err != nil || u.Scheme == "" || u.Host == "" {
-				t.Errorf("link %q is not absolute", l)
-			}
-		}
-		again, err := hal.Schema{}.Classify(v, sdk.Follow(mode%5))
-		if err != nil {
-			t.Fatalf("second run failed: %v", err)
-		}
-		if diff := cmp.Diff(c, again); diff != "" {
-			t.Errorf("second run differs:\n%s", diff)
-		}
+	schematest.Fuzz(f, hal.Schema{}, []schematest.Seed{
+		{JSON: linked.json, URI: linked.uri, Hint: ""},
+		{JSON: `{"id":"o1","_links":{"self":{"href":"https://h/api/v1/order/o1/"}}}`, URI: "", Hint: ""},
+		{JSON: `{"id":123456789012345678901234567890,"total":1e400}`, URI: "", Hint: "order"},
+		{JSON: `{"items":[{"id":"é 世","_links":{"self":{"href":"../x%2Fy/%C3%A9"},"next":[{"href":"?p=2"}]}}],"_links":{"next":{"href":"?offset=2"}}}`, URI: "http://h/a/b?offset=0", Hint: ""},
+		{JSON: `{"_embedded":{"items":[{"id":1,"_links":{"self":{"href":"/n/1"},"parent:p":{"href":"//other/p/1"}}}]}}`, URI: "http://h/n", Hint: ""},
+		{JSON: `{"id":"o1","items":["a",{"sku":1}],"_links":{"self":[{"href":"/order/o1"}],"t":{"href":"{x}","templated":true}}}`, URI: "http://h/", Hint: ""},
+		{JSON: `{"id":" ","_links":{"self":{"href":""}}}`, URI: "", Hint: " "},
+		{JSON: `{}`, URI: "", Hint: ""},
 	})
 }
