@@ -35,12 +35,11 @@ type EndpointSpec struct {
 	// order.
 	ConcurrentWrites bool
 	// Open opens a location. The endpoint it returns implements any of
-	// Reader, Fetcher, Writer and Deleter; a Reader passed as
-	// Implements declares what Open may return.
+	// Reader, Fetcher, Writer and Deleter.
 	Open func(ctx context.Context, req OpenRequest) (Endpoint, error)
-	// Implements lists the optional interfaces endpoints of this kind
-	// implement, by a nil value of the endpoint type, e.g. (*dir.Endpoint)(nil).
-	// The SDK declares the matching capabilities to the host.
+	// Implements is a nil value of the type Open returns, e.g.
+	// (*dir.Endpoint)(nil): the SDK declares to the host the capabilities
+	// of the interfaces that type implements, so they cannot drift apart.
 	Implements Endpoint
 }
 
