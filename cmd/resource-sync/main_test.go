@@ -17,6 +17,9 @@ func TestMain(m *testing.M) {
 	if builtin.ServeIfAsked() {
 		os.Exit(0)
 	}
+	if os.Getenv(envRunCLI) != "" {
+		os.Exit(cli.Main()) // a real resource-sync process, for signal tests
+	}
 	testscript.Main(m, map[string]func(){
 		"resource-sync": func() { os.Exit(cli.Main()) },
 	})

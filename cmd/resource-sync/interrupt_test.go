@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// envRunCLI makes the test binary run as resource-sync itself.
+const envRunCLI = "RESOURCE_SYNC_TEST_RUN_CLI"
+
+// Ctrl-C in the middle of a pull: resource-sync exits 130, its plugin
+// processes are gone, no socket or spill file is left in the temp dir,
+// and the destination holds nothing.
+func TestInterruptStopsEverything(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	// An API whose second page never comes: the pull is surely running
+	// when the signal arrives.
+	stall := make(chan struct{})
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "2" {
+			select {
+			case <-stall:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/hal+json")
+		w.Write([]byte(`{"items":[{"id":"a","_links":{"self":{"href":"/api/t/a"}}}],"_links":{"next":{"href":"/api/t?page=2"}}}`))
+	}))
+	defer api.Close()
+	defer close(stall)
+
+	tmp, dest := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	cmd := exec.Command(os.Args[0], api.URL+"/api/t", dest)
+	cmd.Env = append(os.Environ(), envRunCLI+"=1", "TMPDIR="+tmp)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var plugins []int
+	deadline := time.Now().Add(10 * time.Second)
+	for len(plugins) < 3 && time.Now().Before(deadline) { // http, json, hal
+		time.Sleep(20 * time.Millisecond)
+		plugins = childrenOf(cmd.Process.Pid)
+	}
+	if len(plugins) < 3 {
+		cmd.Process.Kill()
+		t.Fatalf("only %d plugin processes started; stderr:\n%s", len(plugins), stderr.String())
+	}
+	time.Sleep(200 * time.Millisecond) // let the first page arrive
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit code %d (%v), want 130; stderr:\n%s", code, err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "Interrupted") {
+		t.Errorf("stderr does not say it was interrupted:\n%s", stderr.String())
+	}
+	for _, pid := range plugins {
+		gone := false
+		for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if syscall.Kill(pid, 0) != nil {
+				gone = true
+				break
+			}
+		}
+		if !gone {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Errorf("plugin process %d outlived resource-sync", pid)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
+		t.Errorf("left in the temp dir: %v", left)
+	}
+	if _, err := os.Stat(dest); !os.IsNotExist(err) {
+		t.Errorf("the destination exists after an interrupted pull (%v)", err)
+	}
+}
+
+// childrenOf lists the processes whose parent is pid (Linux).
+func childrenOf(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, s := range stats {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may hold spaces.
+		rest := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+		if len(rest) > 1 && rest[1] == strconv.Itoa(pid) {
+			child, _ := strconv.Atoi(strings.Fields(string(data))[0])
+			out = append(out, child)
+		}
+	}
+	return out
+}
