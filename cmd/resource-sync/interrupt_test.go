@@ -27,8 +27,13 @@ func TestInterruptStopsEverything(t *testing.T) {
 	// An API whose second page never comes: the pull is surely running
 	// when the signal arrives.
 	stall := make(chan struct{})
+	waiting := make(chan struct{}, 1) // resource-sync asked for page 2
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("page") == "2" {
+			select {
+			case waiting <- struct{}{}:
+			default:
+			}
 			select {
 			case <-stall:
 			case <-r.Context().Done():
@@ -49,17 +54,16 @@ func TestInterruptStopsEverything(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var plugins []int
-	deadline := time.Now().Add(10 * time.Second)
-	for len(plugins) < 3 && time.Now().Before(deadline) { // http, json, hal
-		time.Sleep(20 * time.Millisecond)
-		plugins = childrenOf(cmd.Process.Pid)
-	}
-	if len(plugins) < 3 {
+	select {
+	case <-waiting: // page 1 went through the pipeline; page 2 hangs
+	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
-		t.Fatalf("only %d plugin processes started; stderr:\n%s", len(plugins), stderr.String())
+		t.Fatalf("resource-sync never asked for page 2; stderr:\n%s", stderr.String())
 	}
-	time.Sleep(200 * time.Millisecond) // let the first page arrive
+	plugins := childrenOf(cmd.Process.Pid)
+	if len(plugins) < 3 { // http, json, hal
+		t.Errorf("only %d plugin processes running mid-pull", len(plugins))
+	}
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != 130 {
