@@ -21,8 +21,10 @@ const readAhead = 4
 // twice, while Fetch calls after it skip what it fetched.
 func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
 	return func(yield func(sdk.Document, error) bool) {
+		// A new set rather than a cleared one: goroutines of a cancelled
+		// earlier traversal may still be claiming pages in the old set.
 		e.mu.Lock()
-		clear(e.fetched)
+		e.fetched = map[string]bool{}
 		e.mu.Unlock()
 		e.Fetch(ctx, []string{e.location.String()})(yield)
 	}
@@ -36,7 +38,10 @@ func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
 // the others go on; only cancellation ends the sequence early.
 func (e *Endpoint) Fetch(ctx context.Context, uris []string) iter.Seq2[sdk.Document, error] {
 	return func(yield func(sdk.Document, error) bool) {
-		jobs := e.claimAll(uris)
+		e.mu.Lock()
+		seen := e.fetched // this traversal's, even if a Read starts another
+		e.mu.Unlock()
+		jobs := e.claimAll(seen, uris)
 		ctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		defer wg.Wait()
@@ -58,7 +63,7 @@ func (e *Endpoint) Fetch(ctx context.Context, uris []string) iter.Seq2[sdk.Docum
 				case <-ctx.Done():
 					return
 				}
-				wg.Go(func() { e.fetchChain(ctx, j.url, slots, pages[i]) })
+				wg.Go(func() { e.fetchChain(ctx, seen, j.url, slots, pages[i]) })
 			}
 		})
 
@@ -113,7 +118,7 @@ type page struct {
 // claimAll resolves uris and claims the ones to fetch, all before any
 // fetch starts, so a next link that is also a later uri is fetched for the
 // later uri whatever the timing.
-func (e *Endpoint) claimAll(uris []string) []fetchJob {
+func (e *Endpoint) claimAll(seen map[string]bool, uris []string) []fetchJob {
 	jobs := make([]fetchJob, len(uris))
 	for i, uri := range uris {
 		u, err := e.location.Parse(uri)
@@ -122,23 +127,23 @@ func (e *Endpoint) claimAll(uris []string) []fetchJob {
 			jobs[i].err = e.errorf(uri, "not a uri: %v", err)
 		case u.Scheme != "http" && u.Scheme != "https":
 			jobs[i].err = e.errorf(uri, "cannot fetch a %q uri", u.Scheme)
-		case e.claim(u):
+		case e.claim(seen, u):
 			jobs[i].url = cleanURL(u)
 		}
 	}
 	return jobs
 }
 
-// claim reports whether u is to be fetched: not seen yet and on an
-// allowed host. It records u as seen, so a skipped link warns once.
-func (e *Endpoint) claim(u *url.URL) bool {
+// claim reports whether u is to be fetched: not in seen yet and on an
+// allowed host. It records u in seen, so a skipped link warns once.
+func (e *Endpoint) claim(seen map[string]bool, u *url.URL) bool {
 	key := pageKey(u)
 	e.mu.Lock()
-	seen := e.fetched[key]
-	e.fetched[key] = true
+	already := seen[key]
+	seen[key] = true
 	e.mu.Unlock()
 	switch {
-	case seen:
+	case already:
 		e.log.Debug("already fetched", "uri", e.redact.URL(u))
 		return false
 	case !e.hosts.allowed(u):
@@ -151,7 +156,7 @@ func (e *Endpoint) claim(u *url.URL) bool {
 // fetchChain fetches u and the pages its next links lead to, one after
 // the other, sending each to out. It takes a request slot per request
 // only, so a chain waiting for the consumer holds none.
-func (e *Endpoint) fetchChain(ctx context.Context, u *url.URL, slots chan struct{}, out chan<- page) {
+func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.URL, slots chan struct{}, out chan<- page) {
 	defer close(out)
 	queue := []*url.URL{u}
 	for len(queue) > 0 {
@@ -172,7 +177,7 @@ func (e *Endpoint) fetchChain(ctx context.Context, u *url.URL, slots chan struct
 			return
 		}
 		for _, n := range next {
-			if e.claim(n) {
+			if e.claim(seen, n) {
 				queue = append(queue, cleanURL(n))
 			}
 		}
