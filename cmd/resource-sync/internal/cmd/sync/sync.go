@@ -130,7 +130,7 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	cmdutil.Choice(fs, &opts.Follow, "child", "follow-child", "c", "follow next, prev and child:* links")
 	cmdutil.Choice(fs, &opts.Follow, "page", "follow-page", "p", "follow next and prev links (default)")
 	cmdutil.Choice(fs, &opts.Follow, "none", "follow-none", "n", "follow no links")
-	fs.BoolVar(&opts.Rm, "rm", false, "make the destination hold exactly the synced resources; stale ones are removed after every write succeeded")
+	fs.BoolVar(&opts.Rm, "rm", false, "make a directory or YAML file destination hold exactly the synced resources; stale ones go after every write succeeded (refused where the endpoint cannot remove, e.g. HTTP)")
 	fs.BoolVarP(&opts.Quiet, "quiet", "q", false, "no summary line on stderr")
 	opts.Log.Register(fs)
 
