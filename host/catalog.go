@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -29,7 +30,7 @@ func (h *Host) catalog(ctx context.Context) *catalog {
 	c := &catalog{search: h.searchPath, unusable: map[string]error{}}
 	for _, d := range h.Describe(ctx) {
 		if d.Err != nil {
-			h.logger.Warn("plugin unusable", "plugin", d.Source.Name, "error", d.Err)
+			h.logger.Debug("plugin unusable", "plugin", d.Source.Name, "error", d.Err)
 			c.unusable[d.Source.Name] = d.Err
 			continue
 		}
@@ -38,6 +39,29 @@ func (h *Host) catalog(ctx context.Context) *catalog {
 		}
 	}
 	return c
+}
+
+// usable fails when a plugin that was found cannot be used (it does not
+// start, or its pin does not match): a sync without it would silently
+// skip what it handles, such as the files of a format.
+func (c *catalog) usable() error {
+	names := make([]string, 0, len(c.unusable))
+	for n := range c.unusable {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	switch len(names) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%w\nnothing was synced: fix or remove that plugin", c.unusable[names[0]])
+	}
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "\n  %v", c.unusable[n])
+	}
+	return fmt.Errorf("%d plugins cannot be used (%s); nothing was synced: fix or remove them:%s",
+		len(names), strings.Join(names, ", "), b.String())
 }
 
 func (c *catalog) find(kind Kind, match func(Component) bool) (entry, bool) {
@@ -146,7 +170,9 @@ const (
 type target struct {
 	kind     endpointKind
 	location string
-	entry    entry // for endpointPlugin
+	entry    entry             // for endpointPlugin
+	display  string            // as the user named it, when that differs ("prod:")
+	options  map[string]string // given for this endpoint alone
 }
 
 // resolve classifies an endpoint string in the original tool's order: "-",

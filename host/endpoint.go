@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
-	"sync"
 
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
@@ -30,14 +30,14 @@ func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openE
 	}
 	e.plugin = p
 	options := map[string]string{"follow": followName(r.follow)}
-	for k, v := range r.opts.Options {
+	for k, v := range t.options {
 		options[k] = v
 	}
 	resp, err := p.endpoints().Open(ctx, &pb.Open_Request{
 		Endpoint: t.entry.Name,
 		Location: t.location,
 		Role:     role,
-		Replace:  r.opts.Replace && role == pb.Open_ROLE_DESTINATION,
+		Replace:  role == pb.Open_ROLE_DESTINATION && r.replace,
 		Formats:  r.cat.formatInfos(r.format.Name),
 		Options:  options,
 		Schema:   r.schema.Name,
@@ -62,6 +62,21 @@ func (e *openEndpoint) close() {
 	if e.plugin != nil {
 		_, _ = e.plugin.endpoints().Close(context.Background(), &pb.Close_Request{Handle: e.handle})
 	}
+}
+
+// name is the endpoint as the user named it, for messages.
+func (t target) name() string {
+	if t.display != "" {
+		return t.display
+	}
+	return t.location
+}
+
+// wholeContent says the endpoint holds what one write gives it and nothing
+// else (a YAML file): it cannot delete one resource, so a sync sends it
+// every resource it should keep.
+func (e *openEndpoint) wholeContent() bool {
+	return e.target.kind == endpointPlugin && !e.can(CapDelete) && e.can(CapReplace)
 }
 
 func (e *openEndpoint) can(capability string) bool {
@@ -93,6 +108,28 @@ func (e *openEndpoint) read(ctx context.Context, out chan<- docBatch) error {
 		return e.plugin.callError(ctx, err)
 	}
 	return e.receive(ctx, stream, out)
+}
+
+// inventory streams what the endpoint holds of the resources in scope.
+func (e *openEndpoint) inventory(ctx context.Context, scope []*pb.Resource, out chan<- docBatch) error {
+	stream, err := e.plugin.endpoints().Inventory(ctx, &pb.Inventory_Request{Handle: e.handle, Scope: scope})
+	if err != nil {
+		return e.plugin.callError(ctx, err)
+	}
+	return e.receive(ctx, stream, out)
+}
+
+// delete removes one resource; its problems come back as one error.
+func (e *openEndpoint) delete(ctx context.Context, r *pb.Resource) error {
+	resp, err := e.plugin.endpoints().Delete(ctx, &pb.Delete_Request{Handle: e.handle, Resources: []*pb.Resource{r}})
+	if err != nil {
+		return e.plugin.callError(ctx, err)
+	}
+	var errs []error
+	for _, d := range resp.GetErrors() {
+		errs = append(errs, diagnosticError(d))
+	}
+	return errors.Join(errs...)
 }
 
 // fetch streams the documents at uris.
@@ -157,9 +194,9 @@ type writeSession interface {
 func (e *openEndpoint) write(ctx context.Context) (writeSession, error) {
 	switch e.target.kind {
 	case endpointStdio:
-		return newLocalWrite(e.run.h.stdout), nil
+		return newLocalWrite(ctx, e.run.h.stdout), nil
 	case endpointNull:
-		return newLocalWrite(io.Discard), nil
+		return newLocalWrite(ctx, io.Discard), nil
 	}
 	s, err := e.plugin.endpoints().Write(ctx)
 	if err != nil {
@@ -168,45 +205,60 @@ func (e *openEndpoint) write(ctx context.Context) (writeSession, error) {
 	return s, nil
 }
 
-// localWrite writes items, which arrive in order, straight to w.
+// localWrite writes items, which arrive in order, straight to w: the
+// host's own stdout and null endpoints. Every wait gives up when ctx ends,
+// so a failed or interrupted write never hangs.
 type localWrite struct {
+	ctx     context.Context
 	w       io.Writer
-	mu      sync.Mutex
 	results chan *pb.Write_Response
 	err     error
 }
 
-func newLocalWrite(w io.Writer) *localWrite {
-	return &localWrite{w: w, results: make(chan *pb.Write_Response, 1024)}
+func newLocalWrite(ctx context.Context, w io.Writer) *localWrite {
+	return &localWrite{ctx: ctx, w: w, results: make(chan *pb.Write_Response, 16)}
 }
 
 func (l *localWrite) Send(req *pb.Write_Request) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	resp := &pb.Write_Response{}
 	for _, it := range req.GetItems() {
 		if l.err == nil {
+			if err := l.ctx.Err(); err != nil {
+				return err
+			}
 			_, l.err = l.w.Write(it.GetContent())
 		}
 		if l.err != nil {
-			return l.err
+			return fmt.Errorf("writing %s: %w", describeResource(it.GetResource()), l.err)
 		}
 		resp.Results = append(resp.Results, &pb.Write_Result{Seq: it.GetSeq(), Status: pb.Write_STATUS_WRITTEN})
 	}
-	l.results <- resp
-	return nil
+	return l.deliver(resp)
+}
+
+func (l *localWrite) deliver(resp *pb.Write_Response) error {
+	select {
+	case l.results <- resp:
+		return nil
+	case <-l.ctx.Done():
+		return l.ctx.Err()
+	}
 }
 
 func (l *localWrite) CloseSend() error {
-	l.results <- &pb.Write_Response{Done: true}
+	err := l.deliver(&pb.Write_Response{Done: true})
 	close(l.results)
-	return nil
+	return err
 }
 
 func (l *localWrite) Recv() (*pb.Write_Response, error) {
-	resp, ok := <-l.results
-	if !ok {
-		return nil, io.EOF
+	select {
+	case resp, ok := <-l.results:
+		if !ok {
+			return nil, io.EOF
+		}
+		return resp, nil
+	case <-l.ctx.Done():
+		return nil, l.ctx.Err()
 	}
-	return resp, nil
 }

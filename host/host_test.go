@@ -99,11 +99,11 @@ func TestSyncDirToDirInDependencyOrder(t *testing.T) {
 	writeFile(t, filepath.Join(src, "customer", "c 1.json"),
 		`{"id":"c 1","name":"Zoë \"quoted\"","_links":{"self":{"href":"http://x/api/customer/c 1"}}}`)
 	h := newHost(t)
-	sum, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "json", Schema: "hal"})
+	sum, err := h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "json", Schema: "hal"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Read != 2 || sum.Written != 2 {
+	if sum.Read != 2 || sum.Written() != 2 {
 		t.Errorf("summary = %+v, want 2 read and written", sum)
 	}
 	got, err := os.ReadFile(filepath.Join(dst, "order", "o1.json"))
@@ -116,11 +116,11 @@ func TestSyncDirToDirInDependencyOrder(t *testing.T) {
 
 	// A second run rewrites nothing.
 	before, _ := os.Stat(filepath.Join(dst, "order", "o1.json"))
-	sum, err = h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "json", Schema: "hal"})
+	sum, err = h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "json", Schema: "hal"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Unchanged != 2 || sum.Written != 0 {
+	if sum.Unchanged != 2 || sum.Written() != 0 {
 		t.Errorf("second summary = %+v, want 2 unchanged", sum)
 	}
 	after, _ := os.Stat(filepath.Join(dst, "order", "o1.json"))
@@ -134,7 +134,7 @@ func TestSyncBadInputWritesNothing(t *testing.T) {
 	writeFile(t, filepath.Join(src, "a", "good.json"), `{"id":"good","_links":{"self":{"href":"http://x/api/a/good"}}}`)
 	writeFile(t, filepath.Join(src, "a", "bad.json"), "{\n  \"id\": \"bad\",\n  oops\n}")
 	h := newHost(t)
-	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "json", Schema: "hal"})
+	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "json", Schema: "hal"})
 	if err == nil {
 		t.Fatal("bad input accepted")
 	}
@@ -148,7 +148,7 @@ func TestSyncBadInputWritesNothing(t *testing.T) {
 
 func TestUnknownFormatListsFormatsAndSearchPath(t *testing.T) {
 	h := newHost(t, "/nowhere/plugins")
-	_, err := h.Sync(context.Background(), host.SyncOptions{Destination: t.TempDir() + "/x", Format: "toml", Schema: "hal"})
+	_, err := h.Sync(context.Background(), host.SyncOptions{Destination: host.At(t.TempDir() + "/x"), Format: "toml", Schema: "hal"})
 	var usage *host.UsageError
 	if !errors.As(err, &usage) {
 		t.Fatalf("error %v is not a usage error", err)

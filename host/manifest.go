@@ -57,6 +57,7 @@ const (
 	CapConditionalWrite   = "conditional-write"
 	CapFingerprints       = "fingerprints"
 	CapReplace            = "replace"
+	CapInventory          = "inventory"
 )
 
 var capabilityNames = map[pb.Capability]string{
@@ -69,6 +70,7 @@ var capabilityNames = map[pb.Capability]string{
 	pb.Capability_CAPABILITY_CONDITIONAL_WRITE:    CapConditionalWrite,
 	pb.Capability_CAPABILITY_FINGERPRINTS:         CapFingerprints,
 	pb.Capability_CAPABILITY_REPLACE:              CapReplace,
+	pb.Capability_CAPABILITY_INVENTORY:            CapInventory,
 }
 
 var kindNames = map[pb.Component_Kind]Kind{

@@ -5,37 +5,40 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
-// node is a resource in the write order, with its dependency edges.
+// node is a step in an apply order, with its dependency edges.
 type node struct {
-	*found
+	*step
 	seq      int
 	parents  []int // indexes into the ordered slice
 	children []int
 }
 
-// order sorts resources by (type, id) and then so that every parent comes
-// before its children; among resources whose parents are all placed, the
+// order sorts steps by (type, id) and then so that every parent comes
+// before its children; among steps whose parents are all placed, the
 // smallest (type, id) goes first, so the same input always gives the same
-// order. Parent links to uris that are not being synced are ignored. A
-// cycle is an error naming the resources in it.
-func order(resources []*found) ([]*node, error) {
-	sort.Slice(resources, func(i, j int) bool { return less(resources[i], resources[j]) })
-	byURI := make(map[string]int, len(resources))
-	for i, f := range resources {
-		if u := f.res.GetUri(); u != "" {
+// order. resOf picks the copy of each resource whose parents count. Parent
+// links to uris outside steps are ignored. A cycle is an error naming the
+// resources in it.
+func order(steps []*step, resOf func(*step) *pb.Resource) ([]*node, error) {
+	sort.Slice(steps, func(i, j int) bool { return compareKeys(steps[i].key(), steps[j].key()) < 0 })
+	byURI := make(map[string]int, len(steps))
+	for i, s := range steps {
+		if u := resOf(s).GetUri(); u != "" {
 			byURI[normalizeURI(u)] = i
 		}
 	}
-	nodes := make([]*node, len(resources))
-	for i, f := range resources {
-		nodes[i] = &node{found: f}
+	nodes := make([]*node, len(steps))
+	for i, s := range steps {
+		nodes[i] = &node{step: s}
 	}
-	indegree := make([]int, len(resources))
+	indegree := make([]int, len(steps))
 	for i, n := range nodes {
 		seen := map[int]bool{}
-		for _, p := range n.res.GetParents() {
+		for _, p := range resOf(n.step).GetParents() {
 			j, ok := byURI[normalizeURI(p)]
 			if !ok || j == i || seen[j] {
 				continue
@@ -65,7 +68,7 @@ func order(resources []*found) ([]*node, error) {
 		}
 	}
 	if len(out) < len(nodes) {
-		return nil, cycleError(nodes, indegree)
+		return nil, cycleError(nodes, indegree, resOf)
 	}
 	// Re-express edges as positions in the output.
 	for _, n := range out {
@@ -82,15 +85,28 @@ func order(resources []*found) ([]*node, error) {
 	return out, nil
 }
 
-func less(a, b *found) bool {
-	if a.res.GetType() != b.res.GetType() {
-		return a.res.GetType() < b.res.GetType()
+// reverse turns a parents-first order into a children-first one: a
+// node's children become what it waits for.
+func reverseOrder(nodes []*node) {
+	last := len(nodes) - 1
+	for i, j := 0, last; i < j; i, j = i+1, j-1 {
+		nodes[i], nodes[j] = nodes[j], nodes[i]
 	}
-	return a.res.GetId() < b.res.GetId()
+	flip := func(idx []int) []int {
+		out := make([]int, len(idx))
+		for k, v := range idx {
+			out[len(idx)-1-k] = last - v
+		}
+		return out
+	}
+	for i, n := range nodes {
+		n.seq = i
+		n.parents, n.children = flip(n.children), flip(n.parents)
+	}
 }
 
 // indexHeap pops the smallest index, which is the smallest (type, id)
-// because resources are sorted first.
+// because steps are sorted first.
 type indexHeap []int
 
 func (h indexHeap) Len() int           { return len(h) }
@@ -106,7 +122,7 @@ func (h *indexHeap) Pop() any {
 
 // cycleError walks parent edges among the unplaced resources until one
 // repeats, and names that loop.
-func cycleError(nodes []*node, indegree []int) error {
+func cycleError(nodes []*node, indegree []int, resOf func(*step) *pb.Resource) error {
 	parentOf := map[int]int{}
 	start := -1
 	for i, n := range nodes {
@@ -134,7 +150,7 @@ func cycleError(nodes []*node, indegree []int) error {
 	}
 	names := make([]string, 0, len(path)+1)
 	for k := len(path) - 1; k >= 0; k-- {
-		r := nodes[path[k]].res
+		r := resOf(nodes[path[k]].step)
 		names = append(names, r.GetType()+"/"+r.GetId())
 	}
 	names = append(names, names[0])

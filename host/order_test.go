@@ -9,58 +9,60 @@ import (
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
-func res(typ, id string, parents ...string) *found {
-	return &found{res: &pb.Resource{Type: typ, Id: id, Uri: "http://x/api/" + typ + "/" + id, Parents: parents}}
+func res(typ, id string, parents ...string) *step {
+	return &step{action: ActionCreate, src: &found{res: &pb.Resource{Type: typ, Id: id, Uri: "http://x/api/" + typ + "/" + id, Parents: parents}}}
 }
+
+func srcRes(s *step) *pb.Resource { return s.src.res }
 
 func uri(typ, id string) string { return "http://x/api/" + typ + "/" + id }
 
 func keys(nodes []*node) []string {
 	var out []string
 	for _, n := range nodes {
-		out = append(out, n.res.GetType()+"/"+n.res.GetId())
+		out = append(out, n.key().String())
 	}
 	return out
 }
 
 func TestOrder(t *testing.T) {
 	tests := map[string]struct {
-		in   []*found
+		in   []*step
 		want []string
 	}{
 		"empty": {nil, nil},
 		"sorted by type then id": {
-			[]*found{res("b", "2"), res("a", "2"), res("b", "1"), res("a", "10")},
+			[]*step{res("b", "2"), res("a", "2"), res("b", "1"), res("a", "10")},
 			[]string{"a/10", "a/2", "b/1", "b/2"},
 		},
 		"parent before child whatever the names": {
-			[]*found{res("a", "child", uri("z", "parent")), res("z", "parent")},
+			[]*step{res("a", "child", uri("z", "parent")), res("z", "parent")},
 			[]string{"z/parent", "a/child"},
 		},
 		"chain": {
-			[]*found{res("a", "3", uri("b", "2")), res("b", "2", uri("c", "1")), res("c", "1")},
+			[]*step{res("a", "3", uri("b", "2")), res("b", "2", uri("c", "1")), res("c", "1")},
 			[]string{"c/1", "b/2", "a/3"},
 		},
 		"unknown parent ignored": {
-			[]*found{res("a", "1", "http://elsewhere/p/1")},
+			[]*step{res("a", "1", "http://elsewhere/p/1")},
 			[]string{"a/1"},
 		},
 		"parent uri with trailing slash and reordered query still matches": {
-			[]*found{res("a", "1", uri("b", "2")+"/"), res("b", "2")},
+			[]*step{res("a", "1", uri("b", "2")+"/"), res("b", "2")},
 			[]string{"b/2", "a/1"},
 		},
 		"self parent ignored": {
-			[]*found{res("a", "1", uri("a", "1"))},
+			[]*step{res("a", "1", uri("a", "1"))},
 			[]string{"a/1"},
 		},
 		"smallest ready first": {
-			[]*found{res("x", "1"), res("a", "2", uri("x", "1")), res("a", "1")},
+			[]*step{res("x", "1"), res("a", "2", uri("x", "1")), res("a", "1")},
 			[]string{"a/1", "x/1", "a/2"},
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := order(tc.in)
+			got, err := order(tc.in, srcRes)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,12 +84,12 @@ func TestOrder(t *testing.T) {
 }
 
 func TestOrderCycleNamesResources(t *testing.T) {
-	_, err := order([]*found{
+	_, err := order([]*step{
 		res("a", "1", uri("b", "1")),
 		res("b", "1", uri("c", "1")),
 		res("c", "1", uri("a", "1")),
 		res("d", "free"),
-	})
+	}, srcRes)
 	if err == nil {
 		t.Fatal("cycle not detected")
 	}

@@ -4,18 +4,20 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
 // tree: c/1 <- b/1 <- a/1, and d/1 on its own.
 func tree(t *testing.T) []*node {
 	t.Helper()
-	nodes, err := order([]*found{
+	nodes, err := order([]*step{
 		res("a", "1", uri("b", "1")),
 		res("b", "1", uri("c", "1")),
 		res("c", "1"),
 		res("d", "1"),
-	})
+	}, srcRes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,18 +49,22 @@ func TestSchedulerHoldsChildrenUntilParentsWritten(t *testing.T) {
 func TestSchedulerSkipsDescendantsOfFailure(t *testing.T) {
 	nodes := tree(t)
 	s := newScheduler(nodes, true, false)
+	var skipped []string
+	s.onSkip = func(n *node, _ error) { skipped = append(skipped, n.key().String()) }
 	first := s.next(10)
 	s.done(first[0].seq, pb.Write_STATUS_FAILED, errors.New("c/1: boom")) // c/1
 	s.done(first[1].seq, pb.Write_STATUS_WRITTEN, nil)                    // d/1
 	if more := s.next(10); more != nil {
 		t.Fatalf("sent %v after their ancestor failed", keys(more))
 	}
-	sum := s.summary(Summary{})
-	if sum.Written != 1 || sum.Failed != 1 || sum.Skipped != 2 {
-		t.Errorf("summary = %+v, want 1 written, 1 failed, 2 skipped", sum)
+	if diff := cmp.Diff([]string{"b/1", "a/1"}, skipped); diff != "" {
+		t.Errorf("skipped (-want +got):\n%s", diff)
 	}
-	if len(sum.Failures) != 1 {
-		t.Errorf("failures = %v, want the one failure", sum.Failures)
+	if got := len(s.failures); got != 1 {
+		t.Errorf("failures = %v, want the one failure", s.failures)
+	}
+	if got := keys(s.unsettled()); len(got) != 0 {
+		t.Errorf("unsettled = %v, want none: b/1 and a/1 are skipped", got)
 	}
 }
 
@@ -70,8 +76,8 @@ func TestSchedulerFailFastStopsSending(t *testing.T) {
 	if more := s.next(10); more != nil {
 		t.Fatalf("sent %v after --fail-fast stopped", keys(more))
 	}
-	if sum := s.summary(Summary{}); sum.Failed != 1 || sum.Skipped != 3 {
-		t.Errorf("summary = %+v, want 1 failed and 3 skipped", sum)
+	if got := keys(s.unsettled()); len(got) != 1 || got[0] != "d/1" {
+		t.Errorf("unsettled = %v, want d/1 (never sent; its descendants are skipped)", got)
 	}
 }
 

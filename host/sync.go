@@ -2,16 +2,29 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
-// SyncOptions says what to sync where.
+// Location is an endpoint as the user named it, with the options given
+// for it alone.
+type Location struct {
+	Name    string            // what the user typed ("prod:", "./data"), for messages
+	Spec    string            // what resolves to an endpoint ("https://api.example.com/v1/", "./data")
+	Options map[string]string // options for this endpoint only, by declared option name
+}
+
+// At is a Location given by what resolves to an endpoint, without options.
+func At(spec string) Location { return Location{Spec: spec} }
+
+// SyncOptions says what to sync where, and how.
 type SyncOptions struct {
-	Origins     []string
-	Destination string
+	Origins     []Location
+	Destination Location
 	// Format the destination is written in; empty means the destination
 	// endpoint's default, else DefaultFormat.
 	Format        string
@@ -20,53 +33,58 @@ type SyncOptions struct {
 	Schema string
 	// Follow is none, page, child or all.
 	Follow string
-	// Replace makes the destination hold exactly the synced resources
-	// (--rm); stale content goes after every write succeeded.
-	Replace bool
-	// Options are handed to every endpoint (see docs/architecture.md).
-	Options map[string]string
-	// FailFast stops sending writes at the first failure.
+	// Delete removes from the destination the resources of the synced
+	// types that no origin holds (--delete; --rm), children first, after
+	// every create and update succeeded, within MaxDelete.
+	Delete    bool
+	MaxDelete DeleteLimit
+	// Ignore leaves server-managed fields out of comparisons; they keep
+	// the destination's value on update.
+	Ignore []IgnoreRule
+	// Filter selects the resources synced, written and deleted.
+	Filter Filter
+	// FailFast stops at the first failure.
 	FailFast bool
-	// Progress, when set, hears about writes.
-	Progress Progress
-}
-
-// Progress follows the write phase.
-type Progress interface {
-	Start(total int)
-	Add(n int)
-	Finish()
+	// Events hears about every resource: planned, then its outcome. It is
+	// never called on two goroutines at once.
+	Events func(Event)
 }
 
 // Summary counts what a sync did.
 type Summary struct {
 	Read      int // distinct resources read from the origins
-	Written   int
+	Created   int
+	Updated   int
 	Unchanged int
-	Removed   int
+	Deleted   int
 	Failed    int
-	Skipped   int // not attempted because a parent failed, or after --fail-fast
-	// Failures lists what failed, in write order.
+	Skipped   int // not attempted: a parent (or child, for deletes) failed, --fail-fast, or an interrupt
+	// Kept counts destination resources of the synced types that no
+	// origin holds, left in place because deletes were not asked for.
+	Kept int
+	// Failures lists what failed, in the order it happened.
 	Failures []error
+	// DeletedKeys names what was deleted.
+	DeletedKeys []string
+	// Warnings are problems that did not stop the sync (a parent that is
+	// nowhere, a skipped link, an origin that held nothing).
+	Warnings []string
 }
 
-// WriteError reports a sync whose reads succeeded but some writes failed.
+// Written is how many resources were created or updated.
+func (s Summary) Written() int { return s.Created + s.Updated }
+
+// WriteError reports a sync whose reads succeeded but some writes or
+// deletes failed.
 type WriteError struct{ Summary Summary }
 
 func (e *WriteError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d writes failed", e.Summary.Failed, e.Summary.Read)
+	head := fmt.Sprintf("%d of %d changes failed", e.Summary.Failed,
+		e.Summary.Failed+e.Summary.Created+e.Summary.Updated+e.Summary.Deleted+e.Summary.Skipped)
 	if e.Summary.Skipped > 0 {
-		fmt.Fprintf(&b, ", %d skipped", e.Summary.Skipped)
+		head += fmt.Sprintf(", %d skipped", e.Summary.Skipped)
 	}
-	for i, f := range e.Summary.Failures {
-		if i == 20 {
-			fmt.Fprintf(&b, "\n  ... and %d more", len(e.Summary.Failures)-i)
-			break
-		}
-		fmt.Fprintf(&b, "\n  %v", f)
-	}
-	return b.String()
+	return listError(head, e.Summary.Failures)
 }
 
 // InputError lists the problems found in the origins; nothing was written.
@@ -76,11 +94,15 @@ func (e *InputError) Error() string {
 	if len(e.Problems) == 1 {
 		return e.Problems[0].Error()
 	}
+	return listError(fmt.Sprintf("%d problems in the input; nothing was written", len(e.Problems)), e.Problems)
+}
+
+func listError(head string, errs []error) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d problems in the input; nothing was written", len(e.Problems))
-	for i, p := range e.Problems {
-		if i == 20 {
-			fmt.Fprintf(&b, "\n  ... and %d more", len(e.Problems)-i)
+	b.WriteString(head)
+	for i, p := range errs {
+		if i == 50 {
+			fmt.Fprintf(&b, "\n  ... and %d more", len(errs)-i)
 			break
 		}
 		fmt.Fprintf(&b, "\n  %v", p)
@@ -93,51 +115,179 @@ var follows = map[string]pb.Follow{
 	"none": pb.Follow_FOLLOW_NONE, "child": pb.Follow_FOLLOW_CHILD, "all": pb.Follow_FOLLOW_ALL,
 }
 
-// Sync reads every origin, then writes the merged, ordered resources to
-// the destination. Nothing is written unless every origin was read and
-// validated.
+// Sync plans and applies in one go: Prepare, then Apply.
 func (h *Host) Sync(ctx context.Context, opts SyncOptions) (Summary, error) {
+	run, err := h.Prepare(ctx, opts)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer run.Close()
+	return run.Apply(ctx)
+}
+
+// Run is a prepared sync: every origin and the destination were read and
+// the plan is made; nothing was written. Close it when done.
+type Run struct {
+	r    *syncRun
+	plan *plan
+	// applied guards against applying twice.
+	applied bool
+}
+
+// Prepare reads every origin and what the destination holds of the same
+// types, and plans one action per resource. Any problem with the input,
+// and any guardrail the plan would break, stops it here, before anything
+// is written.
+func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (_ *Run, err error) {
 	follow, ok := follows[opts.Follow]
 	if !ok {
-		return Summary{}, usageErrorf("unknown follow mode %q (want none, page, child or all)", opts.Follow)
+		return nil, usageErrorf("unknown follow mode %q (want none, page, child or all)", opts.Follow)
+	}
+	if err := opts.Filter.Validate(); err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	norm, err := newNormalizer(opts.Ignore)
+	if err != nil {
+		return nil, &UsageError{Err: err}
 	}
 	cat := h.catalog(ctx)
-	run := &syncRun{h: h, opts: opts, cat: cat, follow: follow}
-	if err := run.plan(); err != nil {
-		return Summary{}, err
+	if err := cat.usable(); err != nil {
+		return nil, err
 	}
-	if err := h.StartAll(ctx, run.plugins()); err != nil {
-		return Summary{}, err
-	}
-	dest, err := run.open(ctx, run.dest, pb.Open_ROLE_DESTINATION)
-	if err != nil {
-		return Summary{}, err
-	}
-	defer dest.close()
-	origins := make([]*openEndpoint, len(run.origins))
-	for i, t := range run.origins {
-		if origins[i], err = run.open(ctx, t, pb.Open_ROLE_ORIGIN_UNSPECIFIED); err != nil {
-			return Summary{}, err
+	r := &syncRun{h: h, opts: opts, cat: cat, follow: follow, norm: norm,
+		sink: &eventSink{fn: opts.Events}}
+	defer func() {
+		if err != nil {
+			r.close()
 		}
-		defer origins[i].close()
+	}()
+	if err := r.resolve(); err != nil {
+		return nil, err
+	}
+	if err := h.StartAll(ctx, r.plugins()); err != nil {
+		return nil, err
+	}
+	if r.destEP, err = r.open(ctx, r.dest, pb.Open_ROLE_DESTINATION); err != nil {
+		return nil, err
+	}
+	for _, t := range r.origins {
+		o, err := r.open(ctx, t, pb.Open_ROLE_ORIGIN_UNSPECIFIED)
+		if err != nil {
+			return nil, err
+		}
+		r.originEPs = append(r.originEPs, o)
+	}
+	if r.spill, err = newSpill(); err != nil {
+		return nil, err
 	}
 
-	if run.spill, err = newSpill(); err != nil {
-		return Summary{}, err
+	// A destination read whole goes alongside the origins; one that lists
+	// an inventory needs to know what is about to be written.
+	var dest *inventory
+	var destErr error
+	destDone := make(chan struct{})
+	scoped := r.destEP.can(CapInventory)
+	if !scoped {
+		go func() {
+			defer close(destDone)
+			dest, destErr = r.readDestination(ctx, r.destEP, nil)
+		}()
 	}
-	defer run.spill.close()
-	existing := make(chan map[string]existingResource, 1)
-	go func() { existing <- run.readExisting(ctx, dest) }()
-	merged, err := run.readOrigins(ctx, origins)
-	have := <-existing
+	origins, err := r.readOrigins(ctx, r.originEPs)
+	if !scoped {
+		<-destDone
+	}
 	if err != nil {
-		return Summary{}, err
+		return nil, err
 	}
-	ordered, err := order(merged)
+	if scoped {
+		dest, destErr = r.readDestination(ctx, r.destEP, scopeOf(origins))
+	}
+	if destErr != nil {
+		return nil, destErr
+	}
+	r.read = len(origins.items)
+	if len(origins.items) == 0 {
+		r.warn(r.nothingRead(origins))
+	}
+	p, err := r.makePlan(ctx, origins, dest)
 	if err != nil {
-		return Summary{}, err
+		return nil, err
 	}
-	sum, err := run.write(ctx, dest, ordered, have)
+	for _, w := range p.warnings {
+		r.warn(w)
+	}
+	r.tally.kept = p.kept
+	for _, s := range p.steps {
+		r.sink.emit(s.event(OutcomePlanned, nil))
+	}
+	return &Run{r: r, plan: p}, nil
+}
+
+// scopeOf is what a destination inventory is asked about: the resources
+// about to be written, without their bodies.
+func scopeOf(inv *inventory) []*pb.Resource {
+	scope := make([]*pb.Resource, 0, len(inv.items))
+	for _, f := range inv.items {
+		scope = append(scope, &pb.Resource{Id: f.res.GetId(), Type: f.res.GetType(), Uri: f.res.GetUri()})
+	}
+	return scope
+}
+
+// nothingRead explains a sync whose origins held no resources.
+func (r *syncRun) nothingRead(inv *inventory) string {
+	names := make([]string, len(r.originEPs))
+	for i, o := range r.originEPs {
+		names[i] = o.target.name()
+	}
+	what := strings.Join(names, ", ")
+	switch {
+	case len(names) == 0:
+		return "nothing read: no origin was given"
+	case inv.documents == 0:
+		return fmt.Sprintf("nothing read: %s holds no documents", what)
+	case r.follow != pb.Follow_FOLLOW_ALL:
+		return fmt.Sprintf("nothing read: the %d documents of %s hold no resources; if one is an index or discovery document, follow its links with -a (every link) or -c (child links)",
+			inv.documents, what)
+	}
+	return fmt.Sprintf("nothing read: the %d documents of %s hold no resources the %s schema recognises", inv.documents, what, r.schema.Name)
+}
+
+// Changes lists the plan: one planned event per resource, by type and id.
+func (run *Run) Changes() []Event {
+	out := make([]Event, len(run.plan.steps))
+	for i, s := range run.plan.steps {
+		out[i] = s.event(OutcomePlanned, nil)
+	}
+	return out
+}
+
+// Pending counts the planned changes: resources to write and to delete.
+func (run *Run) Pending() (writes, deletes int) {
+	for _, s := range run.plan.steps {
+		switch s.action {
+		case ActionCreate, ActionUpdate:
+			writes++
+		case ActionDelete:
+			deletes++
+		}
+	}
+	return writes, deletes
+}
+
+// Warnings are the problems found so far that do not stop the sync.
+func (run *Run) Warnings() []string { return run.r.tally.snapshot().Warnings }
+
+// Apply carries out the plan. A sync whose writes or deletes partly failed
+// returns a *WriteError with the summary.
+func (run *Run) Apply(ctx context.Context) (Summary, error) {
+	if run.applied {
+		return Summary{}, errors.New("this sync was applied already")
+	}
+	run.applied = true
+	err := run.r.apply(ctx, run.plan)
+	sum := run.r.tally.snapshot()
+	sum.Read = run.r.read
 	if err != nil {
 		return sum, err
 	}
@@ -147,40 +297,79 @@ func (h *Host) Sync(ctx context.Context, opts SyncOptions) (Summary, error) {
 	return sum, nil
 }
 
-// syncRun is one Sync: what was resolved and what was found.
+// Close stops using the endpoints and drops the spilled bodies.
+func (run *Run) Close() { run.r.close() }
+
+// syncRun is one sync: what was resolved, opened and found.
 type syncRun struct {
 	h      *Host
 	opts   SyncOptions
 	cat    *catalog
 	follow pb.Follow
+	norm   *normalizer
+	sink   *eventSink
+	tally  tally
 
-	origins []target
-	dest    target
-	schema  entry
-	format  entry  // the destination's
-	spill   *spill // origin bodies between reading and writing
+	origins   []target
+	dest      target
+	schema    entry
+	format    entry // the destination's
+	replace   bool  // open the destination with Open.replace
+	originEPs []*openEndpoint
+	destEP    *openEndpoint
+	spill     *spill // bodies between reading and writing
+	read      int
 }
 
-// plan resolves endpoints and components before anything starts.
-func (r *syncRun) plan() error {
+func (r *syncRun) close() {
+	if r.destEP != nil {
+		r.destEP.close()
+	}
+	for _, o := range r.originEPs {
+		o.close()
+	}
+	if r.spill != nil {
+		r.spill.close()
+	}
+}
+
+// emit counts an event and passes it on.
+func (r *syncRun) emit(e Event) {
+	r.tally.add(e)
+	r.sink.emit(e)
+}
+
+// warn records a problem that does not stop the sync; the CLI shows it.
+func (r *syncRun) warn(msg string) {
+	r.h.logger.Debug("warning", "msg", msg)
+	r.tally.warn(msg)
+}
+
+// resolve finds the endpoints and components before anything starts.
+func (r *syncRun) resolve() error {
 	var err error
-	if r.dest, err = r.cat.resolve(r.opts.Destination); err != nil {
+	if r.dest, err = r.resolveOne(r.opts.Destination); err != nil {
 		return err
 	}
-	if r.dest.kind == endpointPlugin && !r.dest.entry.Has(CapWrite) {
-		return usageErrorf("%s endpoints cannot be written to: %s", r.dest.entry.Name, r.opts.Destination)
+	d := r.dest
+	switch {
+	case d.kind == endpointPlugin && !d.entry.Has(CapWrite):
+		return usageErrorf("%s endpoints cannot be written to: %s", d.entry.Name, d.name())
+	case r.opts.Delete && d.kind != endpointPlugin:
+		return usageErrorf("--delete and --rm need a destination that holds resources; %s holds nothing to remove", d.name())
+	case r.opts.Delete && !d.entry.Has(CapDelete) && !d.entry.Has(CapReplace):
+		return usageErrorf("--delete: %s endpoints cannot remove resources, so %s would keep stale ones", d.entry.Name, d.name())
+	case r.opts.Delete && !d.entry.Has(CapRead) && !d.entry.Has(CapInventory):
+		return usageErrorf("--delete: %s endpoints cannot be read, so what %s holds is unknown", d.entry.Name, d.name())
 	}
-	if r.opts.Replace && r.dest.kind == endpointPlugin && !r.dest.entry.Has(CapReplace) {
-		return usageErrorf("--rm: %s endpoints cannot remove what a sync did not write, so %s would keep stale resources",
-			r.dest.entry.Name, r.opts.Destination)
-	}
+	r.replace = r.opts.Delete && d.kind == endpointPlugin && !d.entry.Has(CapDelete)
 	for _, o := range r.opts.Origins {
-		t, err := r.cat.resolve(o)
+		t, err := r.resolveOne(o)
 		if err != nil {
 			return err
 		}
 		if t.kind == endpointPlugin && !t.entry.Has(CapRead) {
-			return usageErrorf("%s endpoints cannot be read from: %s", t.entry.Name, o)
+			return usageErrorf("%s endpoints cannot be read from: %s", t.entry.Name, t.name())
 		}
 		r.origins = append(r.origins, t)
 	}
@@ -188,14 +377,26 @@ func (r *syncRun) plan() error {
 		return err
 	}
 	format := r.opts.Format
-	if format == "" && r.dest.kind == endpointPlugin {
-		format = r.dest.entry.DefaultFormat
+	if format == "" && d.kind == endpointPlugin {
+		format = d.entry.DefaultFormat
 	}
 	if format == "" {
 		format = r.opts.DefaultFormat
 	}
 	r.format, err = r.cat.formatter(format)
 	return err
+}
+
+func (r *syncRun) resolveOne(l Location) (target, error) {
+	t, err := r.cat.resolve(l.Spec)
+	if err != nil {
+		return t, err
+	}
+	if l.Name != "" && l.Name != l.Spec {
+		t.display = l.Name
+	}
+	t.options = l.Options
+	return t, nil
 }
 
 // plugins are those the sync needs from the start; formatters for the
@@ -219,4 +420,59 @@ func errorsJoin(errs []error) error {
 		return nil
 	}
 	return &InputError{Problems: errs}
+}
+
+// tally counts outcomes into a Summary.
+type tally struct {
+	mu   sync.Mutex
+	sum  Summary
+	kept int
+}
+
+func (t *tally) add(e Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch e.Outcome {
+	case OutcomeWritten:
+		if e.Action == ActionCreate {
+			t.sum.Created++
+		} else {
+			t.sum.Updated++
+		}
+	case OutcomeUnchanged:
+		t.sum.Unchanged++
+	case OutcomeDeleted:
+		t.sum.Deleted++
+		t.sum.DeletedKeys = append(t.sum.DeletedKeys, e.Type+"/"+e.ID)
+	case OutcomeFailed:
+		t.sum.Failed++
+		if e.Err != nil {
+			t.sum.Failures = append(t.sum.Failures, e.Err)
+		}
+	case OutcomeSkipped:
+		t.sum.Skipped++
+	}
+}
+
+func (t *tally) warn(msg string) {
+	t.mu.Lock()
+	t.sum.Warnings = append(t.sum.Warnings, msg)
+	t.mu.Unlock()
+}
+
+func (t *tally) failedAny() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sum.Failed > 0 || t.sum.Skipped > 0
+}
+
+func (t *tally) snapshot() Summary {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.sum
+	s.Kept = t.kept
+	s.Failures = append([]error(nil), s.Failures...)
+	s.DeletedKeys = append([]string(nil), s.DeletedKeys...)
+	s.Warnings = append([]string(nil), s.Warnings...)
+	return s
 }

@@ -69,7 +69,8 @@ func diagnostic(err error) *pb.Diagnostic {
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		return &pb.Diagnostic{Summary: validUTF8(e.Msg), Source: validUTF8(e.Source), Line: int32(e.Line)}
+		return &pb.Diagnostic{Summary: validUTF8(e.Msg), Source: validUTF8(e.Source), Line: int32(e.Line),
+			Warning: e.Warning, Incomplete: e.Incomplete}
 	}
 	return &pb.Diagnostic{Summary: validUTF8(err.Error())}
 }
@@ -80,5 +81,6 @@ func DiagnosticError(d *pb.Diagnostic) error {
 	if d == nil {
 		return nil
 	}
-	return &Error{Source: d.GetSource(), Line: int(d.GetLine()), Msg: d.GetSummary()}
+	return &Error{Source: d.GetSource(), Line: int(d.GetLine()), Msg: d.GetSummary(),
+		Warning: d.GetWarning(), Incomplete: d.GetIncomplete()}
 }

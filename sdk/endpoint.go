@@ -89,6 +89,18 @@ type Reader interface {
 	Read(ctx context.Context) iter.Seq2[Document, error]
 }
 
+// Inventorier lists what a destination holds of the resources about to be
+// written, so the host can plan creates, updates and deletes against it.
+// An endpoint that can simply be read whole (a directory) does not need
+// it; an HTTP API, whose location is a root and not a listing, does.
+type Inventorier interface {
+	// Inventory yields the endpoint's documents of the types in scope
+	// (for HTTP: the first page of each collection the scope's resources
+	// live in; the host follows page links with Fetch). Problems are
+	// yielded as in Read; a resource that does not exist is simply absent.
+	Inventory(ctx context.Context, scope []Resource) iter.Seq2[Document, error]
+}
+
 // Fetcher fetches documents by uri, for link following.
 type Fetcher interface {
 	Fetch(ctx context.Context, uris []string) iter.Seq2[Document, error]

@@ -106,6 +106,22 @@ func (s *endpointServer) Fetch(req *pb.Fetch_Request, stream grpc.ServerStreamin
 	return sendDocuments(stream, f.Fetch(stream.Context(), req.GetUris()))
 }
 
+func (s *endpointServer) Inventory(req *pb.Inventory_Request, stream grpc.ServerStreamingServer[pb.Read_Response]) error {
+	ep, err := s.endpoint(req.GetHandle())
+	if err != nil {
+		return err
+	}
+	inv, ok := ep.(Inventorier)
+	if !ok {
+		return status.Errorf(codes.Unimplemented, "plugin %s: endpoint cannot list an inventory", s.plugin)
+	}
+	scope := make([]Resource, len(req.GetScope()))
+	for i, r := range req.GetScope() {
+		scope[i] = resourceFromProto(r)
+	}
+	return sendDocuments(stream, inv.Inventory(stream.Context(), scope))
+}
+
 // sendDocuments batches a document iterator onto a stream. Problems with
 // single documents travel as diagnostics; any other error ends the stream.
 func sendDocuments(stream grpc.ServerStreamingServer[pb.Read_Response], docs iter.Seq2[Document, error]) error {

@@ -78,6 +78,9 @@ func endpointCapabilities(e EndpointSpec) []pb.Capability {
 	if _, ok := impl.(Deleter); ok {
 		caps = append(caps, pb.Capability_CAPABILITY_DELETE)
 	}
+	if _, ok := impl.(Inventorier); ok {
+		caps = append(caps, pb.Capability_CAPABILITY_INVENTORY)
+	}
 	if e.CompareBeforeWrite {
 		caps = append(caps, pb.Capability_CAPABILITY_COMPARE_BEFORE_WRITE)
 	}

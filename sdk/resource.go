@@ -57,6 +57,13 @@ type Error struct {
 	Source string
 	Line   int
 	Msg    string
+	// Warning marks a problem that does not fail the read it came from
+	// (a link to another host that was skipped); the host shows it.
+	Warning bool
+	// Incomplete says the read may have missed resources because of this
+	// problem (a page that was not fetched): the host then refuses to
+	// delete anything at a destination on the strength of that read.
+	Incomplete bool
 }
 
 func (e *Error) Error() string {

@@ -94,7 +94,7 @@ func TestHTTPFaultyServerPush(t *testing.T) {
 	srv, base := serveFaulty(t, testserver.Options{Seed: 4, FaultRate: 0.1, MaxFaults: 3})
 
 	r := mustRun(t, "--keep-links", "--max-attempts", "6", "--concurrency", "8", dir, base+"/")
-	if want := "3000 read, 3000 written"; !strings.Contains(r.stderr, want) {
+	if want := "3000 read: 3000 created"; !strings.Contains(r.stderr, want) {
 		t.Errorf("summary %q, want %q", r.stderr, want)
 	}
 
@@ -205,7 +205,7 @@ func TestHTTPFaultyServerParentFails(t *testing.T) {
 				}
 				return
 			}
-			want := fmt.Sprintf("%d read, %d written, 0 unchanged, 0 removed, 1 failed, %d skipped",
+			want := fmt.Sprintf("%d read: %d created, 0 updated, 0 unchanged, 0 deleted, 1 failed, %d skipped",
 				len(shop), len(shop)-len(doomed), len(doomed)-1)
 			if !strings.Contains(r.stderr, want) {
 				t.Errorf("summary: want %q in\n%s", want, r.stderr)

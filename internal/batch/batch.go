@@ -13,8 +13,11 @@ const (
 	MaxMessageBytes = 64 << 20
 	// MaxItemBytes leaves room for the envelope of a one-item message.
 	MaxItemBytes = MaxMessageBytes - 64<<10
-	TargetBytes  = 1 << 20
-	MaxItems     = 256
+	// MaxResourceBytes bounds one resource's canonical JSON, and its
+	// encoded form: a write carries both in one message.
+	MaxResourceBytes = MaxItemBytes / 2
+	TargetBytes      = 1 << 20
+	MaxItems         = 256
 )
 
 // TooLargeError reports an item that cannot cross the plugin boundary.

@@ -3,6 +3,7 @@ package dir
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -14,7 +15,9 @@ import (
 
 // Delete removes each resource's files, <type>/<id><ext> for every claimed
 // extension, and its type directory if that leaves it empty. A resource
-// with no file is already deleted and is not an error.
+// with no file is already deleted and is not an error. A resource read
+// from a file not named after it (order/x.yaml holding order/o9) is not
+// one resource-sync would have written, and is left alone with an error.
 func (e *Endpoint) Delete(ctx context.Context, resources []sdk.Resource) error {
 	root := e.existingRoot()
 	if root == nil {
@@ -32,6 +35,11 @@ func (e *Endpoint) Delete(ctx context.Context, resources []sdk.Resource) error {
 		}
 		if err := checkName("id", res.ID); err != nil {
 			errs = append(errs, &sdk.Error{Source: res.Source, Line: res.Line, Msg: err.Error()})
+			continue
+		}
+		if res.Location != "" && !isResourceFile(e.exts, res, res.Location) {
+			errs = append(errs, &sdk.Error{Source: e.source(res.Location),
+				Msg: fmt.Sprintf("holds %s/%s but is not named after it, so it was left in place", res.Type, res.ID)})
 			continue
 		}
 		entries, err := fs.ReadDir(root.FS(), res.Type)
@@ -56,6 +64,17 @@ func (e *Endpoint) Delete(ctx context.Context, resources []sdk.Resource) error {
 	}
 	errs = append(errs, removeEmptyDirs(root, e.location, emptied)...)
 	return errors.Join(errs...)
+}
+
+// isResourceFile reports whether rel is where resource-sync keeps res:
+// TYPE/ID followed by a claimed extension.
+func isResourceFile(exts fileutil.Extensions, res sdk.Resource, rel string) bool {
+	typ, name, ok := strings.Cut(rel, "/")
+	if !ok || typ != res.Type {
+		return false
+	}
+	ext, ok := exts.Match(name)
+	return ok && len(name) == len(res.ID)+len(ext) && strings.HasPrefix(name, res.ID)
 }
 
 // isFileOf reports whether name is id followed by a claimed extension, in

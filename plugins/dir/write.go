@@ -2,7 +2,9 @@ package dir
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
@@ -25,7 +27,7 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 	if err != nil {
 		return sdk.WriteSummary{}, err
 	}
-	w := &writer{root: root, location: e.location, report: report, kept: newKeptSet(), written: e.written}
+	w := &writer{root: root, location: e.location, report: report, kept: newKeptSet(), written: e.written, exts: e.exts}
 
 	jobs := make(chan sdk.WriteItem)
 	var wg sync.WaitGroup
@@ -65,6 +67,7 @@ type writer struct {
 	location string
 	report   func(sdk.WriteResult)
 	written  []string // the written format's extensions
+	exts     fileutil.Extensions
 
 	kept   *keptSet // resource files this write produced or found identical
 	mu     sync.Mutex
@@ -116,7 +119,26 @@ func (w *writer) store(ctx context.Context, item sdk.WriteItem) (rel string, sta
 	if err := fileutil.WriteFile(w.root, name, item.Content); err != nil {
 		return fail("cannot write %s: %s", filepath.Join(w.location, name), fileutil.Reason(err))
 	}
+	if err := w.removeMoved(res, item.ExistingLocation, rel); err != nil {
+		return fail("wrote %s, but cannot remove the resource's old file %s: %s", filepath.Join(w.location, name),
+			filepath.Join(w.location, filepath.FromSlash(item.ExistingLocation)), fileutil.Reason(err))
+	}
 	return rel, sdk.Written, nil
+}
+
+// removeMoved removes the file that held a resource before it was written
+// in another format (o1.yaml became o1.json), so that the tree never holds
+// it twice. Only the resource's own file, TYPE/ID with another claimed
+// extension, is ever removed.
+func (w *writer) removeMoved(res sdk.Resource, old, rel string) error {
+	if old == "" || old == rel || !isResourceFile(w.exts, res, old) {
+		return nil
+	}
+	err := w.root.Remove(filepath.FromSlash(old))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // inPlace keeps a resource in the file that already holds it under

@@ -127,16 +127,22 @@ func (e *Endpoint) claimAll(seen map[string]bool, uris []string) []fetchJob {
 			jobs[i].err = e.errorf(uri, "not a uri: %v", err)
 		case u.Scheme != "http" && u.Scheme != "https":
 			jobs[i].err = e.errorf(uri, "cannot fetch a %q uri", u.Scheme)
-		case e.claim(seen, u):
-			jobs[i].url = cleanURL(u)
+		default:
+			ok, skipped := e.claim(seen, u)
+			if ok {
+				jobs[i].url = cleanURL(u)
+			}
+			jobs[i].err = skipped
 		}
 	}
 	return jobs
 }
 
 // claim reports whether u is to be fetched: not in seen yet and on an
-// allowed host. It records u in seen, so a skipped link warns once.
-func (e *Endpoint) claim(seen map[string]bool, u *url.URL) bool {
+// allowed host. It records u in seen, so a skipped link warns once. A link
+// to another host comes back as a warning that the read is incomplete:
+// what it leads to was not read, so nothing may be deleted for its absence.
+func (e *Endpoint) claim(seen map[string]bool, u *url.URL) (bool, error) {
 	key := pageKey(u)
 	e.mu.Lock()
 	already := seen[key]
@@ -145,12 +151,13 @@ func (e *Endpoint) claim(seen map[string]bool, u *url.URL) bool {
 	switch {
 	case already:
 		e.log.Debug("already fetched", "uri", e.redact.URL(u))
-		return false
+		return false, nil
 	case !e.hosts.allowed(u):
-		e.log.Warn("not following a link to another host (add it to option allow-host to follow it)", "uri", e.redact.URL(u))
-		return false
+		err := e.errorf(e.redact.URL(u), "not following a link to another host (--allow-host follows it)")
+		err.Warning, err.Incomplete = true, true
+		return false, err
 	}
-	return true
+	return true, nil
 }
 
 // fetchChain fetches u and the pages its next links lead to, one after
@@ -177,8 +184,16 @@ func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.
 			return
 		}
 		for _, n := range next {
-			if e.claim(seen, n) {
+			ok, skipped := e.claim(seen, n)
+			if ok {
 				queue = append(queue, cleanURL(n))
+			}
+			if skipped != nil {
+				select {
+				case out <- page{err: skipped}:
+				case <-ctx.Done():
+					return
+				}
 			}
 		}
 	}
@@ -187,6 +202,21 @@ func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.
 // get fetches one uri and returns its document and, when following, the
 // targets of its Link rel="next" headers.
 func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, error) {
+	doc, next, _, err := e.getStatus(ctx, u)
+	return doc, next, err
+}
+
+// getStatus is get, also saying the response's status (0 when none came).
+func (e *Endpoint) getStatus(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, int, error) {
+	doc, next, r, err := e.getResponse(ctx, u)
+	status := 0
+	if r != nil {
+		status = r.status
+	}
+	return doc, next, status, err
+}
+
+func (e *Endpoint) getResponse(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, *response, error) {
 	shown := e.redact.URL(u)
 	hdr := http.Header{
 		"Accept":          {e.media.accept},
@@ -194,10 +224,10 @@ func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.UR
 	}
 	r, err := e.client.do(ctx, http.MethodGet, u, nil, hdr)
 	if err != nil {
-		return sdk.Document{}, nil, e.errorf(shown, "GET: %v", err)
+		return sdk.Document{}, nil, nil, e.errorf(shown, "GET: %v", err)
 	}
 	if r.status >= 400 {
-		return sdk.Document{}, nil, e.statusError(http.MethodGet, u, r)
+		return sdk.Document{}, nil, r, e.statusError(http.MethodGet, u, r)
 	}
 	contentType := r.header.Get("Content-Type")
 	mediaType := baseMediaType(contentType)
@@ -206,7 +236,7 @@ func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.UR
 		if contentType != "" {
 			what = "Content-Type " + strconv.Quote(contentType) + ", which no installed format reads"
 		}
-		return sdk.Document{}, nil, e.errorf(shown, "GET: %s with %s: %s", r.statusLine, what, serverMessage(r.body))
+		return sdk.Document{}, nil, r, e.errorf(shown, "GET: %s with %s: %s", r.statusLine, what, serverMessage(r.body))
 	}
 	doc := sdk.Document{
 		Content:   r.body,
@@ -219,5 +249,5 @@ func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.UR
 	if e.cfg.followNext {
 		next = nextLinks(r.header, r.url)
 	}
-	return doc, next, nil
+	return doc, next, r, nil
 }

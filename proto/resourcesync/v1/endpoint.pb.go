@@ -118,7 +118,7 @@ func (x Write_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Write_Status.Descriptor instead.
 func (Write_Status) EnumDescriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{5, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6, 0}
 }
 
 // FormatInfo describes an installed formatter, so that an endpoint can ask
@@ -255,6 +255,42 @@ func (*Read) Descriptor() ([]byte, []int) {
 	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{2}
 }
 
+type Inventory struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Inventory) Reset() {
+	*x = Inventory{}
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Inventory) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Inventory) ProtoMessage() {}
+
+func (x *Inventory) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Inventory.ProtoReflect.Descriptor instead.
+func (*Inventory) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{3}
+}
+
 type Fetch struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -263,7 +299,7 @@ type Fetch struct {
 
 func (x *Fetch) Reset() {
 	*x = Fetch{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[3]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -275,7 +311,7 @@ func (x *Fetch) String() string {
 func (*Fetch) ProtoMessage() {}
 
 func (x *Fetch) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[3]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -288,7 +324,7 @@ func (x *Fetch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fetch.ProtoReflect.Descriptor instead.
 func (*Fetch) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{3}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{4}
 }
 
 type WriteItem struct {
@@ -312,7 +348,7 @@ type WriteItem struct {
 
 func (x *WriteItem) Reset() {
 	*x = WriteItem{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[4]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -324,7 +360,7 @@ func (x *WriteItem) String() string {
 func (*WriteItem) ProtoMessage() {}
 
 func (x *WriteItem) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[4]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -337,7 +373,7 @@ func (x *WriteItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteItem.ProtoReflect.Descriptor instead.
 func (*WriteItem) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{4}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *WriteItem) GetSeq() int64 {
@@ -404,7 +440,7 @@ type Write struct {
 
 func (x *Write) Reset() {
 	*x = Write{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[5]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -416,7 +452,7 @@ func (x *Write) String() string {
 func (*Write) ProtoMessage() {}
 
 func (x *Write) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[5]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -429,7 +465,7 @@ func (x *Write) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Write.ProtoReflect.Descriptor instead.
 func (*Write) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{5}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6}
 }
 
 type Delete struct {
@@ -440,7 +476,7 @@ type Delete struct {
 
 func (x *Delete) Reset() {
 	*x = Delete{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[6]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -452,7 +488,7 @@ func (x *Delete) String() string {
 func (*Delete) ProtoMessage() {}
 
 func (x *Delete) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[6]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -465,7 +501,7 @@ func (x *Delete) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delete.ProtoReflect.Descriptor instead.
 func (*Delete) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7}
 }
 
 type Close struct {
@@ -476,7 +512,7 @@ type Close struct {
 
 func (x *Close) Reset() {
 	*x = Close{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[7]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +524,7 @@ func (x *Close) String() string {
 func (*Close) ProtoMessage() {}
 
 func (x *Close) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[7]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +537,7 @@ func (x *Close) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close.ProtoReflect.Descriptor instead.
 func (*Close) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{8}
 }
 
 type Open_Request struct {
@@ -526,7 +562,7 @@ type Open_Request struct {
 
 func (x *Open_Request) Reset() {
 	*x = Open_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[8]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -538,7 +574,7 @@ func (x *Open_Request) String() string {
 func (*Open_Request) ProtoMessage() {}
 
 func (x *Open_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[8]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -612,7 +648,7 @@ type Open_Response struct {
 
 func (x *Open_Response) Reset() {
 	*x = Open_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +660,7 @@ func (x *Open_Response) String() string {
 func (*Open_Response) ProtoMessage() {}
 
 func (x *Open_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -656,7 +692,7 @@ type Read_Request struct {
 
 func (x *Read_Request) Reset() {
 	*x = Read_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[11]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +704,7 @@ func (x *Read_Request) String() string {
 func (*Read_Request) ProtoMessage() {}
 
 func (x *Read_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[11]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -702,7 +738,7 @@ type Read_Response struct {
 
 func (x *Read_Response) Reset() {
 	*x = Read_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[12]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -714,7 +750,7 @@ func (x *Read_Response) String() string {
 func (*Read_Response) ProtoMessage() {}
 
 func (x *Read_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[12]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -744,6 +780,63 @@ func (x *Read_Response) GetErrors() []*Diagnostic {
 	return nil
 }
 
+type Inventory_Request struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Handle string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	// The resources the host is about to write (id, type and uri set; no
+	// body). The endpoint answers with its documents of the same types
+	// (for HTTP: the collections those resources live in, or each
+	// resource where there is no collection); the host follows the
+	// documents' page links itself.
+	Scope         []*Resource `protobuf:"bytes,2,rep,name=scope,proto3" json:"scope,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Inventory_Request) Reset() {
+	*x = Inventory_Request{}
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Inventory_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Inventory_Request) ProtoMessage() {}
+
+func (x *Inventory_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Inventory_Request.ProtoReflect.Descriptor instead.
+func (*Inventory_Request) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{3, 0}
+}
+
+func (x *Inventory_Request) GetHandle() string {
+	if x != nil {
+		return x.Handle
+	}
+	return ""
+}
+
+func (x *Inventory_Request) GetScope() []*Resource {
+	if x != nil {
+		return x.Scope
+	}
+	return nil
+}
+
 type Fetch_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Handle        string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
@@ -754,7 +847,7 @@ type Fetch_Request struct {
 
 func (x *Fetch_Request) Reset() {
 	*x = Fetch_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[13]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -766,7 +859,7 @@ func (x *Fetch_Request) String() string {
 func (*Fetch_Request) ProtoMessage() {}
 
 func (x *Fetch_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[13]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -779,7 +872,7 @@ func (x *Fetch_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fetch_Request.ProtoReflect.Descriptor instead.
 func (*Fetch_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{3, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{4, 0}
 }
 
 func (x *Fetch_Request) GetHandle() string {
@@ -806,7 +899,7 @@ type Write_Request struct {
 
 func (x *Write_Request) Reset() {
 	*x = Write_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[14]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -818,7 +911,7 @@ func (x *Write_Request) String() string {
 func (*Write_Request) ProtoMessage() {}
 
 func (x *Write_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[14]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -831,7 +924,7 @@ func (x *Write_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Write_Request.ProtoReflect.Descriptor instead.
 func (*Write_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{5, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6, 0}
 }
 
 func (x *Write_Request) GetHandle() string {
@@ -859,7 +952,7 @@ type Write_Result struct {
 
 func (x *Write_Result) Reset() {
 	*x = Write_Result{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[15]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -871,7 +964,7 @@ func (x *Write_Result) String() string {
 func (*Write_Result) ProtoMessage() {}
 
 func (x *Write_Result) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[15]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -884,7 +977,7 @@ func (x *Write_Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Write_Result.ProtoReflect.Descriptor instead.
 func (*Write_Result) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{5, 1}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6, 1}
 }
 
 func (x *Write_Result) GetSeq() int64 {
@@ -920,7 +1013,7 @@ type Write_Response struct {
 
 func (x *Write_Response) Reset() {
 	*x = Write_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -932,7 +1025,7 @@ func (x *Write_Response) String() string {
 func (*Write_Response) ProtoMessage() {}
 
 func (x *Write_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -945,7 +1038,7 @@ func (x *Write_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Write_Response.ProtoReflect.Descriptor instead.
 func (*Write_Response) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{5, 2}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6, 2}
 }
 
 func (x *Write_Response) GetResults() []*Write_Result {
@@ -979,7 +1072,7 @@ type Delete_Request struct {
 
 func (x *Delete_Request) Reset() {
 	*x = Delete_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1084,7 @@ func (x *Delete_Request) String() string {
 func (*Delete_Request) ProtoMessage() {}
 
 func (x *Delete_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1097,7 @@ func (x *Delete_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delete_Request.ProtoReflect.Descriptor instead.
 func (*Delete_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7, 0}
 }
 
 func (x *Delete_Request) GetHandle() string {
@@ -1030,7 +1123,7 @@ type Delete_Response struct {
 
 func (x *Delete_Response) Reset() {
 	*x = Delete_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1042,7 +1135,7 @@ func (x *Delete_Response) String() string {
 func (*Delete_Response) ProtoMessage() {}
 
 func (x *Delete_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1055,7 +1148,7 @@ func (x *Delete_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delete_Response.ProtoReflect.Descriptor instead.
 func (*Delete_Response) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6, 1}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7, 1}
 }
 
 func (x *Delete_Response) GetErrors() []*Diagnostic {
@@ -1074,7 +1167,7 @@ type Close_Request struct {
 
 func (x *Close_Request) Reset() {
 	*x = Close_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1086,7 +1179,7 @@ func (x *Close_Request) String() string {
 func (*Close_Request) ProtoMessage() {}
 
 func (x *Close_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1099,7 +1192,7 @@ func (x *Close_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close_Request.ProtoReflect.Descriptor instead.
 func (*Close_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{8, 0}
 }
 
 func (x *Close_Request) GetHandle() string {
@@ -1117,7 +1210,7 @@ type Close_Response struct {
 
 func (x *Close_Response) Reset() {
 	*x = Close_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1129,7 +1222,7 @@ func (x *Close_Response) String() string {
 func (*Close_Response) ProtoMessage() {}
 
 func (x *Close_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1142,7 +1235,7 @@ func (x *Close_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close_Response.ProtoReflect.Descriptor instead.
 func (*Close_Response) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7, 1}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{8, 1}
 }
 
 var File_resourcesync_v1_endpoint_proto protoreflect.FileDescriptor
@@ -1180,7 +1273,11 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x1ax\n" +
 	"\bResponse\x127\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x19.resourcesync.v1.DocumentR\tdocuments\x123\n" +
-	"\x06errors\x18\x02 \x03(\v2\x1b.resourcesync.v1.DiagnosticR\x06errors\">\n" +
+	"\x06errors\x18\x02 \x03(\v2\x1b.resourcesync.v1.DiagnosticR\x06errors\"_\n" +
+	"\tInventory\x1aR\n" +
+	"\aRequest\x12\x16\n" +
+	"\x06handle\x18\x01 \x01(\tR\x06handle\x12/\n" +
+	"\x05scope\x18\x02 \x03(\v2\x19.resourcesync.v1.ResourceR\x05scope\">\n" +
 	"\x05Fetch\x1a5\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x12\x12\n" +
@@ -1222,11 +1319,12 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x1a\n" +
 	"\n" +
-	"\bResponse2\xca\x03\n" +
+	"\bResponse2\x9d\x04\n" +
 	"\bEndpoint\x12E\n" +
 	"\x04Open\x12\x1d.resourcesync.v1.Open.Request\x1a\x1e.resourcesync.v1.Open.Response\x12G\n" +
 	"\x04Read\x12\x1d.resourcesync.v1.Read.Request\x1a\x1e.resourcesync.v1.Read.Response0\x01\x12I\n" +
-	"\x05Fetch\x12\x1e.resourcesync.v1.Fetch.Request\x1a\x1e.resourcesync.v1.Read.Response0\x01\x12L\n" +
+	"\x05Fetch\x12\x1e.resourcesync.v1.Fetch.Request\x1a\x1e.resourcesync.v1.Read.Response0\x01\x12Q\n" +
+	"\tInventory\x12\".resourcesync.v1.Inventory.Request\x1a\x1e.resourcesync.v1.Read.Response0\x01\x12L\n" +
 	"\x05Write\x12\x1e.resourcesync.v1.Write.Request\x1a\x1f.resourcesync.v1.Write.Response(\x010\x01\x12K\n" +
 	"\x06Delete\x12\x1f.resourcesync.v1.Delete.Request\x1a .resourcesync.v1.Delete.Response\x12H\n" +
 	"\x05Close\x12\x1e.resourcesync.v1.Close.Request\x1a\x1f.resourcesync.v1.Close.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
@@ -1244,65 +1342,70 @@ func file_resourcesync_v1_endpoint_proto_rawDescGZIP() []byte {
 }
 
 var file_resourcesync_v1_endpoint_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_resourcesync_v1_endpoint_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_resourcesync_v1_endpoint_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_resourcesync_v1_endpoint_proto_goTypes = []any{
-	(Open_Role)(0),          // 0: resourcesync.v1.Open.Role
-	(Write_Status)(0),       // 1: resourcesync.v1.Write.Status
-	(*FormatInfo)(nil),      // 2: resourcesync.v1.FormatInfo
-	(*Open)(nil),            // 3: resourcesync.v1.Open
-	(*Read)(nil),            // 4: resourcesync.v1.Read
-	(*Fetch)(nil),           // 5: resourcesync.v1.Fetch
-	(*WriteItem)(nil),       // 6: resourcesync.v1.WriteItem
-	(*Write)(nil),           // 7: resourcesync.v1.Write
-	(*Delete)(nil),          // 8: resourcesync.v1.Delete
-	(*Close)(nil),           // 9: resourcesync.v1.Close
-	(*Open_Request)(nil),    // 10: resourcesync.v1.Open.Request
-	(*Open_Response)(nil),   // 11: resourcesync.v1.Open.Response
-	nil,                     // 12: resourcesync.v1.Open.Request.OptionsEntry
-	(*Read_Request)(nil),    // 13: resourcesync.v1.Read.Request
-	(*Read_Response)(nil),   // 14: resourcesync.v1.Read.Response
-	(*Fetch_Request)(nil),   // 15: resourcesync.v1.Fetch.Request
-	(*Write_Request)(nil),   // 16: resourcesync.v1.Write.Request
-	(*Write_Result)(nil),    // 17: resourcesync.v1.Write.Result
-	(*Write_Response)(nil),  // 18: resourcesync.v1.Write.Response
-	(*Delete_Request)(nil),  // 19: resourcesync.v1.Delete.Request
-	(*Delete_Response)(nil), // 20: resourcesync.v1.Delete.Response
-	(*Close_Request)(nil),   // 21: resourcesync.v1.Close.Request
-	(*Close_Response)(nil),  // 22: resourcesync.v1.Close.Response
-	(*Resource)(nil),        // 23: resourcesync.v1.Resource
-	(*Document)(nil),        // 24: resourcesync.v1.Document
-	(*Diagnostic)(nil),      // 25: resourcesync.v1.Diagnostic
+	(Open_Role)(0),            // 0: resourcesync.v1.Open.Role
+	(Write_Status)(0),         // 1: resourcesync.v1.Write.Status
+	(*FormatInfo)(nil),        // 2: resourcesync.v1.FormatInfo
+	(*Open)(nil),              // 3: resourcesync.v1.Open
+	(*Read)(nil),              // 4: resourcesync.v1.Read
+	(*Inventory)(nil),         // 5: resourcesync.v1.Inventory
+	(*Fetch)(nil),             // 6: resourcesync.v1.Fetch
+	(*WriteItem)(nil),         // 7: resourcesync.v1.WriteItem
+	(*Write)(nil),             // 8: resourcesync.v1.Write
+	(*Delete)(nil),            // 9: resourcesync.v1.Delete
+	(*Close)(nil),             // 10: resourcesync.v1.Close
+	(*Open_Request)(nil),      // 11: resourcesync.v1.Open.Request
+	(*Open_Response)(nil),     // 12: resourcesync.v1.Open.Response
+	nil,                       // 13: resourcesync.v1.Open.Request.OptionsEntry
+	(*Read_Request)(nil),      // 14: resourcesync.v1.Read.Request
+	(*Read_Response)(nil),     // 15: resourcesync.v1.Read.Response
+	(*Inventory_Request)(nil), // 16: resourcesync.v1.Inventory.Request
+	(*Fetch_Request)(nil),     // 17: resourcesync.v1.Fetch.Request
+	(*Write_Request)(nil),     // 18: resourcesync.v1.Write.Request
+	(*Write_Result)(nil),      // 19: resourcesync.v1.Write.Result
+	(*Write_Response)(nil),    // 20: resourcesync.v1.Write.Response
+	(*Delete_Request)(nil),    // 21: resourcesync.v1.Delete.Request
+	(*Delete_Response)(nil),   // 22: resourcesync.v1.Delete.Response
+	(*Close_Request)(nil),     // 23: resourcesync.v1.Close.Request
+	(*Close_Response)(nil),    // 24: resourcesync.v1.Close.Response
+	(*Resource)(nil),          // 25: resourcesync.v1.Resource
+	(*Document)(nil),          // 26: resourcesync.v1.Document
+	(*Diagnostic)(nil),        // 27: resourcesync.v1.Diagnostic
 }
 var file_resourcesync_v1_endpoint_proto_depIdxs = []int32{
-	23, // 0: resourcesync.v1.WriteItem.resource:type_name -> resourcesync.v1.Resource
+	25, // 0: resourcesync.v1.WriteItem.resource:type_name -> resourcesync.v1.Resource
 	0,  // 1: resourcesync.v1.Open.Request.role:type_name -> resourcesync.v1.Open.Role
 	2,  // 2: resourcesync.v1.Open.Request.formats:type_name -> resourcesync.v1.FormatInfo
-	12, // 3: resourcesync.v1.Open.Request.options:type_name -> resourcesync.v1.Open.Request.OptionsEntry
-	24, // 4: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
-	25, // 5: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	6,  // 6: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
-	1,  // 7: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
-	25, // 8: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
-	17, // 9: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
-	23, // 10: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
-	25, // 11: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	10, // 12: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
-	13, // 13: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
-	15, // 14: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
-	16, // 15: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
-	19, // 16: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
-	21, // 17: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
-	11, // 18: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
-	14, // 19: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
-	14, // 20: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
-	18, // 21: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
-	20, // 22: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
-	22, // 23: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
-	18, // [18:24] is the sub-list for method output_type
-	12, // [12:18] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	13, // 3: resourcesync.v1.Open.Request.options:type_name -> resourcesync.v1.Open.Request.OptionsEntry
+	26, // 4: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
+	27, // 5: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	25, // 6: resourcesync.v1.Inventory.Request.scope:type_name -> resourcesync.v1.Resource
+	7,  // 7: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
+	1,  // 8: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
+	27, // 9: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
+	19, // 10: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
+	25, // 11: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
+	27, // 12: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	11, // 13: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
+	14, // 14: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
+	17, // 15: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
+	16, // 16: resourcesync.v1.Endpoint.Inventory:input_type -> resourcesync.v1.Inventory.Request
+	18, // 17: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
+	21, // 18: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
+	23, // 19: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
+	12, // 20: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
+	15, // 21: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
+	15, // 22: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
+	15, // 23: resourcesync.v1.Endpoint.Inventory:output_type -> resourcesync.v1.Read.Response
+	20, // 24: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
+	22, // 25: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
+	24, // 26: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
+	20, // [20:27] is the sub-list for method output_type
+	13, // [13:20] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_resourcesync_v1_endpoint_proto_init() }
@@ -1318,7 +1421,7 @@ func file_resourcesync_v1_endpoint_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_resourcesync_v1_endpoint_proto_rawDesc), len(file_resourcesync_v1_endpoint_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,12 +21,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Endpoint_Open_FullMethodName   = "/resourcesync.v1.Endpoint/Open"
-	Endpoint_Read_FullMethodName   = "/resourcesync.v1.Endpoint/Read"
-	Endpoint_Fetch_FullMethodName  = "/resourcesync.v1.Endpoint/Fetch"
-	Endpoint_Write_FullMethodName  = "/resourcesync.v1.Endpoint/Write"
-	Endpoint_Delete_FullMethodName = "/resourcesync.v1.Endpoint/Delete"
-	Endpoint_Close_FullMethodName  = "/resourcesync.v1.Endpoint/Close"
+	Endpoint_Open_FullMethodName      = "/resourcesync.v1.Endpoint/Open"
+	Endpoint_Read_FullMethodName      = "/resourcesync.v1.Endpoint/Read"
+	Endpoint_Fetch_FullMethodName     = "/resourcesync.v1.Endpoint/Fetch"
+	Endpoint_Inventory_FullMethodName = "/resourcesync.v1.Endpoint/Inventory"
+	Endpoint_Write_FullMethodName     = "/resourcesync.v1.Endpoint/Write"
+	Endpoint_Delete_FullMethodName    = "/resourcesync.v1.Endpoint/Delete"
+	Endpoint_Close_FullMethodName     = "/resourcesync.v1.Endpoint/Close"
 )
 
 // EndpointClient is the client API for Endpoint service.
@@ -41,6 +42,9 @@ type EndpointClient interface {
 	Read(ctx context.Context, in *Read_Request, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Read_Response], error)
 	// The documents at the given uris. Needs CAPABILITY_FETCH.
 	Fetch(ctx context.Context, in *Fetch_Request, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Read_Response], error)
+	// What the endpoint holds of the resources in scope. Needs
+	// CAPABILITY_INVENTORY.
+	Inventory(ctx context.Context, in *Inventory_Request, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Read_Response], error)
 	// Create or replace. The host streams batches of items and half-closes;
 	// the plugin streams results as writes finish, commits (an atomic file
 	// replace, removal of stale files under replace) and ends with a
@@ -107,9 +111,28 @@ func (c *endpointClient) Fetch(ctx context.Context, in *Fetch_Request, opts ...g
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Endpoint_FetchClient = grpc.ServerStreamingClient[Read_Response]
 
+func (c *endpointClient) Inventory(ctx context.Context, in *Inventory_Request, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Read_Response], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Endpoint_ServiceDesc.Streams[2], Endpoint_Inventory_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[Inventory_Request, Read_Response]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Endpoint_InventoryClient = grpc.ServerStreamingClient[Read_Response]
+
 func (c *endpointClient) Write(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Write_Request, Write_Response], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &Endpoint_ServiceDesc.Streams[2], Endpoint_Write_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &Endpoint_ServiceDesc.Streams[3], Endpoint_Write_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +175,9 @@ type EndpointServer interface {
 	Read(*Read_Request, grpc.ServerStreamingServer[Read_Response]) error
 	// The documents at the given uris. Needs CAPABILITY_FETCH.
 	Fetch(*Fetch_Request, grpc.ServerStreamingServer[Read_Response]) error
+	// What the endpoint holds of the resources in scope. Needs
+	// CAPABILITY_INVENTORY.
+	Inventory(*Inventory_Request, grpc.ServerStreamingServer[Read_Response]) error
 	// Create or replace. The host streams batches of items and half-closes;
 	// the plugin streams results as writes finish, commits (an atomic file
 	// replace, removal of stale files under replace) and ends with a
@@ -178,6 +204,9 @@ func (UnimplementedEndpointServer) Read(*Read_Request, grpc.ServerStreamingServe
 }
 func (UnimplementedEndpointServer) Fetch(*Fetch_Request, grpc.ServerStreamingServer[Read_Response]) error {
 	return status.Error(codes.Unimplemented, "method Fetch not implemented")
+}
+func (UnimplementedEndpointServer) Inventory(*Inventory_Request, grpc.ServerStreamingServer[Read_Response]) error {
+	return status.Error(codes.Unimplemented, "method Inventory not implemented")
 }
 func (UnimplementedEndpointServer) Write(grpc.BidiStreamingServer[Write_Request, Write_Response]) error {
 	return status.Error(codes.Unimplemented, "method Write not implemented")
@@ -248,6 +277,17 @@ func _Endpoint_Fetch_Handler(srv interface{}, stream grpc.ServerStream) error {
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Endpoint_FetchServer = grpc.ServerStreamingServer[Read_Response]
+
+func _Endpoint_Inventory_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(Inventory_Request)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(EndpointServer).Inventory(m, &grpc.GenericServerStream[Inventory_Request, Read_Response]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Endpoint_InventoryServer = grpc.ServerStreamingServer[Read_Response]
 
 func _Endpoint_Write_Handler(srv interface{}, stream grpc.ServerStream) error {
 	return srv.(EndpointServer).Write(&grpc.GenericServerStream[Write_Request, Write_Response]{ServerStream: stream})
@@ -321,6 +361,11 @@ var Endpoint_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Fetch",
 			Handler:       _Endpoint_Fetch_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "Inventory",
+			Handler:       _Endpoint_Inventory_Handler,
 			ServerStreams: true,
 		},
 		{

@@ -57,21 +57,26 @@ const (
 	// write it removes what was not written. Without it the host refuses
 	// --rm rather than leave stale resources the user asked to remove.
 	Capability_CAPABILITY_REPLACE Capability = 9
+	// Endpoint.Inventory: list what the endpoint holds of the resources the
+	// host is about to write (for HTTP, the collections they belong to), so
+	// the host can plan creates, updates and deletes against it.
+	Capability_CAPABILITY_INVENTORY Capability = 10
 )
 
 // Enum value maps for Capability.
 var (
 	Capability_name = map[int32]string{
-		0: "CAPABILITY_UNSPECIFIED",
-		1: "CAPABILITY_READ",
-		2: "CAPABILITY_FETCH",
-		3: "CAPABILITY_WRITE",
-		4: "CAPABILITY_DELETE",
-		5: "CAPABILITY_COMPARE_BEFORE_WRITE",
-		6: "CAPABILITY_CONCURRENT_WRITES",
-		7: "CAPABILITY_CONDITIONAL_WRITE",
-		8: "CAPABILITY_FINGERPRINTS",
-		9: "CAPABILITY_REPLACE",
+		0:  "CAPABILITY_UNSPECIFIED",
+		1:  "CAPABILITY_READ",
+		2:  "CAPABILITY_FETCH",
+		3:  "CAPABILITY_WRITE",
+		4:  "CAPABILITY_DELETE",
+		5:  "CAPABILITY_COMPARE_BEFORE_WRITE",
+		6:  "CAPABILITY_CONCURRENT_WRITES",
+		7:  "CAPABILITY_CONDITIONAL_WRITE",
+		8:  "CAPABILITY_FINGERPRINTS",
+		9:  "CAPABILITY_REPLACE",
+		10: "CAPABILITY_INVENTORY",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -84,6 +89,7 @@ var (
 		"CAPABILITY_CONDITIONAL_WRITE":    7,
 		"CAPABILITY_FINGERPRINTS":         8,
 		"CAPABILITY_REPLACE":              9,
+		"CAPABILITY_INVENTORY":            10,
 	}
 )
 
@@ -390,8 +396,13 @@ type Diagnostic struct {
 	// One sentence.
 	Summary string `protobuf:"bytes,1,opt,name=summary,proto3" json:"summary,omitempty"`
 	// Where: a file path or a uri, and a 1-based line when known.
-	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
-	Line          int32  `protobuf:"varint,3,opt,name=line,proto3" json:"line,omitempty"`
+	Source string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	Line   int32  `protobuf:"varint,3,opt,name=line,proto3" json:"line,omitempty"`
+	// A warning does not fail the call it came from; the host shows it.
+	Warning bool `protobuf:"varint,4,opt,name=warning,proto3" json:"warning,omitempty"`
+	// The read this came from may have missed resources (a page that was not
+	// fetched): the host refuses to delete anything on the strength of it.
+	Incomplete    bool `protobuf:"varint,5,opt,name=incomplete,proto3" json:"incomplete,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -445,6 +456,20 @@ func (x *Diagnostic) GetLine() int32 {
 		return x.Line
 	}
 	return 0
+}
+
+func (x *Diagnostic) GetWarning() bool {
+	if x != nil {
+		return x.Warning
+	}
+	return false
+}
+
+func (x *Diagnostic) GetIncomplete() bool {
+	if x != nil {
+		return x.Incomplete
+	}
+	return false
 }
 
 type Describe_Request struct {
@@ -607,12 +632,16 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rKIND_ENDPOINT\x10\x01\x12\x0f\n" +
 	"\vKIND_SCHEMA\x10\x02\x12\x12\n" +
-	"\x0eKIND_FORMATTER\x10\x03\"R\n" +
+	"\x0eKIND_FORMATTER\x10\x03\"\x8c\x01\n" +
 	"\n" +
 	"Diagnostic\x12\x18\n" +
 	"\asummary\x18\x01 \x01(\tR\asummary\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x12\n" +
-	"\x04line\x18\x03 \x01(\x05R\x04line*\x9e\x02\n" +
+	"\x04line\x18\x03 \x01(\x05R\x04line\x12\x18\n" +
+	"\awarning\x18\x04 \x01(\bR\awarning\x12\x1e\n" +
+	"\n" +
+	"incomplete\x18\x05 \x01(\bR\n" +
+	"incomplete*\xb8\x02\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -624,7 +653,9 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x1cCAPABILITY_CONCURRENT_WRITES\x10\x06\x12 \n" +
 	"\x1cCAPABILITY_CONDITIONAL_WRITE\x10\a\x12\x1b\n" +
 	"\x17CAPABILITY_FINGERPRINTS\x10\b\x12\x16\n" +
-	"\x12CAPABILITY_REPLACE\x10\t2_\n" +
+	"\x12CAPABILITY_REPLACE\x10\t\x12\x18\n" +
+	"\x14CAPABILITY_INVENTORY\x10\n" +
+	"2_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"

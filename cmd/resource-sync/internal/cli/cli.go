@@ -1,5 +1,6 @@
 // Package cli assembles the resource-sync command and maps its errors to
-// exit codes: 0 success, 1 runtime error, 2 usage error, 130 interrupted.
+// exit codes: 0 success, 1 runtime error, 2 usage error, 3 differences
+// found (diff, --dry-run), 130 interrupted.
 package cli
 
 import (
@@ -57,7 +58,8 @@ func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
 // NewCmdRoot is the root command with its subcommands.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	root := synccmd.NewCmdSync(f, nil)
-	root.AddCommand(plugins.NewCmdPlugins(f), version.NewCmdVersion(f), serve.NewCmdServe(f, nil))
+	root.AddCommand(plugins.NewCmdPlugins(f), version.NewCmdVersion(f), serve.NewCmdServe(f, nil),
+		synccmd.NewCmdDiff(f, nil), synccmd.NewCmdValidate(f, nil))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -77,8 +79,10 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	switch {
 	case errors.Is(err, cmdutil.ErrSilent):
 		return 1
+	case errors.Is(err, cmdutil.ErrDifferences):
+		return 3
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
-		fmt.Fprintln(f.IO.ErrOut, "Interrupted; plugins stopped, nothing half-written.")
+		fmt.Fprintln(f.IO.ErrOut, "Interrupted; plugins stopped.")
 		return 130
 	case errors.As(err, &flagErr), errors.As(err, &usageErr), isCobraUsage(err):
 		fmt.Fprintf(f.IO.ErrOut, "Error: %v\n%s\n", err, usageLine)

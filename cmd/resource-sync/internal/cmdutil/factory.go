@@ -34,3 +34,8 @@ func FlagErrorf(format string, args ...any) error {
 
 // ErrSilent exits 1 without a message (it was already printed).
 var ErrSilent = errors.New("silent")
+
+// ErrDifferences exits 3 without a message: a diff (or a dry run) found
+// changes to make, the way `diff` and `terraform plan -detailed-exitcode`
+// report them to scripts.
+var ErrDifferences = errors.New("differences found")

@@ -3,9 +3,11 @@
 package iostreams
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 )
@@ -46,4 +48,16 @@ func (s *IOStreams) ReadPassword(prompt string) (string, error) {
 	pw, err := term.ReadPassword(s.stdinFd)
 	io.WriteString(s.ErrOut, "\n")
 	return string(pw), err
+}
+
+// Confirm asks a yes/no question on ErrOut and reads the answer from In;
+// anything but "y" or "yes" is no.
+func (s *IOStreams) Confirm(prompt string) (bool, error) {
+	io.WriteString(s.ErrOut, prompt)
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && line == "" {
+		return false, err
+	}
+	answer := strings.ToLower(strings.TrimSpace(line))
+	return answer == "y" || answer == "yes", nil
 }

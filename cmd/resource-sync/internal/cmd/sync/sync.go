@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
@@ -34,9 +35,9 @@ type Options struct {
 	Format string
 	Schema string
 	Follow string
-	Rm     bool
 	Quiet  bool
 	Log    cmdutil.LogFlags
+	Plan   PlanFlags
 
 	Username       string
 	Token          string
@@ -54,13 +55,18 @@ type Options struct {
 	KeepLinks      bool
 	CreateWithPost bool
 	FailFast       bool
+
+	report *report // built when the command runs
 }
 
 const long = `Synchronize REST resources between endpoints.
 
-Reads every ORIGIN in turn (a later origin's copy of a resource wins), then
-writes the resources to DESTINATION, parents before children. Nothing is
-written unless every origin was read and validated.
+Reads every ORIGIN in turn (a later origin's copy of a resource wins) and
+what DESTINATION holds of the same types, plans one action per resource
+(create, update, unchanged, delete), then applies it: creates and updates
+parents first, and with --delete, deletes children first once every write
+succeeded. Nothing is written unless every origin was read and validated;
+unchanged resources are not written at all.
 
 An endpoint is, in this order:
   -                   stdin as an origin (a YAML stream, JSON Lines or a JSON
@@ -82,8 +88,11 @@ const example = `  # Capture an API into a directory kept in version control
   # Replay it into another environment, parents first
   resource-sync ./data https://staging.example.com/
 
-  # Make a directory hold exactly what the API holds (stale files removed last)
-  resource-sync --rm https://api.example.com/api/v1/ ./data
+  # Preview a push: the plan as unified diffs; exit 3 when there are changes
+  resource-sync diff ./data https://staging.example.com/
+
+  # Make staging hold exactly what the directory holds (deletes go last)
+  resource-sync --delete ./data https://staging.example.com/
 
   # Convert a directory into one YAML file, or dump it as JSON Lines
   resource-sync ./data all.yaml
@@ -114,10 +123,21 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.Plan.DryRun {
+				return diffRun(cmd.Context(), opts)
+			}
 			return syncRun(cmd.Context(), opts)
 		},
 	}
-	fs := cmd.Flags()
+	opts.registerCommon(cmd.Flags())
+	opts.Plan.register(cmd.Flags(), modeSync)
+	opts.registerEndpoint(cmd.Flags())
+	cmd.Flags().SortFlags = false
+	return cmd
+}
+
+// registerCommon adds the flags of every command that reads origins.
+func (opts *Options) registerCommon(fs *pflag.FlagSet) {
 	cmdutil.Choice(fs, &opts.Format, "json", "json", "j", "write the destination as JSON")
 	cmdutil.Choice(fs, &opts.Format, "yaml", "yaml", "y", "write the destination as YAML")
 	fs.StringVar(&opts.Format, "format", "", "write the destination in this format, from any installed formatter plugin")
@@ -130,9 +150,12 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	cmdutil.Choice(fs, &opts.Follow, "child", "follow-child", "c", "follow next, prev and child:* links")
 	cmdutil.Choice(fs, &opts.Follow, "page", "follow-page", "p", "follow next and prev links (default)")
 	cmdutil.Choice(fs, &opts.Follow, "none", "follow-none", "n", "follow no links")
-	fs.BoolVar(&opts.Rm, "rm", false, "make a directory or YAML file destination hold exactly the synced resources; stale ones go after every write succeeded (refused where the endpoint cannot remove, e.g. HTTP)")
 	fs.BoolVarP(&opts.Quiet, "quiet", "q", false, "no summary line on stderr")
 	opts.Log.Register(fs)
+}
+
+// registerEndpoint adds the HTTP endpoint's flags.
+func (opts *Options) registerEndpoint(fs *pflag.FlagSet) {
 
 	fs.StringVar(&opts.Username, "username", "", "HTTP basic auth user; the password comes from $"+EnvPassword+" or a prompt")
 	fs.StringVar(&opts.Token, "token", "", "HTTP bearer token (or $"+EnvToken+")")
@@ -149,9 +172,7 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	fs.BoolVar(&opts.Insecure, "insecure", false, "do not verify HTTPS certificates (dangerous)")
 	fs.BoolVar(&opts.KeepLinks, "keep-links", false, "send HAL _links and _embedded in bodies written to HTTP")
 	fs.BoolVar(&opts.CreateWithPost, "create-with-post", false, "when PUT answers 404 or 405, POST to the collection instead")
-	fs.BoolVar(&opts.FailFast, "fail-fast", false, "stop at the first failed write")
-	fs.SortFlags = false
-	return cmd
+	fs.BoolVar(&opts.FailFast, "fail-fast", false, "stop at the first failed write or delete")
 }
 
 func (o *Options) validate() error {
@@ -172,7 +193,7 @@ func (o *Options) validate() error {
 	if (o.ClientCert == "") != (o.ClientKey == "") {
 		return cmdutil.FlagErrorf("--client-cert and --client-key go together")
 	}
-	return nil
+	return o.Plan.validate(o.Destination)
 }
 
 func sameEndpoint(a, b string) bool {
@@ -235,45 +256,64 @@ func (o *Options) endpointOptions() (map[string]string, error) {
 }
 
 func syncRun(ctx context.Context, o *Options) error {
-	level, err := o.Log.Resolve()
+	run, h, err := o.prepare(ctx)
 	if err != nil {
-		return err
-	}
-	endpointOpts, err := o.endpointOptions()
-	if err != nil {
-		return err
-	}
-	h, err := o.Host(level)
-	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(o.IO.ErrOut, "Interrupted while reading; nothing was written.")
+		}
 		return err
 	}
 	defer h.Close()
-	var progress host.Progress
-	if o.IO.IsStderrTTY() && !o.Quiet {
-		progress = newProgressBar(o.IO.ErrOut)
+	defer run.Close()
+	if err := o.confirmDeletes(run); err != nil {
+		return err
 	}
-	sum, err := h.Sync(ctx, host.SyncOptions{
-		Origins:       o.Origins,
-		Destination:   o.Destination,
-		Format:        o.Format,
-		DefaultFormat: "yaml",
-		Schema:        o.Schema,
-		Follow:        o.Follow,
-		Replace:       o.Rm,
-		Options:       endpointOpts,
-		FailFast:      o.FailFast,
-		Progress:      progress,
-	})
-	if !o.Quiet && (err == nil || sum.Written+sum.Unchanged+sum.Failed > 0) {
-		fmt.Fprintln(o.IO.ErrOut, summaryLine(sum))
+	rep := o.report
+	if rep.progress != nil {
+		writes, deletes := run.Pending()
+		rep.progress.Start(writes + deletes)
+	}
+	sum, err := run.Apply(ctx)
+	rep.finish()
+	printWarnings(o.IO.ErrOut, sum.Warnings)
+	if !o.Quiet && (err == nil || sum.Written()+sum.Unchanged+sum.Deleted+sum.Failed > 0) || ctx.Err() != nil {
+		printSummary(o.IO.ErrOut, sum, o.Plan.deleting())
 	}
 	return err
 }
 
-func summaryLine(s host.Summary) string {
-	line := fmt.Sprintf("%d read, %d written, %d unchanged, %d removed", s.Read, s.Written, s.Unchanged, s.Removed)
-	if s.Failed > 0 || s.Skipped > 0 {
-		line += fmt.Sprintf(", %d failed, %d skipped", s.Failed, s.Skipped)
+// prepare starts the host and plans the sync; nothing is written.
+func (o *Options) prepare(ctx context.Context) (*host.Run, *host.Host, error) {
+	level, err := o.Log.Resolve()
+	if err != nil {
+		return nil, nil, err
 	}
-	return line
+	endpointOpts, err := o.endpointOptions()
+	if err != nil {
+		return nil, nil, err
+	}
+	syncOpts, err := o.Plan.syncOptions()
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := o.Host(level)
+	if err != nil {
+		return nil, nil, err
+	}
+	o.report = newReport(o)
+	syncOpts.Origins = make([]host.Location, len(o.Origins))
+	for i, origin := range o.Origins {
+		syncOpts.Origins[i] = host.Location{Spec: origin, Options: endpointOpts}
+	}
+	syncOpts.Destination = host.Location{Spec: o.Destination, Options: endpointOpts}
+	syncOpts.Format, syncOpts.DefaultFormat = o.Format, "yaml"
+	syncOpts.Schema, syncOpts.Follow = o.Schema, o.Follow
+	syncOpts.FailFast = o.FailFast
+	syncOpts.Events = o.report.event
+	run, err := h.Prepare(ctx, syncOpts)
+	if err != nil {
+		h.Close()
+		return nil, nil, err
+	}
+	return run, h, nil
 }

@@ -103,7 +103,7 @@ func TestNewCmdSync(t *testing.T) {
 				t.Fatal(err)
 			}
 			have := parsed{Origins: got.Origins, Destination: got.Destination, Format: got.Format, Schema: got.Schema,
-				Follow: got.Follow, Rm: got.Rm, BatchSize: got.BatchSize, Limit: got.Limit, MaxAttempts: got.MaxAttempts,
+				Follow: got.Follow, Rm: got.Plan.Rm, BatchSize: got.BatchSize, Limit: got.Limit, MaxAttempts: got.MaxAttempts,
 				Headers: got.Headers, AllowHosts: got.AllowHosts}
 			if diff := cmp.Diff(defaults(tc.want), have); diff != "" {
 				t.Errorf("parsed options (-want +got):\n%s", diff)

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -12,103 +13,113 @@ import (
 
 	"github.com/resource-sync/resource-sync/internal/batch"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+	"github.com/resource-sync/resource-sync/sdk"
 )
 
-// found is a resource read from an origin. Its body is in the spill
-// file (res.Json is nil); sum identifies the body.
-type found struct {
-	res    *pb.Resource
-	origin int
-	format string // the formatter that decoded it
-	sum    [sha256.Size]byte
-	body   span
-}
-
-func (f *found) key() string { return resourceKey(f.res) }
-
-func resourceKey(r *pb.Resource) string { return r.GetType() + "\x00" + r.GetId() }
-
-func describeResource(r *pb.Resource) string {
-	where := r.GetSource()
-	if r.GetLine() > 0 {
-		where = fmt.Sprintf("%s:%d", where, r.GetLine())
-	}
-	return fmt.Sprintf("%s/%s (%s)", r.GetType(), r.GetId(), where)
+// inventory is what one side of a sync holds: the merged origins, or the
+// destination's current state for the types in scope.
+type inventory struct {
+	items map[Key]*found
+	// documents counts what the endpoints yielded, to explain a read that
+	// found no resources.
+	documents int
+	// incomplete says why a read may have missed resources; deletes are
+	// refused on the strength of an incomplete origin.
+	incomplete []string
+	// empty names the origins that yielded no resources.
+	empty []string
 }
 
 // readOrigins reads every origin in turn and merges what they hold: a
-// later origin's copy of a resource wins.
-func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) ([]*found, error) {
-	merged := map[string]*found{}
+// later origin's copy of a resource wins. Any problem fails the sync
+// before anything is planned.
+func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*inventory, error) {
+	inv := &inventory{items: map[Key]*found{}}
 	var problems []error
 	for i, o := range origins {
-		rd := &originReader{run: r, ep: o, origin: i, follow: r.follow != pb.Follow_FOLLOW_NONE && o.can(CapFetch), spill: r.spill}
-		if err := rd.readAll(ctx); err != nil {
+		rd := &originReader{run: r, ep: o, origin: i, follow: r.follow != pb.Follow_FOLLOW_NONE && o.can(CapFetch)}
+		if err := rd.readAll(ctx, o.read); err != nil {
 			return nil, err
 		}
 		problems = append(problems, rd.problems...)
-		seen := map[string]*found{}
+		inv.documents += rd.documents
+		inv.incomplete = append(inv.incomplete, rd.incomplete...)
+		if len(rd.found) == 0 {
+			inv.empty = append(inv.empty, o.target.name())
+		}
+		seen := map[Key]*found{}
 		for _, f := range rd.found {
 			k := f.key()
 			if prev, ok := seen[k]; ok {
 				if prev.sum != f.sum {
-					problems = append(problems, fmt.Errorf("%s/%s is defined twice with different content: %s and %s",
-						f.res.GetType(), f.res.GetId(), where(prev.res), where(f.res)))
+					problems = append(problems, fmt.Errorf("%s is defined twice with different content: %s and %s",
+						k, where(prev.res), where(f.res)))
 				}
 				continue
 			}
 			seen[k] = f
-			if prev, ok := merged[k]; ok && prev.origin != i {
-				r.h.logger.Info(fmt.Sprintf("%s/%s from %s overrides the copy from %s",
-					f.res.GetType(), f.res.GetId(), o.target.location, origins[prev.origin].target.location))
+			if prev, ok := inv.items[k]; ok && prev.origin != i {
+				r.h.logger.Info(fmt.Sprintf("%s from %s overrides the copy from %s",
+					k, o.target.name(), origins[prev.origin].target.name()))
 			}
-			merged[k] = f
+			inv.items[k] = f
 		}
 	}
 	if len(problems) > 0 {
 		return nil, errorsJoin(problems)
 	}
-	out := make([]*found, 0, len(merged))
-	for _, f := range merged {
-		out = append(out, f)
-	}
-	return out, nil
+	return inv, nil
 }
 
-func where(r *pb.Resource) string {
-	if r.GetLine() > 0 {
-		return fmt.Sprintf("%s:%d", r.GetSource(), r.GetLine())
+// readDestination reads what the destination holds of the types in scope:
+// all of it for an endpoint that is cheap to read (compare-before-write),
+// the collections of the resources to write for one that can list an
+// inventory (an HTTP API). Problems there are logged, not fatal: a
+// resource the destination cannot show is written again, and one it cannot
+// show is never deleted.
+func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope []*pb.Resource) (*inventory, error) {
+	inv := &inventory{items: map[Key]*found{}}
+	var produce func(context.Context, chan<- docBatch) error
+	switch {
+	case dest.can(CapInventory):
+		if len(scope) == 0 {
+			return inv, nil
+		}
+		produce = func(ctx context.Context, out chan<- docBatch) error { return dest.inventory(ctx, scope, out) }
+	case dest.can(CapCompareBeforeWrite) && dest.can(CapRead), dest.wholeContent() && dest.can(CapRead):
+		produce = dest.read
+	default:
+		return inv, nil
 	}
-	return r.GetSource()
-}
-
-// existingResource is what the destination already holds for a key.
-type existingResource struct {
-	sum      [sha256.Size]byte
-	location string
-	format   string
-}
-
-// readExisting reads the destination when it asks to be compared against,
-// so unchanged resources are not rewritten. Problems there only cost a
-// rewrite, so they are logged, not fatal.
-func (r *syncRun) readExisting(ctx context.Context, dest *openEndpoint) map[string]existingResource {
-	if !dest.can(CapCompareBeforeWrite) || !dest.can(CapRead) {
-		return nil
-	}
-	rd := &originReader{run: r, ep: dest, origin: -1}
-	if err := rd.readAll(ctx); err != nil {
-		r.h.logger.Warn("cannot read the destination to compare; every resource will be written", "error", err)
-		return nil
+	follow := dest.can(CapFetch) // pages are followed whatever --follow says: it is about the origins
+	rd := &originReader{run: r, ep: dest, origin: -1, follow: follow, pagesOnly: true}
+	if err := rd.readAll(ctx, produce); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var crash *CrashError
+		if errors.As(err, &crash) {
+			return nil, err
+		}
+		r.h.logger.Warn("cannot read the destination to compare; every resource will be written and none deleted",
+			"destination", dest.target.name(), "error", err)
+		inv.incomplete = append(inv.incomplete, err.Error())
+		return inv, nil
 	}
 	for _, p := range rd.problems {
 		r.h.logger.Debug("destination", "problem", p)
 	}
-	have := make(map[string]existingResource, len(rd.found))
+	inv.documents = rd.documents
+	inv.incomplete = rd.incomplete
 	for _, f := range rd.found {
-		have[f.key()] = existingResource{sum: f.sum, location: f.res.GetLocation(), format: f.format}
+		if prev, ok := inv.items[f.key()]; ok {
+			r.h.logger.Debug("destination holds a resource twice; the first copy is compared", "resource", f.key().String(),
+				"first", where(prev.res), "second", where(f.res))
+			continue
+		}
+		inv.items[f.key()] = f
 	}
-	return have
+	return inv, nil
 }
 
 // originReader runs one endpoint's documents through the formatters and
@@ -119,16 +130,21 @@ type originReader struct {
 	ep     *openEndpoint
 	origin int
 	follow bool
-	spill  *spill // where bodies go; nil keeps only their sums
+	// pagesOnly follows only the links of collection pages (aliases set),
+	// for a destination inventory: its resources' other links lead to
+	// what is not in scope.
+	pagesOnly bool
 
-	mu       sync.Mutex
-	found    []*found
-	problems []error
-	links    []string
-	aliases  []string // uris of documents already fetched under another uri
+	mu         sync.Mutex
+	found      []*found
+	problems   []error
+	incomplete []string
+	documents  int
+	links      []string
+	aliases    []string // uris of documents already fetched under another uri
 }
 
-func (o *originReader) readAll(ctx context.Context) error {
+func (o *originReader) readAll(ctx context.Context, produce func(context.Context, chan<- docBatch) error) error {
 	fetched := map[string]bool{}
 	first := true
 	for {
@@ -152,7 +168,7 @@ func (o *originReader) readAll(ctx context.Context) error {
 		o.links = nil
 		err := o.wave(ctx, func(ctx context.Context, out chan<- docBatch) error {
 			if first {
-				return o.ep.read(ctx, out)
+				return produce(ctx, out)
 			}
 			return o.ep.fetch(ctx, links, out)
 		})
@@ -191,10 +207,27 @@ func (o *originReader) wave(ctx context.Context, produce func(context.Context, c
 	return g.Wait()
 }
 
+// problem records a problem with the input. Warnings are shown and do not
+// fail the read; a problem that made the read miss resources is also
+// remembered, so that nothing is deleted on the strength of it.
 func (o *originReader) problem(err error) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.problemLocked(err)
+}
+
+func (o *originReader) problemLocked(err error) {
+	var e *sdk.Error
+	if errors.As(err, &e) && (e.Warning || e.Incomplete) {
+		if e.Incomplete {
+			o.incomplete = append(o.incomplete, err.Error())
+		}
+		if e.Warning {
+			o.run.warn(err.Error())
+			return
+		}
+	}
 	o.problems = append(o.problems, err)
-	o.mu.Unlock()
 }
 
 // decode sends each document to the formatter that claims it, one stream
@@ -207,6 +240,9 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		for _, err := range b.errs {
 			o.problem(err)
 		}
+		o.mu.Lock()
+		o.documents += len(b.docs)
+		o.mu.Unlock()
 		groups := map[string][]*pb.Document{}
 		var order []entry
 		for _, d := range b.docs {
@@ -287,12 +323,16 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 		return p.callError(ctx, err)
 	}
 	s := newBatchStream(raw)
+	follow := o.run.follow
+	if o.pagesOnly {
+		follow = pb.Follow_FOLLOW_PAGE_UNSPECIFIED
+	}
 	var failed error
 	for d := range in {
 		var b batch.Batcher[*pb.Value]
 		flush := func() error {
 			format := d.format
-			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: o.run.follow, Values: b.Take()},
+			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: b.Take()},
 				func(resp *pb.Classify_Response) { o.collect(resp, format) })
 		}
 		for _, v := range d.values {
@@ -315,30 +355,61 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 	return p.callError(ctx, failed)
 }
 
+// collect keeps the resources a schema found: checked, filtered,
+// fingerprinted, their bodies moved to the spill file.
 func (o *originReader) collect(resp *pb.Classify_Response, format string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, res := range resp.GetResults() {
 		if d := res.GetError(); d != nil {
-			o.problems = append(o.problems, diagnosticError(d))
+			o.problemLocked(diagnosticError(d))
 			continue
 		}
 		for _, r := range res.GetResources() {
-			f := &found{res: r, origin: o.origin, format: format, sum: sha256.Sum256(r.GetJson())}
-			if o.spill != nil {
-				sp, err := o.spill.put(r.GetJson())
-				if err != nil {
+			if err := o.accept(r); err != nil {
+				if o.origin < 0 {
+					o.run.h.logger.Debug("destination resource left alone", "reason", err)
+				} else {
 					o.problems = append(o.problems, err)
-					continue
 				}
-				f.body = sp
+				continue
 			}
+			if !o.run.opts.Filter.Match(r.GetType(), r.GetId()) {
+				continue
+			}
+			f := &found{res: r, origin: o.origin, format: format, sum: sha256.Sum256(r.GetJson())}
+			fp, err := o.run.norm.fingerprint(r.GetType(), r.GetJson(), f.sum)
+			if err != nil {
+				o.problems = append(o.problems, fmt.Errorf("%s: %w", describeResource(r), err))
+				continue
+			}
+			f.fp = fp
+			sp, err := o.run.spill.put(r.GetJson())
+			if err != nil {
+				o.problems = append(o.problems, err)
+				continue
+			}
+			f.body = sp
 			r.Json = nil
 			o.found = append(o.found, f)
 		}
 		o.links = append(o.links, res.GetLinks()...)
 		o.aliases = append(o.aliases, res.GetAliases()...)
 	}
+}
+
+// accept checks what every resource must satisfy before anything is
+// written: a usable type and id, and a size that crosses the plugin
+// boundary with its encoded form.
+func (o *originReader) accept(r *pb.Resource) error {
+	if err := checkIdentity(r); err != nil {
+		return err
+	}
+	if n := len(r.GetJson()); n > batch.MaxResourceBytes {
+		return fmt.Errorf("%s is %.1f MiB; a resource may hold at most %d MiB", describeResource(r),
+			float64(n)/(1<<20), batch.MaxResourceBytes>>20)
+	}
+	return nil
 }
 
 // normalizeURI makes equal uris compare equal: query parameters sorted,
@@ -357,4 +428,14 @@ func normalizeURI(s string) string {
 		u.RawPath = ""
 	}
 	return u.String()
+}
+
+// uriPath is the path of a uri, normalized, for matching resources of two
+// servers that share a layout.
+func uriPath(s string) string {
+	u, err := url.Parse(normalizeURI(s))
+	if err != nil {
+		return s
+	}
+	return u.EscapedPath()
 }

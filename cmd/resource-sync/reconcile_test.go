@@ -1,0 +1,223 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/resource-sync/resource-sync/internal/testserver"
+)
+
+// strictOrigin writes a tree of plain JSON resources (--simple): teams,
+// and members whose parent is a team.
+func strictOrigin(t *testing.T, teams []string, members map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	put := func(typ, id string, doc map[string]any) {
+		doc["id"] = id
+		doc["uri"] = "http://origin/api/" + typ + "/" + id
+		b, _ := json.Marshal(doc)
+		if err := os.MkdirAll(filepath.Join(dir, typ), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, typ, id+".json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range teams {
+		put("team", id, map[string]any{"name": "Team " + id})
+	}
+	for id, team := range members {
+		put("member", id, map[string]any{"parents": []string{"http://origin/api/team/" + team}})
+	}
+	return dir
+}
+
+// TestReconcileStrictServer: a server that stamps version and updatedAt on
+// every write and refuses to delete a parent that still has children.
+// Ignored fields make a re-push send nothing; deletes go children first,
+// so the server ends up in sync.
+func TestReconcileStrictServer(t *testing.T) {
+	t.Parallel()
+	srv := testserver.NewStrict()
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	dest := ts.URL + "/"
+	ignore := []string{"--ignore", "/version", "--ignore", "/updatedAt"}
+
+	full := strictOrigin(t, []string{"t1", "t2"}, map[string]string{"m1": "t1", "m2": "t2"})
+	r := mustRun(t, "-s", full, dest)
+	if !strings.Contains(r.stderr, "4 read: 4 created, 0 updated, 0 unchanged, 0 deleted") || srv.Writes() != 4 {
+		t.Fatalf("first push: %d writes, stderr %q", srv.Writes(), r.stderr)
+	}
+
+	// Without --ignore, the stamps are differences: diff says where, exit 3.
+	r = runCLI(t, "diff", "-s", full, dest)
+	if r.code != 3 || !strings.Contains(r.out, "update member/m1 (differs at /updatedAt)") {
+		t.Errorf("diff without --ignore: exit %d, stdout %q; want 3 and the stamped field", r.code, r.out)
+	}
+	// With it, nothing to do, and a re-push sends no write at all.
+	if r = runCLI(t, append([]string{"diff", "-s"}, append(ignore, full, dest)...)...); r.code != 0 {
+		t.Errorf("diff with --ignore: exit %d\n%s%s", r.code, r.out, r.stderr)
+	}
+	r = mustRun(t, append([]string{"-s"}, append(ignore, full, dest)...)...)
+	if !strings.Contains(r.stderr, "4 read: 0 created, 0 updated, 4 unchanged, 0 deleted") || srv.Writes() != 4 {
+		t.Errorf("re-push: %d writes in all (want 4, from the first push), stderr %q", srv.Writes(), r.stderr)
+	}
+
+	// t2 and its member go: the member first, or the server refuses.
+	smaller := strictOrigin(t, []string{"t1"}, map[string]string{"m1": "t1"})
+	r = mustRun(t, append([]string{"-s", "--delete"}, append(ignore, smaller, dest)...)...)
+	if !strings.Contains(r.stderr, "2 read: 0 created, 0 updated, 2 unchanged, 2 deleted") {
+		t.Errorf("delete: stderr %q", r.stderr)
+	}
+	if diff := cmp.Diff([]string{"/api/member/m2", "/api/team/t2"}, srv.Deletes()); diff != "" {
+		t.Errorf("deletes (-want +got):\n%s", diff)
+	}
+	if refused := srv.Refused(); len(refused) > 0 {
+		t.Errorf("the server refused %v: a parent went before its child", refused)
+	}
+	if diff := cmp.Diff([]string{"/api/member/m1", "/api/team/t1"}, srv.Paths()); diff != "" {
+		t.Errorf("the server holds (-want +got):\n%s", diff)
+	}
+}
+
+// TestReconcileDeleteGuardrails: nothing is deleted (or written) when an
+// origin yields nothing, or when more would go than --max-delete allows.
+func TestReconcileDeleteGuardrails(t *testing.T) {
+	t.Parallel()
+	srv := testserver.NewStrict()
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	dest := ts.URL + "/"
+	full := strictOrigin(t, []string{"t1", "t2", "t3", "t4"}, nil)
+	mustRun(t, "-s", full, dest)
+
+	empty := t.TempDir()
+	os.Mkdir(filepath.Join(empty, "team"), 0o755)
+	r := runCLI(t, "-s", "--delete", "--max-delete", "100%", empty, dest)
+	if r.code != 1 || !strings.Contains(r.stderr, "yielded no resources") {
+		t.Errorf("empty origin: exit %d, stderr %q; want 1 and the refusal", r.code, r.stderr)
+	}
+
+	// Three of four would go: over the default 50%. A changed resource is
+	// not written either: the refused sync does nothing at all.
+	one := strictOrigin(t, []string{"t1"}, nil)
+	os.WriteFile(filepath.Join(one, "team", "t1.json"), []byte(`{"id":"t1","uri":"http://origin/api/team/t1","name":"renamed"}`), 0o644)
+	r = runCLI(t, "-s", "--delete", "--ignore", "/version", "--ignore", "/updatedAt", one, dest)
+	if r.code != 1 || !strings.Contains(r.stderr, "3 of the destination's 4 resources in scope would be deleted, more than --max-delete 50% allows") {
+		t.Errorf("over --max-delete: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runCLI(t, "-s", "--delete", "--max-delete", "2", one, dest)
+	if r.code != 1 || !strings.Contains(r.stderr, "more than --max-delete 2 allows") {
+		t.Errorf("over --max-delete 2: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if n := srv.Writes(); n != 4 {
+		t.Errorf("%d writes, want the first push's 4 only", n)
+	}
+	if len(srv.Deletes()) != 0 || len(srv.Paths()) != 4 {
+		t.Errorf("deleted %v; the server holds %v", srv.Deletes(), srv.Paths())
+	}
+
+	// Within the limit, without a terminal, --delete goes ahead.
+	r = mustRun(t, "-s", "--delete", "--max-delete", "75%", "--ignore", "/version", "--ignore", "/updatedAt", one, dest)
+	if !strings.Contains(r.stderr, "1 read: 0 created, 1 updated, 0 unchanged, 3 deleted") {
+		t.Errorf("within --max-delete: stderr %q", r.stderr)
+	}
+}
+
+// TestReconcileServe: a re-push to `serve` of what it holds sends no PUT
+// or PATCH; --delete removes what the origin lacks, through DELETE, and
+// only for the synced types.
+func TestReconcileServe(t *testing.T) {
+	t.Parallel()
+	dest := serveDir(t, t.TempDir())
+	mustRun(t, examplesDir, dest.url+"/")
+	before := len(dest.log.all())
+
+	r := mustRun(t, examplesDir, dest.url+"/")
+	if !strings.Contains(r.stderr, "12 read: 0 created, 0 updated, 12 unchanged, 0 deleted") {
+		t.Errorf("re-push: %q", r.stderr)
+	}
+	for _, req := range dest.log.all()[before:] {
+		if req.method != http.MethodGet {
+			t.Errorf("re-push sent %s %s", req.method, req.uri)
+		}
+	}
+	r = runCLI(t, "diff", examplesDir, dest.url+"/")
+	if r.code != 0 || r.out != "" {
+		t.Errorf("diff after a push: exit %d, stdout %q", r.code, r.out)
+	}
+
+	// The origin loses an order line; the server has an extra type too.
+	origin := copyExamples(t)
+	os.Remove(filepath.Join(origin, "orderline", "l4.yaml"))
+	extra := `{"id":"w1","_links":{"self":{"href":"` + dest.url + `/api/v1/widget/w1"}}}`
+	req, _ := http.NewRequest(http.MethodPut, dest.url+"/api/v1/widget/w1", strings.NewReader(extra))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("PUT widget: %v %v", resp, err)
+	}
+
+	r = runCLI(t, "diff", "--delete", origin, dest.url+"/")
+	if r.code != 3 || !strings.HasPrefix(r.out, "delete orderline/l4 (in no origin)\n") || strings.Contains(r.out, "widget") {
+		t.Errorf("diff --delete: exit %d, stdout:\n%s", r.code, r.out)
+	}
+	before = len(dest.log.all())
+	r = mustRun(t, "--delete", origin, dest.url+"/")
+	if !strings.Contains(r.stderr, "11 read: 0 created, 0 updated, 11 unchanged, 1 deleted") {
+		t.Errorf("--delete: %q", r.stderr)
+	}
+	var deletes []string
+	for _, req := range dest.log.all()[before:] {
+		if req.method != http.MethodGet {
+			deletes = append(deletes, req.method+" "+req.uri)
+		}
+	}
+	if diff := cmp.Diff([]string{"DELETE /api/v1/orderline/l4"}, deletes); diff != "" {
+		t.Errorf("requests other than GET (-want +got):\n%s", diff)
+	}
+	getJSON(t, dest.url+"/api/v1/orderline/l4", http.StatusNotFound)
+	getJSON(t, dest.url+"/api/v1/widget/w1", http.StatusOK)
+}
+
+// TestReconcileJSONReport: --output json gives one object per resource,
+// planned (diff) or done (sync).
+func TestReconcileJSONReport(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	r := mustRun(t, "--output", "json", examplesDir, out)
+	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	if len(lines) != 12 {
+		t.Fatalf("%d lines, want 12:\n%s", len(lines), r.out)
+	}
+	for _, l := range lines {
+		var e map[string]string
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e["action"] != "create" || e["outcome"] != "written" || e["type"] == "" || e["id"] == "" ||
+			!strings.HasPrefix(e["fingerprint"], "sha256:") {
+			t.Errorf("line: %v", e)
+		}
+	}
+	r = runCLI(t, "diff", "--output", "json", examplesDir, out)
+	var actions []string
+	for _, l := range strings.Split(strings.TrimSpace(r.out), "\n") {
+		var e map[string]string
+		json.Unmarshal([]byte(l), &e)
+		actions = append(actions, e["action"]+"/"+e["outcome"])
+	}
+	actions = slices.Compact(actions)
+	if r.code != 0 || fmt.Sprint(actions) != "[unchanged/planned]" {
+		t.Errorf("diff --output json: exit %d, actions %v", r.code, actions)
+	}
+}

@@ -1,0 +1,291 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/resource-sync/resource-sync/internal/batch"
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+)
+
+// apply carries out a plan: creates and updates parents first, then, only
+// when every one of them succeeded, deletes children first.
+func (r *syncRun) apply(ctx context.Context, p *plan) error {
+	if !r.destEP.wholeContent() {
+		// Already in place: nothing to send.
+		for _, s := range p.steps {
+			if s.action == ActionUnchanged {
+				r.emit(s.event(OutcomeUnchanged, nil))
+			}
+		}
+	}
+	writeErr := r.applyWrites(ctx, p)
+	if writeErr != nil || r.tally.failedAny() {
+		for _, n := range p.deletes {
+			r.emit(n.event(OutcomeSkipped, errors.New("not deleted: a write failed or the sync stopped")))
+		}
+		return writeErr
+	}
+	return r.applyDeletes(ctx, p.deletes)
+}
+
+// applyWrites streams the resources to write to the destination. An
+// endpoint with concurrent writes gets each one once its parents are
+// written; a failed resource's descendants are skipped.
+func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
+	dest := r.destEP
+	nodes := p.writes
+	// A whole-content destination is always written: it keeps its bytes
+	// when they are what it would hold, and an empty sync makes it empty.
+	if len(nodes) == 0 && !dest.wholeContent() {
+		return nil
+	}
+	// Either side failing cancels both streams: the destination must not
+	// commit after a failure it did not see.
+	g, gctx := errgroup.WithContext(ctx)
+	ws, err := dest.write(gctx)
+	if err != nil {
+		return err
+	}
+	sch := newScheduler(nodes, dest.can(CapConcurrentWrites), r.opts.FailFast)
+	sch.onSkip = func(n *node, cause error) {
+		r.emit(n.event(OutcomeSkipped, fmt.Errorf("a parent failed: %w", cause)))
+	}
+	ext, mediaType := first(r.format.Extensions), first(r.format.MediaTypes)
+
+	// Sender: ready resources -> Write, in messages bounded by bytes.
+	g.Go(func() error {
+		sent := false
+		var b batch.Batcher[*pb.WriteItem]
+		b.MaxBytes = batch.TargetBytes
+		send := func() error {
+			sent = true
+			return ws.Send(&pb.Write_Request{Handle: dest.handle, Items: b.Take()})
+		}
+		for {
+			ready := sch.next(batch.MaxItems)
+			if ready == nil {
+				break
+			}
+			for _, n := range ready {
+				item, err := r.writeItem(n, ext, mediaType)
+				if err != nil {
+					sch.stop()
+					return err
+				}
+				if b.Add(item, len(item.GetContent())+len(item.GetResource().GetJson())) {
+					if err := send(); err != nil {
+						sch.stop()
+						return dest.callError(gctx, err)
+					}
+				}
+			}
+			if b.Len() > 0 {
+				if err := send(); err != nil {
+					sch.stop()
+					return dest.callError(gctx, err)
+				}
+			}
+		}
+		if !sent {
+			// The plugin needs the handle even for an empty write, to
+			// commit (an empty file).
+			if err := ws.Send(&pb.Write_Request{Handle: dest.handle}); err != nil {
+				return dest.callError(gctx, err)
+			}
+		}
+		return ws.CloseSend()
+	})
+	// Receiver: results release children; the last message commits.
+	g.Go(func() error {
+		for {
+			resp, err := ws.Recv()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				sch.stop()
+				return dest.callError(gctx, err)
+			}
+			for _, res := range resp.GetResults() {
+				seq := res.GetSeq()
+				if seq < 0 || seq >= int64(len(nodes)) {
+					sch.stop()
+					return dest.protocolError("reported a write result for item %d, which it was never sent", seq)
+				}
+				n := nodes[seq]
+				var ferr error
+				if d := res.GetError(); d != nil {
+					ferr = fmt.Errorf("%s: %w", describeResource(n.res()), diagnosticError(d))
+				}
+				status := res.GetStatus()
+				if status == pb.Write_STATUS_UNSPECIFIED || status > pb.Write_STATUS_FAILED {
+					sch.stop()
+					return dest.protocolError("reported write status %d for %s, which this host does not know", status, n.key())
+				}
+				if !sch.done(int(seq), status, ferr) {
+					sch.stop()
+					return dest.protocolError("reported %s twice", n.key())
+				}
+				r.emitOutcome(n, status, ferr)
+			}
+			if resp.GetDone() {
+				return nil
+			}
+		}
+	})
+	err = g.Wait()
+	// Whatever the endpoint never answered for did not happen as far as
+	// anyone can tell: it failed, or never went out.
+	for _, n := range sch.unsettled() {
+		switch {
+		case err != nil:
+			r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: not written: %w", describeResource(n.res()), errorCause(err))))
+		case r.opts.FailFast && sch.failed():
+			r.emit(n.event(OutcomeSkipped, errors.New("not attempted: --fail-fast")))
+		default:
+			err = dest.protocolError("finished its write without reporting %s", n.key())
+			r.emit(n.event(OutcomeFailed, err))
+		}
+	}
+	return err
+}
+
+func errorCause(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return errors.New("interrupted")
+	}
+	return err
+}
+
+// writeItem is what the destination receives for n.
+func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, error) {
+	body, err := r.spill.get(n.body)
+	if err != nil {
+		return nil, err
+	}
+	content, err := r.spill.get(n.content)
+	if err != nil {
+		return nil, err
+	}
+	res := n.res()
+	item := &pb.WriteItem{Seq: int64(n.seq), Content: content, Extension: ext, MediaType: mediaType,
+		Resource: &pb.Resource{Id: res.GetId(), Type: res.GetType(), Uri: res.GetUri(), Parents: res.GetParents(),
+			Json: body, Source: res.GetSource(), Line: res.GetLine(), Location: res.GetLocation()}}
+	if n.dst != nil {
+		// Where the destination holds it now: an update in place, or a
+		// move when the format (file extension) changes.
+		item.ExistingLocation = n.dst.res.GetLocation()
+		item.Unchanged = n.action == ActionUnchanged
+	}
+	return item, nil
+}
+
+// emitOutcome turns a write result into the step's outcome event.
+func (r *syncRun) emitOutcome(n *node, status pb.Write_Status, err error) {
+	switch {
+	case status == pb.Write_STATUS_FAILED:
+		r.emit(n.event(OutcomeFailed, err))
+	case n.action == ActionUnchanged || status == pb.Write_STATUS_UNCHANGED:
+		r.emit(n.event(OutcomeUnchanged, nil))
+	default:
+		r.emit(n.event(OutcomeWritten, nil))
+	}
+}
+
+// maxDeletesInFlight bounds concurrent deletes for endpoints that write
+// concurrently.
+const maxDeletesInFlight = 8
+
+// applyDeletes removes resources children first; a resource whose child
+// could not be deleted is skipped, as the destination would refuse it or
+// lose the child with it.
+func (r *syncRun) applyDeletes(ctx context.Context, nodes []*node) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	dest := r.destEP
+	if dest.wholeContent() {
+		// Rewritten without them: gone once the write committed.
+		for _, n := range nodes {
+			r.emit(n.event(OutcomeDeleted, nil))
+		}
+		return nil
+	}
+	sch := newScheduler(nodes, true, r.opts.FailFast)
+	sch.onSkip = func(n *node, cause error) {
+		r.emit(n.event(OutcomeSkipped, fmt.Errorf("a child could not be deleted: %w", cause)))
+	}
+	workers := 1
+	if dest.can(CapConcurrentWrites) {
+		workers = maxDeletesInFlight
+	}
+	var wg sync.WaitGroup
+	for range min(workers, len(nodes)) {
+		wg.Go(func() {
+			for {
+				batch := sch.next(1)
+				if batch == nil || ctx.Err() != nil {
+					return
+				}
+				n := batch[0]
+				err := dest.delete(ctx, n.dst.res)
+				if err != nil {
+					err = fmt.Errorf("%s: cannot delete: %w", describeResource(n.dst.res), err)
+					sch.done(n.seq, pb.Write_STATUS_FAILED, err)
+					r.emit(n.event(OutcomeFailed, err))
+					continue
+				}
+				sch.done(n.seq, pb.Write_STATUS_WRITTEN, nil)
+				r.emit(n.event(OutcomeDeleted, nil))
+			}
+		})
+	}
+	wg.Wait()
+	for _, n := range sch.unsettled() {
+		if ctx.Err() != nil {
+			r.emit(n.event(OutcomeSkipped, errors.New("not deleted: interrupted")))
+		} else {
+			r.emit(n.event(OutcomeSkipped, errors.New("not attempted: --fail-fast")))
+		}
+	}
+	return ctx.Err()
+}
+
+func first(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0]
+}
+
+func (e *openEndpoint) callError(ctx context.Context, err error) error {
+	if e.plugin == nil {
+		return err
+	}
+	return e.plugin.callError(ctx, err)
+}
+
+// ProtocolError is a plugin breaking the protocol's rules (reporting an
+// item it was never sent, or twice). The sync stops; nothing panics.
+type ProtocolError struct {
+	Plugin string
+	Msg    string
+}
+
+func (e *ProtocolError) Error() string {
+	return fmt.Sprintf("plugin %s broke the protocol: it %s", e.Plugin, e.Msg)
+}
+
+func (e *openEndpoint) protocolError(format string, args ...any) error {
+	name := e.target.location
+	if e.plugin != nil {
+		name = e.plugin.Name()
+	}
+	return &ProtocolError{Plugin: name, Msg: fmt.Sprintf(format, args...)}
+}

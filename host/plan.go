@@ -1,0 +1,425 @@
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/resource-sync/resource-sync/internal/batch"
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+)
+
+// step is the plan for one resource.
+type step struct {
+	action Action
+	reason string
+	src    *found // what the origins hold; nil for a delete or a kept resource
+	dst    *found // what the destination holds; nil for a create
+	// body is the JSON to write: src's, with ignored fields as dst has
+	// them; content is body in the destination's format.
+	body    span
+	content span
+	fp      [sha256.Size]byte
+}
+
+// res is the resource as written (src), else as the destination has it.
+func (s *step) res() *pb.Resource {
+	if s.src != nil {
+		return s.src.res
+	}
+	return s.dst.res
+}
+
+func (s *step) key() Key { return Key{s.res().GetType(), s.res().GetId()} }
+
+func (s *step) event(outcome Outcome, err error) Event {
+	r := s.res()
+	return Event{Outcome: outcome, Action: s.action, Type: r.GetType(), ID: r.GetId(), URI: r.GetUri(),
+		Fingerprint: fingerprint(s.fp), Reason: s.reason, Err: err}
+}
+
+// plan is what a sync will do.
+type plan struct {
+	steps   []*step // every resource, by key
+	writes  []*node // creates and updates (all desired resources for a whole-content destination), parents first
+	deletes []*node // children first
+	// kept counts destination resources of the synced types that no
+	// origin holds and that stay because deletes were not asked for.
+	kept     int
+	warnings []string
+}
+
+// DeleteLimit bounds how much a sync may delete: a count, or a percentage
+// of the destination's resources in scope. The zero value is the default,
+// 50%.
+type DeleteLimit struct {
+	Count   int
+	Percent float64
+	set     bool
+}
+
+// ParseDeleteLimit reads "N" or "N%".
+func ParseDeleteLimit(s string) (DeleteLimit, error) {
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		f, err := strconv.ParseFloat(p, 64)
+		if err != nil || f < 0 || f > 100 || math.IsNaN(f) {
+			return DeleteLimit{}, fmt.Errorf("%q is not a percentage from 0%% to 100%%", s)
+		}
+		return DeleteLimit{Percent: f, set: true}, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return DeleteLimit{}, fmt.Errorf("%q is not a number of resources or a percentage (N or N%%)", s)
+	}
+	return DeleteLimit{Count: n, set: true}, nil
+}
+
+func (l DeleteLimit) String() string {
+	switch {
+	case !l.set:
+		return "50%"
+	case l.Percent > 0:
+		return strconv.FormatFloat(l.Percent, 'g', -1, 64) + "%"
+	}
+	return strconv.Itoa(l.Count)
+}
+
+// allows says whether deleting n of total resources is within the limit.
+func (l DeleteLimit) allows(n, total int) bool {
+	if !l.set {
+		return float64(n) <= 0.5*float64(total)
+	}
+	if l.Percent > 0 {
+		return float64(n) <= l.Percent/100*float64(total)
+	}
+	return n <= l.Count
+}
+
+// makePlan decides one action per resource. Nothing is written; every
+// guardrail that could stop the sync is checked here, so that a refused
+// sync changes nothing.
+func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan, error) {
+	p := &plan{}
+	whole := r.destEP.wholeContent()
+	inScope := map[string]bool{}
+	for k := range origins.items {
+		inScope[k.Type] = true
+	}
+	// Creates and updates.
+	for k, src := range origins.items {
+		s := &step{src: src, body: src.body, fp: src.fp}
+		dst := dest.items[k]
+		switch {
+		case dst == nil:
+			s.action = ActionCreate
+		case dst.format != r.format.Name:
+			s.action, s.dst = ActionUpdate, dst
+			s.reason = fmt.Sprintf("stored as %s, written as %s", dst.format, r.format.Name)
+		case dst.fp == src.fp:
+			s.action, s.dst = ActionUnchanged, dst
+		default:
+			s.action, s.dst = ActionUpdate, dst
+			reason, err := r.difference(k.Type, src, dst)
+			if err != nil {
+				return nil, err
+			}
+			s.reason = reason
+		}
+		p.steps = append(p.steps, s)
+	}
+	// What the destination holds and the origins do not.
+	var deletes []*step
+	scopeTotal := 0
+	for k, dst := range dest.items {
+		selected := inScope[k.Type] && r.opts.Filter.Match(k.Type, k.ID)
+		if selected {
+			scopeTotal++
+		}
+		if _, ok := origins.items[k]; ok {
+			continue
+		}
+		switch {
+		case selected && r.opts.Delete:
+			s := &step{action: ActionDelete, dst: dst, fp: dst.fp, reason: "in no origin"}
+			deletes = append(deletes, s)
+			p.steps = append(p.steps, s)
+		case whole:
+			// A whole-content destination keeps what it is not told to
+			// drop only if it is written again.
+			p.steps = append(p.steps, &step{action: ActionUnchanged, dst: dst, body: dst.body, fp: dst.fp, reason: "kept"})
+			if selected {
+				p.kept++
+			}
+		case selected:
+			p.kept++
+		}
+	}
+	slices.SortFunc(p.steps, func(a, b *step) int { return compareKeys(a.key(), b.key()) })
+
+	if r.opts.Delete {
+		if err := r.checkDeletes(origins, len(deletes), scopeTotal); err != nil {
+			return nil, err
+		}
+	}
+	var writes []*step
+	for _, s := range p.steps {
+		switch {
+		case s.action == ActionCreate || s.action == ActionUpdate:
+			writes = append(writes, s)
+		case whole && s.action == ActionUnchanged:
+			writes = append(writes, s)
+		}
+	}
+	var err error
+	if p.writes, err = order(writes, func(s *step) *pb.Resource { return s.res() }); err != nil {
+		return nil, err
+	}
+	if p.deletes, err = order(deletes, func(s *step) *pb.Resource { return s.dst.res }); err != nil {
+		return nil, fmt.Errorf("at the destination: %w", err)
+	}
+	reverseOrder(p.deletes)
+	p.warnings = danglingParents(writes, origins, dest)
+	if err := r.encode(ctx, p.writes); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func compareKeys(a, b Key) int {
+	if c := strings.Compare(a.Type, b.Type); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// difference says where src and dst differ once normalized.
+func (r *syncRun) difference(typ string, src, dst *found) (string, error) {
+	a, err := r.normalizedBody(typ, src)
+	if err != nil {
+		return "", err
+	}
+	b, err := r.normalizedBody(typ, dst)
+	if err != nil {
+		return "", err
+	}
+	if d := firstDifference(b, a); d != "" {
+		return "differs at " + d, nil
+	}
+	return "differs", nil
+}
+
+func (r *syncRun) normalizedBody(typ string, f *found) (any, error) {
+	body, err := r.spill.get(f.body)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.norm.normalized(typ, body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", describeResource(f.res), err)
+	}
+	return v, nil
+}
+
+// ErrDeleteRefused is wrapped by the errors of the delete guardrails.
+var ErrDeleteRefused = errors.New("deletes refused")
+
+// checkDeletes enforces the delete guardrails before anything is done:
+// every origin read completely and yielding resources, and no more deletes
+// than --max-delete allows.
+func (r *syncRun) checkDeletes(origins *inventory, n, total int) error {
+	if len(origins.empty) > 0 {
+		return fmt.Errorf("%w: %s yielded no resources; nothing was done rather than delete on the strength of an empty read",
+			ErrDeleteRefused, strings.Join(origins.empty, ", "))
+	}
+	if n == 0 {
+		return nil
+	}
+	if len(origins.incomplete) > 0 {
+		return fmt.Errorf("%w: %d resources would be deleted, but an origin was read incompletely, so nothing was done:\n  %s",
+			ErrDeleteRefused, n, strings.Join(origins.incomplete, "\n  "))
+	}
+	if !r.opts.MaxDelete.allows(n, total) {
+		return fmt.Errorf("%w: %d of the destination's %d resources in scope would be deleted, more than --max-delete %s allows; nothing was done (raise --max-delete to proceed)",
+			ErrDeleteRefused, n, total, r.opts.MaxDelete)
+	}
+	return nil
+}
+
+// danglingParents warns about parents that are in neither the origins nor
+// the destination: the write goes ahead, and the server may drop the
+// reference.
+func danglingParents(writes []*step, origins, dest *inventory) []string {
+	known := map[string]bool{}
+	for _, inv := range []*inventory{origins, dest} {
+		for _, f := range inv.items {
+			if u := f.res.GetUri(); u != "" {
+				known[normalizeURI(u)] = true
+				known[uriPath(u)] = true
+			}
+		}
+	}
+	var out []string
+	for _, s := range writes {
+		if s.src == nil {
+			continue
+		}
+		for _, p := range s.src.res.GetParents() {
+			if !known[normalizeURI(p)] && !known[uriPath(p)] {
+				out = append(out, fmt.Sprintf("%s names a parent that is in neither the origins nor the destination: %s",
+					describeResource(s.src.res), p))
+			}
+		}
+	}
+	return out
+}
+
+// encode puts every resource to write in the destination's format, before
+// anything is written: a resource that cannot be encoded stops the sync
+// while it has changed nothing.
+func (r *syncRun) encode(ctx context.Context, writes []*node) error {
+	var problems []error
+	for _, n := range writes {
+		if n.src != nil && n.dst != nil && n.action == ActionUpdate {
+			if err := r.mergeIgnored(n.step); err != nil {
+				problems = append(problems, err)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return &EncodeError{Problems: problems}
+	}
+	var mu sync.Mutex // results arrive on the stream's goroutine
+	err := r.encodeEach(ctx, r.style(), len(writes), func(i int) (*pb.Value, error) {
+		n := writes[i]
+		body, err := r.spill.get(n.body)
+		if err != nil {
+			return nil, err
+		}
+		return &pb.Value{Json: body, Source: n.res().GetSource(), Line: n.res().GetLine()}, nil
+	}, func(i int, content []byte, err error) {
+		n := writes[i]
+		if err == nil && len(content) > batch.MaxResourceBytes {
+			err = fmt.Errorf("in %s it is %.1f MiB; a resource may hold at most %d MiB",
+				r.format.Name, float64(len(content))/(1<<20), batch.MaxResourceBytes>>20)
+		}
+		if err == nil {
+			n.content, err = r.spill.put(content)
+		}
+		if err != nil {
+			mu.Lock()
+			problems = append(problems, fmt.Errorf("%s: %w", describeResource(n.res()), err))
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return &EncodeError{Problems: problems}
+	}
+	return nil
+}
+
+// style is how the destination's documents are laid out: one resource
+// per file, or items of a stream for the host's own stdout.
+func (r *syncRun) style() pb.Encode_Style {
+	if r.destEP.target.kind != endpointPlugin {
+		return pb.Encode_STYLE_STREAM
+	}
+	return pb.Encode_STYLE_FILE_UNSPECIFIED
+}
+
+// encodeEach streams n values to the destination's formatter, in batches
+// bounded by bytes, and hands each result to done (on another goroutine).
+// A returned error is the formatter failing as a whole.
+func (r *syncRun) encodeEach(ctx context.Context, style pb.Encode_Style, n int,
+	value func(i int) (*pb.Value, error), done func(i int, content []byte, err error)) error {
+	if n == 0 {
+		return nil
+	}
+	fp, err := r.h.Plugin(ctx, r.format.plugin)
+	if err != nil {
+		return err
+	}
+	raw, err := fp.formatters().Encode(ctx)
+	if err != nil {
+		return fp.callError(ctx, err)
+	}
+	enc := newBatchStream(raw)
+	var sendErr error
+	var b batch.Batcher[int]
+	var values []*pb.Value
+	flush := func() {
+		idx, vals := b.Take(), values
+		values = nil
+		if sendErr != nil {
+			return
+		}
+		sendErr = enc.send(&pb.Encode_Request{Format: r.format.Name, Style: style, Values: vals}, func(resp *pb.Encode_Response) {
+			results := resp.GetResults()
+			for k, i := range idx {
+				switch {
+				case k >= len(results):
+					done(i, nil, fmt.Errorf("formatter %s gave no result", r.format.Name))
+				case results[k].GetError() != nil:
+					done(i, nil, diagnosticError(results[k].GetError()))
+				default:
+					done(i, results[k].GetContent(), nil)
+				}
+			}
+		})
+	}
+	for i := range n {
+		v, err := value(i)
+		if err != nil {
+			return err
+		}
+		values = append(values, v)
+		if b.Add(i, len(v.GetJson())) {
+			flush()
+		}
+	}
+	if b.Len() > 0 {
+		flush()
+	}
+	if err := enc.close(); err != nil && sendErr == nil {
+		sendErr = err
+	}
+	return fp.callError(ctx, sendErr)
+}
+
+// mergeIgnored makes an update's body keep the destination's ignored
+// fields.
+func (r *syncRun) mergeIgnored(s *step) error {
+	if len(r.norm.rules(s.src.res.GetType())) == 0 {
+		return nil
+	}
+	src, err := r.spill.get(s.src.body)
+	if err != nil {
+		return err
+	}
+	dst, err := r.spill.get(s.dst.body)
+	if err != nil {
+		return err
+	}
+	merged, err := r.norm.keepIgnored(s.src.res.GetType(), src, dst)
+	if err != nil {
+		return fmt.Errorf("%s: %w", describeResource(s.src.res), err)
+	}
+	s.body, err = r.spill.put(merged)
+	return err
+}
+
+// EncodeError lists the resources that could not be put in the
+// destination's format; nothing was written.
+type EncodeError struct{ Problems []error }
+
+func (e *EncodeError) Error() string {
+	return listError(fmt.Sprintf("%d resources could not be encoded; nothing was written", len(e.Problems)), e.Problems)
+}

@@ -1,0 +1,124 @@
+package http
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"net/url"
+
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+// Inventory reads what the API holds of the resources about to be
+// written: the collection each of them would be written to, page by page
+// (Link rel="next" here; the host follows body links with Fetch, which
+// skips what this fetched). A collection that does not exist (404, 410)
+// holds nothing. One that cannot be listed (400, 403, 405, 406, 501) is
+// replaced by a GET of each resource, where 404 means absent.
+func (e *Endpoint) Inventory(ctx context.Context, scope []sdk.Resource) iter.Seq2[sdk.Document, error] {
+	return func(yield func(sdk.Document, error) bool) {
+		seen := map[string]bool{}
+		e.mu.Lock()
+		e.fetched = seen // a new traversal, as Read starts one
+		e.mu.Unlock()
+
+		type coll struct {
+			url     *url.URL
+			targets []*url.URL
+		}
+		var colls []*coll
+		byKey := map[string]*coll{}
+		for _, r := range scope {
+			t, err := target(e.location, r.URI, r.Type, r.ID)
+			if err != nil {
+				continue // Write reports it for the resource
+			}
+			c := collection(t)
+			k := pageKey(c)
+			if byKey[k] == nil {
+				byKey[k] = &coll{url: c}
+				colls = append(colls, byKey[k])
+			}
+			byKey[k].targets = append(byKey[k].targets, t)
+		}
+		for _, c := range colls {
+			if ok, _ := e.claim(seen, c.url); !ok {
+				continue
+			}
+			doc, next, status, err := e.getStatus(ctx, c.url)
+			switch {
+			case ctx.Err() != nil:
+				yield(sdk.Document{}, ctx.Err())
+				return
+			case err == nil:
+				if !e.yieldChain(ctx, seen, doc, next, yield) {
+					return
+				}
+			case status == http.StatusNotFound || status == http.StatusGone:
+				e.log.Debug("collection absent: its resources are all new", "uri", e.redact.URL(c.url))
+			case status == http.StatusBadRequest || status == http.StatusForbidden || status == http.StatusMethodNotAllowed ||
+				status == http.StatusNotAcceptable || status == http.StatusNotImplemented:
+				e.log.Debug("collection cannot be listed; fetching its resources one by one", "uri", e.redact.URL(c.url), "status", status)
+				if !e.yieldEach(ctx, seen, c.targets, yield) {
+					return
+				}
+			default:
+				if !yield(sdk.Document{}, err) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// yieldChain yields a page and those its next links lead to.
+func (e *Endpoint) yieldChain(ctx context.Context, seen map[string]bool, doc sdk.Document, next []*url.URL, yield func(sdk.Document, error) bool) bool {
+	if !yield(doc, nil) {
+		return false
+	}
+	queue := next
+	for len(queue) > 0 {
+		u := queue[0]
+		queue = queue[1:]
+		ok, skipped := e.claim(seen, u)
+		if skipped != nil && !yield(sdk.Document{}, skipped) {
+			return false
+		}
+		if !ok {
+			continue
+		}
+		doc, more, err := e.get(ctx, cleanURL(u))
+		if ctx.Err() != nil {
+			yield(sdk.Document{}, ctx.Err())
+			return false
+		}
+		if !yield(doc, err) {
+			return false
+		}
+		queue = append(queue, more...)
+	}
+	return true
+}
+
+// yieldEach GETs each target; a 404 or 410 means the resource is absent.
+func (e *Endpoint) yieldEach(ctx context.Context, seen map[string]bool, targets []*url.URL, yield func(sdk.Document, error) bool) bool {
+	for _, t := range targets {
+		if ok, _ := e.claim(seen, t); !ok {
+			continue
+		}
+		doc, _, status, err := e.getStatus(ctx, t)
+		switch {
+		case ctx.Err() != nil:
+			yield(sdk.Document{}, ctx.Err())
+			return false
+		case status == http.StatusNotFound || status == http.StatusGone:
+			continue
+		}
+		if !yield(doc, err) {
+			return false
+		}
+	}
+	return true
+}
+
+var _ sdk.Inventorier = (*Endpoint)(nil)
