@@ -97,7 +97,7 @@ func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 			return err
 		}
 		text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A: difflib.SplitLines(texts[2*i]), B: difflib.SplitLines(texts[2*i+1]),
+			A: splitLines(texts[2*i]), B: splitLines(texts[2*i+1]),
 			FromFile: from, ToFile: to, Context: opts.Context,
 		})
 		if err != nil {
@@ -117,4 +117,19 @@ func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 		}
 	}
 	return nil
+}
+
+// splitLines cuts text after each newline, for difflib; a last line
+// without one gets one.
+func splitLines(text string) []string {
+	if text == "" {
+		return nil
+	}
+	lines := strings.SplitAfter(text, "\n")
+	if last := len(lines) - 1; lines[last] == "" {
+		lines = lines[:last]
+	} else {
+		lines[last] += "\n"
+	}
+	return lines
 }

@@ -184,7 +184,7 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		return nil, fmt.Errorf("at the destination: %w", err)
 	}
 	reverseOrder(p.deletes)
-	p.warnings = danglingParents(writes, origins, dest)
+	p.warnings = danglingParents(writes, origins, dest, "in neither the origins nor the destination")
 	if err := r.encode(ctx, p.writes); err != nil {
 		return nil, err
 	}
@@ -254,7 +254,7 @@ func (r *syncRun) checkDeletes(origins *inventory, n, total int) error {
 // danglingParents warns about parents that are in neither the origins nor
 // the destination: the write goes ahead, and the server may drop the
 // reference.
-func danglingParents(writes []*step, origins, dest *inventory) []string {
+func danglingParents(writes []*step, origins, dest *inventory, nowhere string) []string {
 	known := map[string]bool{}
 	for _, inv := range []*inventory{origins, dest} {
 		for _, f := range inv.items {
@@ -271,8 +271,7 @@ func danglingParents(writes []*step, origins, dest *inventory) []string {
 		}
 		for _, p := range s.src.res.GetParents() {
 			if !known[normalizeURI(p)] && !known[uriPath(p)] {
-				out = append(out, fmt.Sprintf("%s names a parent that is in neither the origins nor the destination: %s",
-					describeResource(s.src.res), p))
+				out = append(out, fmt.Sprintf("%s names a parent that is %s: %s", describeResource(s.src.res), nowhere, p))
 			}
 		}
 	}

@@ -90,7 +90,7 @@ func (h *Host) Validate(ctx context.Context, opts ValidateOptions) (Validation, 
 		return Validation{}, &InputError{Problems: []error{err}}
 	}
 	v := Validation{Read: len(inv.items), Warnings: r.tally.snapshot().Warnings}
-	dangling := danglingParents(steps, inv, &inventory{items: map[Key]*found{}})
+	dangling := danglingParents(steps, inv, &inventory{items: map[Key]*found{}}, "nowhere in the input")
 	if opts.Strict && len(dangling) > 0 {
 		problems := make([]error, len(dangling))
 		for i, d := range dangling {

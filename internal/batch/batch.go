@@ -15,7 +15,7 @@ const (
 	MaxItemBytes = MaxMessageBytes - 64<<10
 	// MaxResourceBytes bounds one resource's canonical JSON, and its
 	// encoded form: a write carries both in one message.
-	MaxResourceBytes = MaxItemBytes / 2
+	MaxResourceBytes = 31 << 20
 	TargetBytes      = 1 << 20
 	MaxItems         = 256
 )

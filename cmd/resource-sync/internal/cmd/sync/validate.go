@@ -78,7 +78,14 @@ func validateRun(ctx context.Context, o *Options) error {
 	}
 	printWarnings(o.IO.ErrOut, v.Warnings)
 	if !o.Quiet {
-		fmt.Fprintf(o.IO.ErrOut, "%d resources, valid\n", v.Read)
+		fmt.Fprintf(o.IO.ErrOut, "%d %s, valid\n", v.Read, plural(v.Read, "resource", "resources"))
 	}
 	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
