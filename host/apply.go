@@ -140,17 +140,24 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 		}
 	})
 	err = g.Wait()
-	// Whatever the endpoint never answered for did not happen as far as
-	// anyone can tell: it failed, or never went out.
-	for _, n := range sch.unsettled() {
+	// What the endpoint was sent and never answered for may or may not
+	// have landed; what it was never sent did not.
+	handed, held := sch.unsettled()
+	for _, n := range handed {
+		cause := err
+		if cause == nil {
+			cause = dest.protocolError("finished its write without reporting %s", n.key())
+			err = cause
+		}
+		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: not confirmed, it may or may not have been written: %w",
+			describeResource(n.res()), errorCause(cause))))
+	}
+	for _, n := range held {
 		switch {
 		case err != nil:
-			r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: not written: %w", describeResource(n.res()), errorCause(err))))
-		case r.opts.FailFast && sch.failed():
-			r.emit(n.event(OutcomeSkipped, errors.New("not attempted: --fail-fast")))
+			r.emit(n.event(OutcomeSkipped, fmt.Errorf("not written: %w", errorCause(err))))
 		default:
-			err = dest.protocolError("finished its write without reporting %s", n.key())
-			r.emit(n.event(OutcomeFailed, err))
+			r.emit(n.event(OutcomeSkipped, errors.New("not attempted: --fail-fast")))
 		}
 	}
 	return err
@@ -247,7 +254,8 @@ func (r *syncRun) applyDeletes(ctx context.Context, nodes []*node) error {
 		})
 	}
 	wg.Wait()
-	for _, n := range sch.unsettled() {
+	handed, held := sch.unsettled()
+	for _, n := range append(handed, held...) {
 		if ctx.Err() != nil {
 			r.emit(n.event(OutcomeSkipped, errors.New("not deleted: interrupted")))
 		} else {

@@ -18,6 +18,7 @@ type scheduler struct {
 	waiting  []int // prerequisites not yet done, per node
 	state    []pb.Write_Status
 	skipped  []bool
+	handed   []bool // handed out by next
 	ready    []int
 	sent     int // handed out by next
 	unsent   int // neither handed out nor skipped
@@ -31,7 +32,7 @@ type scheduler struct {
 
 func newScheduler(nodes []*node, concurrent, failFast bool) *scheduler {
 	s := &scheduler{nodes: nodes, waiting: make([]int, len(nodes)), state: make([]pb.Write_Status, len(nodes)),
-		skipped: make([]bool, len(nodes)), failFast: failFast, unsent: len(nodes)}
+		skipped: make([]bool, len(nodes)), handed: make([]bool, len(nodes)), failFast: failFast, unsent: len(nodes)}
 	s.cond = sync.NewCond(&s.mu)
 	for i, n := range nodes {
 		if concurrent {
@@ -59,6 +60,7 @@ func (s *scheduler) next(max int) []*node {
 	out := make([]*node, n)
 	for i, idx := range s.ready[:n] {
 		out[i] = s.nodes[idx]
+		s.handed[idx] = true
 	}
 	s.ready = s.ready[n:]
 	s.sent += n
@@ -127,18 +129,23 @@ func (s *scheduler) stop() {
 	s.mu.Unlock()
 }
 
-// unsettled lists the nodes that were never handed out or never got an
-// outcome: --fail-fast stopped first, or the endpoint went away.
-func (s *scheduler) unsettled() []*node {
+// unsettled lists the nodes that never got an outcome: those handed out
+// (the endpoint went away before answering) and those never handed out
+// (--fail-fast stopped first, or the sync did).
+func (s *scheduler) unsettled() (handed, held []*node) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []*node
 	for i, st := range s.state {
-		if st == pb.Write_STATUS_UNSPECIFIED && !s.skipped[i] {
-			out = append(out, s.nodes[i])
+		if st != pb.Write_STATUS_UNSPECIFIED || s.skipped[i] {
+			continue
+		}
+		if s.handed[i] {
+			handed = append(handed, s.nodes[i])
+		} else {
+			held = append(held, s.nodes[i])
 		}
 	}
-	return out
+	return handed, held
 }
 
 func (s *scheduler) failed() bool {

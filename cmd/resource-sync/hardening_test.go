@@ -115,3 +115,52 @@ func TestIncompleteReadDeletesNothing(t *testing.T) {
 		t.Errorf("without --delete: exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// kill -9 in the middle of deletes, then a rerun: the destination ends up
+// holding exactly the origin, and the rerun deletes only what was left.
+func TestKilledDuringDeletesRerunConverges(t *testing.T) {
+	const stale = 3000
+	origin, dest := t.TempDir(), t.TempDir()
+	os.MkdirAll(filepath.Join(origin, "t"), 0o755)
+	os.MkdirAll(filepath.Join(dest, "t"), 0o755)
+	keep := `{"id":"keep","_links":{"self":{"href":"http://x/api/t/keep"}}}`
+	os.WriteFile(filepath.Join(origin, "t", "keep.json"), []byte(keep), 0o644)
+	os.WriteFile(filepath.Join(dest, "t", "keep.json"), []byte(keep), 0o644)
+	for i := range stale {
+		id := fmt.Sprintf("s%04d", i)
+		os.WriteFile(filepath.Join(dest, "t", id+".json"),
+			[]byte(`{"id":"`+id+`","_links":{"self":{"href":"http://x/api/t/`+id+`"}}}`), 0o644)
+	}
+	count := func() int {
+		entries, _ := os.ReadDir(filepath.Join(dest, "t"))
+		return len(entries)
+	}
+	args := []string{"--json", "--delete", "--max-delete", "100%", origin, dest}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), envRunCLI+"=1", "GORACE=atexit_sleep_ms=0")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		if n := count(); n < stale-100 {
+			cmd.Process.Kill()
+			killed = true
+			break
+		}
+	}
+	cmd.Wait()
+	left := count()
+	if !killed || left <= 1 {
+		t.Skipf("could not kill the sync in the middle of its deletes (%d files left)", left)
+	}
+	code, stderr := runProcess(t, nil, time.Minute, args...)
+	want := fmt.Sprintf("1 read: 0 created, 0 updated, 1 unchanged, %d deleted", left-1)
+	if code != 0 || !strings.Contains(stderr, want) {
+		t.Errorf("rerun after kill -9 with %d files left: exit %d, want %q in stderr:\n%s", left, code, want, stderr)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dest, "t"))
+	if len(entries) != 1 || entries[0].Name() != "keep.json" {
+		t.Errorf("the destination holds %d files, want keep.json alone", len(entries))
+	}
+}

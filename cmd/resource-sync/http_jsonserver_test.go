@@ -213,7 +213,8 @@ func collection(t *testing.T, base, name string) []any {
 // and uri taken from the collection; then pushes them into a second, empty
 // json-server, whose PUT answers 404 for a new id, with --create-with-post;
 // both servers must then hold the same data. A second push finds every
-// resource in place and replaces it with PUT: nothing is created twice.
+// resource in place and sends nothing. With --delete, a comment the
+// directory no longer holds is deleted from json-server.
 func TestHTTPJSONServer(t *testing.T) {
 	t.Parallel()
 	origin := startJSONServer(t, jsonServerDB)
@@ -251,5 +252,18 @@ func TestHTTPJSONServer(t *testing.T) {
 				t.Errorf("push %d: GET /%s differs between the servers (-origin +destination):\n%s", i+1, name, diff)
 			}
 		}
+	}
+
+	comments := collection(t, dest, "comments")
+	gone := comments[0].(map[string]any)["id"].(fmt.Stringer).String()
+	if err := os.Remove(filepath.Join(pulled, "comments", gone+".yaml")); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, "--simple", "--create-with-post", "--delete", pulled, dest+"/")
+	if want := "0 created, 0 updated, 9 unchanged, 1 deleted"; !strings.Contains(r.stderr, want) {
+		t.Errorf("push with --delete: summary %q, want %q", r.stderr, want)
+	}
+	if diff := gocmp.Diff(comments[1:], collection(t, dest, "comments")); diff != "" {
+		t.Errorf("comments after --delete (-want +got):\n%s", diff)
 	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cli"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
 	"github.com/resource-sync/resource-sync/internal/testserver"
 )
 
@@ -219,5 +221,39 @@ func TestReconcileJSONReport(t *testing.T) {
 	actions = slices.Compact(actions)
 	if r.code != 0 || fmt.Sprint(actions) != "[unchanged/planned]" {
 		t.Errorf("diff --output json: exit %d, actions %v", r.code, actions)
+	}
+}
+
+// TestReconcileConfirmsDeletesOnATerminal: on a terminal the deletions are
+// listed and confirmed; "n" changes nothing, "y" goes ahead, --yes asks
+// nothing.
+func TestReconcileConfirmsDeletesOnATerminal(t *testing.T) {
+	t.Parallel()
+	origin := copyExamples(t)
+	dest := filepath.Join(t.TempDir(), "dest")
+	mustRun(t, origin, dest)
+	os.Remove(filepath.Join(origin, "orderline", "l4.yaml"))
+	run := func(answer string, args ...string) result {
+		ios, in, out, errOut := iostreams.Test()
+		ios.SetStdinTTY(true)
+		in.WriteString(answer)
+		code := cli.Run(t.Context(), cli.NewFactory(ios), args)
+		return result{code, out.String(), errOut.String()}
+	}
+	r := run("n\n", "--delete", origin, dest)
+	if r.code != 1 || !strings.Contains(r.stderr, "1 resource would be deleted from "+dest+":\n  orderline/l4\nDelete it? [y/N] ") ||
+		!strings.Contains(r.stderr, "deletions not confirmed; nothing was changed") {
+		t.Errorf("answer n: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "orderline", "l4.yaml")); err != nil {
+		t.Errorf("l4 went although the deletion was not confirmed: %v", err)
+	}
+	r = run("y\n", "--delete", origin, dest)
+	if r.code != 0 || !strings.Contains(r.stderr, "1 deleted") {
+		t.Errorf("answer y: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = run("", "--delete", "--yes", origin, dest)
+	if r.code != 0 || strings.Contains(r.stderr, "[y/N]") {
+		t.Errorf("--yes: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

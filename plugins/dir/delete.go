@@ -37,9 +37,19 @@ func (e *Endpoint) Delete(ctx context.Context, resources []sdk.Resource) error {
 			errs = append(errs, &sdk.Error{Source: res.Source, Line: res.Line, Msg: err.Error()})
 			continue
 		}
-		if res.Location != "" && !isResourceFile(e.exts, res, res.Location) {
-			errs = append(errs, &sdk.Error{Source: e.source(res.Location),
-				Msg: fmt.Sprintf("holds %s/%s but is not named after it, so it was left in place", res.Type, res.ID)})
+		if res.Location != "" {
+			// The host read it there: remove exactly that file.
+			if !isResourceFile(e.exts, res, res.Location) {
+				errs = append(errs, &sdk.Error{Source: e.source(res.Location),
+					Msg: fmt.Sprintf("holds %s/%s but is not named after it, so it was left in place", res.Type, res.ID)})
+				continue
+			}
+			err := root.Remove(filepath.FromSlash(res.Location))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, &sdk.Error{Source: e.source(res.Location), Msg: "cannot remove: " + fileutil.Reason(err)})
+				continue
+			}
+			emptied[res.Type] = true
 			continue
 		}
 		entries, err := fs.ReadDir(root.FS(), res.Type)

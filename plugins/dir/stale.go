@@ -2,6 +2,7 @@ package dir
 
 import (
 	"errors"
+	"io"
 	"fmt"
 	"io/fs"
 	"os"
@@ -83,8 +84,7 @@ func removeEmptyDirs(root *os.Root, location string, dirs map[string]bool) []err
 		if dir == "." {
 			continue
 		}
-		entries, err := fs.ReadDir(root.FS(), dir)
-		if err != nil || len(entries) > 0 {
+		if !isEmptyDir(root, dir) {
 			continue
 		}
 		if err := root.Remove(filepath.FromSlash(dir)); err != nil {
@@ -161,4 +161,16 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// isEmptyDir reads at most one entry of dir: a directory of thousands of
+// files is not listed just to learn that it is not empty.
+func isEmptyDir(root *os.Root, dir string) bool {
+	f, err := root.Open(filepath.FromSlash(dir))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	_, err = f.ReadDir(1)
+	return errors.Is(err, io.EOF)
 }

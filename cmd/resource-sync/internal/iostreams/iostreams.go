@@ -21,6 +21,7 @@ type IOStreams struct {
 
 	stderrTTY bool
 	stdinFd   int
+	stdinTTY  *bool // set by tests
 }
 
 // System returns the process's streams.
@@ -39,7 +40,15 @@ func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 
 // CanPrompt tells whether the user can be asked for a password.
-func (s *IOStreams) CanPrompt() bool { return s.stdinFd >= 0 && term.IsTerminal(s.stdinFd) }
+func (s *IOStreams) CanPrompt() bool {
+	if s.stdinTTY != nil {
+		return *s.stdinTTY
+	}
+	return s.stdinFd >= 0 && term.IsTerminal(s.stdinFd)
+}
+
+// SetStdinTTY makes CanPrompt answer tty, for tests.
+func (s *IOStreams) SetStdinTTY(tty bool) { s.stdinTTY = &tty }
 
 // ReadPassword prompts on ErrOut and reads a line from the terminal
 // without echo.

@@ -111,7 +111,7 @@ func (o *Options) confirmDeletes(run *host.Run) error {
 	if deletes == 0 || o.Plan.Yes || !o.IO.CanPrompt() {
 		return nil
 	}
-	fmt.Fprintf(o.IO.ErrOut, "%d resources would be deleted from %s:\n", deletes, o.Destination)
+	fmt.Fprintf(o.IO.ErrOut, "%d %s would be deleted from %s:\n", deletes, plural(deletes, "resource", "resources"), o.Destination)
 	shown := 0
 	for _, e := range run.Changes() {
 		if e.Action != host.ActionDelete {
@@ -124,7 +124,11 @@ func (o *Options) confirmDeletes(run *host.Run) error {
 		fmt.Fprintf(o.IO.ErrOut, "  %s/%s\n", e.Type, e.ID)
 		shown++
 	}
-	ok, err := o.IO.Confirm(fmt.Sprintf("Delete these %d resources? [y/N] ", deletes))
+	question := "Delete it? [y/N] "
+	if deletes > 1 {
+		question = fmt.Sprintf("Delete these %d resources? [y/N] ", deletes)
+	}
+	ok, err := o.IO.Confirm(question)
 	if err != nil {
 		return fmt.Errorf("reading the answer: %w", err)
 	}
