@@ -103,6 +103,11 @@ func (n *normalizer) fingerprint(typ string, body []byte, sum [sha256.Size]byte)
 	if !n.mayChange(typ, body) {
 		return sum, nil
 	}
+	if len(n.rules(typ)) == 0 {
+		if stripped, ok := dropTopLevel(body, envelope); ok {
+			return sha256.Sum256(stripped), nil
+		}
+	}
 	norm, err := n.normalize(typ, body)
 	if err != nil {
 		return sum, err
@@ -303,4 +308,103 @@ func differs(a, b any) (string, bool) {
 
 func escapeToken(t string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1")
+}
+
+// dropTopLevel returns canonical JSON without the given top-level fields,
+// in one pass over the bytes: no parse, no re-encoding. It relies on the
+// input being canonical (compact, valid), and returns ok false for
+// anything else, so that the caller falls back to a full parse.
+func dropTopLevel(b []byte, fields []string) (out []byte, ok bool) {
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return nil, false
+	}
+	out = make([]byte, 0, len(b))
+	out = append(out, '{')
+	i := 1
+	first := true
+	for i < len(b)-1 {
+		start := i
+		if b[i] != '"' {
+			return nil, false
+		}
+		keyEnd, ok := skipString(b, i)
+		if !ok || keyEnd >= len(b) || b[keyEnd] != ':' {
+			return nil, false
+		}
+		valEnd, ok := skipValue(b, keyEnd+1)
+		if !ok {
+			return nil, false
+		}
+		key := b[start+1 : keyEnd-1]
+		drop := false
+		for _, f := range fields {
+			if string(key) == f {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			if !first {
+				out = append(out, ',')
+			}
+			out = append(out, b[start:valEnd]...)
+			first = false
+		}
+		i = valEnd
+		if i < len(b)-1 {
+			if b[i] != ',' || i+1 == len(b)-1 {
+				return nil, false
+			}
+			i++
+		}
+	}
+	return append(out, '}'), true
+}
+
+// skipString returns the index just past the string starting at b[i].
+func skipString(b []byte, i int) (int, bool) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, true
+		}
+	}
+	return 0, false
+}
+
+// skipValue returns the index just past the compact JSON value at b[i].
+func skipValue(b []byte, i int) (int, bool) {
+	if i >= len(b) {
+		return 0, false
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end, ok := skipString(b, j)
+				if !ok {
+					return 0, false
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1, true
+				}
+			}
+		}
+		return 0, false
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' {
+		j++
+	}
+	return j, j > i
 }

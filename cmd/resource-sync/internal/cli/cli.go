@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/hashicorp/go-hclog"
@@ -37,8 +38,18 @@ func Main() int {
 	io := iostreams.System()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv(EnvCPUProfile); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
 	return Run(ctx, NewFactory(io), os.Args[1:])
 }
+
+// EnvCPUProfile names a file for the host process's CPU profile, for
+// benchmarks and performance work (go tool pprof -top FILE).
+const EnvCPUProfile = "RESOURCE_SYNC_CPUPROFILE"
 
 // NewFactory wires the real dependencies.
 func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
