@@ -438,6 +438,24 @@ func report(b *testing.B, n int, rs, plain time.Duration) {
 	b.ReportMetric(plain.Seconds()/rs.Seconds(), "ratio")
 }
 
+// withoutInventory drops the GETs of the collection a push makes to learn
+// what the destination holds (one for an empty server): the plain client
+// does not make them, so the ratio counts their cost. Any other GET fails.
+func withoutInventory(tb testing.TB, counts map[string]int) map[string]int {
+	tb.Helper()
+	out := map[string]int{}
+	for req, n := range counts {
+		if strings.HasPrefix(req, "GET ") {
+			if !strings.HasPrefix(req, "GET "+collectionPath) {
+				tb.Fatalf("a push sent %s", req)
+			}
+			continue
+		}
+		out[req] = n
+	}
+	return out
+}
+
 // sameRequests fails b when two runs did not send the same requests.
 func sameRequests(tb testing.TB, what string, rsCounts, plainCounts map[string]int) {
 	tb.Helper()
@@ -529,7 +547,7 @@ func BenchmarkPush(b *testing.B) {
 		b.StopTimer()
 		rsCounts, _ := rsLog.take()
 		plainCounts, _ := plainLog.take()
-		sameRequests(b, "push", rsCounts, plainCounts)
+		sameRequests(b, "push", withoutInventory(b, rsCounts), plainCounts)
 		rsStop()
 		plainStop()
 		b.StartTimer()
@@ -619,6 +637,7 @@ func TestPlainMirrorsResourceSync(t *testing.T) {
 	}
 	rsCounts, rsBodies := rsLog.take()
 	plainCounts, plainBodies := plainLog.take()
+	rsCounts = withoutInventory(t, rsCounts)
 	if len(rsCounts) != n {
 		t.Errorf("resource-sync sent %d distinct requests, want %d PUTs", len(rsCounts), n)
 	}

@@ -49,22 +49,27 @@ func bigTree(t *testing.T, n, size int) string {
 	return dir
 }
 
-// Issue 8, cases 1 and 12: 256 resources of 270 KB (69 MB in all) cross
-// the plugin boundary in messages bounded by bytes, and a destination
-// that cannot be written (stdout on a full device) ends the sync with an
-// error instead of hanging.
-func TestLargeBatchesAndFullStdout(t *testing.T) {
+// Issue 8, case 12: 256 resources of 270 KB (69 MB in all, more than one
+// plugin message can carry) cross the plugin boundary in messages bounded
+// by bytes, where batches of 256 items failed with "message too large".
+func TestLargeBatchesCrossThePluginBoundary(t *testing.T) {
 	src := bigTree(t, 256, 270<<10)
-	code, stderr := runProcess(t, nil, 2*time.Minute, "-s", src, "null")
+	code, stderr := runProcess(t, nil, 10*time.Minute, "-s", "--json", src, "null")
 	if code != 0 || !strings.Contains(stderr, "256 read: 256 created") {
 		t.Errorf("into null: exit %d, stderr:\n%s", code, stderr)
 	}
+}
+
+// Issue 8, case 1: a destination that cannot be written (stdout on a full
+// device) ends the sync with an error instead of hanging.
+func TestFullStdoutFailsInsteadOfHanging(t *testing.T) {
 	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
 	if err != nil {
 		t.Skip("no /dev/full:", err)
 	}
 	defer full.Close()
-	code, stderr = runProcess(t, full, 2*time.Minute, "-s", src, "-")
+	src := bigTree(t, 20, 1<<10)
+	code, stderr := runProcess(t, full, 2*time.Minute, "-s", src, "-")
 	if code != 1 || !strings.Contains(stderr, "no space left on device") {
 		t.Errorf("into a full stdout: exit %d, stderr:\n%s", code, stderr)
 	}
