@@ -8,20 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/time/rate"
 )
 
-const (
-	// maxRedirects is as many as net/http follows by default.
-	maxRedirects = 10
-	// responseHeaderTimeout is how long a server may think before its
-	// status line; bodies may take as long as they need.
-	responseHeaderTimeout = 2 * time.Minute
-)
+// maxRedirects is as many as net/http follows by default.
+const maxRedirects = 10
 
 // client sends requests with retries, the rate cap and credentials, and
 // reads whole response bodies up to a limit.
@@ -49,10 +43,11 @@ func newClient(c *config, hosts hostPolicy, creds credentials, tlsConf *tls.Conf
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.TLSClientConfig = tlsConf
 	base.MaxIdleConnsPerHost = c.concurrency
-	// A server that accepts and never answers would hang the sync; the
-	// timeout is an error like a dropped connection, so it is retried.
-	base.ResponseHeaderTimeout = responseHeaderTimeout
-	var rt http.RoundTripper = &credentialTransport{base: base, hosts: hosts, creds: creds}
+	// A server that accepts and never answers, or trickles its body,
+	// would hang the sync. Going silent is an error like a dropped
+	// connection, so it is retried; taking too long overall is not.
+	var rt http.RoundTripper = &timeoutTransport{base: base, idle: c.idleTimeout, total: c.requestTimeout}
+	rt = &credentialTransport{base: rt, hosts: hosts, creds: creds}
 	if c.rate > 0 {
 		rt = &rateTransport{base: rt, limiter: rate.NewLimiter(rate.Limit(c.rate), 1)}
 	}
@@ -151,7 +146,7 @@ func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte,
 // read reads resp's body up to the limit.
 func (c *client) read(resp *http.Response) (*response, error) {
 	tooLarge := func() error {
-		return fmt.Errorf("%w: over the limit of %d bytes (option max-body)", errBodyTooLarge, c.maxBody)
+		return fmt.Errorf("%w: over the limit of %d bytes (option max-body, --max-body)", errBodyTooLarge, c.maxBody)
 	}
 	if resp.ContentLength > c.maxBody {
 		return nil, tooLarge()
