@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"crypto/sha256"
 	"iter"
 	"net/http"
 	"net/url"
@@ -155,12 +156,29 @@ func (e *Endpoint) claim(seen map[string]bool, u *url.URL) bool {
 
 // fetchChain fetches u and the pages its next links lead to, one after
 // the other, sending each to out. It takes a request slot per request
-// only, so a chain waiting for the consumer holds none.
+// only, so a chain waiting for the consumer holds none. A server whose
+// next links never end is stopped: at a link back to a page of this
+// chain, at a page identical to the one before it (both with a warning:
+// nothing new was to be read) and after max-pages pages (an error: the
+// collection was not read to its end).
 func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.URL, slots chan struct{}, out chan<- page) {
 	defer close(out)
+	start := u
+	chain := map[string]bool{pageKey(u): true}
+	var prev *url.URL
+	var prevSum [sha256.Size]byte
 	queue := []*url.URL{u}
-	for len(queue) > 0 {
+	for pages := 0; len(queue) > 0; pages++ {
 		u, queue = queue[0], queue[1:]
+		if pages == e.cfg.maxPages {
+			err := e.errorf(e.redact.URL(start), "GET: stopped after %d pages, the next still to read being %s: the server's next links may never end (option max-pages, --max-pages)",
+				pages, e.redact.URL(u))
+			select {
+			case out <- page{err: err}:
+			case <-ctx.Done():
+			}
+			return
+		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -171,13 +189,29 @@ func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.
 		if ctx.Err() != nil {
 			return
 		}
+		if err == nil {
+			sum := sha256.Sum256(doc.Content)
+			if prev != nil && sum == prevSum {
+				e.log.Warn("pagination repeats itself: this page is the same as the one before; not following its next links",
+					"uri", e.redact.URL(u), "previous", e.redact.URL(prev))
+				continue
+			}
+			prev, prevSum = u, sum
+		}
 		select {
 		case out <- page{doc, err}:
 		case <-ctx.Done():
 			return
 		}
 		for _, n := range next {
+			key := pageKey(n)
+			if chain[key] {
+				e.log.Warn("pagination loops: a next link leads back to a page already read; not following it",
+					"uri", e.redact.URL(u), "next", e.redact.URL(n))
+				continue
+			}
 			if e.claim(seen, n) {
+				chain[key] = true
 				queue = append(queue, cleanURL(n))
 			}
 		}
