@@ -47,7 +47,7 @@ func newClient(c *config, hosts hostPolicy, creds credentials, tlsConf *tls.Conf
 	// would hang the sync. Going silent is an error like a dropped
 	// connection, so it is retried; taking too long overall is not.
 	var rt http.RoundTripper = &timeoutTransport{base: base, idle: c.idleTimeout, total: c.requestTimeout}
-	rt = &credentialTransport{base: rt, hosts: hosts, creds: creds}
+	rt = &credentialTransport{base: rt, hosts: hosts, creds: creds, log: log}
 	if c.rate > 0 {
 		rt = &rateTransport{base: rt, limiter: rate.NewLimiter(rate.Limit(c.rate), 1)}
 	}

@@ -81,7 +81,7 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 		location:   loc,
 		display:    red.URL(loc),
 		cfg:        cfg,
-		hosts:      hostPolicy{home: hostKey(loc), allow: cfg.allowHosts},
+		hosts:      newHostPolicy(loc, cfg.allowHosts),
 		media:      newMediaTypes(req.Formats),
 		stripLinks: req.Schema == "hal" && !cfg.keepLinks,
 		redact:     red,
