@@ -59,7 +59,7 @@ func newClient(c *config, hosts hostPolicy, creds credentials, tlsConf *tls.Conf
 				if len(via) >= maxRedirects {
 					return fmt.Errorf("%w (%d)", errTooManyRedirects, maxRedirects)
 				}
-				return nil
+				return checkRedirect(req, via, hosts, red)
 			},
 		},
 		RetryWaitMin: backoffBase,
@@ -75,6 +75,47 @@ func newClient(c *config, hosts hostPolicy, creds credentials, tlsConf *tls.Conf
 		},
 	}
 	return cl
+}
+
+// redirectError is a redirect not followed; a retry would meet it again.
+type redirectError struct{ msg string }
+
+func (e *redirectError) Error() string { return e.msg }
+
+// checkRedirect decides whether req, a redirect of via[0], is followed.
+// A write (PUT, POST, PATCH, DELETE) is followed only to the same origin
+// (scheme, host and port) and as the same method: net/http would send
+// the body to wherever the server points, or turn it into a GET whose
+// 200 would look like success. Other requests are followed to the hosts
+// links may lead to.
+func checkRedirect(req *http.Request, via []*http.Request, hosts hostPolicy, red *redactor) error {
+	first, prev := via[0], via[len(via)-1]
+	status := "a redirect"
+	if req.Response != nil {
+		status = req.Response.Status
+	}
+	from, to := red.URL(prev.URL), red.URL(req.URL)
+	switch {
+	case isWrite(first.Method) && req.Method != first.Method:
+		return &redirectError{fmt.Sprintf("%s answered %s to %s, which would turn the %s into a %s: not followed",
+			from, status, to, first.Method, req.Method)}
+	case isWrite(first.Method) && origin(req.URL) != origin(first.URL):
+		return &redirectError{fmt.Sprintf("%s answered %s to %s, another origin: a %s is only sent where it was addressed, not followed",
+			from, status, to, first.Method)}
+	case !hosts.allowed(req.URL):
+		return &redirectError{fmt.Sprintf("%s answered %s to %s, another host: not followed (option allow-host, --allow-host, allows a host)",
+			from, status, to)}
+	}
+	return nil
+}
+
+// isWrite reports whether method changes the server's data.
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
 }
 
 // giveUp is called when retries end without a usable response. A last
@@ -136,9 +177,14 @@ func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte,
 			return nil, c.error(err)
 		}
 	}
-	// -v shows each request, as the original tool logged each fetch.
+	// -v shows each request, as the original tool logged each fetch:
+	// where the answer came from, after redirects, and its status.
 	if c.log.IsInfo() {
-		c.log.Info(method+" "+c.redact.URL(u), "status", out.status)
+		args := []any{"status", out.status}
+		if out.url.String() != u.String() {
+			args = append(args, "redirected_from", c.redact.URL(u))
+		}
+		c.log.Info(method+" "+c.redact.URL(out.url), args...)
 	}
 	return out, nil
 }

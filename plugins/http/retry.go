@@ -60,6 +60,9 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 		if te, ok := errors.AsType[*timeoutError](err); ok && te.final {
 			return false, err
 		}
+		if _, ok := errors.AsType[*redirectError](err); ok {
+			return false, err
+		}
 		return true, nil
 	}
 	return retryableStatus(resp.StatusCode), nil

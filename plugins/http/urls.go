@@ -67,6 +67,11 @@ func hostKey(u *url.URL) string {
 	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
+// origin is u's scheme, host and port, as browsers compare them.
+func origin(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + hostKey(u)
+}
+
 // hostPolicy says which hosts links may lead to and credentials may go to:
 // the location's own host (host and port) and the allow-host entries. An
 // entry without a port allows every port of that host name. Credentials
