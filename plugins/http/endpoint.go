@@ -60,7 +60,7 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 	if err != nil {
 		return nil, &sdk.Error{Source: shown, Msg: err.Error()}
 	}
-	red := newRedactor(cfg, userinfo)
+	red := newRedactor(cfg, userinfo, loc)
 	creds := credentials{token: cfg.token, extra: http.Header{}}
 	switch {
 	case cfg.username != "":
