@@ -126,8 +126,6 @@ func (e *Endpoint) claimAll(seen map[string]bool, uris []string) []fetchJob {
 		switch {
 		case err != nil:
 			jobs[i].err = e.errorf(uri, "not a uri: %v", err)
-		case u.Scheme != "http" && u.Scheme != "https":
-			jobs[i].err = e.errorf(uri, "cannot fetch a %q uri", u.Scheme)
 		case e.claim(seen, u):
 			jobs[i].url = cleanURL(u)
 		}
@@ -135,8 +133,11 @@ func (e *Endpoint) claimAll(seen map[string]bool, uris []string) []fetchJob {
 	return jobs
 }
 
-// claim reports whether u is to be fetched: not in seen yet and on an
-// allowed host. It records u in seen, so a skipped link warns once.
+// claim reports whether u is to be fetched: not in seen yet, http or
+// https, and on an allowed host. It records u in seen, so a skipped link
+// warns once. A link this endpoint cannot follow (mailto:, gopher://, a
+// link elsewhere) is skipped like one to another host: it is a part of
+// the data, not a page of it.
 func (e *Endpoint) claim(seen map[string]bool, u *url.URL) bool {
 	key := pageKey(u)
 	e.mu.Lock()
@@ -146,6 +147,9 @@ func (e *Endpoint) claim(seen map[string]bool, u *url.URL) bool {
 	switch {
 	case already:
 		e.log.Debug("already fetched", "uri", e.redact.URL(u))
+		return false
+	case u.Scheme != "http" && u.Scheme != "https":
+		e.log.Warn("not following a link that is not http or https", "uri", e.redact.URL(u))
 		return false
 	case !e.hosts.allowed(u):
 		e.log.Warn("not following a link to another host (add it to option allow-host to follow it)", "uri", e.redact.URL(u))
