@@ -1,63 +1,33 @@
 package http
 
 import (
-	"bufio"
 	"context"
-	"crypto/tls"
 	"io"
-	"log"
-	"net"
 	"net/http"
-	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/resource-sync/resource-sync/internal/testserver"
 )
 
 // dualServer serves h over HTTPS and plain HTTP on one port, as a server
 // behind a careless proxy may: https://ADDR and http://ADDR are the same
 // host and port. It returns ADDR and a file with the CA to trust.
 func dualServer(t *testing.T, h http.Handler) (addr, caFile string) {
-	ts := httptest.NewUnstartedServer(h)
-	ts.StartTLS() // only for its certificate
-	t.Cleanup(ts.Close)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	d, err := testserver.NewDual(h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
-	go hs.Serve(&sniffListener{Listener: ln, tls: ts.TLS})
-	t.Cleanup(func() { hs.Close() })
-	return ln.Addr().String(), writePEM(t, t.TempDir(), "ca.pem", "CERTIFICATE", ts.Certificate().Raw)
-}
-
-// sniffListener hands out TLS connections to clients that start with a
-// TLS handshake and plain ones to the others.
-type sniffListener struct {
-	net.Listener
-	tls *tls.Config
-}
-
-func (l *sniffListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	t.Cleanup(d.Close)
+	caFile = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, d.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	br := bufio.NewReader(c)
-	first, err := br.Peek(1)
-	pc := &peekedConn{Conn: c, r: br}
-	if err == nil && first[0] == 0x16 { // a TLS handshake record
-		return tls.Server(pc, l.tls), nil
-	}
-	return pc, nil
+	return d.Addr, caFile
 }
-
-type peekedConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
-func (c *peekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // schemeRecorder records, per path, the scheme and Authorization of each
 // request.
