@@ -34,9 +34,9 @@ type Endpoint struct {
 	log        hclog.Logger
 
 	mu sync.Mutex
-	// fetched holds the pageKey of every uri fetched, being fetched or
-	// skipped.
-	fetched map[string]bool
+	// trav is the current traversal: what the last Read and the Fetch
+	// calls since fetched.
+	trav *traversal
 
 	// patchable caches, per collection URL, whether it accepts PATCH.
 	patchable sync.Map // string -> *allowEntry
@@ -86,7 +86,7 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 		stripLinks: req.Schema == "hal" && !cfg.keepLinks,
 		redact:     red,
 		log:        log,
-		fetched:    map[string]bool{},
+		trav:       newTraversal(),
 	}
 	e.client = newClient(cfg, e.hosts, creds, tlsConf, red, log)
 	if cfg.insecure {

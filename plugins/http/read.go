@@ -25,7 +25,7 @@ func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
 		// A new set rather than a cleared one: goroutines of a cancelled
 		// earlier traversal may still be claiming pages in the old set.
 		e.mu.Lock()
-		e.fetched = map[string]bool{}
+		e.trav = newTraversal()
 		e.mu.Unlock()
 		e.Fetch(ctx, []string{e.location.String()})(yield)
 	}
@@ -40,9 +40,9 @@ func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
 func (e *Endpoint) Fetch(ctx context.Context, uris []string) iter.Seq2[sdk.Document, error] {
 	return func(yield func(sdk.Document, error) bool) {
 		e.mu.Lock()
-		seen := e.fetched // this traversal's, even if a Read starts another
+		trav := e.trav // this traversal's, even if a Read starts another
 		e.mu.Unlock()
-		jobs := e.claimAll(seen, uris)
+		jobs := e.claimAll(trav, uris)
 		ctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		defer wg.Wait()
@@ -64,7 +64,7 @@ func (e *Endpoint) Fetch(ctx context.Context, uris []string) iter.Seq2[sdk.Docum
 				case <-ctx.Done():
 					return
 				}
-				wg.Go(func() { e.fetchChain(ctx, seen, j.url, slots, pages[i]) })
+				wg.Go(func() { e.fetchChain(ctx, trav, j.url, slots, pages[i]) })
 			}
 		})
 
@@ -119,31 +119,31 @@ type page struct {
 // claimAll resolves uris and claims the ones to fetch, all before any
 // fetch starts, so a next link that is also a later uri is fetched for the
 // later uri whatever the timing.
-func (e *Endpoint) claimAll(seen map[string]bool, uris []string) []fetchJob {
+func (e *Endpoint) claimAll(trav *traversal, uris []string) []fetchJob {
 	jobs := make([]fetchJob, len(uris))
 	for i, uri := range uris {
 		u, err := e.location.Parse(uri)
 		switch {
 		case err != nil:
 			jobs[i].err = e.errorf(uri, "not a uri: %v", err)
-		case e.claim(seen, u):
+		case e.claim(trav, u):
 			jobs[i].url = cleanURL(u)
 		}
 	}
 	return jobs
 }
 
-// claim reports whether u is to be fetched: not in seen yet, http or
-// https, and on an allowed host. It records u in seen, so a skipped link
+// claim reports whether u is to be fetched: not seen by trav yet, http or
+// https, and on an allowed host. It records u as seen, so a skipped link
 // warns once. A link this endpoint cannot follow (mailto:, gopher://, a
 // link elsewhere) is skipped like one to another host: it is a part of
 // the data, not a page of it.
-func (e *Endpoint) claim(seen map[string]bool, u *url.URL) bool {
+func (e *Endpoint) claim(trav *traversal, u *url.URL) bool {
 	key := pageKey(u)
-	e.mu.Lock()
-	already := seen[key]
-	seen[key] = true
-	e.mu.Unlock()
+	trav.mu.Lock()
+	already := trav.seen[key]
+	trav.seen[key] = true
+	trav.mu.Unlock()
 	switch {
 	case already:
 		e.log.Debug("already fetched", "uri", e.redact.URL(u))
@@ -160,23 +160,26 @@ func (e *Endpoint) claim(seen map[string]bool, u *url.URL) bool {
 
 // fetchChain fetches u and the pages its next links lead to, one after
 // the other, sending each to out. It takes a request slot per request
-// only, so a chain waiting for the consumer holds none. A server whose
-// next links never end is stopped: at a link back to a page of this
-// chain, at a page identical to the one before it (both with a warning:
-// nothing new was to be read) and after max-pages pages (an error: the
-// collection was not read to its end).
-func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.URL, slots chan struct{}, out chan<- page) {
+// only, so a chain waiting for the consumer holds none.
+//
+// A server whose pagination never ends is stopped. Pages count against
+// the collection of the chain's first uri (its path, query aside), also
+// across Fetch calls, since the host follows next links found in bodies
+// one Fetch at a time: past max-pages, an error (the collection was not
+// read to its end). A page identical to one already read from its
+// collection is dropped with a warning, and so are its links: nothing new
+// was to be read there. A next link back to a page of this chain is not
+// followed, with a warning.
+func (e *Endpoint) fetchChain(ctx context.Context, trav *traversal, u *url.URL, slots chan struct{}, out chan<- page) {
 	defer close(out)
-	start := u
+	coll := collectionOf(u)
 	chain := map[string]bool{pageKey(u): true}
-	var prev *url.URL
-	var prevSum [sha256.Size]byte
 	queue := []*url.URL{u}
-	for pages := 0; len(queue) > 0; pages++ {
+	for len(queue) > 0 {
 		u, queue = queue[0], queue[1:]
-		if pages == e.cfg.maxPages {
-			err := e.errorf(e.redact.URL(start), "GET: stopped after %d pages, the next still to read being %s: the server's next links may never end (option max-pages, --max-pages)",
-				pages, e.redact.URL(u))
+		if !trav.countPage(coll, e.cfg.maxPages) {
+			err := e.errorf(e.redact.URL(coll), "GET: stopped after %d pages of this collection, the next still to read being %s: the server's next links may never end (option max-pages, --max-pages)",
+				e.cfg.maxPages, e.redact.URL(u))
 			select {
 			case out <- page{err: err}:
 			case <-ctx.Done():
@@ -194,13 +197,11 @@ func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.
 			return
 		}
 		if err == nil {
-			sum := sha256.Sum256(doc.Content)
-			if prev != nil && sum == prevSum {
-				e.log.Warn("pagination repeats itself: this page is the same as the one before; not following its next links",
-					"uri", e.redact.URL(u), "previous", e.redact.URL(prev))
+			if same := trav.readBefore(coll, u, doc.Content); same != nil {
+				e.log.Warn("pagination repeats itself: this page is the same as one already read; not following its links",
+					"uri", e.redact.URL(u), "same_as", e.redact.URL(same))
 				continue
 			}
-			prev, prevSum = u, sum
 		}
 		select {
 		case out <- page{doc, err}:
@@ -214,12 +215,76 @@ func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.
 					"uri", e.redact.URL(u), "next", e.redact.URL(n))
 				continue
 			}
-			if e.claim(seen, n) {
+			if e.claim(trav, n) {
 				chain[key] = true
 				queue = append(queue, cleanURL(n))
 			}
 		}
 	}
+}
+
+// traversal is what one Read and the Fetch calls after it share.
+type traversal struct {
+	mu sync.Mutex
+	// seen holds the pageKey of every uri fetched, being fetched or
+	// skipped.
+	seen        map[string]bool
+	collections map[string]*collectionPages
+}
+
+// collectionPages is what was read from one collection.
+type collectionPages struct {
+	count int
+	// sums maps each page's content hash to the first uri it came from.
+	sums map[[sha256.Size]byte]*url.URL
+}
+
+func newTraversal() *traversal {
+	return &traversal{seen: map[string]bool{}, collections: map[string]*collectionPages{}}
+}
+
+// collectionOf is the collection a page uri belongs to, for the page
+// limit: its origin and path, without query.
+func collectionOf(u *url.URL) *url.URL {
+	c := cleanURL(u)
+	c.RawQuery, c.ForceQuery = "", false
+	return c
+}
+
+func (t *traversal) pages(coll *url.URL) *collectionPages {
+	key := pageKey(coll)
+	p := t.collections[key]
+	if p == nil {
+		p = &collectionPages{sums: map[[sha256.Size]byte]*url.URL{}}
+		t.collections[key] = p
+	}
+	return p
+}
+
+// countPage counts one more page of coll, unless limit were already read.
+func (t *traversal) countPage(coll *url.URL, limit int) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.pages(coll)
+	if p.count >= limit {
+		return false
+	}
+	p.count++
+	return true
+}
+
+// readBefore records content as read from u in coll and returns the uri
+// it was read from before, if it was.
+func (t *traversal) readBefore(coll, u *url.URL, content []byte) *url.URL {
+	sum := sha256.Sum256(content)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.pages(coll)
+	if first, ok := p.sums[sum]; ok {
+		return first
+	}
+	p.sums[sum] = u
+	return nil
 }
 
 // get fetches one uri and returns its document and, when following, the
