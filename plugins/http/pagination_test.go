@@ -78,3 +78,32 @@ func TestPaginationLoop(t *testing.T) {
 		t.Errorf("want one warning:\n%s", logs)
 	}
 }
+
+// TestPageLimitAcrossFetches: next links in bodies are followed by the
+// host, one Fetch call per page; the pages still count against their
+// collection, and a page repeating an earlier one ends the chain there.
+func TestPageLimitAcrossFetches(t *testing.T) {
+	base, _ := endlessServer(t, func(n int) string { return fmt.Sprintf(`{"n":%d}`, n) })
+	e := openTest(t, base+"/items?page=1", "max-pages", "4", "follow", "none")
+	docs, errs := collect(t, e.Read(context.Background()))
+	for n := 2; n <= 6; n++ { // as the host does, wave by wave
+		d, err := collect(t, e.Fetch(context.Background(), []string{fmt.Sprintf("%s/items?page=%d", base, n)}))
+		docs, errs = append(docs, d...), append(errs, err...)
+	}
+	if len(docs) != 4 || len(errs) != 1 {
+		t.Fatalf("docs %q errs %v, want 4 pages and one error", contents(docs), errs)
+	}
+	mustContain(t, "error", errs[0].Error(), base+"/items:", "after 4 pages", base+"/items?page=5", "max-pages")
+
+	base, rec := endlessServer(t, func(n int) string { return `{"items":[]}` })
+	e = openTest(t, base+"/items?page=1", "follow", "none")
+	for n := 1; n <= 3; n++ {
+		d, err := collect(t, e.Fetch(context.Background(), []string{fmt.Sprintf("%s/items?page=%d", base, n)}))
+		if len(err) != 0 || len(d) != map[bool]int{true: 1, false: 0}[n == 1] {
+			t.Errorf("page %d: docs %q errs %v", n, contents(d), err)
+		}
+	}
+	if n := len(rec.all()); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}

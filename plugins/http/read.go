@@ -177,7 +177,12 @@ func (e *Endpoint) fetchChain(ctx context.Context, trav *traversal, u *url.URL, 
 	queue := []*url.URL{u}
 	for len(queue) > 0 {
 		u, queue = queue[0], queue[1:]
-		if !trav.countPage(coll, e.cfg.maxPages) {
+		count, reported := trav.countPage(coll, e.cfg.maxPages)
+		if !count {
+			if reported {
+				e.log.Debug("collection over the page limit", "uri", e.redact.URL(u))
+				return
+			}
 			err := e.errorf(e.redact.URL(coll), "GET: stopped after %d pages of this collection, the next still to read being %s: the server's next links may never end (option max-pages, --max-pages)",
 				e.cfg.maxPages, e.redact.URL(u))
 			select {
@@ -235,6 +240,8 @@ type traversal struct {
 // collectionPages is what was read from one collection.
 type collectionPages struct {
 	count int
+	// overLimit is set once a page over the limit was refused.
+	overLimit bool
 	// sums maps each page's content hash to the first uri it came from.
 	sums map[[sha256.Size]byte]*url.URL
 }
@@ -261,16 +268,18 @@ func (t *traversal) pages(coll *url.URL) *collectionPages {
 	return p
 }
 
-// countPage counts one more page of coll, unless limit were already read.
-func (t *traversal) countPage(coll *url.URL, limit int) bool {
+// countPage counts one more page of coll, unless limit were already read;
+// then reported says whether a page refused before was reported.
+func (t *traversal) countPage(coll *url.URL, limit int) (ok, reported bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := t.pages(coll)
 	if p.count >= limit {
-		return false
+		reported, p.overLimit = p.overLimit, true
+		return false, reported
 	}
 	p.count++
-	return true
+	return true, false
 }
 
 // readBefore records content as read from u in coll and returns the uri
