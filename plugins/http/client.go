@@ -20,10 +20,12 @@ const maxRedirects = 10
 // client sends requests with retries, the rate cap and credentials, and
 // reads whole response bodies up to a limit.
 type client struct {
-	retry   *retryablehttp.Client
-	maxBody int64
-	redact  *redactor
-	log     hclog.Logger
+	retry *retryablehttp.Client
+	// transport is the network end of the chain of round trippers.
+	transport *http.Transport
+	maxBody   int64
+	redact    *redactor
+	log       hclog.Logger
 }
 
 // response is a response read to the end.
@@ -51,7 +53,7 @@ func newClient(c *config, hosts hostPolicy, creds credentials, tlsConf *tls.Conf
 	if c.rate > 0 {
 		rt = &rateTransport{base: rt, limiter: rate.NewLimiter(rate.Limit(c.rate), 1)}
 	}
-	cl := &client{maxBody: c.maxBody, redact: red, log: log}
+	cl := &client{transport: base, maxBody: c.maxBody, redact: red, log: log}
 	cl.retry = &retryablehttp.Client{
 		HTTPClient: &http.Client{
 			Transport: rt,
