@@ -55,7 +55,8 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 	if err != nil {
 		return nil, &sdk.Error{Source: cleanLocation(req.Location), Msg: "not an http(s) location: " + err.Error()}
 	}
-	shown := loc.String() // userinfo already removed
+	var noCredentials *redactor // the options are not parsed yet
+	shown := noCredentials.URL(loc)
 	cfg, err := parseOptions(req.Options)
 	if err != nil {
 		return nil, &sdk.Error{Source: shown, Msg: err.Error()}
@@ -99,7 +100,8 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 // that looks like userinfo.
 func cleanLocation(s string) string {
 	if u, err := url.Parse(s); err == nil {
-		return cleanURL(u).String()
+		var noCredentials *redactor
+		return noCredentials.URL(u)
 	}
 	return "(unparsable location)"
 }

@@ -84,3 +84,21 @@ func TestQuerySecretsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenErrorsHideQuerySecrets: errors about the location or the options,
+// made before credentials are known, hide secret query values too.
+func TestOpenErrorsHideQuerySecrets(t *testing.T) {
+	for _, tc := range []struct {
+		location string
+		opts     []string
+	}{
+		{"http://127.0.0.1:1/?api_key=k3y-s3cret-value", []string{"limt", "5"}},
+		{"ftp://h/x?token=k3y-s3cret-value", nil},
+		{"http://127.0.0.1:1/?access_token=k3y-s3cret-value", []string{"ca-cert", "/does/not/exist.pem"}},
+	} {
+		_, _, err := tryOpen(tc.location, tc.opts...)
+		if err == nil || strings.Contains(err.Error(), "k3y-s3cret-value") || !strings.Contains(err.Error(), "=***") {
+			t.Errorf("open %s: error %v, want one with the secret hidden", tc.location, err)
+		}
+	}
+}
