@@ -38,10 +38,32 @@ type result struct {
 // itself to serve them (see TestMain).
 func runCLI(t *testing.T, args ...string) result {
 	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
+	ios, _, out, _ := iostreams.Test()
+	// Plugin logs arrive on go-plugin's goroutines while the command
+	// writes its summary: on a buffer, the writes must take turns.
+	errOut := &lockedBuffer{}
+	ios.ErrOut = errOut
 	code := cli.Run(t.Context(), cli.NewFactory(ios), args)
 	t.Logf("resource-sync %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
 	return result{code, out.String(), errOut.String()}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // mustRun runs the command line and fails the test unless it exits 0.

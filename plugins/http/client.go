@@ -8,28 +8,24 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/time/rate"
 )
 
-const (
-	// maxRedirects is as many as net/http follows by default.
-	maxRedirects = 10
-	// responseHeaderTimeout is how long a server may think before its
-	// status line; bodies may take as long as they need.
-	responseHeaderTimeout = 2 * time.Minute
-)
+// maxRedirects is as many as net/http follows by default.
+const maxRedirects = 10
 
 // client sends requests with retries, the rate cap and credentials, and
 // reads whole response bodies up to a limit.
 type client struct {
-	retry   *retryablehttp.Client
-	maxBody int64
-	redact  *redactor
-	log     hclog.Logger
+	retry *retryablehttp.Client
+	// transport is the network end of the chain of round trippers.
+	transport *http.Transport
+	maxBody   int64
+	redact    *redactor
+	log       hclog.Logger
 }
 
 // response is a response read to the end.
@@ -49,14 +45,15 @@ func newClient(c *config, hosts hostPolicy, creds credentials, tlsConf *tls.Conf
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.TLSClientConfig = tlsConf
 	base.MaxIdleConnsPerHost = c.concurrency
-	// A server that accepts and never answers would hang the sync; the
-	// timeout is an error like a dropped connection, so it is retried.
-	base.ResponseHeaderTimeout = responseHeaderTimeout
-	var rt http.RoundTripper = &credentialTransport{base: base, hosts: hosts, creds: creds}
+	// A server that accepts and never answers, or trickles its body,
+	// would hang the sync. Going silent is an error like a dropped
+	// connection, so it is retried; taking too long overall is not.
+	var rt http.RoundTripper = &timeoutTransport{base: base, idle: c.idleTimeout, total: c.requestTimeout}
+	rt = &credentialTransport{base: rt, hosts: hosts, creds: creds, log: log}
 	if c.rate > 0 {
 		rt = &rateTransport{base: rt, limiter: rate.NewLimiter(rate.Limit(c.rate), 1)}
 	}
-	cl := &client{maxBody: c.maxBody, redact: red, log: log}
+	cl := &client{transport: base, maxBody: c.maxBody, redact: red, log: log}
 	cl.retry = &retryablehttp.Client{
 		HTTPClient: &http.Client{
 			Transport: rt,
@@ -64,7 +61,7 @@ func newClient(c *config, hosts hostPolicy, creds credentials, tlsConf *tls.Conf
 				if len(via) >= maxRedirects {
 					return fmt.Errorf("%w (%d)", errTooManyRedirects, maxRedirects)
 				}
-				return nil
+				return checkRedirect(req, via, hosts, red)
 			},
 		},
 		RetryWaitMin: backoffBase,
@@ -80,6 +77,47 @@ func newClient(c *config, hosts hostPolicy, creds credentials, tlsConf *tls.Conf
 		},
 	}
 	return cl
+}
+
+// redirectError is a redirect not followed; a retry would meet it again.
+type redirectError struct{ msg string }
+
+func (e *redirectError) Error() string { return e.msg }
+
+// checkRedirect decides whether req, a redirect of via[0], is followed.
+// A write (PUT, POST, PATCH, DELETE) is followed only to the same origin
+// (scheme, host and port) and as the same method: net/http would send
+// the body to wherever the server points, or turn it into a GET whose
+// 200 would look like success. Other requests are followed to the hosts
+// links may lead to.
+func checkRedirect(req *http.Request, via []*http.Request, hosts hostPolicy, red *redactor) error {
+	first, prev := via[0], via[len(via)-1]
+	status := "a redirect"
+	if req.Response != nil {
+		status = req.Response.Status
+	}
+	from, to := red.URL(prev.URL), red.URL(req.URL)
+	switch {
+	case isWrite(first.Method) && req.Method != first.Method:
+		return &redirectError{fmt.Sprintf("%s answered %s to %s, which would turn the %s into a %s: not followed",
+			from, status, to, first.Method, req.Method)}
+	case isWrite(first.Method) && origin(req.URL) != origin(first.URL):
+		return &redirectError{fmt.Sprintf("%s answered %s to %s, another origin: a %s is only sent where it was addressed, not followed",
+			from, status, to, first.Method)}
+	case !hosts.allowed(req.URL):
+		return &redirectError{fmt.Sprintf("%s answered %s to %s, another host: not followed (option allow-host, --allow-host, allows a host)",
+			from, status, to)}
+	}
+	return nil
+}
+
+// isWrite reports whether method changes the server's data.
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
 }
 
 // giveUp is called when retries end without a usable response. A last
@@ -141,9 +179,14 @@ func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte,
 			return nil, c.error(err)
 		}
 	}
-	// -v shows each request, as the original tool logged each fetch.
+	// -v shows each request, as the original tool logged each fetch:
+	// where the answer came from, after redirects, and its status.
 	if c.log.IsInfo() {
-		c.log.Info(method+" "+c.redact.URL(u), "status", out.status)
+		args := []any{"status", out.status}
+		if out.url.String() != u.String() {
+			args = append(args, "redirected_from", c.redact.URL(u))
+		}
+		c.log.Info(method+" "+c.redact.URL(out.url), args...)
 	}
 	return out, nil
 }
@@ -151,7 +194,7 @@ func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte,
 // read reads resp's body up to the limit.
 func (c *client) read(resp *http.Response) (*response, error) {
 	tooLarge := func() error {
-		return fmt.Errorf("%w: over the limit of %d bytes (option max-body)", errBodyTooLarge, c.maxBody)
+		return fmt.Errorf("%w: over the limit of %d bytes (option max-body, --max-body)", errBodyTooLarge, c.maxBody)
 	}
 	if resp.ContentLength > c.maxBody {
 		return nil, tooLarge()

@@ -34,9 +34,9 @@ type Endpoint struct {
 	log        hclog.Logger
 
 	mu sync.Mutex
-	// fetched holds the pageKey of every uri fetched, being fetched or
-	// skipped.
-	fetched map[string]bool
+	// trav is the current traversal: what the last Read and the Fetch
+	// calls since fetched.
+	trav *traversal
 
 	// patchable caches, per collection URL, whether it accepts PATCH.
 	patchable sync.Map // string -> *allowEntry
@@ -55,12 +55,13 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 	if err != nil {
 		return nil, &sdk.Error{Source: cleanLocation(req.Location), Msg: "not an http(s) location: " + err.Error()}
 	}
-	shown := loc.String() // userinfo already removed
+	var noCredentials *redactor // the options are not parsed yet
+	shown := noCredentials.URL(loc)
 	cfg, err := parseOptions(req.Options)
 	if err != nil {
 		return nil, &sdk.Error{Source: shown, Msg: err.Error()}
 	}
-	red := newRedactor(cfg, userinfo)
+	red := newRedactor(cfg, userinfo, loc)
 	creds := credentials{token: cfg.token, extra: http.Header{}}
 	switch {
 	case cfg.username != "":
@@ -81,12 +82,12 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 		location:   loc,
 		display:    red.URL(loc),
 		cfg:        cfg,
-		hosts:      hostPolicy{home: hostKey(loc), allow: cfg.allowHosts},
+		hosts:      newHostPolicy(loc, cfg.allowHosts),
 		media:      newMediaTypes(req.Formats),
 		stripLinks: req.Schema == "hal" && !cfg.keepLinks,
 		redact:     red,
 		log:        log,
-		fetched:    map[string]bool{},
+		trav:       newTraversal(),
 	}
 	e.client = newClient(cfg, e.hosts, creds, tlsConf, red, log)
 	if cfg.insecure {
@@ -99,7 +100,8 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 // that looks like userinfo.
 func cleanLocation(s string) string {
 	if u, err := url.Parse(s); err == nil {
-		return cleanURL(u).String()
+		var noCredentials *redactor
+		return noCredentials.URL(u)
 	}
 	return "(unparsable location)"
 }

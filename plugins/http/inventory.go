@@ -17,9 +17,9 @@ import (
 // replaced by a GET of each resource, where 404 means absent.
 func (e *Endpoint) Inventory(ctx context.Context, scope []sdk.Resource) iter.Seq2[sdk.Document, error] {
 	return func(yield func(sdk.Document, error) bool) {
-		seen := map[string]bool{}
+		trav := newTraversal()
 		e.mu.Lock()
-		e.fetched = seen // a new traversal, as Read starts one
+		e.trav = trav // a new traversal, as Read starts one
 		e.mu.Unlock()
 
 		type coll struct {
@@ -42,16 +42,17 @@ func (e *Endpoint) Inventory(ctx context.Context, scope []sdk.Resource) iter.Seq
 			byKey[k].targets = append(byKey[k].targets, t)
 		}
 		for _, c := range colls {
-			if ok, _ := e.claim(seen, c.url); !ok {
+			if ok, _ := e.claim(trav, c.url); !ok {
 				continue
 			}
+			trav.countPage(collectionOf(c.url), e.cfg.maxPages)
 			doc, next, status, err := e.getStatus(ctx, c.url)
 			switch {
 			case ctx.Err() != nil:
 				yield(sdk.Document{}, ctx.Err())
 				return
 			case err == nil:
-				if !e.yieldChain(ctx, seen, doc, next, yield) {
+				if !e.yieldChain(ctx, trav, doc, next, yield) {
 					return
 				}
 			case status == http.StatusNotFound || status == http.StatusGone:
@@ -59,7 +60,7 @@ func (e *Endpoint) Inventory(ctx context.Context, scope []sdk.Resource) iter.Seq
 			case status == http.StatusBadRequest || status == http.StatusForbidden || status == http.StatusMethodNotAllowed ||
 				status == http.StatusNotAcceptable || status == http.StatusNotImplemented:
 				e.log.Debug("collection cannot be listed; fetching its resources one by one", "uri", e.redact.URL(c.url), "status", status)
-				if !e.yieldEach(ctx, seen, c.targets, yield) {
+				if !e.yieldEach(ctx, trav, c.targets, yield) {
 					return
 				}
 			default:
@@ -72,7 +73,7 @@ func (e *Endpoint) Inventory(ctx context.Context, scope []sdk.Resource) iter.Seq
 }
 
 // yieldChain yields a page and those its next links lead to.
-func (e *Endpoint) yieldChain(ctx context.Context, seen map[string]bool, doc sdk.Document, next []*url.URL, yield func(sdk.Document, error) bool) bool {
+func (e *Endpoint) yieldChain(ctx context.Context, trav *traversal, doc sdk.Document, next []*url.URL, yield func(sdk.Document, error) bool) bool {
 	if !yield(doc, nil) {
 		return false
 	}
@@ -80,12 +81,15 @@ func (e *Endpoint) yieldChain(ctx context.Context, seen map[string]bool, doc sdk
 	for len(queue) > 0 {
 		u := queue[0]
 		queue = queue[1:]
-		ok, skipped := e.claim(seen, u)
+		ok, skipped := e.claim(trav, u)
 		if skipped != nil && !yield(sdk.Document{}, skipped) {
 			return false
 		}
 		if !ok {
 			continue
+		}
+		if count, reported := trav.countPage(collectionOf(u), e.cfg.maxPages); !count {
+			return reported || yield(sdk.Document{}, e.overPages(collectionOf(u), u))
 		}
 		doc, more, err := e.get(ctx, cleanURL(u))
 		if ctx.Err() != nil {
@@ -101,9 +105,9 @@ func (e *Endpoint) yieldChain(ctx context.Context, seen map[string]bool, doc sdk
 }
 
 // yieldEach GETs each target; a 404 or 410 means the resource is absent.
-func (e *Endpoint) yieldEach(ctx context.Context, seen map[string]bool, targets []*url.URL, yield func(sdk.Document, error) bool) bool {
+func (e *Endpoint) yieldEach(ctx context.Context, trav *traversal, targets []*url.URL, yield func(sdk.Document, error) bool) bool {
 	for _, t := range targets {
-		if ok, _ := e.claim(seen, t); !ok {
+		if ok, _ := e.claim(trav, t); !ok {
 			continue
 		}
 		doc, _, status, err := e.getStatus(ctx, t)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // config is the validated form of OpenRequest.Options.
@@ -17,6 +18,9 @@ type config struct {
 	maxAttempts    int
 	rate           float64
 	maxBody        int64
+	maxPages       int
+	idleTimeout    time.Duration
+	requestTimeout time.Duration
 	username       string
 	password       string
 	token          string
@@ -33,7 +37,19 @@ type config struct {
 // header is one extra request header from the "header" option.
 type header struct{ name, value string }
 
-const defaultMaxBody = 64 << 20
+// Limits that keep a misbehaving server from holding a sync forever or
+// filling memory; each can be changed by the option of the same name.
+const (
+	defaultMaxBody = 64 << 20
+	// defaultMaxPages bounds one collection's pagination (next links).
+	defaultMaxPages = 100_000
+	// defaultIdleTimeout is how long the server may send nothing: before
+	// its response headers, or in the middle of a body.
+	defaultIdleTimeout = 2 * time.Minute
+	// defaultRequestTimeout bounds one attempt of a request, body
+	// included, so a server trickling its body still ends.
+	defaultRequestTimeout = 10 * time.Minute
+)
 
 // knownOptions lists every key Open accepts, so a typo is an error rather
 // than a silently ignored setting.
@@ -41,7 +57,7 @@ var knownOptions = []string{
 	"follow", "limit", "concurrency", "batch-size", "max-attempts", "rate",
 	"max-body", "username", "password", "token", "header", "allow-host",
 	"ca-cert", "client-cert", "client-key", "insecure", "keep-links",
-	"create-with-post",
+	"create-with-post", "max-pages", "idle-timeout", "request-timeout",
 }
 
 // parseOptions validates opts and fills in the defaults.
@@ -77,6 +93,7 @@ func parseOptions(opts map[string]string) (*config, error) {
 		{"concurrency", &c.concurrency, 8},
 		{"batch-size", &c.batchSize, 1},
 		{"max-attempts", &c.maxAttempts, 3},
+		{"max-pages", &c.maxPages, defaultMaxPages},
 	}
 	for _, o := range ints {
 		if *o.dst, err = positiveInt(opts, o.key, o.def); err != nil {
@@ -88,6 +105,19 @@ func parseOptions(opts map[string]string) (*config, error) {
 		return nil, err
 	}
 	c.maxBody = int64(maxBody)
+	durations := []struct {
+		key string
+		dst *time.Duration
+		def time.Duration
+	}{
+		{"idle-timeout", &c.idleTimeout, defaultIdleTimeout},
+		{"request-timeout", &c.requestTimeout, defaultRequestTimeout},
+	}
+	for _, o := range durations {
+		if *o.dst, err = positiveDuration(opts, o.key, o.def); err != nil {
+			return nil, err
+		}
+	}
 	if s := opts["rate"]; s != "" {
 		c.rate, err = strconv.ParseFloat(s, 64)
 		if err != nil || c.rate < 0 || math.IsInf(c.rate, 0) || math.IsNaN(c.rate) {
@@ -138,6 +168,19 @@ func positiveInt(opts map[string]string, key string, def int) (int, error) {
 		return 0, fmt.Errorf("option %s: %q is not a whole number >= 1", key, s)
 	}
 	return n, nil
+}
+
+// positiveDuration reads a duration option such as "30s" or "2m", > 0.
+func positiveDuration(opts map[string]string, key string, def time.Duration) (time.Duration, error) {
+	s, ok := opts[key]
+	if !ok || s == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("option %s: %q is not a duration > 0 such as 30s or 2m", key, s)
+	}
+	return d, nil
 }
 
 // parseHeaders reads "Name: value" lines. The error never quotes a line:

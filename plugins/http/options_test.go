@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -44,14 +45,17 @@ func TestOptionDefaults(t *testing.T) {
 	}
 	want := config{followNext: true, limit: 100, concurrency: 8, batchSize: 1, maxAttempts: 3, maxBody: 64 << 20}
 	if c.followNext != want.followNext || c.limit != want.limit || c.concurrency != want.concurrency ||
-		c.batchSize != want.batchSize || c.maxAttempts != want.maxAttempts || c.rate != 0 || c.maxBody != want.maxBody {
+		c.batchSize != want.batchSize || c.maxAttempts != want.maxAttempts || c.rate != 0 || c.maxBody != want.maxBody ||
+		c.maxPages != 100_000 || c.idleTimeout != 2*time.Minute || c.requestTimeout != 10*time.Minute {
 		t.Errorf("defaults = %+v, want %+v", *c, want)
 	}
-	c, err = parseOptions(map[string]string{"follow": "none", "rate": "2.5", "limit": "7", "keep-links": "true", "create-with-post": "true"})
+	c, err = parseOptions(map[string]string{"follow": "none", "rate": "2.5", "limit": "7", "keep-links": "true", "create-with-post": "true",
+		"max-pages": "12", "idle-timeout": "1.5s", "request-timeout": "1h"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.followNext || c.rate != 2.5 || c.limit != 7 || !c.keepLinks || !c.createWithPost {
+	if c.followNext || c.rate != 2.5 || c.limit != 7 || !c.keepLinks || !c.createWithPost ||
+		c.maxPages != 12 || c.idleTimeout != 1500*time.Millisecond || c.requestTimeout != time.Hour {
 		t.Errorf("parsed %+v", *c)
 	}
 }
@@ -66,6 +70,9 @@ func TestOptionErrors(t *testing.T) {
 		{map[string]string{"batch-size": "x"}, "option batch-size"},
 		{map[string]string{"max-attempts": "1.5"}, "option max-attempts"},
 		{map[string]string{"max-body": "0"}, "option max-body"},
+		{map[string]string{"max-pages": "0"}, "option max-pages"},
+		{map[string]string{"idle-timeout": "0s"}, "option idle-timeout"},
+		{map[string]string{"request-timeout": "10"}, `option request-timeout: "10" is not a duration`},
 		{map[string]string{"rate": "-1"}, "option rate"},
 		{map[string]string{"rate": "NaN"}, "option rate"},
 		{map[string]string{"follow": "sideways"}, "option follow"},

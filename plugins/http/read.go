@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"crypto/sha256"
 	"iter"
 	"net/http"
 	"net/url"
@@ -24,7 +25,7 @@ func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
 		// A new set rather than a cleared one: goroutines of a cancelled
 		// earlier traversal may still be claiming pages in the old set.
 		e.mu.Lock()
-		e.fetched = map[string]bool{}
+		e.trav = newTraversal()
 		e.mu.Unlock()
 		e.Fetch(ctx, []string{e.location.String()})(yield)
 	}
@@ -39,9 +40,9 @@ func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
 func (e *Endpoint) Fetch(ctx context.Context, uris []string) iter.Seq2[sdk.Document, error] {
 	return func(yield func(sdk.Document, error) bool) {
 		e.mu.Lock()
-		seen := e.fetched // this traversal's, even if a Read starts another
+		trav := e.trav // this traversal's, even if a Read starts another
 		e.mu.Unlock()
-		jobs := e.claimAll(seen, uris)
+		jobs := e.claimAll(trav, uris)
 		ctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		defer wg.Wait()
@@ -63,7 +64,7 @@ func (e *Endpoint) Fetch(ctx context.Context, uris []string) iter.Seq2[sdk.Docum
 				case <-ctx.Done():
 					return
 				}
-				wg.Go(func() { e.fetchChain(ctx, seen, j.url, slots, pages[i]) })
+				wg.Go(func() { e.fetchChain(ctx, trav, j.url, slots, pages[i]) })
 			}
 		})
 
@@ -118,17 +119,15 @@ type page struct {
 // claimAll resolves uris and claims the ones to fetch, all before any
 // fetch starts, so a next link that is also a later uri is fetched for the
 // later uri whatever the timing.
-func (e *Endpoint) claimAll(seen map[string]bool, uris []string) []fetchJob {
+func (e *Endpoint) claimAll(trav *traversal, uris []string) []fetchJob {
 	jobs := make([]fetchJob, len(uris))
 	for i, uri := range uris {
 		u, err := e.location.Parse(uri)
 		switch {
 		case err != nil:
 			jobs[i].err = e.errorf(uri, "not a uri: %v", err)
-		case u.Scheme != "http" && u.Scheme != "https":
-			jobs[i].err = e.errorf(uri, "cannot fetch a %q uri", u.Scheme)
 		default:
-			ok, skipped := e.claim(seen, u)
+			ok, skipped := e.claim(trav, u)
 			if ok {
 				jobs[i].url = cleanURL(u)
 			}
@@ -138,19 +137,25 @@ func (e *Endpoint) claimAll(seen map[string]bool, uris []string) []fetchJob {
 	return jobs
 }
 
-// claim reports whether u is to be fetched: not in seen yet and on an
-// allowed host. It records u in seen, so a skipped link warns once. A link
-// to another host comes back as a warning that the read is incomplete:
-// what it leads to was not read, so nothing may be deleted for its absence.
-func (e *Endpoint) claim(seen map[string]bool, u *url.URL) (bool, error) {
+// claim reports whether u is to be fetched: not seen by trav yet, http or
+// https, and on an allowed host. It records u as seen, so a skipped link
+// warns once. A link this endpoint cannot follow (mailto:, gopher://) is
+// skipped with a warning: it is a part of the data, not a page of it. A
+// link to another host comes back as a warning that the read is
+// incomplete: what it leads to was not read, so nothing may be deleted for
+// its absence.
+func (e *Endpoint) claim(trav *traversal, u *url.URL) (bool, error) {
 	key := pageKey(u)
-	e.mu.Lock()
-	already := seen[key]
-	seen[key] = true
-	e.mu.Unlock()
+	trav.mu.Lock()
+	already := trav.seen[key]
+	trav.seen[key] = true
+	trav.mu.Unlock()
 	switch {
 	case already:
 		e.log.Debug("already fetched", "uri", e.redact.URL(u))
+		return false, nil
+	case u.Scheme != "http" && u.Scheme != "https":
+		e.log.Warn("not following a link that is not http or https", "uri", e.redact.URL(u))
 		return false, nil
 	case !e.hosts.allowed(u):
 		err := e.errorf(e.redact.URL(u), "not following a link to another host (--allow-host follows it)")
@@ -163,11 +168,35 @@ func (e *Endpoint) claim(seen map[string]bool, u *url.URL) (bool, error) {
 // fetchChain fetches u and the pages its next links lead to, one after
 // the other, sending each to out. It takes a request slot per request
 // only, so a chain waiting for the consumer holds none.
-func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.URL, slots chan struct{}, out chan<- page) {
+//
+// A server whose pagination never ends is stopped. Pages count against
+// the collection of the chain's first uri (its path, query aside), also
+// across Fetch calls, since the host follows next links found in bodies
+// one Fetch at a time: past max-pages, an error (the collection was not
+// read to its end). A page identical to one already read from its
+// collection is dropped with a warning, and so are its links: nothing new
+// was to be read there. A next link back to a page of this chain is not
+// followed, with a warning.
+func (e *Endpoint) fetchChain(ctx context.Context, trav *traversal, u *url.URL, slots chan struct{}, out chan<- page) {
 	defer close(out)
+	coll := collectionOf(u)
+	chain := map[string]bool{pageKey(u): true}
 	queue := []*url.URL{u}
 	for len(queue) > 0 {
 		u, queue = queue[0], queue[1:]
+		count, reported := trav.countPage(coll, e.cfg.maxPages)
+		if !count {
+			if reported {
+				e.log.Debug("collection over the page limit", "uri", e.redact.URL(u))
+				return
+			}
+			err := e.overPages(coll, u)
+			select {
+			case out <- page{err: err}:
+			case <-ctx.Done():
+			}
+			return
+		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -178,14 +207,28 @@ func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.
 		if ctx.Err() != nil {
 			return
 		}
+		if err == nil {
+			if same := trav.readBefore(coll, u, doc.Content); same != nil {
+				e.log.Warn("pagination repeats itself: this page is the same as one already read; not following its links",
+					"uri", e.redact.URL(u), "same_as", e.redact.URL(same))
+				continue
+			}
+		}
 		select {
 		case out <- page{doc, err}:
 		case <-ctx.Done():
 			return
 		}
 		for _, n := range next {
-			ok, skipped := e.claim(seen, n)
+			key := pageKey(n)
+			if chain[key] {
+				e.log.Warn("pagination loops: a next link leads back to a page already read; not following it",
+					"uri", e.redact.URL(u), "next", e.redact.URL(n))
+				continue
+			}
+			ok, skipped := e.claim(trav, n)
 			if ok {
+				chain[key] = true
 				queue = append(queue, cleanURL(n))
 			}
 			if skipped != nil {
@@ -199,6 +242,81 @@ func (e *Endpoint) fetchChain(ctx context.Context, seen map[string]bool, u *url.
 	}
 }
 
+// traversal is what one Read and the Fetch calls after it share.
+type traversal struct {
+	mu sync.Mutex
+	// seen holds the pageKey of every uri fetched, being fetched or
+	// skipped.
+	seen        map[string]bool
+	collections map[string]*collectionPages
+}
+
+// collectionPages is what was read from one collection.
+type collectionPages struct {
+	count int
+	// overLimit is set once a page over the limit was refused.
+	overLimit bool
+	// sums maps each page's content hash to the first uri it came from.
+	sums map[[sha256.Size]byte]*url.URL
+}
+
+func newTraversal() *traversal {
+	return &traversal{seen: map[string]bool{}, collections: map[string]*collectionPages{}}
+}
+
+// collectionOf is the collection a page uri belongs to, for the page
+// limit: its origin and path, without query.
+func collectionOf(u *url.URL) *url.URL {
+	c := cleanURL(u)
+	c.RawQuery, c.ForceQuery = "", false
+	return c
+}
+
+func (t *traversal) pages(coll *url.URL) *collectionPages {
+	key := pageKey(coll)
+	p := t.collections[key]
+	if p == nil {
+		p = &collectionPages{sums: map[[sha256.Size]byte]*url.URL{}}
+		t.collections[key] = p
+	}
+	return p
+}
+
+// overPages is the error for a collection whose pages went past the
+// limit, u being the next one not read.
+func (e *Endpoint) overPages(coll, u *url.URL) error {
+	return e.errorf(e.redact.URL(coll), "GET: stopped after %d pages of this collection, the next still to read being %s: the server's next links may never end (option max-pages, --max-pages)",
+		e.cfg.maxPages, e.redact.URL(u))
+}
+
+// countPage counts one more page of coll, unless limit were already read;
+// then reported says whether a page refused before was reported.
+func (t *traversal) countPage(coll *url.URL, limit int) (ok, reported bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.pages(coll)
+	if p.count >= limit {
+		reported, p.overLimit = p.overLimit, true
+		return false, reported
+	}
+	p.count++
+	return true, false
+}
+
+// readBefore records content as read from u in coll and returns the uri
+// it was read from before, if it was.
+func (t *traversal) readBefore(coll, u *url.URL, content []byte) *url.URL {
+	sum := sha256.Sum256(content)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.pages(coll)
+	if first, ok := p.sums[sum]; ok {
+		return first
+	}
+	p.sums[sum] = u
+	return nil
+}
+
 // get fetches one uri and returns its document and, when following, the
 // targets of its Link rel="next" headers.
 func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, error) {
@@ -208,15 +326,6 @@ func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.UR
 
 // getStatus is get, also saying the response's status (0 when none came).
 func (e *Endpoint) getStatus(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, int, error) {
-	doc, next, r, err := e.getResponse(ctx, u)
-	status := 0
-	if r != nil {
-		status = r.status
-	}
-	return doc, next, status, err
-}
-
-func (e *Endpoint) getResponse(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, *response, error) {
 	shown := e.redact.URL(u)
 	hdr := http.Header{
 		"Accept":          {e.media.accept},
@@ -224,10 +333,10 @@ func (e *Endpoint) getResponse(ctx context.Context, u *url.URL) (sdk.Document, [
 	}
 	r, err := e.client.do(ctx, http.MethodGet, u, nil, hdr)
 	if err != nil {
-		return sdk.Document{}, nil, nil, e.errorf(shown, "GET: %v", err)
+		return sdk.Document{}, nil, 0, e.errorf(shown, "GET: %v", err)
 	}
 	if r.status >= 400 {
-		return sdk.Document{}, nil, r, e.statusError(http.MethodGet, u, r)
+		return sdk.Document{}, nil, r.status, e.statusError(http.MethodGet, u, r)
 	}
 	contentType := r.header.Get("Content-Type")
 	mediaType := baseMediaType(contentType)
@@ -236,7 +345,7 @@ func (e *Endpoint) getResponse(ctx context.Context, u *url.URL) (sdk.Document, [
 		if contentType != "" {
 			what = "Content-Type " + strconv.Quote(contentType) + ", which no installed format reads"
 		}
-		return sdk.Document{}, nil, r, e.errorf(shown, "GET: %s with %s: %s", r.statusLine, what, serverMessage(r.body))
+		return sdk.Document{}, nil, r.status, e.errorf(shown, "GET: %s with %s: %s", r.statusLine, what, serverMessage(r.body))
 	}
 	doc := sdk.Document{
 		Content:   r.body,
@@ -249,5 +358,5 @@ func (e *Endpoint) getResponse(ctx context.Context, u *url.URL) (sdk.Document, [
 	if e.cfg.followNext {
 		next = nextLinks(r.header, r.url)
 	}
-	return doc, next, r, nil
+	return doc, next, r.status, nil
 }

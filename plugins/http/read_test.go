@@ -347,3 +347,28 @@ func TestCrossHostLinksSkipped(t *testing.T) {
 		t.Errorf("allowed host got Authorization %q", got)
 	}
 }
+
+// TestNonHTTPLinksSkipped: links this endpoint cannot fetch (gopher://,
+// mailto:) are skipped with a warning, like links to other hosts, and the
+// rest is read.
+func TestNonHTTPLinksSkipped(t *testing.T) {
+	srv, rec := newServer(t, func(w http.ResponseWriter, r *http.Request, _ recorded) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Link", `<gopher://127.0.0.1/1next>; rel="next"`)
+		fmt.Fprint(w, `{}`)
+	})
+	e := openTest(t, srv.URL+"/start")
+	docs, errs := collect(t, e.Read(context.Background()))
+	docs2, errs2 := collect(t, e.Fetch(context.Background(), []string{"gopher://127.0.0.1/1menu", "mailto:ops@example.com", "MAILTO:ops@example.com", srv.URL + "/other"}))
+	if len(errs)+len(errs2) != 0 || len(docs) != 1 || len(docs2) != 1 {
+		t.Fatalf("docs %q %q errs %v %v", contents(docs), contents(docs2), errs, errs2)
+	}
+	if n := len(rec.all()); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+	logs := e.logs.String()
+	mustContain(t, "log", logs, "gopher://127.0.0.1/1next", "gopher://127.0.0.1/1menu", "mailto:ops@example.com")
+	if n := strings.Count(logs, "[WARN]  not following a link that is not http or https"); n != 3 {
+		t.Errorf("%d warnings, want 3 (mailto: twice is one link):\n%s", n, logs)
+	}
+}

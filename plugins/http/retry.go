@@ -57,6 +57,12 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 		if errors.Is(err, errBodyTooLarge) || errors.Is(err, errTooManyRedirects) || isCertError(err) {
 			return false, err
 		}
+		if te, ok := errors.AsType[*timeoutError](err); ok && te.final {
+			return false, err
+		}
+		if _, ok := errors.AsType[*redirectError](err); ok {
+			return false, err
+		}
 		return true, nil
 	}
 	return retryableStatus(resp.StatusCode), nil

@@ -67,12 +67,38 @@ func hostKey(u *url.URL) string {
 	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
+// origin is u's scheme, host and port, as browsers compare them.
+func origin(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + hostKey(u)
+}
+
 // hostPolicy says which hosts links may lead to and credentials may go to:
 // the location's own host (host and port) and the allow-host entries. An
-// entry without a port allows every port of that host name.
+// entry without a port allows every port of that host name. Credentials
+// given for an https location never go over plain http.
 type hostPolicy struct {
 	home  string
 	allow []string
+	// secure is set for an https location.
+	secure bool
+}
+
+// newHostPolicy is the policy of location loc.
+func newHostPolicy(loc *url.URL, allow []string) hostPolicy {
+	return hostPolicy{home: hostKey(loc), allow: allow, secure: strings.EqualFold(loc.Scheme, "https")}
+}
+
+// credentialsAllowed reports whether credentials may be sent to u: an
+// allowed host, over https if they were given for https. Plain http to a
+// host of an http location is what the user asked for; https to it is
+// only safer.
+func (p hostPolicy) credentialsAllowed(u *url.URL) bool {
+	return p.allowed(u) && !p.downgrade(u)
+}
+
+// downgrade reports whether u is plain http while the location is https.
+func (p hostPolicy) downgrade(u *url.URL) bool {
+	return p.secure && !strings.EqualFold(u.Scheme, "https")
 }
 
 func (p hostPolicy) allowed(u *url.URL) bool {

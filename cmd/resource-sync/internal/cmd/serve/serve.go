@@ -24,16 +24,34 @@ import (
 // EnvToken, when set, is the bearer token clients must send.
 const EnvToken = "RESOURCE_SYNC_SERVE_TOKEN"
 
+// Connection limits: a client cannot hold a connection open by sending
+// slowly or not at all.
+const (
+	// readHeaderTimeout bounds the request line and headers.
+	readHeaderTimeout = 10 * time.Second
+	// defaultReadTimeout bounds a whole request, body included (--read-timeout).
+	defaultReadTimeout = time.Minute
+	// writeGrace is how long, after reading the request, the answer may
+	// take to be written to a slow reader.
+	writeGrace = 5 * time.Minute
+	// idleTimeout closes a kept-alive connection no request came on.
+	idleTimeout = 2 * time.Minute
+)
+
 // Options are the parsed flags of serve.
 type Options struct {
-	Factory  *cmdutil.Factory
-	Dir      string
-	Addr     string
-	Token    string
-	MaxBody  int64
-	JSON     bool
-	Log      cmdutil.LogFlags
-	Listener net.Listener // tests pass one; nil listens on Addr
+	Factory     *cmdutil.Factory
+	Dir         string
+	Addr        string
+	Token       string
+	MaxBody     int64
+	ReadTimeout time.Duration
+	// InsecureNoAuth allows serving without a token on an address other
+	// hosts can reach.
+	InsecureNoAuth bool
+	JSON           bool
+	Log            cmdutil.LogFlags
+	Listener       net.Listener // tests pass one; nil listens on Addr
 }
 
 // NewCmdServe builds `serve`.
@@ -53,7 +71,13 @@ microcosm-style HAL API:
 
 A resource lives at the path of its _links.self.href (else /api/TYPE/ID); every
 stored link is served rebased onto this server's address. Writes land in DIR
-atomically. It listens on loopback unless --addr says otherwise.`,
+atomically. It listens on loopback unless --addr says otherwise; on any other
+address it needs --token (anyone who can reach it could change and delete
+files in DIR), or --insecure-no-auth to serve without one anyway.
+
+A client has 10 seconds to send a request's headers and --read-timeout for
+the whole request, body included; an idle kept-alive connection is closed
+after 2 minutes.`,
 		Example: `  resource-sync serve examples/data --addr 127.0.0.1:8080
   resource-sync http://127.0.0.1:8080/api/ ./pulled`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -77,6 +101,8 @@ atomically. It listens on loopback unless --addr says otherwise.`,
 	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	fs.StringVar(&opts.Token, "token", "", "require this bearer token (or $"+EnvToken+")")
 	fs.Int64Var(&opts.MaxBody, "max-body", 32<<20, "largest request body in bytes")
+	fs.DurationVar(&opts.ReadTimeout, "read-timeout", defaultReadTimeout, "longest a client may take to send one request, body included")
+	fs.BoolVar(&opts.InsecureNoAuth, "insecure-no-auth", false, "serve without --token on an address other hosts can reach (anyone there can change DIR)")
 	fs.BoolVar(&opts.JSON, "json", false, "write new resources as JSON files (default YAML)")
 	opts.Log.Register(fs)
 	return cmd
@@ -103,13 +129,30 @@ func serveRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.ReadTimeout <= 0 {
+		return cmdutil.FlagErrorf("invalid value %s for --read-timeout: must be more than 0", opts.ReadTimeout)
+	}
 	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", opts.Addr); err != nil {
 			return err
 		}
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if opts.Token == "" && !isLoopback(ln.Addr()) {
+		if !opts.InsecureNoAuth {
+			ln.Close()
+			return fmt.Errorf("refusing to serve %s on %s without a token: anyone who can reach that address could change and delete its files; "+
+				"set --token (or $%s), listen on 127.0.0.1, or pass --insecure-no-auth", opts.Dir, ln.Addr(), EnvToken)
+		}
+		fmt.Fprintf(opts.Factory.IO.ErrOut, "WARNING: serving %s on %s without a token (--insecure-no-auth): anyone who can reach it can change and delete its files\n", opts.Dir, ln.Addr())
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: min(readHeaderTimeout, opts.ReadTimeout),
+		ReadTimeout:       opts.ReadTimeout,
+		WriteTimeout:      opts.ReadTimeout + writeGrace,
+		IdleTimeout:       idleTimeout,
+	}
 	fmt.Fprintf(opts.Factory.IO.ErrOut, "serving %s at http://%s/api/\n", opts.Dir, ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -124,6 +167,13 @@ func serveRun(ctx context.Context, opts *Options) error {
 		}
 		return nil
 	}
+}
+
+// isLoopback reports whether a is a loopback address, which only this
+// host can reach. A wildcard address (0.0.0.0, ::) is every interface.
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 func slogLevel(hclogLevel string) slog.Level {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
@@ -48,6 +49,10 @@ type Options struct {
 	MaxAttempts    int
 	Concurrency    int
 	Rate           float64
+	MaxBody        int64
+	MaxPages       int
+	IdleTimeout    time.Duration
+	RequestTimeout time.Duration
 	CACert         string
 	ClientCert     string
 	ClientKey      string
@@ -166,6 +171,10 @@ func (opts *Options) registerEndpoint(fs *pflag.FlagSet) {
 	fs.IntVarP(&opts.MaxAttempts, "max-attempts", "m", 3, "attempts per idempotent HTTP request")
 	fs.IntVar(&opts.Concurrency, "concurrency", 8, "HTTP requests in flight")
 	fs.Float64Var(&opts.Rate, "rate", 0, "at most this many HTTP requests per second (0: no cap)")
+	fs.Int64Var(&opts.MaxBody, "max-body", 64<<20, "largest HTTP response body in bytes")
+	fs.IntVar(&opts.MaxPages, "max-pages", 100_000, "fail when one HTTP collection's next links go on for more pages than this")
+	fs.DurationVar(&opts.IdleTimeout, "idle-timeout", 2*time.Minute, "fail an HTTP request when the server sends nothing for this long (headers or body)")
+	fs.DurationVar(&opts.RequestTimeout, "request-timeout", 10*time.Minute, "fail an HTTP request attempt that takes longer than this, body included")
 	fs.StringVar(&opts.CACert, "ca-cert", "", "PEM file of extra CAs to trust for HTTPS")
 	fs.StringVar(&opts.ClientCert, "client-cert", "", "PEM client certificate for HTTPS")
 	fs.StringVar(&opts.ClientKey, "client-key", "", "PEM key of --client-cert")
@@ -177,13 +186,21 @@ func (opts *Options) registerEndpoint(fs *pflag.FlagSet) {
 
 func (o *Options) validate() error {
 	for name, v := range map[string]int{"--batch-size": o.BatchSize, "--limit": o.Limit,
-		"--max-attempts": o.MaxAttempts, "--concurrency": o.Concurrency} {
+		"--max-attempts": o.MaxAttempts, "--concurrency": o.Concurrency, "--max-pages": o.MaxPages} {
 		if v <= 0 {
 			return cmdutil.FlagErrorf("invalid value %d for %s: must be at least 1", v, name)
 		}
 	}
 	if o.Rate < 0 {
 		return cmdutil.FlagErrorf("invalid value %g for --rate: must not be negative", o.Rate)
+	}
+	if o.MaxBody <= 0 {
+		return cmdutil.FlagErrorf("invalid value %d for --max-body: must be at least 1", o.MaxBody)
+	}
+	for name, d := range map[string]time.Duration{"--idle-timeout": o.IdleTimeout, "--request-timeout": o.RequestTimeout} {
+		if d <= 0 {
+			return cmdutil.FlagErrorf("invalid value %s for %s: must be more than 0", d, name)
+		}
 	}
 	for _, origin := range o.Origins {
 		if sameEndpoint(origin, o.Destination) {
@@ -222,6 +239,18 @@ func (o *Options) endpointOptions() (map[string]string, error) {
 	}
 	if o.Rate > 0 {
 		m["rate"] = strconv.FormatFloat(o.Rate, 'g', -1, 64)
+	}
+	if o.MaxBody > 0 {
+		m["max-body"] = strconv.FormatInt(o.MaxBody, 10)
+	}
+	if o.MaxPages > 0 {
+		m["max-pages"] = strconv.Itoa(o.MaxPages)
+	}
+	if o.IdleTimeout > 0 {
+		m["idle-timeout"] = o.IdleTimeout.String()
+	}
+	if o.RequestTimeout > 0 {
+		m["request-timeout"] = o.RequestTimeout.String()
 	}
 	set("username", o.Username)
 	if o.Username != "" {

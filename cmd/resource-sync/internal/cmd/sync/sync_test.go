@@ -79,6 +79,9 @@ func TestNewCmdSync(t *testing.T) {
 		"batch size 0":             {args: []string{"-b", "0", "a", "out"}, wantErr: "invalid value 0 for --batch-size: must be at least 1"},
 		"limit below 1":            {args: []string{"-l", "-3", "a", "out"}, wantErr: "invalid value -3 for --limit: must be at least 1"},
 		"max attempts 0":           {args: []string{"-m", "0", "a", "out"}, wantErr: "invalid value 0 for --max-attempts: must be at least 1"},
+		"max pages 0":              {args: []string{"--max-pages", "0", "a", "out"}, wantErr: "invalid value 0 for --max-pages: must be at least 1"},
+		"max body 0":               {args: []string{"--max-body", "0", "a", "out"}, wantErr: "invalid value 0 for --max-body: must be at least 1"},
+		"idle timeout 0":           {args: []string{"--idle-timeout", "0s", "a", "out"}, wantErr: "invalid value 0s for --idle-timeout: must be more than 0"},
 		"origin is destination":    {args: []string{"./data/", "data"}, wantErr: "origin and destination are the same: ./data/"},
 		"client cert without key":  {args: []string{"--client-cert", "c.pem", "a", "out"}, wantErr: "--client-cert and --client-key go together"},
 		"stdin and stdout is fine": {args: []string{"-", "-"}, want: parsed{Origins: []string{"-"}, Destination: "-"}},
@@ -137,5 +140,36 @@ func TestEndpointOptionsKeepSecretsOutOfFlags(t *testing.T) {
 	_, err = empty.endpointOptions()
 	if err == nil || !strings.Contains(err.Error(), "needs a password: set $"+EnvPassword) {
 		t.Errorf("without a password or a terminal: %v", err)
+	}
+}
+
+// TestLimitFlagsReachTheEndpoint: the HTTP limits an error message names
+// (max-body, max-pages, idle-timeout, request-timeout) can be set on the
+// command line, and their defaults are passed as they are shown.
+func TestLimitFlagsReachTheEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want map[string]string
+	}{
+		{[]string{"a", "out"}, map[string]string{"max-body": "67108864", "max-pages": "100000", "idle-timeout": "2m0s", "request-timeout": "10m0s"}},
+		{[]string{"--max-body", "10", "--max-pages", "3", "--idle-timeout", "5s", "--request-timeout", "1m", "a", "out"},
+			map[string]string{"max-body": "10", "max-pages": "3", "idle-timeout": "5s", "request-timeout": "1m0s"}},
+	} {
+		ios, _, _, _ := iostreams.Test()
+		var got *Options
+		cmd := NewCmdSync(&cmdutil.Factory{IO: ios}, func(o *Options) error { got = o; return nil })
+		cmd.SetArgs(tc.args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		opts, err := got.endpointOptions()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range tc.want {
+			if opts[k] != v {
+				t.Errorf("%v: option %s = %q, want %q", tc.args, k, opts[k], v)
+			}
+		}
 	}
 }
