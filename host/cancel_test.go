@@ -58,7 +58,7 @@ func TestCancelStopsPluginsAndRemovesSockets(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := h.Sync(ctx, host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "json", Schema: "hal"})
+		_, err := h.Sync(ctx, host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "json", Schema: "hal"})
 		done <- err
 	}()
 	deadline := time.Now().Add(5 * time.Second)

@@ -146,7 +146,8 @@ const (
 type target struct {
 	kind     endpointKind
 	location string
-	entry    entry // for endpointPlugin
+	entry    entry    // for endpointPlugin
+	loc      Location // as the sync was given it, with its own options
 }
 
 // resolve classifies an endpoint string in the original tool's order: "-",

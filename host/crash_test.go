@@ -39,12 +39,12 @@ func TestPanicInPluginBecomesAnErrorNamingIt(t *testing.T) {
 	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "out")
 	writeFile(t, filepath.Join(src, "t", "a.panic"), `{}`)
 	h := newHost(t)
-	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "json", Schema: "hal"})
+	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "json", Schema: "hal"})
 	if err == nil || !strings.Contains(err.Error(), "plugin crashing panicked: index out of range [3]") {
 		t.Fatalf("error = %v, want the panic named after the plugin", err)
 	}
 	// The plugin survived its panic and still answers.
-	if _, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "crashjson", Schema: "hal"}); err == nil || strings.Contains(err.Error(), "crashed") {
+	if _, err := h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "crashjson", Schema: "hal"}); err == nil || strings.Contains(err.Error(), "crashed") {
 		t.Errorf("after a panic: %v", err)
 	}
 }
@@ -80,7 +80,7 @@ func TestEncodeFailureUnderReplaceRemovesNothing(t *testing.T) {
 	writeFile(t, filepath.Join(dst, "t", "bad.fail"), `{"id":"bad","old":true}`)
 	writeFile(t, filepath.Join(dst, "t", "stale.fail"), `{"id":"stale"}`)
 	h := newHost(t)
-	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "failjson", Schema: "hal", Replace: true})
+	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "failjson", Schema: "hal", Replace: true})
 	if err == nil || !strings.Contains(err.Error(), "cannot encode this one") {
 		t.Fatalf("error = %v, want the encode failure", err)
 	}
@@ -112,7 +112,7 @@ func TestCrashedPluginIsNamedAndNothingHalfWritten(t *testing.T) {
 			fmt.Sprintf(`{"id":"r%03d","_links":{"self":{"href":"http://x/api/t/r%03d"}}}`, i, i))
 	}
 	h := newHost(t)
-	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "crashjson", Schema: "hal"})
+	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "crashjson", Schema: "hal"})
 	var crash *host.CrashError
 	if !errors.As(err, &crash) {
 		t.Fatalf("error = %v, want a CrashError", err)

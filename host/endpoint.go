@@ -29,8 +29,9 @@ func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openE
 		return nil, err
 	}
 	e.plugin = p
+	// Only this endpoint's own options: never another's credentials.
 	options := map[string]string{"follow": followName(r.follow)}
-	for k, v := range r.opts.Options {
+	for k, v := range t.loc.Options {
 		options[k] = v
 	}
 	resp, err := p.endpoints().Open(ctx, &pb.Open_Request{

@@ -99,7 +99,7 @@ func TestSyncDirToDirInDependencyOrder(t *testing.T) {
 	writeFile(t, filepath.Join(src, "customer", "c 1.json"),
 		`{"id":"c 1","name":"Zoë \"quoted\"","_links":{"self":{"href":"http://x/api/customer/c 1"}}}`)
 	h := newHost(t)
-	sum, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "json", Schema: "hal"})
+	sum, err := h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "json", Schema: "hal"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestSyncDirToDirInDependencyOrder(t *testing.T) {
 
 	// A second run rewrites nothing.
 	before, _ := os.Stat(filepath.Join(dst, "order", "o1.json"))
-	sum, err = h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "json", Schema: "hal"})
+	sum, err = h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "json", Schema: "hal"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestSyncBadInputWritesNothing(t *testing.T) {
 	writeFile(t, filepath.Join(src, "a", "good.json"), `{"id":"good","_links":{"self":{"href":"http://x/api/a/good"}}}`)
 	writeFile(t, filepath.Join(src, "a", "bad.json"), "{\n  \"id\": \"bad\",\n  oops\n}")
 	h := newHost(t)
-	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []string{src}, Destination: dst, Format: "json", Schema: "hal"})
+	_, err := h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "json", Schema: "hal"})
 	if err == nil {
 		t.Fatal("bad input accepted")
 	}
@@ -148,7 +148,7 @@ func TestSyncBadInputWritesNothing(t *testing.T) {
 
 func TestUnknownFormatListsFormatsAndSearchPath(t *testing.T) {
 	h := newHost(t, "/nowhere/plugins")
-	_, err := h.Sync(context.Background(), host.SyncOptions{Destination: t.TempDir() + "/x", Format: "toml", Schema: "hal"})
+	_, err := h.Sync(context.Background(), host.SyncOptions{Destination: host.At(t.TempDir() + "/x"), Format: "toml", Schema: "hal"})
 	var usage *host.UsageError
 	if !errors.As(err, &usage) {
 		t.Fatalf("error %v is not a usage error", err)

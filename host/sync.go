@@ -10,8 +10,10 @@ import (
 
 // SyncOptions says what to sync where.
 type SyncOptions struct {
-	Origins     []string
-	Destination string
+	// Origins and Destination each carry their own options: an endpoint
+	// is opened with its Location's Options only.
+	Origins     []Location
+	Destination Location
 	// Format the destination is written in; empty means the destination
 	// endpoint's default, else DefaultFormat.
 	Format        string
@@ -23,8 +25,6 @@ type SyncOptions struct {
 	// Replace makes the destination hold exactly the synced resources
 	// (--rm); stale content goes after every write succeeded.
 	Replace bool
-	// Options are handed to every endpoint (see docs/architecture.md).
-	Options map[string]string
 	// FailFast stops sending writes at the first failure.
 	FailFast bool
 	// Progress, when set, hears about writes.
@@ -164,7 +164,11 @@ type syncRun struct {
 // plan resolves endpoints and components before anything starts.
 func (r *syncRun) plan() error {
 	var err error
-	if r.dest, err = r.cat.resolve(r.opts.Destination); err != nil {
+	if r.dest, err = r.cat.resolve(r.opts.Destination.Spec); err != nil {
+		return err
+	}
+	r.dest.loc = r.opts.Destination
+	if r.dest.loc.Options, err = expandOptions(r.dest.loc); err != nil {
 		return err
 	}
 	if r.dest.kind == endpointPlugin && !r.dest.entry.Has(CapWrite) {
@@ -175,8 +179,12 @@ func (r *syncRun) plan() error {
 			r.dest.entry.Name, r.opts.Destination)
 	}
 	for _, o := range r.opts.Origins {
-		t, err := r.cat.resolve(o)
+		t, err := r.cat.resolve(o.Spec)
 		if err != nil {
+			return err
+		}
+		t.loc = o
+		if t.loc.Options, err = expandOptions(o); err != nil {
 			return err
 		}
 		if t.kind == endpointPlugin && !t.entry.Has(CapRead) {

@@ -191,7 +191,7 @@ func validHeaderValue(v string) bool {
 // parseAllowHosts reads "host[:port]" entries, lower-cased.
 func parseAllowHosts(s string) ([]string, error) {
 	var hosts []string
-	for h := range strings.SplitSeq(s, ",") {
+	for h := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || r == '\n' }) {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if h == "" {
 			continue

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
@@ -38,22 +37,9 @@ type Options struct {
 	Quiet  bool
 	Log    cmdutil.LogFlags
 
-	Username       string
-	Token          string
-	Headers        []string
-	AllowHosts     []string
-	BatchSize      int
-	Limit          int
-	MaxAttempts    int
-	Concurrency    int
-	Rate           float64
-	CACert         string
-	ClientCert     string
-	ClientKey      string
-	Insecure       bool
-	KeepLinks      bool
-	CreateWithPost bool
-	FailFast       bool
+	// Endpoint options, each for the endpoints it is meant for.
+	options  optionFlags
+	FailFast bool
 }
 
 const long = `Synchronize REST resources between endpoints.
@@ -74,7 +60,14 @@ An endpoint is, in this order:
 
 Origins are read in their own format (file extension, Content-Type);
 --json, --yaml and --format choose what the destination is written in:
-JSON for HTTP, YAML for everything else unless told otherwise.`
+JSON for HTTP, YAML for everything else unless told otherwise.
+
+Endpoint options (--token, -H, --limit, -o NAME=VALUE...) go to the
+endpoints that take them. A credential (--username, --password, --token,
+-H, --allow-host, the TLS flags) must fit exactly one endpoint: between two
+HTTP APIs, say which with --from-NAME for the origins and --to-NAME for
+the destination (--from-token, --to-header, -o to-NAME=VALUE). Any value
+may be '${env:VARIABLE}', which keeps secrets out of the process list.`
 
 const example = `  # Capture an API into a directory kept in version control
   resource-sync https://api.example.com/api/v1/ ./data
@@ -134,43 +127,17 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	fs.BoolVarP(&opts.Quiet, "quiet", "q", false, "no summary line on stderr")
 	opts.Log.Register(fs)
 
-	fs.StringVar(&opts.Username, "username", "", "HTTP basic auth user; the password comes from $"+EnvPassword+" or a prompt")
-	fs.StringVar(&opts.Token, "token", "", "HTTP bearer token (or $"+EnvToken+")")
-	fs.StringArrayVarP(&opts.Headers, "header", "H", nil, "extra HTTP header 'Name: value' (repeatable)")
-	fs.StringSliceVar(&opts.AllowHosts, "allow-host", nil, "also follow links to this host (repeatable); credentials are sent there too")
-	fs.IntVarP(&opts.BatchSize, "batch-size", "b", 1, "PATCH up to N consecutive resources of a type at once, when the API allows PATCH")
-	fs.IntVarP(&opts.Limit, "limit", "l", 100, "page size asked for, as X-Request-Limit")
-	fs.IntVarP(&opts.MaxAttempts, "max-attempts", "m", 3, "attempts per idempotent HTTP request")
-	fs.IntVar(&opts.Concurrency, "concurrency", 8, "HTTP requests in flight")
-	fs.Float64Var(&opts.Rate, "rate", 0, "at most this many HTTP requests per second (0: no cap)")
-	fs.StringVar(&opts.CACert, "ca-cert", "", "PEM file of extra CAs to trust for HTTPS")
-	fs.StringVar(&opts.ClientCert, "client-cert", "", "PEM client certificate for HTTPS")
-	fs.StringVar(&opts.ClientKey, "client-key", "", "PEM key of --client-cert")
-	fs.BoolVar(&opts.Insecure, "insecure", false, "do not verify HTTPS certificates (dangerous)")
-	fs.BoolVar(&opts.KeepLinks, "keep-links", false, "send HAL _links and _embedded in bodies written to HTTP")
-	fs.BoolVar(&opts.CreateWithPost, "create-with-post", false, "when PUT answers 404 or 405, POST to the collection instead")
+	opts.options.register(fs, endpointOptionDecls)
 	fs.BoolVar(&opts.FailFast, "fail-fast", false, "stop at the first failed write")
 	fs.SortFlags = false
 	return cmd
 }
 
 func (o *Options) validate() error {
-	for name, v := range map[string]int{"--batch-size": o.BatchSize, "--limit": o.Limit,
-		"--max-attempts": o.MaxAttempts, "--concurrency": o.Concurrency} {
-		if v <= 0 {
-			return cmdutil.FlagErrorf("invalid value %d for %s: must be at least 1", v, name)
-		}
-	}
-	if o.Rate < 0 {
-		return cmdutil.FlagErrorf("invalid value %g for --rate: must not be negative", o.Rate)
-	}
 	for _, origin := range o.Origins {
 		if sameEndpoint(origin, o.Destination) {
 			return cmdutil.FlagErrorf("origin and destination are the same: %s", origin)
 		}
-	}
-	if (o.ClientCert == "") != (o.ClientKey == "") {
-		return cmdutil.FlagErrorf("--client-cert and --client-key go together")
 	}
 	return nil
 }
@@ -185,61 +152,65 @@ func sameEndpoint(a, b string) bool {
 	return filepath.Clean(a) == filepath.Clean(b)
 }
 
-// endpointOptions are the options every endpoint gets (see
-// docs/architecture.md); secrets come from the environment or a prompt.
-func (o *Options) endpointOptions() (map[string]string, error) {
-	m := map[string]string{
-		"limit":        strconv.Itoa(o.Limit),
-		"batch-size":   strconv.Itoa(o.BatchSize),
-		"max-attempts": strconv.Itoa(o.MaxAttempts),
-		"concurrency":  strconv.Itoa(o.Concurrency),
+// locations gives each endpoint the options meant for it (see
+// host.AssignOptions); a password left out is asked for.
+func (o *Options) locations(warn func(string)) (origins []host.Location, dest host.Location, err error) {
+	eps := make([]host.SyncEndpoint, 0, len(o.Origins)+1)
+	for _, spec := range o.Origins {
+		eps = append(eps, host.SyncEndpoint{Location: host.At(spec), Declared: declaredFor(spec)})
 	}
-	set := func(k, v string) {
-		if v != "" {
-			m[k] = v
+	eps = append(eps, host.SyncEndpoint{Location: host.At(o.Destination), Destination: true, Declared: declaredFor(o.Destination)})
+	if err := host.AssignOptions(eps, o.options.given, warn); err != nil {
+		return nil, dest, err
+	}
+	if err := o.askPasswords(eps); err != nil {
+		return nil, dest, err
+	}
+	for _, e := range eps[:len(eps)-1] {
+		origins = append(origins, e.Location)
+	}
+	return origins, eps[len(eps)-1].Location, nil
+}
+
+// askPasswords completes the endpoints given a user name and no
+// password: from $RESOURCE_SYNC_PASSWORD when only one endpoint needs one
+// (a password is never sent to two places), else from a prompt.
+func (o *Options) askPasswords(eps []host.SyncEndpoint) error {
+	var need []int
+	for i, e := range eps {
+		_, hasUser := e.Location.Options["username"]
+		_, hasPassword := e.Location.Options["password"]
+		if hasUser && !hasPassword {
+			need = append(need, i)
 		}
 	}
-	if o.Rate > 0 {
-		m["rate"] = strconv.FormatFloat(o.Rate, 'g', -1, 64)
-	}
-	set("username", o.Username)
-	if o.Username != "" {
-		pw, ok := os.LookupEnv(EnvPassword)
-		if !ok {
-			if !o.IO.CanPrompt() {
-				return nil, fmt.Errorf("--username %s needs a password: set $%s (no terminal to prompt on)", o.Username, EnvPassword)
+	envPassword, envSet := os.LookupEnv(EnvPassword)
+	for _, i := range need {
+		e := &eps[i]
+		user := e.Location.Options["username"]
+		switch {
+		case envSet && len(need) == 1:
+			e.Location.Options["password"] = envPassword
+		case !o.IO.CanPrompt():
+			why := "set $" + EnvPassword
+			if len(need) > 1 {
+				why = fmt.Sprintf("$%s serves only a sync with one such endpoint, this one has %d", EnvPassword, len(need))
 			}
-			var err error
-			if pw, err = o.IO.ReadPassword(fmt.Sprintf("Password for %s: ", o.Username)); err != nil {
-				return nil, fmt.Errorf("reading password: %w", err)
+			return fmt.Errorf("%s: user %s needs a password: %s, or give --password '${env:NAME}' (no terminal to prompt on)",
+				e.Location, user, why)
+		default:
+			pw, err := o.IO.ReadPassword(fmt.Sprintf("Password for %s at %s: ", user, e.Location))
+			if err != nil {
+				return fmt.Errorf("reading password: %w", err)
 			}
-		}
-		m["password"] = pw
-	}
-	token := o.Token
-	if token == "" {
-		token = os.Getenv(EnvToken)
-	}
-	set("token", token)
-	set("header", strings.Join(o.Headers, "\n"))
-	set("allow-host", strings.Join(o.AllowHosts, ","))
-	set("ca-cert", o.CACert)
-	set("client-cert", o.ClientCert)
-	set("client-key", o.ClientKey)
-	for k, v := range map[string]bool{"insecure": o.Insecure, "keep-links": o.KeepLinks, "create-with-post": o.CreateWithPost} {
-		if v {
-			m[k] = "true"
+			e.Location.Options["password"] = pw
 		}
 	}
-	return m, nil
+	return nil
 }
 
 func syncRun(ctx context.Context, o *Options) error {
 	level, err := o.Log.Resolve()
-	if err != nil {
-		return err
-	}
-	endpointOpts, err := o.endpointOptions()
 	if err != nil {
 		return err
 	}
@@ -248,19 +219,22 @@ func syncRun(ctx context.Context, o *Options) error {
 		return err
 	}
 	defer h.Close()
+	origins, dest, err := o.locations(func(msg string) { h.Logger().Warn(msg) })
+	if err != nil {
+		return err
+	}
 	var progress host.Progress
 	if o.IO.IsStderrTTY() && !o.Quiet {
 		progress = newProgressBar(o.IO.ErrOut)
 	}
 	sum, err := h.Sync(ctx, host.SyncOptions{
-		Origins:       o.Origins,
-		Destination:   o.Destination,
+		Origins:       origins,
+		Destination:   dest,
 		Format:        o.Format,
 		DefaultFormat: "yaml",
 		Schema:        o.Schema,
 		Follow:        o.Follow,
 		Replace:       o.Rm,
-		Options:       endpointOpts,
 		FailFast:      o.FailFast,
 		Progress:      progress,
 	})

@@ -1,0 +1,288 @@
+package host
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// OptionType is how an endpoint option's value is read.
+type OptionType string
+
+const (
+	OptionString   OptionType = "string"
+	OptionInt      OptionType = "int"
+	OptionFloat    OptionType = "float"
+	OptionBool     OptionType = "bool"
+	OptionDuration OptionType = "duration"
+	// OptionList values are several strings; on the wire they are joined
+	// by newlines.
+	OptionList OptionType = "list"
+)
+
+// OptionDecl is an option an endpoint declares.
+type OptionDecl struct {
+	Name    string     `json:"name"`
+	Help    string     `json:"help,omitempty"`
+	Type    OptionType `json:"type"`
+	Default string     `json:"default,omitempty"`
+	// Secret values are never shown: masked in logs, errors and
+	// `config show`.
+	Secret bool `json:"secret,omitempty"`
+	// Credential options identify the user to one endpoint (a token, a
+	// user name, a client certificate): given without saying which
+	// endpoint they are for, they must fit exactly one.
+	Credential bool `json:"credential,omitempty"`
+	// Env names an environment variable the value is taken from when none
+	// is given.
+	Env string `json:"env,omitempty"`
+	// Min is the smallest value an int or float option takes ("1");
+	// empty for none.
+	Min string `json:"min,omitempty"`
+}
+
+// Scope says which endpoints of a sync an option from the command line is
+// meant for.
+type Scope int
+
+const (
+	// ScopeAny: --token, -o token=...: every endpoint that takes it, or
+	// the one endpoint that takes it for credentials.
+	ScopeAny Scope = iota
+	// ScopeOrigins: --from-token, -o from-token=...
+	ScopeOrigins
+	// ScopeDestination: --to-token, -o to-token=...
+	ScopeDestination
+)
+
+// GivenOption is one endpoint option from the command line.
+type GivenOption struct {
+	Scope Scope
+	Name  string // the declared name ("token")
+	Value string
+	Flag  string // as typed, for messages ("--from-token", "-o to-limit")
+	// Lenient options are ignored, with a warning, when no endpoint of
+	// the sync takes them: a flag offered for the built-in endpoints,
+	// such as --limit given to a sync between directories.
+	Lenient bool
+}
+
+// SyncEndpoint is an endpoint of a sync as option routing sees it.
+type SyncEndpoint struct {
+	// Location holds the options the endpoint already has (from a config
+	// environment); AssignOptions adds the command line's.
+	Location    Location
+	Destination bool
+	// Declared are the options the endpoint takes.
+	Declared []OptionDecl
+}
+
+func (e *SyncEndpoint) role() string {
+	if e.Destination {
+		return "destination"
+	}
+	return "origin"
+}
+
+func (e *SyncEndpoint) decl(name string) (OptionDecl, bool) {
+	for _, d := range e.Declared {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return OptionDecl{}, false
+}
+
+func (e *SyncEndpoint) inScope(s Scope) bool {
+	return s == ScopeAny || (s == ScopeDestination) == e.Destination
+}
+
+// AssignOptions gives each endpoint the options meant for it, in place:
+// what its Location already holds (a config environment), overridden by
+// unscoped command-line options, overridden by scoped ones (--from-X,
+// --to-X). A credential given without scope must fit exactly one
+// endpoint, else it is a usage error naming the candidates: sending it to
+// both would leak it. Declared environment variables fill options left
+// unset, credentials only where a single endpoint of the sync takes them.
+// warn hears about variables left unused for that reason.
+func AssignOptions(eps []SyncEndpoint, given []GivenOption, warn func(string)) error {
+	// set[i][name] is the level that set endpoint i's option: a higher
+	// level replaces, the same level appends to a list.
+	set := make([]map[string]Scope, len(eps))
+	for i := range eps {
+		set[i] = map[string]Scope{}
+		opts := map[string]string{}
+		for k, v := range eps[i].Location.Options {
+			opts[k] = v
+		}
+		eps[i].Location.Options = opts
+	}
+	level := func(s Scope) Scope {
+		if s == ScopeAny {
+			return 1
+		}
+		return 2
+	}
+	for _, g := range given {
+		var takers []int
+		var decl OptionDecl
+		for i := range eps {
+			if !eps[i].inScope(g.Scope) {
+				continue
+			}
+			if d, ok := eps[i].decl(g.Name); ok {
+				takers, decl = append(takers, i), d
+			}
+		}
+		if len(takers) == 0 && g.Lenient && g.Scope == ScopeAny {
+			if warn != nil {
+				warn(fmt.Sprintf("%s is ignored: no endpoint of this sync takes option %s", g.Flag, g.Name))
+			}
+			continue
+		}
+		if len(takers) == 0 {
+			return noTakerError(eps, g)
+		}
+		if decl.Credential && len(takers) > 1 {
+			return ambiguousError(eps, g, takers)
+		}
+		if decl.Secret && warn != nil && len(EnvRefs(g.Value)) == 0 {
+			warn(fmt.Sprintf("%s: the value is visible to other users of this machine (ps, shell history); pass %s instead",
+				g.Flag, fromEnvFlag(g.Flag, "VARIABLE")))
+		}
+		for _, i := range takers {
+			opts := eps[i].Location.Options
+			prev, had := set[i][g.Name]
+			switch {
+			case had && prev == level(g.Scope) && decl.Type == OptionList:
+				opts[g.Name] += "\n" + g.Value
+			case had && prev > level(g.Scope):
+				// --to-token beats --token, whatever the order.
+			default:
+				opts[g.Name] = g.Value
+				set[i][g.Name] = level(g.Scope)
+			}
+		}
+	}
+	fillFromEnv(eps, warn)
+	return nil
+}
+
+// fillFromEnv sets options left unset from their declared environment
+// variable.
+func fillFromEnv(eps []SyncEndpoint, warn func(string)) {
+	warned := map[string]bool{}
+	for i := range eps {
+		for _, d := range eps[i].Declared {
+			if d.Env == "" {
+				continue
+			}
+			if _, ok := eps[i].Location.Options[d.Name]; ok {
+				continue
+			}
+			v, ok := os.LookupEnv(d.Env)
+			if !ok {
+				continue
+			}
+			if d.Credential {
+				var takers []string
+				for j := range eps {
+					if _, ok := eps[j].decl(d.Name); ok {
+						takers = append(takers, eps[j].Location.String())
+					}
+				}
+				if len(takers) > 1 {
+					if warn != nil && !warned[d.Env] {
+						warned[d.Env] = true
+						warn(fmt.Sprintf("$%s is not used: %s %s option %s; give it to one with --from-%s or --to-%s '${env:%s}'",
+							d.Env, joinAnd(takers), bothOrAll(len(takers)), d.Name, d.Name, d.Name, d.Env))
+					}
+					continue
+				}
+			}
+			eps[i].Location.Options[d.Name] = v
+		}
+	}
+}
+
+func noTakerError(eps []SyncEndpoint, g GivenOption) error {
+	var b strings.Builder
+	scope := map[Scope]string{ScopeAny: "no endpoint of this sync", ScopeOrigins: "no origin", ScopeDestination: "the destination does not"}[g.Scope]
+	if g.Scope == ScopeDestination {
+		fmt.Fprintf(&b, "%s: %s take option %s", g.Flag, scope, g.Name)
+	} else {
+		fmt.Fprintf(&b, "%s: %s takes option %s", g.Flag, scope, g.Name)
+	}
+	for i := range eps {
+		if !eps[i].inScope(g.Scope) {
+			continue
+		}
+		fmt.Fprintf(&b, "\n  %s (%s) takes: %s", eps[i].Location, eps[i].role(), optionNames(eps[i].Declared))
+	}
+	return &UsageError{Err: fmt.Errorf("%s", b.String())}
+}
+
+func ambiguousError(eps []SyncEndpoint, g GivenOption, takers []int) error {
+	var names []string
+	for _, i := range takers {
+		names = append(names, fmt.Sprintf("%s (%s)", eps[i].Location, eps[i].role()))
+	}
+	hint := fmt.Sprintf("give it to one with --from-%s or --to-%s", g.Name, g.Name)
+	if g.Scope == ScopeOrigins {
+		hint = "name each origin as an environment in resource-sync.yaml, with its own " + g.Name
+	}
+	return usageErrorf("%s is ambiguous: %s %s option %s, a credential that goes to one endpoint only; %s",
+		g.Flag, joinAnd(names), bothOrAll(len(names)), g.Name, hint)
+}
+
+func optionNames(decls []OptionDecl) string {
+	if len(decls) == 0 {
+		return "no options"
+	}
+	names := make([]string, len(decls))
+	for i, d := range decls {
+		names[i] = d.Name
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// fromEnvFlag is how to give flag its value from $variable.
+func fromEnvFlag(flag, variable string) string {
+	if name, ok := strings.CutPrefix(flag, "-o "); ok {
+		return fmt.Sprintf("-o %s='${env:%s}'", name, variable)
+	}
+	return fmt.Sprintf("%s '${env:%s}'", flag, variable)
+}
+
+func bothOrAll(n int) string {
+	if n == 2 {
+		return "both take"
+	}
+	return "all take"
+}
+
+func joinAnd(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// expandOptions returns loc's options with ${env:NAME} expanded, so that a
+// missing variable is reported before anything starts.
+func expandOptions(loc Location) (map[string]string, error) {
+	out := make(map[string]string, len(loc.Options))
+	for k, v := range loc.Options {
+		x, err := ExpandEnv(v, nil)
+		if err != nil {
+			return nil, usageErrorf("%s: option %s: %w", loc, k, err)
+		}
+		out[k] = x
+	}
+	return out, nil
+}
