@@ -29,19 +29,15 @@ func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openE
 		return nil, err
 	}
 	e.plugin = p
-	// Only this endpoint's own options: never another's credentials.
-	options := map[string]string{"follow": followName(r.follow)}
-	for k, v := range t.loc.Options {
-		options[k] = v
-	}
 	resp, err := p.endpoints().Open(ctx, &pb.Open_Request{
 		Endpoint: t.entry.Name,
 		Location: t.location,
 		Role:     role,
 		Replace:  r.opts.Replace && role == pb.Open_ROLE_DESTINATION,
 		Formats:  r.cat.formatInfos(r.format.Name),
-		Options:  options,
+		Options:  r.openOptions(t), // this endpoint's own: never another's credentials
 		Schema:   r.schema.Name,
+		Follow:   r.follow,
 	})
 	if err != nil {
 		return nil, p.callError(ctx, err)

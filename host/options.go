@@ -5,6 +5,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
 // OptionType is how an endpoint option's value is read.
@@ -40,6 +42,44 @@ type OptionDecl struct {
 	// Min is the smallest value an int or float option takes ("1");
 	// empty for none.
 	Min string `json:"min,omitempty"`
+}
+
+var optionTypes = map[pb.OptionDecl_Type]OptionType{
+	pb.OptionDecl_TYPE_STRING_UNSPECIFIED: OptionString,
+	pb.OptionDecl_TYPE_INT:                OptionInt,
+	pb.OptionDecl_TYPE_FLOAT:              OptionFloat,
+	pb.OptionDecl_TYPE_BOOL:               OptionBool,
+	pb.OptionDecl_TYPE_DURATION:           OptionDuration,
+	pb.OptionDecl_TYPE_LIST:               OptionList,
+}
+
+// optionDeclsFromProto converts declarations; one of a type this host does
+// not know, from a newer plugin, is kept as a string the plugin checks.
+func optionDeclsFromProto(ds []*pb.OptionDecl) []OptionDecl {
+	var out []OptionDecl
+	for _, d := range ds {
+		t, ok := optionTypes[d.GetType()]
+		if !ok {
+			t = OptionString
+		}
+		out = append(out, OptionDecl{Name: d.GetName(), Help: d.GetHelp(), Type: t, Default: d.GetDefaultValue(),
+			Secret: d.GetSecret(), Credential: d.GetCredential(), Env: d.GetEnv(), Min: d.GetMin()})
+	}
+	return out
+}
+
+// openOptions are what Open sends t: its own options, and "follow" for a
+// component declaring no options, which may predate declarations and read
+// it there.
+func (r *syncRun) openOptions(t target) map[string]string {
+	options := map[string]string{}
+	if len(t.entry.Options) == 0 {
+		options["follow"] = followName(r.follow)
+	}
+	for k, v := range t.loc.Options {
+		options[k] = v
+	}
+	return options
 }
 
 // Scope says which endpoints of a sync an option from the command line is

@@ -515,11 +515,16 @@ type Open_Request struct {
 	Replace bool `protobuf:"varint,4,opt,name=replace,proto3" json:"replace,omitempty"`
 	// Every installed formatter; the first is the one the host writes with.
 	Formats []*FormatInfo `protobuf:"bytes,5,rep,name=formats,proto3" json:"formats,omitempty"`
-	// Endpoint options from the command line (limit, concurrency,
-	// credentials...). Keys are documented by each plugin.
+	// Endpoint options given for this endpoint alone (limit,
+	// credentials...). Only keys the component declares in
+	// Component.options are sent, checked against their type; a component
+	// declaring none gets just "follow", as hosts before declarations sent.
 	Options map[string]string `protobuf:"bytes,6,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Name of the schema in use ("hal").
-	Schema        string `protobuf:"bytes,7,opt,name=schema,proto3" json:"schema,omitempty"`
+	Schema string `protobuf:"bytes,7,opt,name=schema,proto3" json:"schema,omitempty"`
+	// Which links the host follows (-p, -n, -c, -a), so that an endpoint
+	// paging by itself (HTTP Link headers) can stop when asked to.
+	Follow        Follow `protobuf:"varint,8,opt,name=follow,proto3,enum=resourcesync.v1.Follow" json:"follow,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -601,6 +606,13 @@ func (x *Open_Request) GetSchema() string {
 		return x.Schema
 	}
 	return ""
+}
+
+func (x *Open_Request) GetFollow() Follow {
+	if x != nil {
+		return x.Follow
+	}
+	return Follow_FOLLOW_PAGE_UNSPECIFIED
 }
 
 type Open_Response struct {
@@ -1149,7 +1161,7 @@ var File_resourcesync_v1_endpoint_proto protoreflect.FileDescriptor
 
 const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\n" +
-	"\x1eresourcesync/v1/endpoint.proto\x12\x0fresourcesync.v1\x1a\x1cresourcesync/v1/plugin.proto\x1a\x1eresourcesync/v1/resource.proto\"a\n" +
+	"\x1eresourcesync/v1/endpoint.proto\x12\x0fresourcesync.v1\x1a\x1cresourcesync/v1/plugin.proto\x1a\x1eresourcesync/v1/resource.proto\x1a\x1cresourcesync/v1/schema.proto\"a\n" +
 	"\n" +
 	"FormatInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
@@ -1157,8 +1169,8 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"extensions\x18\x02 \x03(\tR\n" +
 	"extensions\x12\x1f\n" +
 	"\vmedia_types\x18\x03 \x03(\tR\n" +
-	"mediaTypes\"\xc4\x03\n" +
-	"\x04Open\x1a\xdc\x02\n" +
+	"mediaTypes\"\xf5\x03\n" +
+	"\x04Open\x1a\x8d\x03\n" +
 	"\aRequest\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x1a\n" +
 	"\blocation\x18\x02 \x01(\tR\blocation\x12.\n" +
@@ -1166,7 +1178,8 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\areplace\x18\x04 \x01(\bR\areplace\x125\n" +
 	"\aformats\x18\x05 \x03(\v2\x1b.resourcesync.v1.FormatInfoR\aformats\x12D\n" +
 	"\aoptions\x18\x06 \x03(\v2*.resourcesync.v1.Open.Request.OptionsEntryR\aoptions\x12\x16\n" +
-	"\x06schema\x18\a \x01(\tR\x06schema\x1a:\n" +
+	"\x06schema\x18\a \x01(\tR\x06schema\x12/\n" +
+	"\x06follow\x18\b \x01(\x0e2\x17.resourcesync.v1.FollowR\x06follow\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\"\n" +
@@ -1270,39 +1283,41 @@ var file_resourcesync_v1_endpoint_proto_goTypes = []any{
 	(*Close_Request)(nil),   // 21: resourcesync.v1.Close.Request
 	(*Close_Response)(nil),  // 22: resourcesync.v1.Close.Response
 	(*Resource)(nil),        // 23: resourcesync.v1.Resource
-	(*Document)(nil),        // 24: resourcesync.v1.Document
-	(*Diagnostic)(nil),      // 25: resourcesync.v1.Diagnostic
+	(Follow)(0),             // 24: resourcesync.v1.Follow
+	(*Document)(nil),        // 25: resourcesync.v1.Document
+	(*Diagnostic)(nil),      // 26: resourcesync.v1.Diagnostic
 }
 var file_resourcesync_v1_endpoint_proto_depIdxs = []int32{
 	23, // 0: resourcesync.v1.WriteItem.resource:type_name -> resourcesync.v1.Resource
 	0,  // 1: resourcesync.v1.Open.Request.role:type_name -> resourcesync.v1.Open.Role
 	2,  // 2: resourcesync.v1.Open.Request.formats:type_name -> resourcesync.v1.FormatInfo
 	12, // 3: resourcesync.v1.Open.Request.options:type_name -> resourcesync.v1.Open.Request.OptionsEntry
-	24, // 4: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
-	25, // 5: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	6,  // 6: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
-	1,  // 7: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
-	25, // 8: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
-	17, // 9: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
-	23, // 10: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
-	25, // 11: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	10, // 12: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
-	13, // 13: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
-	15, // 14: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
-	16, // 15: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
-	19, // 16: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
-	21, // 17: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
-	11, // 18: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
-	14, // 19: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
-	14, // 20: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
-	18, // 21: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
-	20, // 22: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
-	22, // 23: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
-	18, // [18:24] is the sub-list for method output_type
-	12, // [12:18] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	24, // 4: resourcesync.v1.Open.Request.follow:type_name -> resourcesync.v1.Follow
+	25, // 5: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
+	26, // 6: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	6,  // 7: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
+	1,  // 8: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
+	26, // 9: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
+	17, // 10: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
+	23, // 11: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
+	26, // 12: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	10, // 13: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
+	13, // 14: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
+	15, // 15: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
+	16, // 16: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
+	19, // 17: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
+	21, // 18: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
+	11, // 19: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
+	14, // 20: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
+	14, // 21: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
+	18, // 22: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
+	20, // 23: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
+	22, // 24: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
+	19, // [19:25] is the sub-list for method output_type
+	13, // [13:19] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_resourcesync_v1_endpoint_proto_init() }
@@ -1312,6 +1327,7 @@ func file_resourcesync_v1_endpoint_proto_init() {
 	}
 	file_resourcesync_v1_plugin_proto_init()
 	file_resourcesync_v1_resource_proto_init()
+	file_resourcesync_v1_schema_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
