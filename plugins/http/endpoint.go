@@ -56,7 +56,7 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 		return nil, &sdk.Error{Source: cleanLocation(req.Location), Msg: "not an http(s) location: " + err.Error()}
 	}
 	shown := loc.String() // userinfo already removed
-	cfg, err := parseOptions(req.Options)
+	cfg, err := parseOptions(req)
 	if err != nil {
 		return nil, &sdk.Error{Source: shown, Msg: err.Error()}
 	}

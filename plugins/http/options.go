@@ -3,9 +3,9 @@ package http
 import (
 	"fmt"
 	"math"
-	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/resource-sync/resource-sync/sdk"
 )
 
 // config is the validated form of OpenRequest.Options.
@@ -33,81 +33,55 @@ type config struct {
 // header is one extra request header from the "header" option.
 type header struct{ name, value string }
 
-const defaultMaxBody = 64 << 20
-
-// knownOptions lists every key Open accepts, so a typo is an error rather
-// than a silently ignored setting.
-var knownOptions = []string{
-	"follow", "limit", "concurrency", "batch-size", "max-attempts", "rate",
-	"max-body", "username", "password", "token", "header", "allow-host",
-	"ca-cert", "client-cert", "client-key", "insecure", "keep-links",
-	"create-with-post",
+// Options are the http endpoint's options. Their tags declare them to the
+// host, which checks names and types before anything starts and builds
+// resource-sync's --help from them (see sdk.OpenRequest.DecodeOptions).
+type Options struct {
+	Username       string   `option:"username,credential" help:"HTTP basic auth user; the password comes from $RESOURCE_SYNC_PASSWORD or a prompt"`
+	Password       string   `option:"password,secret,credential" help:"HTTP basic auth password (give it as '${env:VARIABLE}')"`
+	Token          string   `option:"token,secret,credential" env:"RESOURCE_SYNC_TOKEN" help:"HTTP bearer token"`
+	Headers        []string `option:"header,secret,credential" help:"extra HTTP header 'Name: value'"`
+	AllowHosts     []string `option:"allow-host,credential" help:"also follow links to this host (host or host:port, comma separated); credentials are sent there too"`
+	BatchSize      int      `option:"batch-size" default:"1" min:"1" help:"PATCH up to N consecutive resources of a type at once, when the API allows PATCH"`
+	Limit          int      `option:"limit" default:"100" min:"1" help:"page size asked for, as X-Request-Limit"`
+	MaxAttempts    int      `option:"max-attempts" default:"3" min:"1" help:"attempts per idempotent HTTP request"`
+	Concurrency    int      `option:"concurrency" default:"8" min:"1" help:"HTTP requests in flight"`
+	Rate           float64  `option:"rate" min:"0" help:"at most this many HTTP requests per second (0: no cap)"`
+	CACert         string   `option:"ca-cert,credential" help:"PEM file of extra CAs to trust for HTTPS"`
+	ClientCert     string   `option:"client-cert,credential" help:"PEM client certificate for HTTPS"`
+	ClientKey      string   `option:"client-key,credential" help:"PEM key of the client certificate"`
+	Insecure       bool     `option:"insecure,credential" help:"do not verify HTTPS certificates (dangerous)"`
+	KeepLinks      bool     `option:"keep-links" help:"send HAL _links and _embedded in bodies written to HTTP"`
+	CreateWithPost bool     `option:"create-with-post" help:"when PUT answers 404 or 405, POST to the collection instead"`
+	MaxBody        int64    `option:"max-body" default:"67108864" min:"1" help:"largest response body accepted, in bytes"`
 }
 
-// parseOptions validates opts and fills in the defaults.
-func parseOptions(opts map[string]string) (*config, error) {
-	for key := range opts {
-		if !slices.Contains(knownOptions, key) {
-			return nil, fmt.Errorf("unknown option %q (known: %s)", key, strings.Join(knownOptions, ", "))
-		}
-	}
-	c := &config{
-		followNext: true,
-		username:   opts["username"],
-		password:   opts["password"],
-		token:      opts["token"],
-		caCert:     opts["ca-cert"],
-		clientCert: opts["client-cert"],
-		clientKey:  opts["client-key"],
-	}
-	switch f := opts["follow"]; f {
-	case "", "page", "child", "all":
-	case "none":
-		c.followNext = false
-	default:
-		return nil, fmt.Errorf("option follow: %q is not one of none, page, child, all", f)
-	}
-	var err error
-	ints := []struct {
-		key string
-		dst *int
-		def int
-	}{
-		{"limit", &c.limit, 100},
-		{"concurrency", &c.concurrency, 8},
-		{"batch-size", &c.batchSize, 1},
-		{"max-attempts", &c.maxAttempts, 3},
-	}
-	for _, o := range ints {
-		if *o.dst, err = positiveInt(opts, o.key, o.def); err != nil {
-			return nil, err
-		}
-	}
-	maxBody, err := positiveInt(opts, "max-body", defaultMaxBody)
-	if err != nil {
+// parseOptions decodes and checks the options the host sent.
+func parseOptions(req sdk.OpenRequest) (*config, error) {
+	var o Options
+	if err := req.DecodeOptions(&o); err != nil {
 		return nil, err
 	}
-	c.maxBody = int64(maxBody)
-	if s := opts["rate"]; s != "" {
-		c.rate, err = strconv.ParseFloat(s, 64)
-		if err != nil || c.rate < 0 || math.IsInf(c.rate, 0) || math.IsNaN(c.rate) {
-			return nil, fmt.Errorf("option rate: %q is not a number of requests per second >= 0", s)
-		}
+	if math.IsInf(o.Rate, 0) || math.IsNaN(o.Rate) {
+		return nil, fmt.Errorf("option rate: %g is not a number of requests per second", o.Rate)
 	}
-	bools := []struct {
-		key string
-		dst *bool
-	}{
-		{"insecure", &c.insecure},
-		{"keep-links", &c.keepLinks},
-		{"create-with-post", &c.createWithPost},
-	}
-	for _, o := range bools {
-		if s := opts[o.key]; s != "" {
-			if *o.dst, err = strconv.ParseBool(s); err != nil {
-				return nil, fmt.Errorf("option %s: %q is not true or false", o.key, s)
-			}
-		}
+	c := &config{
+		followNext:     req.Follow != sdk.FollowNone,
+		limit:          o.Limit,
+		concurrency:    o.Concurrency,
+		batchSize:      o.BatchSize,
+		maxAttempts:    o.MaxAttempts,
+		rate:           o.Rate,
+		maxBody:        o.MaxBody,
+		username:       o.Username,
+		password:       o.Password,
+		token:          o.Token,
+		caCert:         o.CACert,
+		clientCert:     o.ClientCert,
+		clientKey:      o.ClientKey,
+		insecure:       o.Insecure,
+		keepLinks:      o.KeepLinks,
+		createWithPost: o.CreateWithPost,
 	}
 	if c.password != "" && c.username == "" {
 		return nil, fmt.Errorf("option password needs username")
@@ -118,26 +92,14 @@ func parseOptions(opts map[string]string) (*config, error) {
 	if (c.clientCert == "") != (c.clientKey == "") {
 		return nil, fmt.Errorf("options client-cert and client-key go together")
 	}
-	if c.headers, err = parseHeaders(opts["header"]); err != nil {
+	var err error
+	if c.headers, err = parseHeaders(strings.Join(o.Headers, "\n")); err != nil {
 		return nil, err
 	}
-	if c.allowHosts, err = parseAllowHosts(opts["allow-host"]); err != nil {
+	if c.allowHosts, err = parseAllowHosts(strings.Join(o.AllowHosts, ",")); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-// positiveInt reads an integer option >= 1.
-func positiveInt(opts map[string]string, key string, def int) (int, error) {
-	s, ok := opts[key]
-	if !ok || s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("option %s: %q is not a whole number >= 1", key, s)
-	}
-	return n, nil
 }
 
 // parseHeaders reads "Name: value" lines. The error never quotes a line:
@@ -191,7 +153,7 @@ func validHeaderValue(v string) bool {
 // parseAllowHosts reads "host[:port]" entries, lower-cased.
 func parseAllowHosts(s string) ([]string, error) {
 	var hosts []string
-	for h := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || r == '\n' }) {
+	for h := range strings.SplitSeq(s, ",") {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if h == "" {
 			continue
