@@ -1,10 +1,15 @@
 package host
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
@@ -68,9 +73,30 @@ func optionDeclsFromProto(ds []*pb.OptionDecl) []OptionDecl {
 	return out
 }
 
-// openOptions are what Open sends t: its own options, and "follow" for a
-// component declaring no options, which may predate declarations and read
-// it there.
+// Endpoints resolves each location as a sync would, and says which
+// component serves it and what options it takes; the host's own "-" and
+// null are Components of that name without options.
+func (h *Host) Endpoints(ctx context.Context, specs ...string) ([]Component, error) {
+	cat := h.catalog(ctx)
+	out := make([]Component, len(specs))
+	for i, spec := range specs {
+		t, err := cat.resolve(spec)
+		if err != nil {
+			return nil, err
+		}
+		switch t.kind {
+		case endpointPlugin:
+			out[i] = t.entry.Component
+		default:
+			out[i] = Component{Kind: KindEndpoint, Name: spec}
+		}
+	}
+	return out, nil
+}
+
+// openOptions are what Open sends t: its own options, checked by
+// prepareOptions to be declared, and "follow" for a component declaring
+// no options, which may predate declarations and read it there.
 func (r *syncRun) openOptions(t target) map[string]string {
 	options := map[string]string{}
 	if len(t.entry.Options) == 0 {
@@ -313,16 +339,88 @@ func joinAnd(s []string) string {
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
-// expandOptions returns loc's options with ${env:NAME} expanded, so that a
-// missing variable is reported before anything starts.
-func expandOptions(loc Location) (map[string]string, error) {
-	out := make(map[string]string, len(loc.Options))
-	for k, v := range loc.Options {
-		x, err := ExpandEnv(v, nil)
-		if err != nil {
-			return nil, usageErrorf("%s: option %s: %w", loc, k, err)
-		}
-		out[k] = x
+// prepareOptions checks t's options against what its endpoint declares
+// and expands ${env:NAME}, before anything starts: an unknown name is
+// answered with the options the endpoint takes, a value its type cannot
+// hold or a variable that is not set with the option's name. t keeps a
+// copy; the caller's map is not changed.
+func prepareOptions(t *target) error {
+	loc := t.loc
+	var declared []OptionDecl
+	if t.kind == endpointPlugin {
+		declared = t.entry.Options
 	}
-	return out, nil
+	out := make(map[string]string, len(loc.Options))
+	for _, k := range slices.Sorted(maps.Keys(loc.Options)) {
+		d, ok := findDecl(declared, k)
+		if !ok {
+			return unknownOptionError(*t, k)
+		}
+		v, err := ExpandEnv(loc.Options[k], nil)
+		if err != nil {
+			return usageErrorf("%s: option %s: %w", loc, k, err)
+		}
+		if err := CheckOptionValue(d, v); err != nil {
+			return usageErrorf("%s: option %s: %w", loc, k, err)
+		}
+		out[k] = v
+	}
+	t.loc.Options = out
+	return nil
+}
+
+func findDecl(decls []OptionDecl, name string) (OptionDecl, bool) {
+	for _, d := range decls {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return OptionDecl{}, false
+}
+
+func unknownOptionError(t target, name string) error {
+	switch {
+	case t.kind != endpointPlugin:
+		return usageErrorf("%s takes no options, and was given %s", t.loc, name)
+	case len(t.entry.Options) == 0:
+		return usageErrorf("%s: the %s endpoint (plugin %s) takes no options, and was given %s", t.loc, t.entry.Name, t.entry.plugin, name)
+	}
+	return usageErrorf("%s: the %s endpoint has no option %s; it takes: %s", t.loc, t.entry.Name, name, optionNames(t.entry.Options))
+}
+
+// CheckOptionValue reports whether v is a value of option d: a number for
+// an int, at least d.Min... A secret's value is never quoted.
+func CheckOptionValue(d OptionDecl, v string) error {
+	shown := strconv.Quote(v)
+	if d.Secret {
+		shown = "the value"
+	}
+	var n float64
+	var err error
+	switch d.Type {
+	case OptionBool:
+		if _, err := strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("%s is not true or false", shown)
+		}
+	case OptionDuration:
+		if _, err := time.ParseDuration(v); err != nil {
+			return fmt.Errorf("%s is not a duration such as 30s or 2m", shown)
+		}
+	case OptionInt:
+		var i int64
+		if i, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return fmt.Errorf("%s is not a whole number", shown)
+		}
+		n = float64(i)
+	case OptionFloat:
+		if n, err = strconv.ParseFloat(v, 64); err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+			return fmt.Errorf("%s is not a number", shown)
+		}
+	}
+	if d.Min != "" && (d.Type == OptionInt || d.Type == OptionFloat) {
+		if min, err := strconv.ParseFloat(d.Min, 64); err == nil && n < min {
+			return fmt.Errorf("must be at least %s", d.Min)
+		}
+	}
+	return nil
 }

@@ -203,3 +203,34 @@ func TestExpandEnv(t *testing.T) {
 		t.Errorf("EnvRefs = %q", got)
 	}
 }
+
+func TestCheckOptionValue(t *testing.T) {
+	for _, tc := range []struct {
+		decl OptionDecl
+		v    string
+		want string // "" for valid
+	}{
+		{OptionDecl{Type: OptionInt, Min: "1"}, "3", ""},
+		{OptionDecl{Type: OptionInt, Min: "1"}, "0", "must be at least 1"},
+		{OptionDecl{Type: OptionInt}, "1.5", `"1.5" is not a whole number`},
+		{OptionDecl{Type: OptionFloat, Min: "0"}, "2.5", ""},
+		{OptionDecl{Type: OptionFloat}, "NaN", `"NaN" is not a number`},
+		{OptionDecl{Type: OptionFloat, Min: "0"}, "-0.1", "must be at least 0"},
+		{OptionDecl{Type: OptionBool}, "TRUE", ""},
+		{OptionDecl{Type: OptionBool}, "yes", `"yes" is not true or false`},
+		{OptionDecl{Type: OptionDuration}, "1h2m", ""},
+		{OptionDecl{Type: OptionDuration}, "90", `"90" is not a duration such as 30s or 2m`},
+		{OptionDecl{Type: OptionList}, "a\nb", ""},
+		{OptionDecl{Type: OptionString}, "anything", ""},
+		{OptionDecl{Type: OptionInt, Secret: true}, "hunter2", "the value is not a whole number"},
+	} {
+		err := CheckOptionValue(tc.decl, tc.v)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("%s %q: error %q, want %q", tc.decl.Type, tc.v, got, tc.want)
+		}
+	}
+}

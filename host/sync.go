@@ -168,7 +168,7 @@ func (r *syncRun) plan() error {
 		return err
 	}
 	r.dest.loc = r.opts.Destination
-	if r.dest.loc.Options, err = expandOptions(r.dest.loc); err != nil {
+	if err := prepareOptions(&r.dest); err != nil { // checked against declarations (options.go)
 		return err
 	}
 	if r.dest.kind == endpointPlugin && !r.dest.entry.Has(CapWrite) {
@@ -184,7 +184,7 @@ func (r *syncRun) plan() error {
 			return err
 		}
 		t.loc = o
-		if t.loc.Options, err = expandOptions(o); err != nil {
+		if err := prepareOptions(&t); err != nil {
 			return err
 		}
 		if t.kind == endpointPlugin && !t.entry.Has(CapRead) {

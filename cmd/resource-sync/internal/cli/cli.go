@@ -42,8 +42,9 @@ func Main() int {
 // NewFactory wires the real dependencies.
 func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
 	return &cmdutil.Factory{
-		IO:      io,
-		Version: Version,
+		IO:              io,
+		Version:         Version,
+		EndpointOptions: builtin.EndpointOptions(),
 		Host: func(level hclog.Level) (*host.Host, error) {
 			builtins, err := builtin.Sources()
 			if err != nil {

@@ -18,6 +18,9 @@ type Factory struct {
 	Version string
 	// Host finds the plugins; logs go to IO.ErrOut at level.
 	Host func(level hclog.Level) (*host.Host, error)
+	// EndpointOptions are the built-in endpoints' declared options, which
+	// the root command offers as flags.
+	EndpointOptions []host.OptionDecl
 }
 
 // FlagError is a usage mistake: the CLI prints it with the usage line and

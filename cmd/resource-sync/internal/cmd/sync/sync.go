@@ -127,7 +127,7 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	fs.BoolVarP(&opts.Quiet, "quiet", "q", false, "no summary line on stderr")
 	opts.Log.Register(fs)
 
-	opts.options.register(fs, endpointOptionDecls)
+	opts.options.register(fs, f.EndpointOptions)
 	fs.BoolVar(&opts.FailFast, "fail-fast", false, "stop at the first failed write")
 	fs.SortFlags = false
 	return cmd
@@ -153,14 +153,19 @@ func sameEndpoint(a, b string) bool {
 }
 
 // locations gives each endpoint the options meant for it (see
-// host.AssignOptions); a password left out is asked for.
-func (o *Options) locations(warn func(string)) (origins []host.Location, dest host.Location, err error) {
-	eps := make([]host.SyncEndpoint, 0, len(o.Origins)+1)
-	for _, spec := range o.Origins {
-		eps = append(eps, host.SyncEndpoint{Location: host.At(spec), Declared: declaredFor(spec)})
+// host.AssignOptions), by what the endpoints declare; a password left out
+// is asked for.
+func (o *Options) locations(ctx context.Context, h *host.Host) (origins []host.Location, dest host.Location, err error) {
+	specs := append(append([]string(nil), o.Origins...), o.Destination)
+	comps, err := h.Endpoints(ctx, specs...)
+	if err != nil {
+		return nil, dest, err
 	}
-	eps = append(eps, host.SyncEndpoint{Location: host.At(o.Destination), Destination: true, Declared: declaredFor(o.Destination)})
-	if err := host.AssignOptions(eps, o.options.given, warn); err != nil {
+	eps := make([]host.SyncEndpoint, len(specs))
+	for i, spec := range specs {
+		eps[i] = host.SyncEndpoint{Location: host.At(spec), Destination: i == len(specs)-1, Declared: comps[i].Options}
+	}
+	if err := host.AssignOptions(eps, o.options.given, func(msg string) { h.Logger().Warn(msg) }); err != nil {
 		return nil, dest, err
 	}
 	if err := o.askPasswords(eps); err != nil {
@@ -219,7 +224,7 @@ func syncRun(ctx context.Context, o *Options) error {
 		return err
 	}
 	defer h.Close()
-	origins, dest, err := o.locations(func(msg string) { h.Logger().Warn(msg) })
+	origins, dest, err := o.locations(ctx, h)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
 
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/builtin"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
 	"github.com/resource-sync/resource-sync/host"
@@ -86,7 +87,7 @@ func TestNewCmdSync(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
 			var got *Options
-			cmd := NewCmdSync(&cmdutil.Factory{IO: ios}, func(o *Options) error { got = o; return nil })
+			cmd := NewCmdSync(&cmdutil.Factory{IO: ios, EndpointOptions: builtin.EndpointOptions()}, func(o *Options) error { got = o; return nil })
 			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 			cmd.SetArgs(tc.args)
 			cmd.SetOut(ios.ErrOut)
