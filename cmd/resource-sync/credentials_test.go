@@ -99,6 +99,19 @@ func TestCredentialsStayWithTheirEndpoint(t *testing.T) {
 	onlyA := []string{"--token", "${env:RS_TEST_A_TOKEN}", "-H", "X-Api-Key: ${env:RS_TEST_A_KEY}"}
 	onlyB := []string{"--token", "${env:RS_TEST_B_TOKEN}", "-H", "X-Api-Key: ${env:RS_TEST_B_KEY}"}
 	dir := t.TempDir()
+	// The same endpoints as named environments, secrets from the
+	// environment too.
+	cfg := filepath.Join(dir, "resource-sync.yaml")
+	writeFile(t, cfg, `environments:
+  env-a:
+    location: `+a.url+`/
+    token: ${env:RS_TEST_A_TOKEN}
+    header: ["X-Api-Key: ${env:RS_TEST_A_KEY}"]
+  env-b:
+    location: `+b.url+`/
+    token: ${env:RS_TEST_B_TOKEN}
+    header: ["X-Api-Key: ${env:RS_TEST_B_KEY}"]
+`)
 
 	for _, tc := range []struct {
 		name string
@@ -111,6 +124,9 @@ func TestCredentialsStayWithTheirEndpoint(t *testing.T) {
 		{"B to A", cat(fromB, toA, "-a", b.url+"/api/", a.url+"/"), []*headerServer{a, b}},
 		{"A to a directory, --token unscoped", cat(onlyA, "-a", a.url+"/api/", filepath.Join(dir, "pulled")), []*headerServer{a}},
 		{"a directory to B, --token unscoped", cat(onlyB, filepath.Join(dir, "pulled"), b.url+"/"), []*headerServer{b}},
+		{"environment A to environment B", cat("--config", cfg, "-a", "env-a:api/", "env-b:"), []*headerServer{a, b}},
+		{"environment B to environment A", cat("--config", cfg, "-a", "env-b:api/", "env-a:"), []*headerServer{a, b}},
+		{"environment A to B redirecting to A", cat("--config", cfg, "-a", "env-a:api/", "env-b:hop/"), []*headerServer{a, b}},
 		// A's customer collection redirects to B's: the origin follows it
 		// without A's credentials, and writes what it read to B.
 		{"A redirecting to B as the origin", cat(fromA, toB, "-n", a.url+"/hop/api/v1/customer", b.url+"/"), []*headerServer{a, b}},
@@ -219,6 +235,13 @@ func checkNoSecretsInTree(t *testing.T, dir string) {
 		return nil
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

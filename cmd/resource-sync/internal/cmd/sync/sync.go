@@ -4,7 +4,6 @@ package sync
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
 	"github.com/resource-sync/resource-sync/host"
 )
@@ -24,18 +24,22 @@ const (
 
 // Options are the parsed command line.
 type Options struct {
-	IO   *iostreams.IOStreams
-	Host func(hclog.Level) (*host.Host, error)
+	IO     *iostreams.IOStreams
+	Host   func(hclog.Level) (*host.Host, error)
+	Config func() (*config.File, error)
 
 	Origins     []string
 	Destination string
 
 	Format string
 	Schema string
-	Follow string
-	Rm     bool
-	Quiet  bool
-	Log    cmdutil.LogFlags
+	// SchemaGiven says a schema flag was given, which beats an
+	// environment's schema.
+	SchemaGiven bool
+	Follow      string
+	Rm          bool
+	Quiet       bool
+	Log         cmdutil.LogFlags
 
 	// Endpoint options, each for the endpoints it is meant for.
 	options  optionFlags
@@ -84,7 +88,7 @@ const example = `  # Capture an API into a directory kept in version control
 
 // NewCmdSync builds the root command. runF replaces the work in tests.
 func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Host: f.Host}
+	opts := &Options{IO: f.IO, Host: f.Host, Config: f.Config}
 	cmd := &cobra.Command{
 		Use:           "resource-sync [OPTIONS] [ORIGIN]... DESTINATION",
 		Short:         "Synchronize REST resources between endpoints",
@@ -101,6 +105,8 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origins, opts.Destination = args[:len(args)-1], args[len(args)-1]
+			fs := cmd.Flags()
+			opts.SchemaGiven = fs.Changed("schema") || fs.Changed("hal") || fs.Changed("simple")
 			if err := opts.validate(); err != nil {
 				return err
 			}
@@ -152,68 +158,6 @@ func sameEndpoint(a, b string) bool {
 	return filepath.Clean(a) == filepath.Clean(b)
 }
 
-// locations gives each endpoint the options meant for it (see
-// host.AssignOptions), by what the endpoints declare; a password left out
-// is asked for.
-func (o *Options) locations(ctx context.Context, h *host.Host) (origins []host.Location, dest host.Location, err error) {
-	specs := append(append([]string(nil), o.Origins...), o.Destination)
-	comps, err := h.Endpoints(ctx, specs...)
-	if err != nil {
-		return nil, dest, err
-	}
-	eps := make([]host.SyncEndpoint, len(specs))
-	for i, spec := range specs {
-		eps[i] = host.SyncEndpoint{Location: host.At(spec), Destination: i == len(specs)-1, Declared: comps[i].Options}
-	}
-	if err := host.AssignOptions(eps, o.options.given, func(msg string) { h.Logger().Warn(msg) }); err != nil {
-		return nil, dest, err
-	}
-	if err := o.askPasswords(eps); err != nil {
-		return nil, dest, err
-	}
-	for _, e := range eps[:len(eps)-1] {
-		origins = append(origins, e.Location)
-	}
-	return origins, eps[len(eps)-1].Location, nil
-}
-
-// askPasswords completes the endpoints given a user name and no
-// password: from $RESOURCE_SYNC_PASSWORD when only one endpoint needs one
-// (a password is never sent to two places), else from a prompt.
-func (o *Options) askPasswords(eps []host.SyncEndpoint) error {
-	var need []int
-	for i, e := range eps {
-		_, hasUser := e.Location.Options["username"]
-		_, hasPassword := e.Location.Options["password"]
-		if hasUser && !hasPassword {
-			need = append(need, i)
-		}
-	}
-	envPassword, envSet := os.LookupEnv(EnvPassword)
-	for _, i := range need {
-		e := &eps[i]
-		user := e.Location.Options["username"]
-		switch {
-		case envSet && len(need) == 1:
-			e.Location.Options["password"] = envPassword
-		case !o.IO.CanPrompt():
-			why := "set $" + EnvPassword
-			if len(need) > 1 {
-				why = fmt.Sprintf("$%s serves only a sync with one such endpoint, this one has %d", EnvPassword, len(need))
-			}
-			return fmt.Errorf("%s: user %s needs a password: %s, or give --password '${env:NAME}' (no terminal to prompt on)",
-				e.Location, user, why)
-		default:
-			pw, err := o.IO.ReadPassword(fmt.Sprintf("Password for %s at %s: ", user, e.Location))
-			if err != nil {
-				return fmt.Errorf("reading password: %w", err)
-			}
-			e.Location.Options["password"] = pw
-		}
-	}
-	return nil
-}
-
 func syncRun(ctx context.Context, o *Options) error {
 	level, err := o.Log.Resolve()
 	if err != nil {
@@ -224,7 +168,11 @@ func syncRun(ctx context.Context, o *Options) error {
 		return err
 	}
 	defer h.Close()
-	origins, dest, err := o.locations(ctx, h)
+	cfg, err := o.Config()
+	if err != nil {
+		return err
+	}
+	origins, dest, schema, err := o.locations(ctx, h, cfg)
 	if err != nil {
 		return err
 	}
@@ -237,7 +185,7 @@ func syncRun(ctx context.Context, o *Options) error {
 		Destination:   dest,
 		Format:        o.Format,
 		DefaultFormat: "yaml",
-		Schema:        o.Schema,
+		Schema:        schema,
 		Follow:        o.Follow,
 		Replace:       o.Rm,
 		FailFast:      o.FailFast,
