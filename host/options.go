@@ -343,8 +343,9 @@ func joinAnd(s []string) string {
 // and expands ${env:NAME}, before anything starts: an unknown name is
 // answered with the options the endpoint takes, a value its type cannot
 // hold or a variable that is not set with the option's name. t keeps a
-// copy; the caller's map is not changed.
-func prepareOptions(t *target) error {
+// copy; the caller's map is not changed. Secret values are masked in logs
+// and errors from now on.
+func (r *syncRun) prepareOptions(t *target) error {
 	loc := t.loc
 	var declared []OptionDecl
 	if t.kind == endpointPlugin {
@@ -362,6 +363,9 @@ func prepareOptions(t *target) error {
 		}
 		if err := CheckOptionValue(d, v); err != nil {
 			return usageErrorf("%s: option %s: %w", loc, k, err)
+		}
+		if d.Secret {
+			r.h.redact.addOption(v)
 		}
 		out[k] = v
 	}

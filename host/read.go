@@ -324,6 +324,12 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string) {
 			continue
 		}
 		for _, r := range res.GetResources() {
+			// Secret fields become placeholders before the body is kept
+			// anywhere (secretrun.go).
+			if err := o.run.secrets.onRead(r, o.origin >= 0); err != nil {
+				o.problems = append(o.problems, err)
+				continue
+			}
 			f := &found{res: r, origin: o.origin, format: format, sum: sha256.Sum256(r.GetJson())}
 			if o.spill != nil {
 				sp, err := o.spill.put(r.GetJson())

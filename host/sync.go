@@ -27,6 +27,9 @@ type SyncOptions struct {
 	Replace bool
 	// FailFast stops sending writes at the first failure.
 	FailFast bool
+	// Secrets are the resource fields that hold secrets: never written
+	// to files in clear (see secrets.go).
+	Secrets []SecretField
 	// Progress, when set, hears about writes.
 	Progress Progress
 }
@@ -106,6 +109,7 @@ func (h *Host) Sync(ctx context.Context, opts SyncOptions) (Summary, error) {
 	if err := run.plan(); err != nil {
 		return Summary{}, err
 	}
+	run.secrets = newSecretRun(opts.Secrets, run.dest, h.redact) // secret fields (secretrun.go)
 	if err := h.StartAll(ctx, run.plugins()); err != nil {
 		return Summary{}, err
 	}
@@ -133,6 +137,11 @@ func (h *Host) Sync(ctx context.Context, opts SyncOptions) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	// Every placeholder the destination needs has a value, or nothing is
+	// written (secretrun.go).
+	if err := run.secrets.check(); err != nil {
+		return Summary{}, err
+	}
 	ordered, err := order(merged)
 	if err != nil {
 		return Summary{}, err
@@ -157,8 +166,9 @@ type syncRun struct {
 	origins []target
 	dest    target
 	schema  entry
-	format  entry  // the destination's
-	spill   *spill // origin bodies between reading and writing
+	format  entry      // the destination's
+	spill   *spill     // origin bodies between reading and writing
+	secrets *secretRun // secret fields: masked on read, filled in on write
 }
 
 // plan resolves endpoints and components before anything starts.
@@ -168,7 +178,7 @@ func (r *syncRun) plan() error {
 		return err
 	}
 	r.dest.loc = r.opts.Destination
-	if err := prepareOptions(&r.dest); err != nil { // checked against declarations (options.go)
+	if err := r.prepareOptions(&r.dest); err != nil { // checked against declarations (options.go)
 		return err
 	}
 	if r.dest.kind == endpointPlugin && !r.dest.entry.Has(CapWrite) {
@@ -184,7 +194,7 @@ func (r *syncRun) plan() error {
 			return err
 		}
 		t.loc = o
-		if err := prepareOptions(&t); err != nil {
+		if err := r.prepareOptions(&t); err != nil {
 			return err
 		}
 		if t.kind == endpointPlugin && !t.entry.Has(CapRead) {

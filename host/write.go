@@ -58,6 +58,10 @@ func (r *syncRun) write(ctx context.Context, dest *openEndpoint, nodes []*node, 
 			values := make([]*pb.Value, len(ready))
 			for i, n := range ready {
 				body, err := r.spill.get(n.body)
+				if err == nil {
+					// A service gets values for placeholders (secretrun.go).
+					body, err = r.secrets.onWrite(n.res, body)
+				}
 				if err != nil {
 					sch.stop()
 					return err

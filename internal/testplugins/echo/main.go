@@ -26,6 +26,7 @@ type Options struct {
 	Wait     time.Duration `option:"wait" default:"1s" help:"any duration"`
 	Tags     []string      `option:"tag" help:"a list"`
 	APIKey   string        `option:"api-key,secret,credential" env:"ECHO_API_KEY" help:"a secret, shown as its SHA-256"`
+	Refuse   bool          `option:"refuse" help:"fail to open, quoting api-key (the host must mask it)"`
 }
 
 // Endpoint reads resources describing its options.
@@ -41,7 +42,11 @@ func open(_ context.Context, req sdk.OpenRequest) (sdk.Endpoint, error) {
 	if err := req.DecodeOptions(&e.opts); err != nil {
 		return nil, err
 	}
+	// Careless on purpose: the host masks secrets in logs and errors.
 	sdk.Logger().Debug("opened", "location", req.Location, "api-key", e.opts.APIKey)
+	if e.opts.Refuse {
+		return nil, fmt.Errorf("refusing to open with api-key %s", e.opts.APIKey)
+	}
 	return e, nil
 }
 

@@ -1,12 +1,16 @@
 // Package config reads resource-sync's config file: named environments
 // (an endpoint location and its options) usable wherever a location is
-// ("prod:").
+// ("prod:"), and the resource fields that hold secrets.
 //
 //	environments:
 //	  prod:
 //	    location: https://grafana.example.com/api/
 //	    token: ${env:GRAFANA_TOKEN}
 //	    rate: 5
+//	secrets:
+//	  - type: datasource
+//	    field: /secureJsonData/password
+//	    env: GRAFANA_DS_{id}_PASSWORD
 package config
 
 import (
@@ -39,6 +43,8 @@ type File struct {
 	// Path is where it was read from; empty when there is none.
 	Path         string
 	Environments map[string]*Environment
+	// Secrets are the resource fields that hold secrets.
+	Secrets []host.SecretField
 }
 
 // Environment is a named endpoint: a location and its options.
@@ -141,8 +147,10 @@ func Parse(path string, data []byte) (*File, error) {
 		switch key.Value {
 		case "environments":
 			return p.environments(value, f)
+		case "secrets":
+			return p.secrets(value, f)
 		}
-		return p.errorf(key, "unknown key %q (want environments)", key.Value)
+		return p.errorf(key, "unknown key %q (want environments or secrets)", key.Value)
 	}); err != nil {
 		return nil, err
 	}
@@ -249,6 +257,38 @@ func (p *parser) scalar(n *yaml.Node, what string) (string, error) {
 		return "", p.errorf(n, "%s: want a value (a string, number or true/false)", what)
 	}
 	return n.Value, nil
+}
+
+func (p *parser) secrets(n *yaml.Node, f *File) error {
+	if n.Kind != yaml.SequenceNode {
+		return p.errorf(n, "secrets must be a list of {type, field, env}")
+	}
+	for _, item := range n.Content {
+		var typ, field, env string
+		err := p.mapping(item, "a secret", func(k, v *yaml.Node) error {
+			var err error
+			switch k.Value {
+			case "type":
+				typ, err = p.scalar(v, "secret type")
+			case "field":
+				field, err = p.scalar(v, "secret field")
+			case "env":
+				env, err = p.scalar(v, "secret env")
+			default:
+				return p.errorf(k, "unknown key %q in a secret (want type, field and env)", k.Value)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		sf, err := host.ParseSecretField(typ, field, env)
+		if err != nil {
+			return p.errorf(item, "%v", err)
+		}
+		f.Secrets = append(f.Secrets, sf)
+	}
+	return nil
 }
 
 // checkName accepts environment names usable as "NAME:": a letter, then

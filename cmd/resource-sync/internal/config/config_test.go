@@ -49,7 +49,7 @@ func TestParse(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	for name, tc := range map[string]struct{ in, want string }{
-		"unknown top-level key": {"environments: {}\nenvironmets: {}\n", `rs.yaml:2: unknown key "environmets" (want environments)`},
+		"unknown top-level key": {"environments: {}\nenvironmets: {}\n", `rs.yaml:2: unknown key "environmets" (want environments or secrets)`},
 		"not a mapping":         {"- a\n", "rs.yaml:1: the config file must be a mapping"},
 		"no location":           {"environments:\n  prod:\n    token: x\n", "rs.yaml:2: environment prod has no location"},
 		"one-letter name":       {"environments:\n  c:\n    location: x\n", `rs.yaml:2: environment "c": names have two characters at least (c: is a drive letter)`},

@@ -154,3 +154,18 @@ func (v *rawOptionValue) Set(s string) error {
 	v.flags.given = append(v.flags.given, g)
 	return nil
 }
+
+// secretFlag is --secret TYPE:/POINTER[=ENV], repeatable.
+type secretFlag struct{ fields *[]host.SecretField }
+
+func (f *secretFlag) String() string { return "" }
+func (f *secretFlag) Type() string   { return "TYPE:/POINTER" }
+
+func (f *secretFlag) Set(s string) error {
+	field, err := host.ParseSecretFlag(s)
+	if err != nil {
+		return err
+	}
+	*f.fields = append(*f.fields, field)
+	return nil
+}

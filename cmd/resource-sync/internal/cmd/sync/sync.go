@@ -44,6 +44,9 @@ type Options struct {
 	// Endpoint options, each for the endpoints it is meant for.
 	options  optionFlags
 	FailFast bool
+	// Secrets are --secret TYPE:/POINTER[=ENV], besides the config
+	// file's.
+	Secrets []host.SecretField
 }
 
 const long = `Synchronize REST resources between endpoints.
@@ -135,6 +138,8 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 
 	opts.options.register(fs, f.EndpointOptions)
 	fs.BoolVar(&opts.FailFast, "fail-fast", false, "stop at the first failed write")
+	fs.Var(&secretFlag{&opts.Secrets}, "secret",
+		"resource field holding a secret, never written to files in clear: TYPE:/JSON/POINTER[=ENV_{id}] (repeatable; see docs/options.md)")
 	fs.SortFlags = false
 	return cmd
 }
@@ -158,7 +163,7 @@ func sameEndpoint(a, b string) bool {
 	return filepath.Clean(a) == filepath.Clean(b)
 }
 
-func syncRun(ctx context.Context, o *Options) error {
+func syncRun(ctx context.Context, o *Options) (err error) {
 	level, err := o.Log.Resolve()
 	if err != nil {
 		return err
@@ -168,6 +173,9 @@ func syncRun(ctx context.Context, o *Options) error {
 		return err
 	}
 	defer h.Close()
+	// No secret the sync met (an option, a resource field) appears in its
+	// error.
+	defer func() { err = h.RedactError(err) }()
 	cfg, err := o.Config()
 	if err != nil {
 		return err
@@ -190,6 +198,7 @@ func syncRun(ctx context.Context, o *Options) error {
 		Replace:       o.Rm,
 		FailFast:      o.FailFast,
 		Progress:      progress,
+		Secrets:       append(append([]host.SecretField(nil), cfg.Secrets...), o.Secrets...),
 	})
 	if !o.Quiet && (err == nil || sum.Written+sum.Unchanged+sum.Failed > 0) {
 		fmt.Fprintln(o.IO.ErrOut, summaryLine(sum))
