@@ -101,6 +101,16 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 			problems = append(problems, err)
 		}
 	}
+	if len(cfg.Secrets) > 0 {
+		fmt.Fprintln(w, "\nSecret fields (written to files as placeholders):")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, s := range cfg.Secrets {
+			fmt.Fprintf(tw, "  %s\t%s\t${env:%s}\n", s.Type, s.Pointer, s.Env)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%d environments have problems", len(problems))
 	}
