@@ -151,14 +151,7 @@ func (e *SyncEndpoint) role() string {
 	return "origin"
 }
 
-func (e *SyncEndpoint) decl(name string) (OptionDecl, bool) {
-	for _, d := range e.Declared {
-		if d.Name == name {
-			return d, true
-		}
-	}
-	return OptionDecl{}, false
-}
+func (e *SyncEndpoint) decl(name string) (OptionDecl, bool) { return findDecl(e.Declared, name) }
 
 func (e *SyncEndpoint) inScope(s Scope) bool {
 	return s == ScopeAny || (s == ScopeDestination) == e.Destination
@@ -192,13 +185,14 @@ func AssignOptions(eps []SyncEndpoint, given []GivenOption, warn func(string)) e
 	}
 	for _, g := range given {
 		var takers []int
-		var decl OptionDecl
+		var secret, credential bool
 		for i := range eps {
 			if !eps[i].inScope(g.Scope) {
 				continue
 			}
 			if d, ok := eps[i].decl(g.Name); ok {
-				takers, decl = append(takers, i), d
+				takers = append(takers, i)
+				secret, credential = secret || d.Secret, credential || d.Credential
 			}
 		}
 		if len(takers) == 0 && g.Lenient && g.Scope == ScopeAny {
@@ -210,18 +204,19 @@ func AssignOptions(eps []SyncEndpoint, given []GivenOption, warn func(string)) e
 		if len(takers) == 0 {
 			return noTakerError(eps, g)
 		}
-		if decl.Credential && len(takers) > 1 {
+		if credential && len(takers) > 1 {
 			return ambiguousError(eps, g, takers)
 		}
-		if decl.Secret && warn != nil && len(EnvRefs(g.Value)) == 0 {
+		if secret && warn != nil && len(EnvRefs(g.Value)) == 0 {
 			warn(fmt.Sprintf("%s: the value is visible to other users of this machine (ps, shell history); pass %s instead",
 				g.Flag, fromEnvFlag(g.Flag, "VARIABLE")))
 		}
 		for _, i := range takers {
 			opts := eps[i].Location.Options
+			d, _ := eps[i].decl(g.Name)
 			prev, had := set[i][g.Name]
 			switch {
-			case had && prev == level(g.Scope) && decl.Type == OptionList:
+			case had && prev == level(g.Scope) && d.Type == OptionList:
 				opts[g.Name] += "\n" + g.Value
 			case had && prev > level(g.Scope):
 				// --to-token beats --token, whatever the order.

@@ -39,9 +39,25 @@ type result struct {
 func runCLI(t *testing.T, args ...string) result {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
+	// Plugin logs (-v) reach stderr from go-plugin's goroutines while the
+	// command writes its summary: os.Stderr takes that, a bytes.Buffer
+	// needs a lock.
+	ios.ErrOut = &lockedWriter{w: errOut}
 	code := cli.Run(t.Context(), cli.NewFactory(ios), args)
 	t.Logf("resource-sync %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
 	return result{code, out.String(), errOut.String()}
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // mustRun runs the command line and fails the test unless it exits 0.
