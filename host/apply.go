@@ -176,6 +176,11 @@ func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, erro
 	if err != nil {
 		return nil, err
 	}
+	// The body travels with its content; both carry the secret values a
+	// service destination needs (secretrun.go).
+	if body, err = r.secrets.onWrite(n.res(), body); err != nil {
+		return nil, err
+	}
 	content, err := r.spill.get(n.content)
 	if err != nil {
 		return nil, err

@@ -25,7 +25,10 @@ func cachePath() string {
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(dir, "resource-sync", "manifests.json")
+	// The name changes when Manifest gains fields (v2: option
+	// declarations), so entries an older host wrote are not taken as
+	// complete.
+	return filepath.Join(dir, "resource-sync", "manifests-v2.json")
 }
 
 func readCache(path string) map[string]cacheEntry {

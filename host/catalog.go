@@ -170,9 +170,8 @@ const (
 type target struct {
 	kind     endpointKind
 	location string
-	entry    entry             // for endpointPlugin
-	display  string            // as the user named it, when that differs ("prod:")
-	options  map[string]string // given for this endpoint alone
+	entry    entry    // for endpointPlugin
+	loc      Location // as the sync was given it, with its own options
 }
 
 // resolve classifies an endpoint string in the original tool's order: "-",

@@ -29,18 +29,15 @@ func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openE
 		return nil, err
 	}
 	e.plugin = p
-	options := map[string]string{"follow": followName(r.follow)}
-	for k, v := range t.options {
-		options[k] = v
-	}
 	resp, err := p.endpoints().Open(ctx, &pb.Open_Request{
 		Endpoint: t.entry.Name,
 		Location: t.location,
 		Role:     role,
 		Replace:  role == pb.Open_ROLE_DESTINATION && r.replace,
 		Formats:  r.cat.formatInfos(r.format.Name),
-		Options:  options,
+		Options:  r.openOptions(t), // this endpoint's own: never another's credentials
 		Schema:   r.schema.Name,
+		Follow:   r.follow,
 	})
 	if err != nil {
 		return nil, p.callError(ctx, err)
@@ -66,8 +63,8 @@ func (e *openEndpoint) close() {
 
 // name is the endpoint as the user named it, for messages.
 func (t target) name() string {
-	if t.display != "" {
-		return t.display
+	if t.loc.Spec != "" {
+		return t.loc.String()
 	}
 	return t.location
 }

@@ -35,6 +35,7 @@ type Options struct {
 // Host finds, starts and talks to plugins.
 type Host struct {
 	logger    hclog.Logger
+	redact    *redactor // masks secrets met so far in logs and errors
 	autoMTLS  bool
 	cert      clientCert
 	pins      map[string][]byte
@@ -64,8 +65,10 @@ func New(opts Options) (*Host, error) {
 	if opts.SearchPath == nil {
 		opts.SearchPath = SearchPath()
 	}
+	red := newRedactor()
 	h := &Host{
-		logger:     newLogger(opts.Log, opts.Level),
+		redact:     red,
+		logger:     newLogger(red.writer(opts.Log), opts.Level),
 		autoMTLS:   !strings.EqualFold(os.Getenv(EnvMTLS), "off"),
 		stdin:      opts.Stdin,
 		stdout:     opts.Stdout,

@@ -374,7 +374,15 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string) {
 				}
 				continue
 			}
-			if !o.run.opts.Filter.Match(r.GetType(), r.GetId()) {
+			// The destination is filtered when planned: a whole-content
+			// destination must keep what the filter leaves out.
+			if o.origin >= 0 && !o.run.opts.Filter.Match(r.GetType(), r.GetId()) {
+				continue
+			}
+			// Secret fields become placeholders before the body is kept
+			// anywhere (secretrun.go).
+			if err := o.run.secrets.onRead(r, o.origin >= 0); err != nil {
+				o.problems = append(o.problems, err)
 				continue
 			}
 			f := &found{res: r, origin: o.origin, format: format, sum: sha256.Sum256(r.GetJson())}

@@ -33,6 +33,8 @@ type Component struct {
 	Extensions    []string `json:"extensions,omitempty"`
 	MediaTypes    []string `json:"media_types,omitempty"`
 	Capabilities  []string `json:"capabilities,omitempty"`
+	// Options an endpoint takes.
+	Options []OptionDecl `json:"options,omitempty"`
 }
 
 // Has reports whether the component declares capability c ("read",
@@ -98,6 +100,7 @@ func ManifestFromProto(d *pb.Describe_Response) Manifest {
 				comp.Capabilities = append(comp.Capabilities, name)
 			}
 		}
+		comp.Options = optionDeclsFromProto(c.GetOptions())
 		m.Components = append(m.Components, comp)
 	}
 	return m

@@ -300,6 +300,11 @@ func (r *syncRun) encode(ctx context.Context, writes []*node) error {
 		if err != nil {
 			return nil, err
 		}
+		// A service destination gets secret values in place of their
+		// placeholders (secretrun.go).
+		if body, err = r.secrets.onWrite(n.res(), body); err != nil {
+			return nil, err
+		}
 		return &pb.Value{Json: body, Source: n.res().GetSource(), Line: n.res().GetLine()}, nil
 	}, func(i int, content []byte, err error) {
 		n := writes[i]

@@ -10,17 +10,6 @@ import (
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
-// Location is an endpoint as the user named it, with the options given
-// for it alone.
-type Location struct {
-	Name    string            // what the user typed ("prod:", "./data"), for messages
-	Spec    string            // what resolves to an endpoint ("https://api.example.com/v1/", "./data")
-	Options map[string]string // options for this endpoint only, by declared option name
-}
-
-// At is a Location given by what resolves to an endpoint, without options.
-func At(spec string) Location { return Location{Spec: spec} }
-
 // SyncOptions says what to sync where, and how.
 type SyncOptions struct {
 	Origins     []Location
@@ -48,6 +37,9 @@ type SyncOptions struct {
 	// Events hears about every resource: planned, then its outcome. It is
 	// never called on two goroutines at once.
 	Events func(Event)
+	// Secrets are the resource fields that hold secrets: never written
+	// to files in clear (see secrets.go).
+	Secrets []SecretField
 }
 
 // Summary counts what a sync did.
@@ -164,6 +156,7 @@ func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (_ *Run, err error
 	if err := r.resolve(); err != nil {
 		return nil, err
 	}
+	r.secrets = newSecretRun(opts.Secrets, r.dest, h.redact)
 	if err := h.StartAll(ctx, r.plugins()); err != nil {
 		return nil, err
 	}
@@ -198,6 +191,11 @@ func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (_ *Run, err error
 		<-destDone
 	}
 	if err != nil {
+		return nil, err
+	}
+	// Every placeholder the destination needs has a value, or nothing is
+	// written (secretrun.go).
+	if err := r.secrets.check(); err != nil {
 		return nil, err
 	}
 	if scoped {
@@ -317,7 +315,8 @@ type syncRun struct {
 	replace   bool  // open the destination with Open.replace
 	originEPs []*openEndpoint
 	destEP    *openEndpoint
-	spill     *spill // bodies between reading and writing
+	spill     *spill     // bodies between reading and writing
+	secrets   *secretRun // secret fields: masked on read, filled in on write
 	read      int
 }
 
@@ -368,6 +367,10 @@ func (r *syncRun) resolve() error {
 		if err != nil {
 			return err
 		}
+		t.loc = o
+		if err := r.prepareOptions(&t); err != nil {
+			return err
+		}
 		if t.kind == endpointPlugin && !t.entry.Has(CapRead) {
 			return usageErrorf("%s endpoints cannot be read from: %s", t.entry.Name, t.name())
 		}
@@ -387,16 +390,15 @@ func (r *syncRun) resolve() error {
 	return err
 }
 
+// resolveOne finds l's endpoint and checks its options against what the
+// endpoint declares (options.go).
 func (r *syncRun) resolveOne(l Location) (target, error) {
 	t, err := r.cat.resolve(l.Spec)
 	if err != nil {
 		return t, err
 	}
-	if l.Name != "" && l.Name != l.Spec {
-		t.display = l.Name
-	}
-	t.options = l.Options
-	return t, nil
+	t.loc = l
+	return t, r.prepareOptions(&t)
 }
 
 // plugins are those the sync needs from the start; formatters for the

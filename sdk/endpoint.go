@@ -41,6 +41,11 @@ type EndpointSpec struct {
 	// (*dir.Endpoint)(nil): the SDK declares to the host the capabilities
 	// of the interfaces that type implements, so they cannot drift apart.
 	Implements Endpoint
+	// Options is a nil pointer to the endpoint's options struct, e.g.
+	// (*acme.Options)(nil), whose field tags declare the options Open
+	// takes (see [OpenRequest.DecodeOptions]). The host checks what users
+	// give against them and sends only declared keys. Nil: no options.
+	Options any
 }
 
 // Role says whether a location is read from or written to.
@@ -69,10 +74,14 @@ type OpenRequest struct {
 	// Formats lists every installed formatter; the first one is what the
 	// host writes with.
 	Formats []FormatInfo
-	// Options come from the command line; keys are documented per plugin.
+	// Options are those given for this endpoint, by declared name; decode
+	// them with DecodeOptions.
 	Options map[string]string
 	// Schema is the name of the schema in use.
 	Schema string
+	// Follow says which links the host follows: an endpoint that pages by
+	// itself (HTTP Link headers) stops at the first page under FollowNone.
+	Follow Follow
 }
 
 // Endpoint is an open location. It implements some of [Reader], [Fetcher],

@@ -42,6 +42,7 @@ func Describe(p *Plugin) *pb.Describe_Response {
 			Schemes: e.Schemes, PathPatterns: e.PathPatterns, Directories: e.Directories,
 			DefaultFormat: e.DefaultFormat,
 			Capabilities:  endpointCapabilities(e),
+			Options:       optionDecls(e),
 		})
 	}
 	for _, f := range p.Formatters {

@@ -30,6 +30,9 @@ import (
 //	                     examples/plugins/toml
 //	$CRASHDIR            holds resource-sync-plugin-dir, built from
 //	                     testdata/crashplugin (a dir endpoint that dies)
+//	$ECHODIR             holds resource-sync-plugin-echo, built from
+//	                     internal/testplugins/echo (an endpoint showing
+//	                     the options it was opened with)
 //	$RESOURCE_SYNC_CONFIG_DIR = $WORK/config (absent unless a script makes it)
 //	$XDG_CACHE_HOME      = $WORK/.cache (the plugin manifest cache)
 //
@@ -58,6 +61,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("TOMLDIR", bins.toml)
 			env.Setenv("CRASHDIR", bins.crash)
+			env.Setenv("ECHODIR", bins.echo)
 			env.Setenv("RESOURCE_SYNC_CONFIG_DIR", filepath.Join(env.WorkDir, "config"))
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			if os.Getenv("GORACE") == "" {
@@ -85,20 +89,23 @@ func TestScripts(t *testing.T) {
 
 // testPlugins are the directories holding the plugin binaries the scripts
 // put on $RESOURCE_SYNC_PLUGIN_PATH.
-type testPlugins struct{ toml, crash string }
+type testPlugins struct{ toml, crash, echo string }
 
-// buildTestPlugins builds the TOML example and the crash plugin, each into
-// a directory of its own, as a user would; they go when the test ends.
+// buildTestPlugins builds the TOML example and the crash and echo plugins,
+// each into a directory of its own, as a user would; they go when the test
+// ends.
 func buildTestPlugins(t *testing.T) testPlugins {
 	t.Helper()
 	dir := t.TempDir()
-	bins := testPlugins{toml: filepath.Join(dir, "toml"), crash: filepath.Join(dir, "crash")}
+	bins := testPlugins{toml: filepath.Join(dir, "toml"), crash: filepath.Join(dir, "crash"), echo: filepath.Join(dir, "echo")}
 	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i, b := range []struct{ out, pkg string }{
+	builds := []struct{ out, pkg string }{
 		{filepath.Join(bins.toml, "resource-sync-plugin-toml"), "../../examples/plugins/toml"},
 		{filepath.Join(bins.crash, "resource-sync-plugin-dir"), "./testdata/crashplugin"},
-	} {
+		{filepath.Join(bins.echo, "resource-sync-plugin-echo"), "../../internal/testplugins/echo"},
+	}
+	errs := make([]error, len(builds))
+	for i, b := range builds {
 		wg.Go(func() {
 			out, err := exec.Command("go", "build", "-o", b.out, b.pkg).CombinedOutput()
 			if err != nil {

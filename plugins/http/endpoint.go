@@ -57,7 +57,7 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 	}
 	var noCredentials *redactor // the options are not parsed yet
 	shown := noCredentials.URL(loc)
-	cfg, err := parseOptions(req.Options)
+	cfg, err := parseOptions(req)
 	if err != nil {
 		return nil, &sdk.Error{Source: shown, Msg: err.Error()}
 	}

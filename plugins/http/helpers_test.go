@@ -58,14 +58,21 @@ func openTest(t *testing.T, location string, opts ...string) testEndpoint {
 	return testEndpoint{e, logs}
 }
 
+// tryOpen opens location with options given as name, value pairs; the
+// pair "follow", "none" sets the request's Follow instead, as the host
+// does for -n.
 func tryOpen(location string, opts ...string) (*Endpoint, *logBuffer, error) {
-	options := map[string]string{}
+	req := sdk.OpenRequest{Location: location, Formats: testFormats, Options: map[string]string{}, Schema: "hal"}
 	for i := 0; i+1 < len(opts); i += 2 {
-		options[opts[i]] = opts[i+1]
+		if opts[i] == "follow" && opts[i+1] == "none" {
+			req.Follow = sdk.FollowNone
+			continue
+		}
+		req.Options[opts[i]] = opts[i+1]
 	}
 	logs := &logBuffer{}
 	log := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Trace})
-	e, err := open(sdk.OpenRequest{Location: location, Formats: testFormats, Options: options, Schema: "hal"}, log)
+	e, err := open(req, log)
 	if err != nil {
 		return nil, logs, err
 	}

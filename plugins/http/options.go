@@ -3,10 +3,10 @@ package http
 import (
 	"fmt"
 	"math"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/resource-sync/resource-sync/sdk"
 )
 
 // config is the validated form of OpenRequest.Options.
@@ -37,107 +37,67 @@ type config struct {
 // header is one extra request header from the "header" option.
 type header struct{ name, value string }
 
-// Limits that keep a misbehaving server from holding a sync forever or
-// filling memory; each can be changed by the option of the same name.
-const (
-	defaultMaxBody = 64 << 20
-	// defaultMaxPages bounds one collection's pagination (next links).
-	defaultMaxPages = 100_000
-	// defaultIdleTimeout is how long the server may send nothing: before
-	// its response headers, or in the middle of a body.
-	defaultIdleTimeout = 2 * time.Minute
-	// defaultRequestTimeout bounds one attempt of a request, body
-	// included, so a server trickling its body still ends.
-	defaultRequestTimeout = 10 * time.Minute
-)
-
-// knownOptions lists every key Open accepts, so a typo is an error rather
-// than a silently ignored setting.
-var knownOptions = []string{
-	"follow", "limit", "concurrency", "batch-size", "max-attempts", "rate",
-	"max-body", "username", "password", "token", "header", "allow-host",
-	"ca-cert", "client-cert", "client-key", "insecure", "keep-links",
-	"create-with-post", "max-pages", "idle-timeout", "request-timeout",
+// Options are the http endpoint's options. Their tags declare them to the
+// host, which checks names and types before anything starts and builds
+// resource-sync's --help from them (see sdk.OpenRequest.DecodeOptions).
+type Options struct {
+	Username       string   `option:"username,credential" help:"HTTP basic auth user; the password comes from $RESOURCE_SYNC_PASSWORD or a prompt"`
+	Password       string   `option:"password,secret,credential" help:"HTTP basic auth password (give it as '${env:VARIABLE}')"`
+	Token          string   `option:"token,secret,credential" env:"RESOURCE_SYNC_TOKEN" help:"HTTP bearer token"`
+	Headers        []string `option:"header,secret,credential" help:"extra HTTP header 'Name: value'"`
+	AllowHosts     []string `option:"allow-host,credential" help:"also follow links to this host (host or host:port, comma separated); credentials are sent there too"`
+	BatchSize      int      `option:"batch-size" default:"1" min:"1" help:"PATCH up to N consecutive resources of a type at once, when the API allows PATCH"`
+	Limit          int      `option:"limit" default:"100" min:"1" help:"page size asked for, as X-Request-Limit"`
+	MaxAttempts    int      `option:"max-attempts" default:"3" min:"1" help:"attempts per idempotent HTTP request"`
+	Concurrency    int      `option:"concurrency" default:"8" min:"1" help:"HTTP requests in flight"`
+	Rate           float64  `option:"rate" min:"0" help:"at most this many HTTP requests per second (0: no cap)"`
+	CACert         string   `option:"ca-cert,credential" help:"PEM file of extra CAs to trust for HTTPS"`
+	ClientCert     string   `option:"client-cert,credential" help:"PEM client certificate for HTTPS"`
+	ClientKey      string   `option:"client-key,credential" help:"PEM key of the client certificate"`
+	Insecure       bool     `option:"insecure,credential" help:"do not verify HTTPS certificates (dangerous)"`
+	KeepLinks      bool     `option:"keep-links" help:"send HAL _links and _embedded in bodies written to HTTP"`
+	CreateWithPost bool     `option:"create-with-post" help:"when PUT answers 404 or 405, POST to the collection instead"`
+	MaxBody        int64    `option:"max-body" default:"67108864" min:"1" help:"largest response body accepted, in bytes"`
+	// Limits that keep a misbehaving server from holding a sync forever.
+	MaxPages       int           `option:"max-pages" default:"100000" min:"1" help:"most pages read from one collection: its next links may never end"`
+	IdleTimeout    time.Duration `option:"idle-timeout" default:"2m" help:"longest the server may send nothing, before its headers or in a body"`
+	RequestTimeout time.Duration `option:"request-timeout" default:"10m" help:"longest one attempt of a request may take, body included"`
 }
 
-// parseOptions validates opts and fills in the defaults.
-func parseOptions(opts map[string]string) (*config, error) {
-	for key := range opts {
-		if !slices.Contains(knownOptions, key) {
-			return nil, fmt.Errorf("unknown option %q (known: %s)", key, strings.Join(knownOptions, ", "))
+// parseOptions decodes and checks the options the host sent.
+func parseOptions(req sdk.OpenRequest) (*config, error) {
+	var o Options
+	if err := req.DecodeOptions(&o); err != nil {
+		return nil, err
+	}
+	if math.IsInf(o.Rate, 0) || math.IsNaN(o.Rate) {
+		return nil, fmt.Errorf("option rate: %g is not a number of requests per second", o.Rate)
+	}
+	for name, d := range map[string]time.Duration{"idle-timeout": o.IdleTimeout, "request-timeout": o.RequestTimeout} {
+		if d <= 0 {
+			return nil, fmt.Errorf("option %s: %s is not a duration > 0 such as 30s or 2m", name, d)
 		}
 	}
 	c := &config{
-		followNext: true,
-		username:   opts["username"],
-		password:   opts["password"],
-		token:      opts["token"],
-		caCert:     opts["ca-cert"],
-		clientCert: opts["client-cert"],
-		clientKey:  opts["client-key"],
-	}
-	switch f := opts["follow"]; f {
-	case "", "page", "child", "all":
-	case "none":
-		c.followNext = false
-	default:
-		return nil, fmt.Errorf("option follow: %q is not one of none, page, child, all", f)
-	}
-	var err error
-	ints := []struct {
-		key string
-		dst *int
-		def int
-	}{
-		{"limit", &c.limit, 100},
-		{"concurrency", &c.concurrency, 8},
-		{"batch-size", &c.batchSize, 1},
-		{"max-attempts", &c.maxAttempts, 3},
-		{"max-pages", &c.maxPages, defaultMaxPages},
-	}
-	for _, o := range ints {
-		if *o.dst, err = positiveInt(opts, o.key, o.def); err != nil {
-			return nil, err
-		}
-	}
-	maxBody, err := positiveInt(opts, "max-body", defaultMaxBody)
-	if err != nil {
-		return nil, err
-	}
-	c.maxBody = int64(maxBody)
-	durations := []struct {
-		key string
-		dst *time.Duration
-		def time.Duration
-	}{
-		{"idle-timeout", &c.idleTimeout, defaultIdleTimeout},
-		{"request-timeout", &c.requestTimeout, defaultRequestTimeout},
-	}
-	for _, o := range durations {
-		if *o.dst, err = positiveDuration(opts, o.key, o.def); err != nil {
-			return nil, err
-		}
-	}
-	if s := opts["rate"]; s != "" {
-		c.rate, err = strconv.ParseFloat(s, 64)
-		if err != nil || c.rate < 0 || math.IsInf(c.rate, 0) || math.IsNaN(c.rate) {
-			return nil, fmt.Errorf("option rate: %q is not a number of requests per second >= 0", s)
-		}
-	}
-	bools := []struct {
-		key string
-		dst *bool
-	}{
-		{"insecure", &c.insecure},
-		{"keep-links", &c.keepLinks},
-		{"create-with-post", &c.createWithPost},
-	}
-	for _, o := range bools {
-		if s := opts[o.key]; s != "" {
-			if *o.dst, err = strconv.ParseBool(s); err != nil {
-				return nil, fmt.Errorf("option %s: %q is not true or false", o.key, s)
-			}
-		}
+		followNext:     req.Follow != sdk.FollowNone,
+		limit:          o.Limit,
+		concurrency:    o.Concurrency,
+		batchSize:      o.BatchSize,
+		maxAttempts:    o.MaxAttempts,
+		rate:           o.Rate,
+		maxBody:        o.MaxBody,
+		maxPages:       o.MaxPages,
+		idleTimeout:    o.IdleTimeout,
+		requestTimeout: o.RequestTimeout,
+		username:       o.Username,
+		password:       o.Password,
+		token:          o.Token,
+		caCert:         o.CACert,
+		clientCert:     o.ClientCert,
+		clientKey:      o.ClientKey,
+		insecure:       o.Insecure,
+		keepLinks:      o.KeepLinks,
+		createWithPost: o.CreateWithPost,
 	}
 	if c.password != "" && c.username == "" {
 		return nil, fmt.Errorf("option password needs username")
@@ -148,39 +108,14 @@ func parseOptions(opts map[string]string) (*config, error) {
 	if (c.clientCert == "") != (c.clientKey == "") {
 		return nil, fmt.Errorf("options client-cert and client-key go together")
 	}
-	if c.headers, err = parseHeaders(opts["header"]); err != nil {
+	var err error
+	if c.headers, err = parseHeaders(strings.Join(o.Headers, "\n")); err != nil {
 		return nil, err
 	}
-	if c.allowHosts, err = parseAllowHosts(opts["allow-host"]); err != nil {
+	if c.allowHosts, err = parseAllowHosts(strings.Join(o.AllowHosts, ",")); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-// positiveInt reads an integer option >= 1.
-func positiveInt(opts map[string]string, key string, def int) (int, error) {
-	s, ok := opts[key]
-	if !ok || s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("option %s: %q is not a whole number >= 1", key, s)
-	}
-	return n, nil
-}
-
-// positiveDuration reads a duration option such as "30s" or "2m", > 0.
-func positiveDuration(opts map[string]string, key string, def time.Duration) (time.Duration, error) {
-	s, ok := opts[key]
-	if !ok || s == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("option %s: %q is not a duration > 0 such as 30s or 2m", key, s)
-	}
-	return d, nil
 }
 
 // parseHeaders reads "Name: value" lines. The error never quotes a line:

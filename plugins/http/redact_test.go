@@ -92,7 +92,7 @@ func TestOpenErrorsHideQuerySecrets(t *testing.T) {
 		location string
 		opts     []string
 	}{
-		{"http://127.0.0.1:1/?api_key=k3y-s3cret-value", []string{"limt", "5"}},
+		{"http://127.0.0.1:1/?api_key=k3y-s3cret-value", []string{"limit", "0"}},
 		{"ftp://h/x?token=k3y-s3cret-value", nil},
 		{"http://127.0.0.1:1/?access_token=k3y-s3cret-value", []string{"ca-cert", "/does/not/exist.pem"}},
 	} {

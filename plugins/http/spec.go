@@ -16,6 +16,7 @@ func Spec() sdk.EndpointSpec {
 		DefaultFormat: "json",
 		Open:          Open,
 		Implements:    (*Endpoint)(nil),
+		Options:       (*Options)(nil),
 	}
 }
 

@@ -551,11 +551,16 @@ type Open_Request struct {
 	Replace bool `protobuf:"varint,4,opt,name=replace,proto3" json:"replace,omitempty"`
 	// Every installed formatter; the first is the one the host writes with.
 	Formats []*FormatInfo `protobuf:"bytes,5,rep,name=formats,proto3" json:"formats,omitempty"`
-	// Endpoint options from the command line (limit, concurrency,
-	// credentials...). Keys are documented by each plugin.
+	// Endpoint options given for this endpoint alone (limit,
+	// credentials...). Only keys the component declares in
+	// Component.options are sent, checked against their type; a component
+	// declaring none gets just "follow", as hosts before declarations sent.
 	Options map[string]string `protobuf:"bytes,6,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Name of the schema in use ("hal").
-	Schema        string `protobuf:"bytes,7,opt,name=schema,proto3" json:"schema,omitempty"`
+	Schema string `protobuf:"bytes,7,opt,name=schema,proto3" json:"schema,omitempty"`
+	// Which links the host follows (-p, -n, -c, -a), so that an endpoint
+	// paging by itself (HTTP Link headers) can stop when asked to.
+	Follow        Follow `protobuf:"varint,8,opt,name=follow,proto3,enum=resourcesync.v1.Follow" json:"follow,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -637,6 +642,13 @@ func (x *Open_Request) GetSchema() string {
 		return x.Schema
 	}
 	return ""
+}
+
+func (x *Open_Request) GetFollow() Follow {
+	if x != nil {
+		return x.Follow
+	}
+	return Follow_FOLLOW_PAGE_UNSPECIFIED
 }
 
 type Open_Response struct {
@@ -1242,7 +1254,7 @@ var File_resourcesync_v1_endpoint_proto protoreflect.FileDescriptor
 
 const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\n" +
-	"\x1eresourcesync/v1/endpoint.proto\x12\x0fresourcesync.v1\x1a\x1cresourcesync/v1/plugin.proto\x1a\x1eresourcesync/v1/resource.proto\"a\n" +
+	"\x1eresourcesync/v1/endpoint.proto\x12\x0fresourcesync.v1\x1a\x1cresourcesync/v1/plugin.proto\x1a\x1eresourcesync/v1/resource.proto\x1a\x1cresourcesync/v1/schema.proto\"a\n" +
 	"\n" +
 	"FormatInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
@@ -1250,8 +1262,8 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"extensions\x18\x02 \x03(\tR\n" +
 	"extensions\x12\x1f\n" +
 	"\vmedia_types\x18\x03 \x03(\tR\n" +
-	"mediaTypes\"\xc4\x03\n" +
-	"\x04Open\x1a\xdc\x02\n" +
+	"mediaTypes\"\xf5\x03\n" +
+	"\x04Open\x1a\x8d\x03\n" +
 	"\aRequest\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x1a\n" +
 	"\blocation\x18\x02 \x01(\tR\blocation\x12.\n" +
@@ -1259,7 +1271,8 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\areplace\x18\x04 \x01(\bR\areplace\x125\n" +
 	"\aformats\x18\x05 \x03(\v2\x1b.resourcesync.v1.FormatInfoR\aformats\x12D\n" +
 	"\aoptions\x18\x06 \x03(\v2*.resourcesync.v1.Open.Request.OptionsEntryR\aoptions\x12\x16\n" +
-	"\x06schema\x18\a \x01(\tR\x06schema\x1a:\n" +
+	"\x06schema\x18\a \x01(\tR\x06schema\x12/\n" +
+	"\x06follow\x18\b \x01(\x0e2\x17.resourcesync.v1.FollowR\x06follow\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\"\n" +
@@ -1370,42 +1383,44 @@ var file_resourcesync_v1_endpoint_proto_goTypes = []any{
 	(*Close_Request)(nil),     // 23: resourcesync.v1.Close.Request
 	(*Close_Response)(nil),    // 24: resourcesync.v1.Close.Response
 	(*Resource)(nil),          // 25: resourcesync.v1.Resource
-	(*Document)(nil),          // 26: resourcesync.v1.Document
-	(*Diagnostic)(nil),        // 27: resourcesync.v1.Diagnostic
+	(Follow)(0),               // 26: resourcesync.v1.Follow
+	(*Document)(nil),          // 27: resourcesync.v1.Document
+	(*Diagnostic)(nil),        // 28: resourcesync.v1.Diagnostic
 }
 var file_resourcesync_v1_endpoint_proto_depIdxs = []int32{
 	25, // 0: resourcesync.v1.WriteItem.resource:type_name -> resourcesync.v1.Resource
 	0,  // 1: resourcesync.v1.Open.Request.role:type_name -> resourcesync.v1.Open.Role
 	2,  // 2: resourcesync.v1.Open.Request.formats:type_name -> resourcesync.v1.FormatInfo
 	13, // 3: resourcesync.v1.Open.Request.options:type_name -> resourcesync.v1.Open.Request.OptionsEntry
-	26, // 4: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
-	27, // 5: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	25, // 6: resourcesync.v1.Inventory.Request.scope:type_name -> resourcesync.v1.Resource
-	7,  // 7: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
-	1,  // 8: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
-	27, // 9: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
-	19, // 10: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
-	25, // 11: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
-	27, // 12: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	11, // 13: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
-	14, // 14: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
-	17, // 15: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
-	16, // 16: resourcesync.v1.Endpoint.Inventory:input_type -> resourcesync.v1.Inventory.Request
-	18, // 17: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
-	21, // 18: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
-	23, // 19: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
-	12, // 20: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
-	15, // 21: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
-	15, // 22: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
-	15, // 23: resourcesync.v1.Endpoint.Inventory:output_type -> resourcesync.v1.Read.Response
-	20, // 24: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
-	22, // 25: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
-	24, // 26: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	26, // 4: resourcesync.v1.Open.Request.follow:type_name -> resourcesync.v1.Follow
+	27, // 5: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
+	28, // 6: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	25, // 7: resourcesync.v1.Inventory.Request.scope:type_name -> resourcesync.v1.Resource
+	7,  // 8: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
+	1,  // 9: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
+	28, // 10: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
+	19, // 11: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
+	25, // 12: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
+	28, // 13: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	11, // 14: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
+	14, // 15: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
+	17, // 16: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
+	16, // 17: resourcesync.v1.Endpoint.Inventory:input_type -> resourcesync.v1.Inventory.Request
+	18, // 18: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
+	21, // 19: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
+	23, // 20: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
+	12, // 21: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
+	15, // 22: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
+	15, // 23: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
+	15, // 24: resourcesync.v1.Endpoint.Inventory:output_type -> resourcesync.v1.Read.Response
+	20, // 25: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
+	22, // 26: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
+	24, // 27: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
+	21, // [21:28] is the sub-list for method output_type
+	14, // [14:21] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_resourcesync_v1_endpoint_proto_init() }
@@ -1415,6 +1430,7 @@ func file_resourcesync_v1_endpoint_proto_init() {
 	}
 	file_resourcesync_v1_plugin_proto_init()
 	file_resourcesync_v1_resource_proto_init()
+	file_resourcesync_v1_schema_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

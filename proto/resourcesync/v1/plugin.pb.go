@@ -172,6 +172,70 @@ func (Component_Kind) EnumDescriptor() ([]byte, []int) {
 	return file_resourcesync_v1_plugin_proto_rawDescGZIP(), []int{2, 0}
 }
 
+// How the value, always a string on the wire, is read.
+type OptionDecl_Type int32
+
+const (
+	OptionDecl_TYPE_STRING_UNSPECIFIED OptionDecl_Type = 0
+	// A base-10 integer.
+	OptionDecl_TYPE_INT OptionDecl_Type = 1
+	// "true" or "false".
+	OptionDecl_TYPE_BOOL OptionDecl_Type = 2
+	// A Go duration: "30s", "1m30s".
+	OptionDecl_TYPE_DURATION OptionDecl_Type = 3
+	// Several strings, joined by newlines.
+	OptionDecl_TYPE_LIST OptionDecl_Type = 4
+	// A decimal number: "2.5".
+	OptionDecl_TYPE_FLOAT OptionDecl_Type = 5
+)
+
+// Enum value maps for OptionDecl_Type.
+var (
+	OptionDecl_Type_name = map[int32]string{
+		0: "TYPE_STRING_UNSPECIFIED",
+		1: "TYPE_INT",
+		2: "TYPE_BOOL",
+		3: "TYPE_DURATION",
+		4: "TYPE_LIST",
+		5: "TYPE_FLOAT",
+	}
+	OptionDecl_Type_value = map[string]int32{
+		"TYPE_STRING_UNSPECIFIED": 0,
+		"TYPE_INT":                1,
+		"TYPE_BOOL":               2,
+		"TYPE_DURATION":           3,
+		"TYPE_LIST":               4,
+		"TYPE_FLOAT":              5,
+	}
+)
+
+func (x OptionDecl_Type) Enum() *OptionDecl_Type {
+	p := new(OptionDecl_Type)
+	*p = x
+	return p
+}
+
+func (x OptionDecl_Type) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OptionDecl_Type) Descriptor() protoreflect.EnumDescriptor {
+	return file_resourcesync_v1_plugin_proto_enumTypes[2].Descriptor()
+}
+
+func (OptionDecl_Type) Type() protoreflect.EnumType {
+	return &file_resourcesync_v1_plugin_proto_enumTypes[2]
+}
+
+func (x OptionDecl_Type) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OptionDecl_Type.Descriptor instead.
+func (OptionDecl_Type) EnumDescriptor() ([]byte, []int) {
+	return file_resourcesync_v1_plugin_proto_rawDescGZIP(), []int{3, 0}
+}
+
 type Describe struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -285,6 +349,10 @@ type Component struct {
 	// Endpoints: the format written when the user names none ("json" for
 	// HTTP). Empty: the host's default.
 	DefaultFormat string `protobuf:"bytes,10,opt,name=default_format,json=defaultFormat,proto3" json:"default_format,omitempty"`
+	// Endpoints: the options Open takes. The host checks what the user gave
+	// against these before starting anything, and sends an endpoint only
+	// the keys it declares, so a plugin never sees a key it does not know.
+	Options       []*OptionDecl `protobuf:"bytes,11,rep,name=options,proto3" json:"options,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -389,6 +457,126 @@ func (x *Component) GetDefaultFormat() string {
 	return ""
 }
 
+func (x *Component) GetOptions() []*OptionDecl {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+// OptionDecl declares an endpoint option: what the user may set in
+// Open.Request.options under name.
+type OptionDecl struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Lower-case words joined by '-' ("max-attempts"). Not "follow",
+	// "location" or "schema", and not starting "from-" or "to-": those mean
+	// something to the host's command line and config file.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// One line for --help and `plugins describe`.
+	Help string          `protobuf:"bytes,2,opt,name=help,proto3" json:"help,omitempty"`
+	Type OptionDecl_Type `protobuf:"varint,3,opt,name=type,proto3,enum=resourcesync.v1.OptionDecl_Type" json:"type,omitempty"`
+	// Used by the plugin when the option is not sent; shown in help.
+	DefaultValue string `protobuf:"bytes,4,opt,name=default_value,json=defaultValue,proto3" json:"default_value,omitempty"`
+	// The value is never shown: masked in logs, errors and `config show`.
+	Secret bool `protobuf:"varint,5,opt,name=secret,proto3" json:"secret,omitempty"`
+	// The value identifies the user to one endpoint (a token, a user name, a
+	// client certificate): the host never gives one value to two endpoints.
+	Credential bool `protobuf:"varint,6,opt,name=credential,proto3" json:"credential,omitempty"`
+	// An environment variable the host takes the value from when none is
+	// given.
+	Env string `protobuf:"bytes,7,opt,name=env,proto3" json:"env,omitempty"`
+	// Smallest value of an int or float option; empty for none.
+	Min           string `protobuf:"bytes,8,opt,name=min,proto3" json:"min,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OptionDecl) Reset() {
+	*x = OptionDecl{}
+	mi := &file_resourcesync_v1_plugin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OptionDecl) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OptionDecl) ProtoMessage() {}
+
+func (x *OptionDecl) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_plugin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OptionDecl.ProtoReflect.Descriptor instead.
+func (*OptionDecl) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_plugin_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *OptionDecl) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OptionDecl) GetHelp() string {
+	if x != nil {
+		return x.Help
+	}
+	return ""
+}
+
+func (x *OptionDecl) GetType() OptionDecl_Type {
+	if x != nil {
+		return x.Type
+	}
+	return OptionDecl_TYPE_STRING_UNSPECIFIED
+}
+
+func (x *OptionDecl) GetDefaultValue() string {
+	if x != nil {
+		return x.DefaultValue
+	}
+	return ""
+}
+
+func (x *OptionDecl) GetSecret() bool {
+	if x != nil {
+		return x.Secret
+	}
+	return false
+}
+
+func (x *OptionDecl) GetCredential() bool {
+	if x != nil {
+		return x.Credential
+	}
+	return false
+}
+
+func (x *OptionDecl) GetEnv() string {
+	if x != nil {
+		return x.Env
+	}
+	return ""
+}
+
+func (x *OptionDecl) GetMin() string {
+	if x != nil {
+		return x.Min
+	}
+	return ""
+}
+
 // Diagnostic is a problem meant for the user: bad input, a refused write.
 // Transport failures and bugs travel as gRPC status errors instead.
 type Diagnostic struct {
@@ -409,7 +597,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_resourcesync_v1_plugin_proto_msgTypes[3]
+	mi := &file_resourcesync_v1_plugin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -421,7 +609,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_plugin_proto_msgTypes[3]
+	mi := &file_resourcesync_v1_plugin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -434,7 +622,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_plugin_proto_rawDescGZIP(), []int{3}
+	return file_resourcesync_v1_plugin_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Diagnostic) GetSummary() string {
@@ -483,7 +671,7 @@ type Describe_Request struct {
 
 func (x *Describe_Request) Reset() {
 	*x = Describe_Request{}
-	mi := &file_resourcesync_v1_plugin_proto_msgTypes[4]
+	mi := &file_resourcesync_v1_plugin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -495,7 +683,7 @@ func (x *Describe_Request) String() string {
 func (*Describe_Request) ProtoMessage() {}
 
 func (x *Describe_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_plugin_proto_msgTypes[4]
+	mi := &file_resourcesync_v1_plugin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -531,7 +719,7 @@ type Describe_Response struct {
 
 func (x *Describe_Response) Reset() {
 	*x = Describe_Response{}
-	mi := &file_resourcesync_v1_plugin_proto_msgTypes[5]
+	mi := &file_resourcesync_v1_plugin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -543,7 +731,7 @@ func (x *Describe_Response) String() string {
 func (*Describe_Response) ProtoMessage() {}
 
 func (x *Describe_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_plugin_proto_msgTypes[5]
+	mi := &file_resourcesync_v1_plugin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -612,7 +800,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x06limits\x18\x05 \x01(\v2\x17.resourcesync.v1.LimitsR\x06limits\"\\\n" +
 	"\x06Limits\x12*\n" +
 	"\x11max_message_bytes\x18\x01 \x01(\x03R\x0fmaxMessageBytes\x12&\n" +
-	"\x0fmax_batch_items\x18\x02 \x01(\x05R\rmaxBatchItems\"\xce\x03\n" +
+	"\x0fmax_batch_items\x18\x02 \x01(\x05R\rmaxBatchItems\"\x85\x04\n" +
 	"\tComponent\x123\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1f.resourcesync.v1.Component.KindR\x04kind\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -627,12 +815,33 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"mediaTypes\x12?\n" +
 	"\fcapabilities\x18\t \x03(\x0e2\x1b.resourcesync.v1.CapabilityR\fcapabilities\x12%\n" +
 	"\x0edefault_format\x18\n" +
-	" \x01(\tR\rdefaultFormat\"T\n" +
+	" \x01(\tR\rdefaultFormat\x125\n" +
+	"\aoptions\x18\v \x03(\v2\x1b.resourcesync.v1.OptionDeclR\aoptions\"T\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rKIND_ENDPOINT\x10\x01\x12\x0f\n" +
 	"\vKIND_SCHEMA\x10\x02\x12\x12\n" +
-	"\x0eKIND_FORMATTER\x10\x03\"\x8c\x01\n" +
+	"\x0eKIND_FORMATTER\x10\x03\"\xdf\x02\n" +
+	"\n" +
+	"OptionDecl\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04help\x18\x02 \x01(\tR\x04help\x124\n" +
+	"\x04type\x18\x03 \x01(\x0e2 .resourcesync.v1.OptionDecl.TypeR\x04type\x12#\n" +
+	"\rdefault_value\x18\x04 \x01(\tR\fdefaultValue\x12\x16\n" +
+	"\x06secret\x18\x05 \x01(\bR\x06secret\x12\x1e\n" +
+	"\n" +
+	"credential\x18\x06 \x01(\bR\n" +
+	"credential\x12\x10\n" +
+	"\x03env\x18\a \x01(\tR\x03env\x12\x10\n" +
+	"\x03min\x18\b \x01(\tR\x03min\"r\n" +
+	"\x04Type\x12\x1b\n" +
+	"\x17TYPE_STRING_UNSPECIFIED\x10\x00\x12\f\n" +
+	"\bTYPE_INT\x10\x01\x12\r\n" +
+	"\tTYPE_BOOL\x10\x02\x12\x11\n" +
+	"\rTYPE_DURATION\x10\x03\x12\r\n" +
+	"\tTYPE_LIST\x10\x04\x12\x0e\n" +
+	"\n" +
+	"TYPE_FLOAT\x10\x05\"\x8c\x01\n" +
 	"\n" +
 	"Diagnostic\x12\x18\n" +
 	"\asummary\x18\x01 \x01(\tR\asummary\x12\x16\n" +
@@ -672,30 +881,34 @@ func file_resourcesync_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_resourcesync_v1_plugin_proto_rawDescData
 }
 
-var file_resourcesync_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_resourcesync_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_resourcesync_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_resourcesync_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_resourcesync_v1_plugin_proto_goTypes = []any{
 	(Capability)(0),           // 0: resourcesync.v1.Capability
 	(Component_Kind)(0),       // 1: resourcesync.v1.Component.Kind
-	(*Describe)(nil),          // 2: resourcesync.v1.Describe
-	(*Limits)(nil),            // 3: resourcesync.v1.Limits
-	(*Component)(nil),         // 4: resourcesync.v1.Component
-	(*Diagnostic)(nil),        // 5: resourcesync.v1.Diagnostic
-	(*Describe_Request)(nil),  // 6: resourcesync.v1.Describe.Request
-	(*Describe_Response)(nil), // 7: resourcesync.v1.Describe.Response
+	(OptionDecl_Type)(0),      // 2: resourcesync.v1.OptionDecl.Type
+	(*Describe)(nil),          // 3: resourcesync.v1.Describe
+	(*Limits)(nil),            // 4: resourcesync.v1.Limits
+	(*Component)(nil),         // 5: resourcesync.v1.Component
+	(*OptionDecl)(nil),        // 6: resourcesync.v1.OptionDecl
+	(*Diagnostic)(nil),        // 7: resourcesync.v1.Diagnostic
+	(*Describe_Request)(nil),  // 8: resourcesync.v1.Describe.Request
+	(*Describe_Response)(nil), // 9: resourcesync.v1.Describe.Response
 }
 var file_resourcesync_v1_plugin_proto_depIdxs = []int32{
 	1, // 0: resourcesync.v1.Component.kind:type_name -> resourcesync.v1.Component.Kind
 	0, // 1: resourcesync.v1.Component.capabilities:type_name -> resourcesync.v1.Capability
-	4, // 2: resourcesync.v1.Describe.Response.components:type_name -> resourcesync.v1.Component
-	3, // 3: resourcesync.v1.Describe.Response.limits:type_name -> resourcesync.v1.Limits
-	6, // 4: resourcesync.v1.PluginInfo.Describe:input_type -> resourcesync.v1.Describe.Request
-	7, // 5: resourcesync.v1.PluginInfo.Describe:output_type -> resourcesync.v1.Describe.Response
-	5, // [5:6] is the sub-list for method output_type
-	4, // [4:5] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	6, // 2: resourcesync.v1.Component.options:type_name -> resourcesync.v1.OptionDecl
+	2, // 3: resourcesync.v1.OptionDecl.type:type_name -> resourcesync.v1.OptionDecl.Type
+	5, // 4: resourcesync.v1.Describe.Response.components:type_name -> resourcesync.v1.Component
+	4, // 5: resourcesync.v1.Describe.Response.limits:type_name -> resourcesync.v1.Limits
+	8, // 6: resourcesync.v1.PluginInfo.Describe:input_type -> resourcesync.v1.Describe.Request
+	9, // 7: resourcesync.v1.PluginInfo.Describe:output_type -> resourcesync.v1.Describe.Response
+	7, // [7:8] is the sub-list for method output_type
+	6, // [6:7] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_resourcesync_v1_plugin_proto_init() }
@@ -708,8 +921,8 @@ func file_resourcesync_v1_plugin_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_resourcesync_v1_plugin_proto_rawDesc), len(file_resourcesync_v1_plugin_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   6,
+			NumEnums:      3,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

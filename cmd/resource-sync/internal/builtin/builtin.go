@@ -72,3 +72,22 @@ func Sources() ([]host.Source, error) {
 	}
 	return out, nil
 }
+
+// EndpointOptions are the options the built-in endpoints declare, each
+// name once, in declaration order: the CLI offers a flag for each.
+func EndpointOptions() []host.OptionDecl {
+	var out []host.OptionDecl
+	seen := map[string]bool{}
+	for _, p := range Plugins() {
+		m := host.ManifestFromProto(sdk.Describe(&p))
+		for _, c := range m.Components {
+			for _, d := range c.Options {
+				if !seen[d.Name] {
+					seen[d.Name] = true
+					out = append(out, d)
+				}
+			}
+		}
+	}
+	return out
+}

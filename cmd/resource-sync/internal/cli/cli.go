@@ -16,11 +16,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/builtin"
+	configcmd "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/plugins"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/serve"
 	synccmd "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/sync"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/version"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
 	"github.com/resource-sync/resource-sync/host"
 )
@@ -54,8 +56,9 @@ const EnvCPUProfile = "RESOURCE_SYNC_CPUPROFILE"
 // NewFactory wires the real dependencies.
 func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
 	return &cmdutil.Factory{
-		IO:      io,
-		Version: Version,
+		IO:              io,
+		Version:         Version,
+		EndpointOptions: builtin.EndpointOptions(),
 		Host: func(level hclog.Level) (*host.Host, error) {
 			builtins, err := builtin.Sources()
 			if err != nil {
@@ -69,8 +72,10 @@ func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
 // NewCmdRoot is the root command with its subcommands.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	root := synccmd.NewCmdSync(f, nil)
-	root.AddCommand(plugins.NewCmdPlugins(f), version.NewCmdVersion(f), serve.NewCmdServe(f, nil),
+	root.AddCommand(plugins.NewCmdPlugins(f), configcmd.NewCmdConfig(f), version.NewCmdVersion(f), serve.NewCmdServe(f, nil),
 		synccmd.NewCmdDiff(f, nil), synccmd.NewCmdValidate(f, nil))
+	root.PersistentFlags().StringVar(&f.ConfigPath, "config", "",
+		"config file with named environments (default ./"+config.FileName+", else "+config.UserFileName+" in the user's config directory)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -87,6 +92,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	}
 	var flagErr *cmdutil.FlagError
 	var usageErr *host.UsageError
+	var configErr *config.Error
 	switch {
 	case errors.Is(err, cmdutil.ErrSilent):
 		return 1
@@ -95,7 +101,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		fmt.Fprintln(f.IO.ErrOut, "Interrupted; plugins stopped.")
 		return 130
-	case errors.As(err, &flagErr), errors.As(err, &usageErr), isCobraUsage(err):
+	case errors.As(err, &flagErr), errors.As(err, &usageErr), errors.As(err, &configErr), isCobraUsage(err):
 		fmt.Fprintf(f.IO.ErrOut, "Error: %v\n%s\n", err, usageLine)
 		return 2
 	}

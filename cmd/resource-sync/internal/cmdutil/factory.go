@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
 	"github.com/resource-sync/resource-sync/host"
 )
@@ -18,6 +19,18 @@ type Factory struct {
 	Version string
 	// Host finds the plugins; logs go to IO.ErrOut at level.
 	Host func(level hclog.Level) (*host.Host, error)
+	// EndpointOptions are the built-in endpoints' declared options, which
+	// the root command offers as flags.
+	EndpointOptions []host.OptionDecl
+	// ConfigPath is --config; empty means looking for the config file
+	// (see config.Find).
+	ConfigPath string
+}
+
+// Config reads the config file, or returns an empty one when there is
+// none.
+func (f *Factory) Config() (*config.File, error) {
+	return config.Load(f.ConfigPath)
 }
 
 // FlagError is a usage mistake: the CLI prints it with the usage line and

@@ -1,4 +1,4 @@
-// Package plugins is `resource-sync plugins list`.
+// Package plugins is `resource-sync plugins list` and `plugins describe`.
 package plugins
 
 import (
@@ -34,7 +34,7 @@ The first binary found for a name wins, and hides a built-in of the same name.`,
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(NewCmdList(f, nil))
+	cmd.AddCommand(NewCmdList(f, nil), NewCmdDescribe(f, nil))
 	return cmd
 }
 
@@ -121,17 +121,8 @@ func printList(w io.Writer, described []host.Described) error {
 func components(m host.Manifest) string {
 	var parts []string
 	for _, c := range m.Components {
-		var claims []string
-		for _, s := range c.Schemes {
-			claims = append(claims, s+"://")
-		}
-		claims = append(claims, c.PathPatterns...)
-		if c.Directories {
-			claims = append(claims, "directories")
-		}
-		claims = append(claims, c.Extensions...)
 		desc := string(c.Kind) + " " + c.Name
-		if len(claims) > 0 {
+		if claims := claims(c); len(claims) > 0 {
 			desc += " (" + strings.Join(claims, ", ") + ")"
 		}
 		if len(c.Capabilities) > 0 {

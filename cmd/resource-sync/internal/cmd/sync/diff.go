@@ -25,7 +25,7 @@ an endpoint: write it ./diff.`
 
 // NewCmdDiff builds `diff`: the plan of a sync, changing nothing.
 func NewCmdDiff(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Host: f.Host}
+	opts := &Options{IO: f.IO, Host: f.Host, Config: f.Config}
 	cmd := &cobra.Command{
 		Use:   "diff [OPTIONS] [ORIGIN]... DESTINATION",
 		Short: "Show what a sync would change",
@@ -46,6 +46,7 @@ func NewCmdDiff(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origins, opts.Destination = args[:len(args)-1], args[len(args)-1]
+			opts.SchemaGiven = schemaGiven(cmd.Flags())
 			opts.Plan.DryRun = true
 			if err := opts.validate(); err != nil {
 				return err
@@ -58,18 +59,23 @@ func NewCmdDiff(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	}
 	opts.registerCommon(cmd.Flags())
 	opts.Plan.register(cmd.Flags(), modeDiff)
-	opts.registerEndpoint(cmd.Flags())
+	opts.registerEndpoint(cmd.Flags(), f.EndpointOptions)
 	cmd.Flags().SortFlags = false
 	return cmd
 }
 
 // diffRun prints the plan and exits 3 when it changes anything.
-func diffRun(ctx context.Context, o *Options) error {
-	run, h, err := o.prepare(ctx)
+func diffRun(ctx context.Context, o *Options) (err error) {
+	h, err := o.newHost()
 	if err != nil {
 		return err
 	}
 	defer h.Close()
+	defer func() { err = h.RedactError(err) }()
+	run, err := o.prepare(ctx, h)
+	if err != nil {
+		return err
+	}
 	defer run.Close()
 	writes, deletes := run.Pending()
 	// With --output json, the planned events went out as the plan was made.

@@ -49,7 +49,7 @@ func (p *PlanFlags) register(fs *pflag.FlagSet, m mode) {
 	fs.StringArrayVar(&p.Include, "include", nil, "only sync resources matching this glob over TYPE or TYPE/ID (repeatable)")
 	fs.StringArrayVar(&p.Exclude, "exclude", nil, "leave out resources matching this glob over TYPE or TYPE/ID (repeatable); they are neither written nor deleted")
 	if m != modeValidate {
-		fs.StringVarP(&p.Output, "output", "o", "text", "text, or json: one JSON object per resource and line on stdout (action, type, id, uri, fingerprint, outcome, error)")
+		fs.StringVar(&p.Output, "output", "text", "text, or json: one JSON object per resource and line on stdout (action, type, id, uri, fingerprint, outcome, error)")
 	}
 	if m == modeValidate {
 		fs.BoolVar(&p.Strict, "strict", false, "make warnings (a parent that points at nothing) errors")

@@ -4,17 +4,15 @@ package sync
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
 	"github.com/resource-sync/resource-sync/host"
 )
@@ -27,39 +25,29 @@ const (
 
 // Options are the parsed command line.
 type Options struct {
-	IO   *iostreams.IOStreams
-	Host func(hclog.Level) (*host.Host, error)
+	IO     *iostreams.IOStreams
+	Host   func(hclog.Level) (*host.Host, error)
+	Config func() (*config.File, error)
 
 	Origins     []string
 	Destination string
 
 	Format string
 	Schema string
-	Follow string
-	Quiet  bool
-	Log    cmdutil.LogFlags
-	Plan   PlanFlags
+	// SchemaGiven says a schema flag was given, which beats an
+	// environment's schema.
+	SchemaGiven bool
+	Follow      string
+	Quiet       bool
+	Log         cmdutil.LogFlags
+	Plan        PlanFlags
 
-	Username       string
-	Token          string
-	Headers        []string
-	AllowHosts     []string
-	BatchSize      int
-	Limit          int
-	MaxAttempts    int
-	Concurrency    int
-	Rate           float64
-	MaxBody        int64
-	MaxPages       int
-	IdleTimeout    time.Duration
-	RequestTimeout time.Duration
-	CACert         string
-	ClientCert     string
-	ClientKey      string
-	Insecure       bool
-	KeepLinks      bool
-	CreateWithPost bool
-	FailFast       bool
+	// Endpoint options, each for the endpoints it is meant for.
+	options  optionFlags
+	FailFast bool
+	// Secrets are --secret TYPE:/POINTER[=ENV], besides the config
+	// file's.
+	Secrets []host.SecretField
 
 	report *report // built when the command runs
 }
@@ -85,7 +73,14 @@ An endpoint is, in this order:
 
 Origins are read in their own format (file extension, Content-Type);
 --json, --yaml and --format choose what the destination is written in:
-JSON for HTTP, YAML for everything else unless told otherwise.`
+JSON for HTTP, YAML for everything else unless told otherwise.
+
+Endpoint options (--token, -H, --limit, -o NAME=VALUE...) go to the
+endpoints that take them. A credential (--username, --password, --token,
+-H, --allow-host, the TLS flags) must fit exactly one endpoint: between two
+HTTP APIs, say which with --from-NAME for the origins and --to-NAME for
+the destination (--from-token, --to-header, -o to-NAME=VALUE). Any value
+may be '${env:VARIABLE}', which keeps secrets out of the process list.`
 
 const example = `  # Capture an API into a directory kept in version control
   resource-sync https://api.example.com/api/v1/ ./data
@@ -99,13 +94,16 @@ const example = `  # Capture an API into a directory kept in version control
   # Make staging hold exactly what the directory holds (deletes go last)
   resource-sync --delete ./data https://staging.example.com/
 
+  # A named environment of resource-sync.yaml, its token from the environment
+  resource-sync prod: ./data
+
   # Convert a directory into one YAML file, or dump it as JSON Lines
   resource-sync ./data all.yaml
   resource-sync --json ./data -`
 
 // NewCmdSync builds the root command. runF replaces the work in tests.
 func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Host: f.Host}
+	opts := &Options{IO: f.IO, Host: f.Host, Config: f.Config}
 	cmd := &cobra.Command{
 		Use:           "resource-sync [OPTIONS] [ORIGIN]... DESTINATION",
 		Short:         "Synchronize REST resources between endpoints",
@@ -122,6 +120,7 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origins, opts.Destination = args[:len(args)-1], args[len(args)-1]
+			opts.SchemaGiven = schemaGiven(cmd.Flags())
 			if err := opts.validate(); err != nil {
 				return err
 			}
@@ -136,9 +135,13 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	}
 	opts.registerCommon(cmd.Flags())
 	opts.Plan.register(cmd.Flags(), modeSync)
-	opts.registerEndpoint(cmd.Flags())
+	opts.registerEndpoint(cmd.Flags(), f.EndpointOptions)
 	cmd.Flags().SortFlags = false
 	return cmd
+}
+
+func schemaGiven(fs *pflag.FlagSet) bool {
+	return fs.Changed("schema") || fs.Changed("hal") || fs.Changed("simple")
 }
 
 // registerCommon adds the flags of every command that reads origins.
@@ -159,56 +162,20 @@ func (opts *Options) registerCommon(fs *pflag.FlagSet) {
 	opts.Log.Register(fs)
 }
 
-// registerEndpoint adds the HTTP endpoint's flags.
-func (opts *Options) registerEndpoint(fs *pflag.FlagSet) {
-
-	fs.StringVar(&opts.Username, "username", "", "HTTP basic auth user; the password comes from $"+EnvPassword+" or a prompt")
-	fs.StringVar(&opts.Token, "token", "", "HTTP bearer token (or $"+EnvToken+")")
-	fs.StringArrayVarP(&opts.Headers, "header", "H", nil, "extra HTTP header 'Name: value' (repeatable)")
-	fs.StringSliceVar(&opts.AllowHosts, "allow-host", nil, "also follow links to this host (repeatable); credentials are sent there too")
-	fs.IntVarP(&opts.BatchSize, "batch-size", "b", 1, "PATCH up to N consecutive resources of a type at once, when the API allows PATCH")
-	fs.IntVarP(&opts.Limit, "limit", "l", 100, "page size asked for, as X-Request-Limit")
-	fs.IntVarP(&opts.MaxAttempts, "max-attempts", "m", 3, "attempts per idempotent HTTP request")
-	fs.IntVar(&opts.Concurrency, "concurrency", 8, "HTTP requests in flight")
-	fs.Float64Var(&opts.Rate, "rate", 0, "at most this many HTTP requests per second (0: no cap)")
-	fs.Int64Var(&opts.MaxBody, "max-body", 64<<20, "largest HTTP response body in bytes")
-	fs.IntVar(&opts.MaxPages, "max-pages", 100_000, "fail when one HTTP collection's next links go on for more pages than this")
-	fs.DurationVar(&opts.IdleTimeout, "idle-timeout", 2*time.Minute, "fail an HTTP request when the server sends nothing for this long (headers or body)")
-	fs.DurationVar(&opts.RequestTimeout, "request-timeout", 10*time.Minute, "fail an HTTP request attempt that takes longer than this, body included")
-	fs.StringVar(&opts.CACert, "ca-cert", "", "PEM file of extra CAs to trust for HTTPS")
-	fs.StringVar(&opts.ClientCert, "client-cert", "", "PEM client certificate for HTTPS")
-	fs.StringVar(&opts.ClientKey, "client-key", "", "PEM key of --client-cert")
-	fs.BoolVar(&opts.Insecure, "insecure", false, "do not verify HTTPS certificates (dangerous)")
-	fs.BoolVar(&opts.KeepLinks, "keep-links", false, "send HAL _links and _embedded in bodies written to HTTP")
-	fs.BoolVar(&opts.CreateWithPost, "create-with-post", false, "when PUT answers 404 or 405, POST to the collection instead")
+// registerEndpoint adds the endpoint options (from the built-ins'
+// declarations), --fail-fast and --secret.
+func (opts *Options) registerEndpoint(fs *pflag.FlagSet, decls []host.OptionDecl) {
+	opts.options.register(fs, decls)
 	fs.BoolVar(&opts.FailFast, "fail-fast", false, "stop at the first failed write or delete")
+	fs.Var(&secretFlag{&opts.Secrets}, "secret",
+		"resource field holding a secret, never written to files in clear: TYPE:/JSON/POINTER[=ENV_{id}] (repeatable; see docs/options.md)")
 }
 
 func (o *Options) validate() error {
-	for name, v := range map[string]int{"--batch-size": o.BatchSize, "--limit": o.Limit,
-		"--max-attempts": o.MaxAttempts, "--concurrency": o.Concurrency, "--max-pages": o.MaxPages} {
-		if v <= 0 {
-			return cmdutil.FlagErrorf("invalid value %d for %s: must be at least 1", v, name)
-		}
-	}
-	if o.Rate < 0 {
-		return cmdutil.FlagErrorf("invalid value %g for --rate: must not be negative", o.Rate)
-	}
-	if o.MaxBody <= 0 {
-		return cmdutil.FlagErrorf("invalid value %d for --max-body: must be at least 1", o.MaxBody)
-	}
-	for name, d := range map[string]time.Duration{"--idle-timeout": o.IdleTimeout, "--request-timeout": o.RequestTimeout} {
-		if d <= 0 {
-			return cmdutil.FlagErrorf("invalid value %s for %s: must be more than 0", d, name)
-		}
-	}
 	for _, origin := range o.Origins {
 		if sameEndpoint(origin, o.Destination) {
 			return cmdutil.FlagErrorf("origin and destination are the same: %s", origin)
 		}
-	}
-	if (o.ClientCert == "") != (o.ClientKey == "") {
-		return cmdutil.FlagErrorf("--client-cert and --client-key go together")
 	}
 	return o.Plan.validate(o.Destination)
 }
@@ -223,87 +190,32 @@ func sameEndpoint(a, b string) bool {
 	return filepath.Clean(a) == filepath.Clean(b)
 }
 
-// endpointOptions are the options every endpoint gets (see
-// docs/architecture.md); secrets come from the environment or a prompt.
-func (o *Options) endpointOptions() (map[string]string, error) {
-	m := map[string]string{
-		"limit":        strconv.Itoa(o.Limit),
-		"batch-size":   strconv.Itoa(o.BatchSize),
-		"max-attempts": strconv.Itoa(o.MaxAttempts),
-		"concurrency":  strconv.Itoa(o.Concurrency),
+func syncRun(ctx context.Context, o *Options) (err error) {
+	h, err := o.newHost()
+	if err != nil {
+		return err
 	}
-	set := func(k, v string) {
-		if v != "" {
-			m[k] = v
-		}
-	}
-	if o.Rate > 0 {
-		m["rate"] = strconv.FormatFloat(o.Rate, 'g', -1, 64)
-	}
-	if o.MaxBody > 0 {
-		m["max-body"] = strconv.FormatInt(o.MaxBody, 10)
-	}
-	if o.MaxPages > 0 {
-		m["max-pages"] = strconv.Itoa(o.MaxPages)
-	}
-	if o.IdleTimeout > 0 {
-		m["idle-timeout"] = o.IdleTimeout.String()
-	}
-	if o.RequestTimeout > 0 {
-		m["request-timeout"] = o.RequestTimeout.String()
-	}
-	set("username", o.Username)
-	if o.Username != "" {
-		pw, ok := os.LookupEnv(EnvPassword)
-		if !ok {
-			if !o.IO.CanPrompt() {
-				return nil, fmt.Errorf("--username %s needs a password: set $%s (no terminal to prompt on)", o.Username, EnvPassword)
-			}
-			var err error
-			if pw, err = o.IO.ReadPassword(fmt.Sprintf("Password for %s: ", o.Username)); err != nil {
-				return nil, fmt.Errorf("reading password: %w", err)
-			}
-		}
-		m["password"] = pw
-	}
-	token := o.Token
-	if token == "" {
-		token = os.Getenv(EnvToken)
-	}
-	set("token", token)
-	set("header", strings.Join(o.Headers, "\n"))
-	set("allow-host", strings.Join(o.AllowHosts, ","))
-	set("ca-cert", o.CACert)
-	set("client-cert", o.ClientCert)
-	set("client-key", o.ClientKey)
-	for k, v := range map[string]bool{"insecure": o.Insecure, "keep-links": o.KeepLinks, "create-with-post": o.CreateWithPost} {
-		if v {
-			m[k] = "true"
-		}
-	}
-	return m, nil
-}
-
-func syncRun(ctx context.Context, o *Options) error {
-	run, h, err := o.prepare(ctx)
+	defer h.Close()
+	// No secret the sync met (an option, a resource field) appears in its
+	// error.
+	defer func() { err = h.RedactError(err) }()
+	run, err := o.prepare(ctx, h)
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(o.IO.ErrOut, "Interrupted while reading; nothing was written.")
 		}
 		return err
 	}
-	defer h.Close()
 	defer run.Close()
 	if err := o.confirmDeletes(run); err != nil {
 		return err
 	}
-	rep := o.report
-	if rep.progress != nil {
+	if p := o.report.progress; p != nil {
 		writes, deletes := run.Pending()
-		rep.progress.Start(writes + deletes)
+		p.Start(writes + deletes)
 	}
 	sum, err := run.Apply(ctx)
-	rep.finish()
+	o.report.finish()
 	printWarnings(o.IO.ErrOut, sum.Warnings)
 	if !o.Quiet && (err == nil || sum.Written()+sum.Unchanged+sum.Deleted+sum.Failed > 0) || ctx.Err() != nil {
 		printSummary(o.IO.ErrOut, sum, o.Plan.deleting())
@@ -311,38 +223,34 @@ func syncRun(ctx context.Context, o *Options) error {
 	return err
 }
 
-// prepare starts the host and plans the sync; nothing is written.
-func (o *Options) prepare(ctx context.Context) (*host.Run, *host.Host, error) {
+func (o *Options) newHost() (*host.Host, error) {
 	level, err := o.Log.Resolve()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	endpointOpts, err := o.endpointOptions()
+	return o.Host(level)
+}
+
+// prepare reads the config, resolves the endpoints with their options and
+// plans the sync; nothing is written.
+func (o *Options) prepare(ctx context.Context, h *host.Host) (*host.Run, error) {
+	cfg, err := o.Config()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	syncOpts, err := o.Plan.syncOptions()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	h, err := o.Host(level)
+	syncOpts.Origins, syncOpts.Destination, syncOpts.Schema, err = o.locations(ctx, h, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	o.report = newReport(o)
-	syncOpts.Origins = make([]host.Location, len(o.Origins))
-	for i, origin := range o.Origins {
-		syncOpts.Origins[i] = host.Location{Spec: origin, Options: endpointOpts}
-	}
-	syncOpts.Destination = host.Location{Spec: o.Destination, Options: endpointOpts}
 	syncOpts.Format, syncOpts.DefaultFormat = o.Format, "yaml"
-	syncOpts.Schema, syncOpts.Follow = o.Schema, o.Follow
+	syncOpts.Follow = o.Follow
 	syncOpts.FailFast = o.FailFast
 	syncOpts.Events = o.report.event
-	run, err := h.Prepare(ctx, syncOpts)
-	if err != nil {
-		h.Close()
-		return nil, nil, err
-	}
-	return run, h, nil
+	syncOpts.Secrets = append(append([]host.SecretField(nil), cfg.Secrets...), o.Secrets...)
+	return h.Prepare(ctx, syncOpts)
 }

@@ -22,7 +22,7 @@ Exit status: 0 valid, 1 problems found, 2 usage error.`
 
 // NewCmdValidate builds `validate`.
 func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Host: f.Host}
+	opts := &Options{IO: f.IO, Host: f.Host, Config: f.Config}
 	cmd := &cobra.Command{
 		Use:   "validate [OPTIONS] ORIGIN...",
 		Short: "Check origins without syncing them",
@@ -37,6 +37,7 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comman
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origins = args
+			opts.SchemaGiven = schemaGiven(cmd.Flags())
 			if err := opts.Plan.validate(""); err != nil {
 				return err
 			}
@@ -48,30 +49,27 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comman
 	}
 	opts.registerCommon(cmd.Flags())
 	opts.Plan.register(cmd.Flags(), modeValidate)
-	opts.registerEndpoint(cmd.Flags())
+	opts.registerEndpoint(cmd.Flags(), f.EndpointOptions)
 	cmd.Flags().SortFlags = false
 	return cmd
 }
 
-func validateRun(ctx context.Context, o *Options) error {
-	level, err := o.Log.Resolve()
-	if err != nil {
-		return err
-	}
-	endpointOpts, err := o.endpointOptions()
-	if err != nil {
-		return err
-	}
-	h, err := o.Host(level)
+func validateRun(ctx context.Context, o *Options) (err error) {
+	h, err := o.newHost()
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	origins := make([]host.Location, len(o.Origins))
-	for i, origin := range o.Origins {
-		origins[i] = host.Location{Spec: origin, Options: endpointOpts}
+	defer func() { err = h.RedactError(err) }()
+	cfg, err := o.Config()
+	if err != nil {
+		return err
 	}
-	v, err := h.Validate(ctx, host.ValidateOptions{Origins: origins, Schema: o.Schema, Follow: o.Follow,
+	origins, _, schema, err := o.locations(ctx, h, cfg)
+	if err != nil {
+		return err
+	}
+	v, err := h.Validate(ctx, host.ValidateOptions{Origins: origins, Schema: schema, Follow: o.Follow,
 		Filter: host.Filter{Include: o.Plan.Include, Exclude: o.Plan.Exclude}, Strict: o.Plan.Strict})
 	if err != nil {
 		return err
