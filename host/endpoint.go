@@ -41,6 +41,7 @@ func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openE
 		Formats:  r.cat.formatInfos(r.format.Name),
 		Options:  options,
 		Schema:   r.schema.Name,
+		Origins:  r.opts.Origins, // recorded by destinations such as snapshots (issue 15)
 	})
 	if err != nil {
 		return nil, p.callError(ctx, err)

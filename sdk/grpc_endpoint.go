@@ -47,6 +47,8 @@ func (s *endpointServer) Open(ctx context.Context, req *pb.Open_Request) (*pb.Op
 		Formats:  formatInfoFromProto(req.GetFormats()),
 		Options:  req.GetOptions(),
 		Schema:   req.GetSchema(),
+		Origins:  req.GetOrigins(),
+		Filters:  req.GetFilters(),
 	})
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, validUTF8(err.Error()))

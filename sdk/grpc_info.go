@@ -40,7 +40,7 @@ func Describe(p *Plugin) *pb.Describe_Response {
 		resp.Components = append(resp.Components, &pb.Component{
 			Kind: pb.Component_KIND_ENDPOINT, Name: e.Name, Summary: e.Summary,
 			Schemes: e.Schemes, PathPatterns: e.PathPatterns, Directories: e.Directories,
-			DefaultFormat: e.DefaultFormat,
+			DefaultFormat: e.DefaultFormat, OpaqueSchemes: e.OpaqueSchemes,
 			Capabilities:  endpointCapabilities(e),
 		})
 	}

@@ -519,7 +519,13 @@ type Open_Request struct {
 	// credentials...). Keys are documented by each plugin.
 	Options map[string]string `protobuf:"bytes,6,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Name of the schema in use ("hal").
-	Schema        string `protobuf:"bytes,7,opt,name=schema,proto3" json:"schema,omitempty"`
+	Schema string `protobuf:"bytes,7,opt,name=schema,proto3" json:"schema,omitempty"`
+	// The origins of this sync as the user named them, for a destination
+	// that records where its content came from (a snapshot manifest).
+	Origins []string `protobuf:"bytes,8,rep,name=origins,proto3" json:"origins,omitempty"`
+	// The include/exclude patterns that scoped this sync, for the same
+	// purpose; empty when none were given.
+	Filters       []string `protobuf:"bytes,9,rep,name=filters,proto3" json:"filters,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -601,6 +607,20 @@ func (x *Open_Request) GetSchema() string {
 		return x.Schema
 	}
 	return ""
+}
+
+func (x *Open_Request) GetOrigins() []string {
+	if x != nil {
+		return x.Origins
+	}
+	return nil
+}
+
+func (x *Open_Request) GetFilters() []string {
+	if x != nil {
+		return x.Filters
+	}
+	return nil
 }
 
 type Open_Response struct {
@@ -1157,8 +1177,8 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"extensions\x18\x02 \x03(\tR\n" +
 	"extensions\x12\x1f\n" +
 	"\vmedia_types\x18\x03 \x03(\tR\n" +
-	"mediaTypes\"\xc4\x03\n" +
-	"\x04Open\x1a\xdc\x02\n" +
+	"mediaTypes\"\xf8\x03\n" +
+	"\x04Open\x1a\x90\x03\n" +
 	"\aRequest\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x1a\n" +
 	"\blocation\x18\x02 \x01(\tR\blocation\x12.\n" +
@@ -1166,7 +1186,9 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\areplace\x18\x04 \x01(\bR\areplace\x125\n" +
 	"\aformats\x18\x05 \x03(\v2\x1b.resourcesync.v1.FormatInfoR\aformats\x12D\n" +
 	"\aoptions\x18\x06 \x03(\v2*.resourcesync.v1.Open.Request.OptionsEntryR\aoptions\x12\x16\n" +
-	"\x06schema\x18\a \x01(\tR\x06schema\x1a:\n" +
+	"\x06schema\x18\a \x01(\tR\x06schema\x12\x18\n" +
+	"\aorigins\x18\b \x03(\tR\aorigins\x12\x18\n" +
+	"\afilters\x18\t \x03(\tR\afilters\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\"\n" +

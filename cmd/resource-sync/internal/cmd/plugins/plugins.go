@@ -125,6 +125,9 @@ func components(m host.Manifest) string {
 		for _, s := range c.Schemes {
 			claims = append(claims, s+"://")
 		}
+		for _, s := range c.OpaqueSchemes {
+			claims = append(claims, s+":")
+		}
 		claims = append(claims, c.PathPatterns...)
 		if c.Directories {
 			claims = append(claims, "directories")
