@@ -66,6 +66,14 @@ func (s *Store) ReadBlob(h string) ([]byte, error) {
 	return data, nil
 }
 
+// OpenBlob opens a blob to serve it; the reader checks its hash.
+func (s *Store) OpenBlob(h string) (*os.File, error) {
+	if !ValidHash(h) {
+		return nil, fmt.Errorf("invalid blob name %q", h)
+	}
+	return os.Open(s.blobPath(h))
+}
+
 // BlobWriter writes blobs while holding the store's shared lock, and
 // makes what it wrote durable before a manifest may name it.
 type BlobWriter struct {

@@ -71,8 +71,12 @@ const (
 	chunkMax     = 64
 )
 
-// ErrExists says a snapshot of that name is there already.
-var ErrExists = errors.New("a snapshot of that name exists")
+// ErrExists says a snapshot of that name is there already; ErrNoSnapshot
+// that none is.
+var (
+	ErrExists     = errors.New("a snapshot of that name exists")
+	ErrNoSnapshot = errors.New("no snapshot")
+)
 
 // ValidName reports whether name can name a snapshot: letters, digits,
 // '.', '_' and '-', starting with a letter or digit, at most 128 bytes.
@@ -108,7 +112,7 @@ func (w *BlobWriter) Commit(m *Manifest) (string, error) {
 	if m.Name != "" && !ValidName(m.Name) {
 		return "", fmt.Errorf("invalid snapshot name %q: use letters, digits, '.', '_' and '-'", m.Name)
 	}
-	if err := sortEntries(m.Resources); err != nil {
+	if err := SortEntries(m.Resources); err != nil {
 		return "", err
 	}
 	st := stored{Format: FormatVersion, Info: m.Info}
@@ -159,10 +163,10 @@ func (w *BlobWriter) Commit(m *Manifest) (string, error) {
 	}
 }
 
-// sortEntries puts entries in (type, id) order and refuses what cannot
+// SortEntries puts entries in (type, id) order and refuses what cannot
 // be stored: an invalid hash, a resource without type or id, or the same
 // resource twice.
-func sortEntries(entries []Entry) error {
+func SortEntries(entries []Entry) error {
 	sort.Slice(entries, func(i, j int) bool {
 		if entries[i].Type != entries[j].Type {
 			return entries[i].Type < entries[j].Type
@@ -233,11 +237,11 @@ func (s *Store) manifestPath(name string) string { return s.path(manifestsDir, n
 
 func (s *Store) readStored(name string) (*stored, error) {
 	if !ValidName(name) {
-		return nil, fmt.Errorf("no snapshot %q in %s", name, s.dir)
+		return nil, fmt.Errorf("%w %q in %s", ErrNoSnapshot, name, s.dir)
 	}
 	data, err := os.ReadFile(s.manifestPath(name))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no snapshot %q in %s", name, s.dir)
+		return nil, fmt.Errorf("%w %q in %s", ErrNoSnapshot, name, s.dir)
 	}
 	if err != nil {
 		return nil, err
