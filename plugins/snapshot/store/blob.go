@@ -79,8 +79,10 @@ func (s *Store) OpenBlob(h string) (*os.File, error) {
 type BlobWriter struct {
 	s  *Store
 	mu sync.Mutex
-	// dirs are the fan-out directories that got new names.
-	dirs map[string]bool
+	// written are the new blobs not yet synced, dirs the fan-out
+	// directories that got new names.
+	written []string
+	dirs    map[string]bool
 }
 
 // NewBlobWriter returns a writer; the caller holds a ShareLock until the
@@ -112,8 +114,9 @@ func (w *BlobWriter) PutReader(want string, r io.Reader) error {
 	return w.put(want, r)
 }
 
-// put writes r to a temporary file, checks its hash, syncs it and renames
-// it into place.
+// put writes r to a temporary file, checks its hash and renames it into
+// place. The rename makes it whole or absent after a crash of the process;
+// Sync makes it durable against a crash of the machine.
 func (w *BlobWriter) put(want string, r io.Reader) error {
 	f, err := os.CreateTemp(w.s.path(tmpDir), "blob-*")
 	if err != nil {
@@ -130,10 +133,6 @@ func (w *BlobWriter) put(want string, r io.Reader) error {
 		f.Close()
 		return fmt.Errorf("%w: content hashes to %s, not %s", ErrCorrupt, got, want)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
 	if err := f.Close(); err != nil {
 		return err
 	}
@@ -145,23 +144,50 @@ func (w *BlobWriter) put(want string, r io.Reader) error {
 		return err
 	}
 	w.mu.Lock()
+	w.written = append(w.written, w.s.blobPath(want))
 	w.dirs[dir] = true
 	w.mu.Unlock()
 	return nil
 }
 
-// Sync makes the names of the blobs written so far durable; call it
+// syncEach is how many new blobs are synced one by one; past it, one
+// syncfs (Linux) syncs the whole file system at once.
+const syncEach = 16
+
+// Sync makes the blobs written so far durable, content and names; call it
 // before saving a manifest that names them.
 func (w *BlobWriter) Sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for d := range w.dirs {
-		if err := syncDir(d); err != nil {
+	if len(w.written) == 0 {
+		return nil
+	}
+	if len(w.written) <= syncEach || syncFS(w.s.dir) != nil {
+		for _, name := range w.written {
+			if err := syncFile(name); err != nil {
+				return err
+			}
+		}
+		for d := range w.dirs {
+			if err := syncDir(d); err != nil {
+				return err
+			}
+		}
+		if err := syncDir(w.s.path(blobsDir)); err != nil {
 			return err
 		}
-		delete(w.dirs, d)
 	}
-	return syncDir(w.s.path(blobsDir))
+	w.written, w.dirs = nil, map[string]bool{}
+	return nil
+}
+
+func syncFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }

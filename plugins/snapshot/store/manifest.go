@@ -120,8 +120,9 @@ func (w *BlobWriter) Commit(m *Manifest) (string, error) {
 	for _, e := range m.Resources {
 		st.Size += e.Size
 	}
+	var enc chunkEncoder
 	for _, c := range chunk(m.Resources) {
-		data, err := encodeChunk(c)
+		data, err := enc.encode(c)
 		if err != nil {
 			return "", err
 		}
@@ -204,17 +205,27 @@ func chunk(entries []Entry) [][]Entry {
 	return out
 }
 
-// encodeChunk is deterministic, so an unchanged chunk is the same blob.
-func encodeChunk(entries []Entry) ([]byte, error) {
+// chunkEncoder gzips chunks, reusing its compressor (a large allocation).
+// Its output is deterministic, so an unchanged chunk is the same blob.
+type chunkEncoder struct {
+	zw *gzip.Writer
+}
+
+func (c *chunkEncoder) encode(entries []Entry) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
+	if c.zw == nil {
+		zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+		if err != nil {
+			return nil, err
+		}
+		c.zw = zw
+	} else {
+		c.zw.Reset(&buf)
+	}
+	if err := json.NewEncoder(c.zw).Encode(entries); err != nil {
 		return nil, err
 	}
-	if err := json.NewEncoder(zw).Encode(entries); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
+	if err := c.zw.Close(); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
