@@ -55,11 +55,14 @@ type Manifest struct {
 	Resources []Entry `json:"resources"`
 }
 
-// stored is a manifest file: the resource list lives in chunk blobs.
+// stored is a manifest file. The resource list lives in blobs: List
+// names a gzip JSON array of chunk hashes, each chunk a gzip JSON array
+// of entries, so the file stays small and a day's snapshot costs only the
+// chunks that changed and one list.
 type stored struct {
 	Format int `json:"format"`
 	Info
-	Chunks []string `json:"chunks"`
+	List string `json:"list"`
 }
 
 // Chunking: a chunk ends after a resource whose key hashes to 0 modulo
@@ -121,6 +124,7 @@ func (w *BlobWriter) Commit(m *Manifest) (string, error) {
 		st.Size += e.Size
 	}
 	var enc chunkEncoder
+	chunks := []string{}
 	for _, c := range chunk(m.Resources) {
 		data, err := enc.encode(c)
 		if err != nil {
@@ -130,7 +134,14 @@ func (w *BlobWriter) Commit(m *Manifest) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		st.Chunks = append(st.Chunks, h)
+		chunks = append(chunks, h)
+	}
+	data, err := enc.encode(chunks)
+	if err != nil {
+		return "", err
+	}
+	if st.List, _, err = w.Put(data); err != nil {
+		return "", err
 	}
 	if err := w.Sync(); err != nil {
 		return "", err
@@ -211,7 +222,7 @@ type chunkEncoder struct {
 	zw *gzip.Writer
 }
 
-func (c *chunkEncoder) encode(entries []Entry) ([]byte, error) {
+func (c *chunkEncoder) encode(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	if c.zw == nil {
 		zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
@@ -222,7 +233,7 @@ func (c *chunkEncoder) encode(entries []Entry) ([]byte, error) {
 	} else {
 		c.zw.Reset(&buf)
 	}
-	if err := json.NewEncoder(c.zw).Encode(entries); err != nil {
+	if err := json.NewEncoder(c.zw).Encode(v); err != nil {
 		return nil, err
 	}
 	if err := c.zw.Close(); err != nil {
@@ -231,17 +242,29 @@ func (c *chunkEncoder) encode(entries []Entry) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func decodeChunk(data []byte) ([]Entry, error) {
+func decodeGzipJSON(data []byte, v any) error {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var entries []Entry
-	if err := json.NewDecoder(zr).Decode(&entries); err != nil {
-		return nil, err
+	if err := json.NewDecoder(zr).Decode(v); err != nil {
+		return err
 	}
 	_, err = io.Copy(io.Discard, zr) // reaches the end, so the gzip checksum is checked
-	return entries, err
+	return err
+}
+
+// chunks reads the list of st's chunk blobs.
+func (s *Store) chunks(st *stored) ([]string, error) {
+	data, err := s.ReadBlob(st.List)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: its resource list is damaged: %w", st.Name, err)
+	}
+	var chunks []string
+	if err := decodeGzipJSON(data, &chunks); err != nil {
+		return nil, fmt.Errorf("snapshot %s: its resource list is damaged: list %s: %v", st.Name, st.List, err)
+	}
+	return chunks, nil
 }
 
 func (s *Store) manifestPath(name string) string { return s.path(manifestsDir, name+".json") }
@@ -274,14 +297,18 @@ func (s *Store) Load(name string) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	chunks, err := s.chunks(st)
+	if err != nil {
+		return nil, err
+	}
 	m := &Manifest{Info: st.Info, Resources: make([]Entry, 0, st.Count)}
-	for _, h := range st.Chunks {
+	for _, h := range chunks {
 		data, err := s.ReadBlob(h)
 		if err != nil {
 			return nil, fmt.Errorf("snapshot %s: its resource list is damaged: %w", name, err)
 		}
-		entries, err := decodeChunk(data)
-		if err != nil {
+		var entries []Entry
+		if err := decodeGzipJSON(data, &entries); err != nil {
 			return nil, fmt.Errorf("snapshot %s: its resource list is damaged: chunk %s: %v", name, h, err)
 		}
 		m.Resources = append(m.Resources, entries...)

@@ -106,7 +106,12 @@ func (s *Store) Prune(ctx context.Context, p Policy, dryRun bool) (PruneReport, 
 		if err != nil {
 			return rep, err
 		}
-		for _, h := range st.Chunks {
+		chunks, err := s.chunks(st)
+		if err != nil {
+			return rep, fmt.Errorf("cannot prune: %w (run `resource-sync snapshot verify`)", err)
+		}
+		live[st.List] = true
+		for _, h := range chunks {
 			live[h] = true
 		}
 		m, err := s.Load(k.Name)

@@ -16,10 +16,10 @@
 // renamed into place, so a crash leaves either the old state or the new
 // one; a manifest is written after every blob it names, so a killed
 // snapshot leaves no manifest and the store as it was (plus blobs a rerun
-// reuses). A manifest's resource list is stored as gzip chunks in blobs/,
-// split at boundaries that depend only on the resources' keys, so a
-// snapshot that differs from the previous one in a few resources costs a
-// few chunks, not a whole list.
+// reuses). A manifest's resource list is stored in blobs/ too, as gzip
+// chunks split at boundaries that depend only on the resources' keys, and
+// a list of those chunks, so a snapshot that differs from the previous one
+// in a few resources costs a few chunks and a list, not a whole manifest.
 package store
 
 import (

@@ -127,11 +127,12 @@ func TestUnchangedSnapshotWritesNoBlob(t *testing.T) {
 		}
 	}
 	lock.Unlock()
-	// One changed resource costs its blob and one chunk of the list.
+	// One changed resource costs its blob, one chunk of the resource list
+	// and the list of chunks.
 	resources["item/i250"] = "changed"
 	snapshot(t, s, "two", time.Now(), resources)
-	if after := countFiles(t, filepath.Join(s.Dir(), "blobs")); after != before+2 {
-		t.Errorf("one changed resource added %d blobs, want 2 (its content and one list chunk)", after-before)
+	if after := countFiles(t, filepath.Join(s.Dir(), "blobs")); after != before+3 {
+		t.Errorf("one changed resource added %d blobs, want 3 (its content, one chunk, the list)", after-before)
 	}
 }
 
@@ -194,7 +195,7 @@ func TestVerifyNamesCorruptAndMissingBlobs(t *testing.T) {
 	s := newStore(t)
 	m := snapshot(t, s, "nightly", time.Now(), map[string]string{"order/o1": "one", "order/o2": "two", "order/o3": "three"})
 	rep, err := s.Verify(t.Context())
-	if err != nil || len(rep.Problems) != 0 || rep.Manifests != 1 || rep.Blobs != 4 {
+	if err != nil || len(rep.Problems) != 0 || rep.Manifests != 1 || rep.Blobs != 5 { // 3 contents, a chunk, the list
 		t.Fatalf("verify of a sound store: %+v, %v", rep, err)
 	}
 	byKey := map[string]store.Entry{}
@@ -274,8 +275,8 @@ func TestPruneRemovesSnapshotsThenUnneededBlobs(t *testing.T) {
 		snapshot(t, s, "", start.AddDate(0, 0, d), map[string]string{"order/o1": fmt.Sprint("day ", d), "order/o2": "same"})
 	}
 	rep, err := s.Prune(t.Context(), store.Policy{Last: 2}, true)
-	if err != nil || len(rep.Removed) != 3 || rep.Blobs != 6 {
-		t.Fatalf("dry run: %+v, %v; want 3 snapshots and 6 blobs (3 contents, 3 lists)", rep, err)
+	if err != nil || len(rep.Removed) != 3 || rep.Blobs != 9 {
+		t.Fatalf("dry run: %+v, %v; want 3 snapshots and 9 blobs (3 contents, 3 chunks, 3 lists)", rep, err)
 	}
 	if infos, _ := s.List(); len(infos) != 5 {
 		t.Fatalf("the dry run removed snapshots: %d left", len(infos))
@@ -283,15 +284,15 @@ func TestPruneRemovesSnapshotsThenUnneededBlobs(t *testing.T) {
 	if _, err := s.Prune(t.Context(), store.Policy{}, false); err == nil {
 		t.Error("prune without a policy ran")
 	}
-	if rep, err = s.Prune(t.Context(), store.Policy{Last: 2}, false); err != nil || rep.Blobs != 6 {
+	if rep, err = s.Prune(t.Context(), store.Policy{Last: 2}, false); err != nil || rep.Blobs != 9 {
 		t.Fatalf("prune: %+v, %v", rep, err)
 	}
 	infos, err := s.List()
 	if err != nil || len(infos) != 2 || infos[0].Name != "2026-11-04T020000Z" {
 		t.Fatalf("after prune: %+v, %v", infos, err)
 	}
-	if v, err := s.Verify(t.Context()); err != nil || len(v.Problems) > 0 || v.Blobs != 5 {
-		t.Errorf("verify after prune: %+v, %v; want 5 blobs (3 contents, 2 lists)", v, err)
+	if v, err := s.Verify(t.Context()); err != nil || len(v.Problems) > 0 || v.Blobs != 7 {
+		t.Errorf("verify after prune: %+v, %v; want 7 blobs (3 contents, 2 chunks, 2 lists)", v, err)
 	}
 }
 

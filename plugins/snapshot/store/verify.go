@@ -91,7 +91,16 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 			rep.Problems = append(rep.Problems, err.Error())
 			continue
 		}
-		for _, h := range st.Chunks {
+		if bad(st.List) {
+			need(st.List, "its resource list", in.Name)
+			continue
+		}
+		chunks, err := s.chunks(st)
+		if err != nil {
+			rep.Problems = append(rep.Problems, err.Error())
+			continue
+		}
+		for _, h := range chunks {
 			if bad(h) {
 				need(h, "its resource list", in.Name)
 			}
