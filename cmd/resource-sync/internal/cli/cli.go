@@ -16,6 +16,7 @@ import (
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/builtin"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/plugins"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/serve"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/snapshot"
 	synccmd "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/sync"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/version"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
@@ -57,7 +58,7 @@ func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
 // NewCmdRoot is the root command with its subcommands.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	root := synccmd.NewCmdSync(f, nil)
-	root.AddCommand(plugins.NewCmdPlugins(f), version.NewCmdVersion(f), serve.NewCmdServe(f, nil))
+	root.AddCommand(plugins.NewCmdPlugins(f), version.NewCmdVersion(f), serve.NewCmdServe(f, nil), snapshot.NewCmdSnapshot(f))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -74,7 +75,10 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	}
 	var flagErr *cmdutil.FlagError
 	var usageErr *host.UsageError
+	var exitErr *cmdutil.ExitCodeError
 	switch {
+	case errors.As(err, &exitErr):
+		return exitErr.Code
 	case errors.Is(err, cmdutil.ErrSilent):
 		return 1
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):

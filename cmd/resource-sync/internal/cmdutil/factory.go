@@ -34,3 +34,9 @@ func FlagErrorf(format string, args ...any) error {
 
 // ErrSilent exits 1 without a message (it was already printed).
 var ErrSilent = errors.New("silent")
+
+// ExitCodeError ends the command with Code and no further message (what
+// needed saying was printed), e.g. 3 for "differences found".
+type ExitCodeError struct{ Code int }
+
+func (e *ExitCodeError) Error() string { return fmt.Sprintf("exit code %d", e.Code) }
