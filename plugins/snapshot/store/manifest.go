@@ -216,7 +216,9 @@ func chunk(entries []Entry) [][]Entry {
 	return out
 }
 
-// chunkEncoder gzips chunks, reusing its compressor (a large allocation).
+// chunkEncoder gzips chunks, reusing its compressor (a large allocation);
+// BestSpeed, because an unchanged day re-encodes every chunk to find it
+// stored already.
 // Its output is deterministic, so an unchanged chunk is the same blob.
 type chunkEncoder struct {
 	zw *gzip.Writer
@@ -225,7 +227,7 @@ type chunkEncoder struct {
 func (c *chunkEncoder) encode(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	if c.zw == nil {
-		zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+		zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 		if err != nil {
 			return nil, err
 		}
