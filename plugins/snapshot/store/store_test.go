@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -377,5 +378,33 @@ func TestPruneNeverTakesABlobFromAConcurrentSnapshot(t *testing.T) {
 	}
 	if v, err := s.Verify(t.Context()); err != nil || len(v.Problems) > 0 {
 		t.Errorf("verify: %v %v", v.Problems, err)
+	}
+}
+
+// A snapshot whose resource list lost a blob: verify names it, loading it
+// says so, and prune refuses to run rather than guess which blobs it needs.
+func TestDamagedResourceList(t *testing.T) {
+	s := newStore(t)
+	snapshot(t, s, "keep", time.Now(), map[string]string{"order/o1": "one"})
+	data, err := os.ReadFile(filepath.Join(s.Dir(), "manifests", "keep.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ List string }
+	if err := json.Unmarshal(data, &st); err != nil || !store.ValidHash(st.List) {
+		t.Fatalf("manifest file %s: %v", data, err)
+	}
+	if err := os.Remove(filepath.Join(s.Dir(), "blobs", st.List[:2], st.List)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Verify(t.Context())
+	if err != nil || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "; needed by its resource list in snapshot keep") {
+		t.Errorf("verify: %q, %v", rep.Problems, err)
+	}
+	if _, err := s.Load("keep"); err == nil || !strings.Contains(err.Error(), "snapshot keep: its resource list is damaged") {
+		t.Errorf("Load: %v", err)
+	}
+	if _, err := s.Prune(t.Context(), store.Policy{Last: 1}, false); err == nil || !strings.Contains(err.Error(), "cannot prune") {
+		t.Errorf("prune over a damaged list: %v", err)
 	}
 }
