@@ -98,22 +98,22 @@ func diffRun(opts *Options) error {
 }
 
 // compare walks two manifests, both in (type, id) order.
-func compare(old, new []store.Entry) (changes []change, unchanged int) {
+func compare(older, newer []store.Entry) (changes []change, unchanged int) {
 	less := func(a, b store.Entry) bool { return a.Type < b.Type || a.Type == b.Type && a.ID < b.ID }
 	i, j := 0, 0
-	for i < len(old) || j < len(new) {
+	for i < len(older) || j < len(newer) {
 		switch {
-		case j == len(new) || i < len(old) && less(old[i], new[j]):
-			changes = append(changes, change{action: "deleted", old: &old[i]})
+		case j == len(newer) || i < len(older) && less(older[i], newer[j]):
+			changes = append(changes, change{action: "deleted", old: &older[i]})
 			i++
-		case i == len(old) || less(new[j], old[i]):
-			changes = append(changes, change{action: "created", new: &new[j]})
+		case i == len(older) || less(newer[j], older[i]):
+			changes = append(changes, change{action: "created", new: &newer[j]})
 			j++
 		default:
-			if old[i].Hash == new[j].Hash {
+			if older[i].Hash == newer[j].Hash {
 				unchanged++
 			} else {
-				changes = append(changes, change{action: "updated", old: &old[i], new: &new[j]})
+				changes = append(changes, change{action: "updated", old: &older[i], new: &newer[j]})
 			}
 			i++
 			j++
