@@ -175,8 +175,8 @@ type target struct {
 }
 
 // resolve classifies an endpoint string in the original tool's order: "-",
-// null, a scheme some plugin claims, a path pattern some plugin claims, a
-// directory whose parent exists.
+// null, a scheme some plugin claims (SCHEME://, then the opaque SCHEME:REST),
+// a path pattern some plugin claims, a directory whose parent exists.
 func (c *catalog) resolve(location string) (target, error) {
 	switch location {
 	case "-":
@@ -191,6 +191,9 @@ func (c *catalog) resolve(location string) (target, error) {
 			return target{}, usageErrorf("no plugin handles %s:// endpoints like %s (plugins searched in %s)",
 				scheme, location, searched(c.search))
 		}
+		return target{kind: endpointPlugin, location: location, entry: e}, nil
+	}
+	if e, ok := c.opaque(location); ok {
 		return target{kind: endpointPlugin, location: location, entry: e}, nil
 	}
 	base := strings.ToLower(filepath.Base(location))
@@ -213,6 +216,18 @@ func (c *catalog) resolve(location string) (target, error) {
 		}
 	}
 	return target{}, usageErrorf("Unsupported endpoint format: %s", location)
+}
+
+// opaque finds the endpoint claiming location's scheme as an opaque one
+// ("snapshot:./backups"). One-letter schemes never match, so a Windows
+// drive ("C:\\data") stays a path; an unclaimed scheme falls through to
+// the path rules, so "./a:b" and "a:b" keep naming files.
+func (c *catalog) opaque(location string) (entry, bool) {
+	scheme, _, ok := strings.Cut(location, ":")
+	if !ok || len(scheme) < 2 || !validScheme(scheme) {
+		return entry{}, false
+	}
+	return c.find(KindEndpoint, func(comp Component) bool { return contains(comp.OpaqueSchemes, scheme) })
 }
 
 func validScheme(s string) bool {

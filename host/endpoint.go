@@ -38,6 +38,8 @@ func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openE
 		Options:  r.openOptions(t), // this endpoint's own: never another's credentials
 		Schema:   r.schema.Name,
 		Follow:   r.follow,
+		Origins:  r.originNames(), // recorded by destinations such as snapshots
+		Filters:  r.opts.Filter.Args(),
 	})
 	if err != nil {
 		return nil, p.callError(ctx, err)
@@ -59,6 +61,15 @@ func (e *openEndpoint) close() {
 	if e.plugin != nil {
 		_, _ = e.plugin.endpoints().Close(context.Background(), &pb.Close_Request{Handle: e.handle})
 	}
+}
+
+// originNames are the sync's origins as the user named them.
+func (r *syncRun) originNames() []string {
+	names := make([]string, len(r.origins))
+	for i, t := range r.origins {
+		names[i] = t.name()
+	}
+	return names
 }
 
 // name is the endpoint as the user named it, for messages.

@@ -57,3 +57,16 @@ func matchAny(patterns []string, typ, id string) bool {
 	}
 	return false
 }
+
+// Args is the filter as command-line arguments ("--include=order/*"), for
+// a destination that records what scoped a sync (a snapshot manifest).
+func (f Filter) Args() []string {
+	var out []string
+	for _, p := range f.Include {
+		out = append(out, "--include="+p)
+	}
+	for _, p := range f.Exclude {
+		out = append(out, "--exclude="+p)
+	}
+	return out
+}

@@ -27,6 +27,7 @@ type Component struct {
 	Name          string   `json:"name"`
 	Summary       string   `json:"summary,omitempty"`
 	Schemes       []string `json:"schemes,omitempty"`
+	OpaqueSchemes []string `json:"opaque_schemes,omitempty"`
 	PathPatterns  []string `json:"path_patterns,omitempty"`
 	Directories   bool     `json:"directories,omitempty"`
 	DefaultFormat string   `json:"default_format,omitempty"`
@@ -92,7 +93,7 @@ func ManifestFromProto(d *pb.Describe_Response) Manifest {
 		}
 		comp := Component{
 			Kind: kind, Name: c.GetName(), Summary: c.GetSummary(),
-			Schemes: c.GetSchemes(), PathPatterns: c.GetPathPatterns(), Directories: c.GetDirectories(),
+			Schemes: c.GetSchemes(), OpaqueSchemes: c.GetOpaqueSchemes(), PathPatterns: c.GetPathPatterns(), Directories: c.GetDirectories(),
 			DefaultFormat: c.GetDefaultFormat(), Extensions: c.GetExtensions(), MediaTypes: c.GetMediaTypes(),
 		}
 		for _, cp := range c.GetCapabilities() {

@@ -9,13 +9,19 @@ import (
 //
 // The host picks the endpoint for a location string in this order: "-" and
 // "null" are its own; then a location "SCHEME://..." goes to the endpoint
-// claiming SCHEME; then the first PathPatterns match; then an endpoint with
-// Directories takes any other path whose parent directory exists.
+// claiming SCHEME in Schemes; then "SCHEME:REST" to the endpoint claiming
+// SCHEME in OpaqueSchemes; then the first PathPatterns match; then an
+// endpoint with Directories takes any other path whose parent directory
+// exists.
 type EndpointSpec struct {
 	Name    string
 	Summary string
 	// Schemes claimed, without "://" ("http", "acme").
 	Schemes []string
+	// OpaqueSchemes are schemes claimed as "SCHEME:REST" without "//"
+	// ("snapshot:./backups"). One-letter schemes never match: "C:\data"
+	// stays a path.
+	OpaqueSchemes []string
 	// Glob patterns matched against the location ("*.yaml").
 	PathPatterns []string
 	// Directories claims plain directory paths.
@@ -82,6 +88,11 @@ type OpenRequest struct {
 	// Follow says which links the host follows: an endpoint that pages by
 	// itself (HTTP Link headers) stops at the first page under FollowNone.
 	Follow Follow
+	// Origins are the sync's origins as the user named them, and Filters
+	// the patterns that scoped it, for a destination that records where
+	// its content came from (a snapshot).
+	Origins []string
+	Filters []string
 }
 
 // Endpoint is an open location. It implements some of [Reader], [Fetcher],

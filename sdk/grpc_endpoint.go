@@ -48,6 +48,8 @@ func (s *endpointServer) Open(ctx context.Context, req *pb.Open_Request) (*pb.Op
 		Options:  req.GetOptions(),
 		Schema:   req.GetSchema(),
 		Follow:   followFromProto(req.GetFollow()),
+		Origins:  req.GetOrigins(),
+		Filters:  req.GetFilters(),
 	})
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, validUTF8(err.Error()))

@@ -41,6 +41,7 @@ func Describe(p *Plugin) *pb.Describe_Response {
 			Kind: pb.Component_KIND_ENDPOINT, Name: e.Name, Summary: e.Summary,
 			Schemes: e.Schemes, PathPatterns: e.PathPatterns, Directories: e.Directories,
 			DefaultFormat: e.DefaultFormat,
+			OpaqueSchemes: e.OpaqueSchemes,
 			Capabilities:  endpointCapabilities(e),
 			Options:       optionDecls(e),
 		})

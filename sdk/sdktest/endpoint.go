@@ -167,12 +167,17 @@ func (e *endpointChecks) testDescribe(t *testing.T) {
 		t.Error("the endpoint declares none of the read, fetch, write and delete capabilities; " +
 			"set EndpointSpec.Implements to a nil value of the endpoint type, e.g. (*Endpoint)(nil)")
 	}
-	if len(c.GetSchemes()) == 0 && len(c.GetPathPatterns()) == 0 && !c.GetDirectories() {
+	if len(c.GetSchemes()) == 0 && len(c.GetOpaqueSchemes()) == 0 && len(c.GetPathPatterns()) == 0 && !c.GetDirectories() {
 		t.Error("the endpoint claims no scheme, path pattern or directories: the host can never choose it")
 	}
 	for _, s := range c.GetSchemes() {
 		if s == "" || strings.Contains(s, ":") || strings.Contains(s, "/") {
 			t.Errorf("scheme %q: want a bare scheme such as \"acme\", without \"://\"", s)
+		}
+	}
+	for _, s := range c.GetOpaqueSchemes() {
+		if len(s) < 2 || strings.Contains(s, ":") || strings.Contains(s, "/") {
+			t.Errorf("opaque scheme %q: want a bare scheme of two letters or more, such as \"acme\", without \":\"", s)
 		}
 	}
 }

@@ -560,7 +560,13 @@ type Open_Request struct {
 	Schema string `protobuf:"bytes,7,opt,name=schema,proto3" json:"schema,omitempty"`
 	// Which links the host follows (-p, -n, -c, -a), so that an endpoint
 	// paging by itself (HTTP Link headers) can stop when asked to.
-	Follow        Follow `protobuf:"varint,8,opt,name=follow,proto3,enum=resourcesync.v1.Follow" json:"follow,omitempty"`
+	Follow Follow `protobuf:"varint,8,opt,name=follow,proto3,enum=resourcesync.v1.Follow" json:"follow,omitempty"`
+	// The origins of this sync as the user named them, for a destination
+	// that records where its content came from (a snapshot manifest).
+	Origins []string `protobuf:"bytes,9,rep,name=origins,proto3" json:"origins,omitempty"`
+	// The include/exclude patterns that scoped this sync, for the same
+	// purpose; empty when none were given.
+	Filters       []string `protobuf:"bytes,10,rep,name=filters,proto3" json:"filters,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -649,6 +655,20 @@ func (x *Open_Request) GetFollow() Follow {
 		return x.Follow
 	}
 	return Follow_FOLLOW_PAGE_UNSPECIFIED
+}
+
+func (x *Open_Request) GetOrigins() []string {
+	if x != nil {
+		return x.Origins
+	}
+	return nil
+}
+
+func (x *Open_Request) GetFilters() []string {
+	if x != nil {
+		return x.Filters
+	}
+	return nil
 }
 
 type Open_Response struct {
@@ -1262,8 +1282,8 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"extensions\x18\x02 \x03(\tR\n" +
 	"extensions\x12\x1f\n" +
 	"\vmedia_types\x18\x03 \x03(\tR\n" +
-	"mediaTypes\"\xf5\x03\n" +
-	"\x04Open\x1a\x8d\x03\n" +
+	"mediaTypes\"\xa9\x04\n" +
+	"\x04Open\x1a\xc1\x03\n" +
 	"\aRequest\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x1a\n" +
 	"\blocation\x18\x02 \x01(\tR\blocation\x12.\n" +
@@ -1272,7 +1292,10 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\aformats\x18\x05 \x03(\v2\x1b.resourcesync.v1.FormatInfoR\aformats\x12D\n" +
 	"\aoptions\x18\x06 \x03(\v2*.resourcesync.v1.Open.Request.OptionsEntryR\aoptions\x12\x16\n" +
 	"\x06schema\x18\a \x01(\tR\x06schema\x12/\n" +
-	"\x06follow\x18\b \x01(\x0e2\x17.resourcesync.v1.FollowR\x06follow\x1a:\n" +
+	"\x06follow\x18\b \x01(\x0e2\x17.resourcesync.v1.FollowR\x06follow\x12\x18\n" +
+	"\aorigins\x18\t \x03(\tR\aorigins\x12\x18\n" +
+	"\afilters\x18\n" +
+	" \x03(\tR\afilters\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\"\n" +

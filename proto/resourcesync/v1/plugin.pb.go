@@ -352,7 +352,11 @@ type Component struct {
 	// Endpoints: the options Open takes. The host checks what the user gave
 	// against these before starting anything, and sends an endpoint only
 	// the keys it declares, so a plugin never sees a key it does not know.
-	Options       []*OptionDecl `protobuf:"bytes,11,rep,name=options,proto3" json:"options,omitempty"`
+	Options []*OptionDecl `protobuf:"bytes,11,rep,name=options,proto3" json:"options,omitempty"`
+	// Endpoints: schemes claimed as SCHEME:REST without "//"
+	// ("snapshot:./backups@2026-11-30"). One-letter schemes never match, so
+	// Windows drive letters stay paths.
+	OpaqueSchemes []string `protobuf:"bytes,12,rep,name=opaque_schemes,json=opaqueSchemes,proto3" json:"opaque_schemes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -460,6 +464,13 @@ func (x *Component) GetDefaultFormat() string {
 func (x *Component) GetOptions() []*OptionDecl {
 	if x != nil {
 		return x.Options
+	}
+	return nil
+}
+
+func (x *Component) GetOpaqueSchemes() []string {
+	if x != nil {
+		return x.OpaqueSchemes
 	}
 	return nil
 }
@@ -800,7 +811,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x06limits\x18\x05 \x01(\v2\x17.resourcesync.v1.LimitsR\x06limits\"\\\n" +
 	"\x06Limits\x12*\n" +
 	"\x11max_message_bytes\x18\x01 \x01(\x03R\x0fmaxMessageBytes\x12&\n" +
-	"\x0fmax_batch_items\x18\x02 \x01(\x05R\rmaxBatchItems\"\x85\x04\n" +
+	"\x0fmax_batch_items\x18\x02 \x01(\x05R\rmaxBatchItems\"\xac\x04\n" +
 	"\tComponent\x123\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1f.resourcesync.v1.Component.KindR\x04kind\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -816,7 +827,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\fcapabilities\x18\t \x03(\x0e2\x1b.resourcesync.v1.CapabilityR\fcapabilities\x12%\n" +
 	"\x0edefault_format\x18\n" +
 	" \x01(\tR\rdefaultFormat\x125\n" +
-	"\aoptions\x18\v \x03(\v2\x1b.resourcesync.v1.OptionDeclR\aoptions\"T\n" +
+	"\aoptions\x18\v \x03(\v2\x1b.resourcesync.v1.OptionDeclR\aoptions\x12%\n" +
+	"\x0eopaque_schemes\x18\f \x03(\tR\ropaqueSchemes\"T\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rKIND_ENDPOINT\x10\x01\x12\x0f\n" +

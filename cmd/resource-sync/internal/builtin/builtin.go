@@ -14,6 +14,7 @@ import (
 	"github.com/resource-sync/resource-sync/plugins/http"
 	"github.com/resource-sync/resource-sync/plugins/json"
 	"github.com/resource-sync/resource-sync/plugins/simple"
+	"github.com/resource-sync/resource-sync/plugins/snapshot"
 	"github.com/resource-sync/resource-sync/plugins/yaml"
 	"github.com/resource-sync/resource-sync/plugins/yamlfile"
 	"github.com/resource-sync/resource-sync/sdk"
@@ -25,7 +26,7 @@ const EnvServe = "RESOURCE_SYNC_SERVE_BUILTIN"
 // Plugins are the built-ins.
 func Plugins() []sdk.Plugin {
 	return []sdk.Plugin{
-		dir.Plugin(), yamlfile.Plugin(), http.Plugin(),
+		dir.Plugin(), yamlfile.Plugin(), http.Plugin(), snapshot.Plugin(),
 		json.Plugin(), yaml.Plugin(),
 		hal.Plugin(), simple.Plugin(),
 	}

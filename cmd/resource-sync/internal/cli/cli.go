@@ -19,6 +19,7 @@ import (
 	configcmd "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/plugins"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/serve"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/snapshot"
 	synccmd "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/sync"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/version"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
@@ -73,7 +74,7 @@ func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	root := synccmd.NewCmdSync(f, nil)
 	root.AddCommand(plugins.NewCmdPlugins(f), configcmd.NewCmdConfig(f), version.NewCmdVersion(f), serve.NewCmdServe(f, nil),
-		synccmd.NewCmdDiff(f, nil), synccmd.NewCmdValidate(f, nil))
+		synccmd.NewCmdDiff(f, nil), synccmd.NewCmdValidate(f, nil), snapshot.NewCmdSnapshot(f))
 	root.PersistentFlags().StringVar(&f.ConfigPath, "config", "",
 		"config file with named environments (default ./"+config.FileName+", else "+config.UserFileName+" in the user's config directory)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })

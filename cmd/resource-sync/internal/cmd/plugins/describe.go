@@ -146,6 +146,9 @@ func claims(c host.Component) []string {
 	for _, s := range c.Schemes {
 		out = append(out, s+"://")
 	}
+	for _, s := range c.OpaqueSchemes {
+		out = append(out, s+":")
+	}
 	out = append(out, c.PathPatterns...)
 	if c.Directories {
 		out = append(out, "directories")
