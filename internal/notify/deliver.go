@@ -1,0 +1,281 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// WorkerOptions tune the delivery workers.
+type WorkerOptions struct {
+	// Client sends the webhooks; nil uses a plain client. Timeout bounds
+	// each call either way.
+	Client  *http.Client
+	Timeout time.Duration // per webhook call; 10s when zero
+	// A failed delivery is retried after RetryBase, doubling each time up to
+	// RetryMax (1s and 5m when zero), with ±20% jitter.
+	RetryBase, RetryMax time.Duration
+	Metrics             *Metrics
+	Logger              *slog.Logger
+}
+
+// deliveredState is what a subscriber has of one document: the bucket
+// entry that keeps a subscriber from getting the same or an older version
+// twice.
+type deliveredState struct {
+	Generation uint64  `json:"generation"`
+	Version    Version `json:"version"`
+	Deleted    bool    `json:"deleted,omitempty"`
+}
+
+// wants tells whether a subscriber in state st (known: it has one) still
+// needs ev.
+func (st deliveredState) wants(ev *event, known bool) bool {
+	switch {
+	case !known || ev.Generation > st.Generation:
+		return true
+	case ev.Generation < st.Generation:
+		return false // from a life of the document that already ended for it
+	case ev.Action == ActionDelete:
+		return true
+	case st.Deleted:
+		return true // the first document after a delete
+	}
+	return ev.Version.NewerThan(st.Version)
+}
+
+// after is the state once ev is delivered.
+func (st deliveredState) after(ev *event) deliveredState {
+	if ev.Action == ActionDelete {
+		return deliveredState{Generation: ev.Generation + 1, Version: ev.Version, Deleted: true}
+	}
+	return deliveredState{Generation: ev.Generation, Version: ev.Version}
+}
+
+// Deliver runs the delivery workers for cfg's subscriptions until ctx
+// ends: each subscription's lanes are pulled from JetStream, one change at a
+// time per lane. Any number of processes may run Deliver on the same
+// stream; they share the work.
+func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) error {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.RetryBase <= 0 {
+		opts.RetryBase = time.Second
+	}
+	if opts.RetryMax <= 0 {
+		opts.RetryMax = 5 * time.Minute
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	w := &worker{b: b, opts: opts, log: opts.Logger, ctx: ctx}
+	var consumes []jetstream.ConsumeContext
+	defer func() {
+		for _, cc := range consumes {
+			cc.Stop()
+		}
+		w.wg.Wait()
+	}()
+	for _, r := range cfg.Resources {
+		for _, s := range r.Subscriptions {
+			for p := range b.partitions {
+				c, err := b.consumer(ctx, s, p)
+				if err != nil {
+					return err
+				}
+				cc, err := c.Consume(func(msg jetstream.Msg) { w.handle(s, msg) },
+					jetstream.PullMaxMessages(1),
+					jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+						if ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoHeartbeat) {
+							w.log.Warn("pulling changes", "subscriber", s.ID(), "err", err)
+						}
+					}))
+				if err != nil {
+					return fmt.Errorf("pull changes for %s: %w", s.ID(), err)
+				}
+				consumes = append(consumes, cc)
+			}
+		}
+	}
+	<-ctx.Done()
+	return nil
+}
+
+type worker struct {
+	b    *Broker
+	opts WorkerOptions
+	log  *slog.Logger
+	ctx  context.Context
+	wg   sync.WaitGroup
+}
+
+func (w *worker) handle(s *Subscription, msg jetstream.Msg) {
+	w.wg.Add(1)
+	defer w.wg.Done()
+	ctx, sub := w.ctx, s.ID()
+	if ctx.Err() != nil {
+		msg.Nak() // stopping: another worker takes it now
+		return
+	}
+	var ev event
+	if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+		w.log.Error("undecodable change in the stream; dropped", "subscriber", sub, "err", err)
+		msg.Term()
+		return
+	}
+	key := deliveredKey(s, ev.URI)
+	st, rev, err := w.state(ctx, key)
+	if err != nil {
+		w.log.Warn("reading the delivered version; will retry", "subscriber", sub, "uri", ev.URI, "err", err)
+		msg.NakWithDelay(w.backoff(msg))
+		return
+	}
+	if !st.wants(&ev, rev != 0) {
+		w.opts.Metrics.skip(sub)
+		msg.Ack()
+		return
+	}
+	stop := w.keepAlive(msg)
+	status, err := w.post(ctx, s, &ev)
+	stop()
+	switch {
+	case ctx.Err() != nil:
+		msg.Nak()
+	case err == nil && slices.Contains(s.Success, status):
+		w.record(ctx, sub, key, st.after(&ev), rev)
+		if err := msg.Ack(); err != nil {
+			w.log.Warn("acknowledging a delivered change; it will be skipped when it comes back", "subscriber", sub, "uri", ev.URI, "err", err)
+		}
+		w.opts.Metrics.delivered(sub, ev.At)
+		w.log.Debug("delivered", "subscriber", sub, "action", ev.Action, "uri", ev.URI, "version", ev.Version.Value, "status", status)
+	case err == nil && slices.Contains(s.Discard, status):
+		msg.Ack()
+		w.opts.Metrics.discarded(sub)
+		w.log.Info("discarded", "subscriber", sub, "action", ev.Action, "uri", ev.URI, "status", status)
+	default:
+		delay := w.backoff(msg)
+		msg.NakWithDelay(delay)
+		w.opts.Metrics.retried(sub)
+		if err != nil {
+			w.log.Warn("delivery failed; will retry", "subscriber", sub, "uri", ev.URI, "in", delay, "err", err)
+		} else {
+			w.log.Warn("delivery failed; will retry", "subscriber", sub, "uri", ev.URI, "in", delay, "status", status)
+		}
+	}
+}
+
+// state reads what the subscriber has of a document; rev is 0 when it has
+// nothing.
+func (w *worker) state(ctx context.Context, key string) (deliveredState, uint64, error) {
+	var st deliveredState
+	entry, err := w.b.delivered.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return st, 0, nil
+	}
+	if err != nil {
+		return st, 0, err
+	}
+	if err := json.Unmarshal(entry.Value(), &st); err != nil {
+		return st, 0, fmt.Errorf("bucket %s holds a bad entry: %w", DeliveredBucket, err)
+	}
+	return st, entry.Revision(), nil
+}
+
+// record stores the delivered version, compare-and-set on the revision read
+// before delivery. It tries a few times: failing to record means the change
+// may be delivered again.
+func (w *worker) record(ctx context.Context, sub, key string, st deliveredState, rev uint64) {
+	data, _ := json.Marshal(st)
+	var err error
+	for attempt := range 5 {
+		if rev == 0 {
+			_, err = w.b.delivered.Create(ctx, key, data)
+		} else {
+			_, err = w.b.delivered.Update(ctx, key, data, rev)
+		}
+		if err == nil {
+			return
+		}
+		if isRevisionConflict(err) {
+			// Another worker delivered this document meanwhile (this one was
+			// presumed dead); its record stands.
+			w.log.Warn("another worker delivered the same document concurrently", "subscriber", sub)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
+		}
+	}
+	w.log.Error("recording a delivery failed; the change may be delivered again", "subscriber", sub, "err", err)
+}
+
+// keepAlive tells JetStream the change is still being worked on, so it is
+// not handed to another worker while this one waits for the subscriber.
+func (w *worker) keepAlive(msg jetstream.Msg) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(w.b.ackWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				msg.InProgress()
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// post calls the subscriber's webhook and returns the status code.
+func (w *worker) post(ctx context.Context, s *Subscription, ev *event) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, w.opts.Timeout)
+	defer cancel()
+	req, err := s.request(ctx, ev)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := w.opts.Client.Do(req)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // without the url, which may hold secrets from the environment
+		}
+		return 0, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// backoff is the delay before the next attempt at msg.
+func (w *worker) backoff(msg jetstream.Msg) time.Duration {
+	attempt := uint64(1)
+	if md, err := msg.Metadata(); err == nil {
+		attempt = md.NumDelivered
+	}
+	d := w.opts.RetryBase
+	for i := uint64(1); i < attempt && d < w.opts.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, w.opts.RetryMax)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
