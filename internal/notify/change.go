@@ -137,18 +137,18 @@ func Fingerprint(doc []byte) string {
 
 // event is a change as it travels in the stream, for one resource.
 type event struct {
-	Resource string          `json:"resource"`
-	Action   Action          `json:"action"`
-	Type     string          `json:"type,omitempty"`
-	ID       string          `json:"id,omitempty"`
-	URI      string          `json:"uri"`
-	Version  Version         `json:"version"`
+	Resource string  `json:"resource"`
+	Action   Action  `json:"action"`
+	Type     string  `json:"type,omitempty"`
+	ID       string  `json:"id,omitempty"`
+	URI      string  `json:"uri"`
+	Version  Version `json:"version"`
 	// Generation counts the document's deletes before this change: a
 	// delete ends a generation, and the next document starts a new one
 	// whatever its version (a recreated resource may restart its counter).
-	Generation uint64 `json:"generation"`
-	At       time.Time       `json:"at"`
-	Document json.RawMessage `json:"document,omitempty"`
+	Generation uint64          `json:"generation"`
+	At         time.Time       `json:"at"`
+	Document   json.RawMessage `json:"document,omitempty"`
 }
 
 // msgID is the stream's deduplication id: the same version of a document

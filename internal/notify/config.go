@@ -49,8 +49,8 @@ type Subscription struct {
 	// Success and Discard are the status codes that mark a notification
 	// delivered or dropped; any other answer (or none) is retried.
 	Success, Discard []int
-	Envelope bool // send {action, resource, version, time, document, data}
-	Document bool // include the document
+	Envelope         bool // send {action, resource, version, time, document, data}
+	Document         bool // include the document
 	// Data is sent in the envelope, its strings interpolated with the
 	// resource's wildcards.
 	Data any

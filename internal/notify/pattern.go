@@ -35,6 +35,7 @@ func ParsePattern(text string) (*Pattern, error) {
 	re.WriteString("^")
 	p := &Pattern{text: text}
 	rest := text
+	afterWildcard := false
 	for rest != "" {
 		open := strings.IndexAny(rest, "{}")
 		if open < 0 {
@@ -45,6 +46,9 @@ func ParsePattern(text string) (*Pattern, error) {
 			return nil, fmt.Errorf("endpoint %q: unmatched }", text)
 		}
 		re.WriteString(regexp.QuoteMeta(rest[:open]))
+		if open > 0 {
+			afterWildcard = false
+		}
 		end := strings.IndexAny(rest[open+1:], "{}")
 		if end < 0 || rest[open+1+end] != '}' {
 			return nil, fmt.Errorf("endpoint %q: unclosed {", text)
@@ -56,12 +60,13 @@ func ParsePattern(text string) (*Pattern, error) {
 		if p.has(name) {
 			return nil, fmt.Errorf("endpoint %q: wildcard {%s} appears twice", text, name)
 		}
-		if open > 0 && rest[open-1] == '}' {
-			return nil, fmt.Errorf("endpoint %q: wildcards {%s} and the one before it touch, so they cannot be told apart", text, name)
+		if open == 0 && afterWildcard {
+			return nil, fmt.Errorf("endpoint %q: wildcard {%s} touches the one before it, so they cannot be told apart", text, name)
 		}
 		p.wildcards = append(p.wildcards, name)
 		re.WriteString(`([^/?#]+)`)
 		rest = rest[open+1+end+1:]
+		afterWildcard = true
 	}
 	re.WriteString("$")
 	p.re = regexp.MustCompile(re.String())
@@ -101,9 +106,9 @@ func (p *Pattern) Match(uri string) (map[string]string, bool) {
 var placeholder = regexp.MustCompile(`\{([^{}]*)\}`)
 
 // checkPlaceholders returns an error for a {name} in s that is not one of
-// wildcards.
+// wildcards (${env:NAME} is not one).
 func checkPlaceholders(s string, wildcards []string) error {
-	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+	for _, m := range placeholder.FindAllStringSubmatch(envRef.ReplaceAllString(s, ""), -1) {
 		known := false
 		for _, w := range wildcards {
 			known = known || w == m[1]
