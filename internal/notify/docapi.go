@@ -116,7 +116,12 @@ func DocumentAPI(p Publisher, opts DocumentAPIOptions) http.Handler {
 // as a whole (http%3A%2F%2F...) or written out, possibly with the "//"
 // collapsed by a client.
 func documentURI(raw, query string) (string, error) {
-	if strings.HasPrefix(strings.ToLower(raw), "http%3a") {
+	lower := strings.ToLower(raw)
+	encoded := false
+	for _, p := range []string{"http%3a", "https%3a", "http:%2f", "https:%2f"} {
+		encoded = encoded || strings.HasPrefix(lower, p)
+	}
+	if encoded {
 		u, err := url.PathUnescape(raw)
 		if err != nil {
 			return "", fmt.Errorf("bad endpoint %q: %v", raw, err)
@@ -125,7 +130,7 @@ func documentURI(raw, query string) (string, error) {
 	}
 	for _, scheme := range []string{"http:", "https:"} {
 		if rest, ok := strings.CutPrefix(raw, scheme); ok && !strings.HasPrefix(rest, "//") {
-			raw = scheme + "/" + strings.TrimPrefix(rest, "/")
+			raw = scheme + "//" + strings.TrimPrefix(rest, "/")
 		}
 	}
 	if query != "" {

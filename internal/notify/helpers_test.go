@@ -19,6 +19,9 @@ type hook struct {
 	mu     sync.Mutex
 	calls  []call
 	answer func(c call, n int) int // n: earlier calls for the same path
+	// hold, when it says so, keeps the request unanswered until the caller
+	// goes away; the call is recorded with Status 0.
+	hold func(c call, successes int) bool
 }
 
 type call struct {
@@ -30,16 +33,29 @@ type call struct {
 }
 
 func newHook(t *testing.T, answer func(c call, n int) int) *hook {
-	h := &hook{answer: answer}
+	return newHoldingHook(t, answer, nil)
+}
+
+func newHoldingHook(t *testing.T, answer func(c call, n int) int, hold func(c call, successes int) bool) *hook {
+	h := &hook{answer: answer, hold: hold}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		c := call{Method: r.Method, Path: r.URL.Path, Header: r.Header, Body: body, At: time.Now()}
 		h.mu.Lock()
-		n := 0
+		n, ok := 0, 0
 		for _, earlier := range h.calls {
 			if earlier.Path == c.Path {
 				n++
 			}
+			if earlier.Status == http.StatusOK {
+				ok++
+			}
+		}
+		if h.hold != nil && h.hold(c, ok) {
+			h.calls = append(h.calls, c)
+			h.mu.Unlock()
+			<-r.Context().Done()
+			return
 		}
 		c.Status = http.StatusOK
 		if h.answer != nil {
@@ -175,3 +191,5 @@ func publish(t *testing.T, n Publisher, c Change) []Result {
 	}
 	return res
 }
+
+func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
