@@ -18,6 +18,7 @@ import (
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/serve"
 	synccmd "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/sync"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/version"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/watch"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
 	"github.com/resource-sync/resource-sync/host"
@@ -58,6 +59,7 @@ func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	root := synccmd.NewCmdSync(f, nil)
 	root.AddCommand(plugins.NewCmdPlugins(f), version.NewCmdVersion(f), serve.NewCmdServe(f, nil))
+	root.AddCommand(watch.NewCmdWatch(f, nil))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
