@@ -322,6 +322,11 @@ func (b *Broker) consumer(ctx context.Context, s *Subscription, p int) (jetstrea
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		Replicas:      b.replicas,
 		Metadata:      map[string]string{metaSubscriber: s.ID()},
+		// Consumer state on disk is rewritten (temp file and rename) on every
+		// ack, which cost a fifth of the CPU. Kept in memory, a restarted
+		// server walks the changes still in the stream again, and the
+		// delivered bucket skips those already delivered.
+		MemoryStorage: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("JetStream consumer for %s: %w", s.ID(), err)

@@ -66,7 +66,8 @@ func (st deliveredState) after(ev *event) deliveredState {
 // Deliver runs the delivery workers for cfg's subscriptions until ctx
 // ends: each subscription's lanes are pulled from JetStream, one change at a
 // time per lane. Any number of processes may run Deliver on the same
-// stream; they share the work.
+// stream; they share the work. When ctx ends, deliveries under way are
+// finished (each within Timeout) before Deliver returns.
 func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) error {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
@@ -78,7 +79,7 @@ func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) er
 		opts.RetryMax = 5 * time.Minute
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		opts.Client = &http.Client{Transport: defaultTransport()}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -89,6 +90,9 @@ func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) er
 		for _, cc := range consumes {
 			cc.Stop()
 		}
+		w.mu.Lock()
+		w.stopped = true
+		w.mu.Unlock()
 		w.wg.Wait()
 	}()
 	for _, r := range cfg.Resources {
@@ -121,17 +125,27 @@ type worker struct {
 	opts WorkerOptions
 	log  *slog.Logger
 	ctx  context.Context
-	wg   sync.WaitGroup
+
+	mu      sync.Mutex
+	stopped bool
+	wg      sync.WaitGroup // deliveries under way
 }
 
 func (w *worker) handle(s *Subscription, msg jetstream.Msg) {
-	w.wg.Add(1)
-	defer w.wg.Done()
-	ctx, sub := w.ctx, s.ID()
-	if ctx.Err() != nil {
+	w.mu.Lock()
+	if w.stopped || w.ctx.Err() != nil {
+		w.mu.Unlock()
 		msg.Nak() // stopping: another worker takes it now
 		return
 	}
+	w.wg.Add(1)
+	w.mu.Unlock()
+	defer w.wg.Done()
+	sub := s.ID()
+	// A delivery under way is finished even when the worker is told to
+	// stop: cut short, the subscriber might take it while this worker
+	// cannot record it, and it would go out twice. Timeout bounds it.
+	ctx := context.WithoutCancel(w.ctx)
 	var ev event
 	if err := json.Unmarshal(msg.Data(), &ev); err != nil {
 		w.log.Error("undecodable change in the stream; dropped", "subscriber", sub, "err", err)
@@ -154,8 +168,6 @@ func (w *worker) handle(s *Subscription, msg jetstream.Msg) {
 	status, err := w.post(ctx, s, &ev)
 	stop()
 	switch {
-	case ctx.Err() != nil:
-		msg.Nak()
 	case err == nil && slices.Contains(s.Success, status):
 		w.record(ctx, sub, key, st.after(&ev), rev)
 		if err := msg.Ack(); err != nil {
@@ -278,4 +290,13 @@ func (w *worker) backoff(msg jetstream.Msg) time.Duration {
 	}
 	d = min(d, w.opts.RetryMax)
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// defaultTransport keeps a connection per lane alive: subscribers often
+// share a host, and the standard two idle connections per host would make
+// every lane beyond the second reconnect for each change.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 128
+	return t
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -228,5 +229,77 @@ func TestLagWhileSubscriberDown(t *testing.T) {
 	waitSettled(t, b, 10*time.Second)
 	if got := len(h.successes()); got != 10 {
 		t.Errorf("%d delivered after the subscriber came back, want 10", got)
+	}
+}
+
+// TestRestartResumes: the embedded server stops while subscriber b is down
+// (and the consumers' positions are in memory) and starts again on the
+// same store; b gets what it missed, and a, whose changes are still in the
+// stream for b, gets none of them again.
+func TestRestartResumes(t *testing.T) {
+	t.Parallel()
+	var bDown atomic.Bool
+	bDown.Store(true)
+	h := newHook(t, func(c call, _ int) int {
+		if strings.HasPrefix(c.Path, "/b/") && bDown.Load() {
+			return 503
+		}
+		return 200
+	})
+	cfg := mustParse(t, "resources:\n  items:\n    endpoint: http://origin.test/items/{id}\n    change: {field: rev}\n    subscriptions:\n      a: {endpoint: {url: \"%[1]s/a/{id}\"}}\n      b: {endpoint: {url: \"%[1]s/b/{id}\"}}\n", h.URL)
+	store := t.TempDir()
+	ctx := context.Background()
+	open := func() *Broker {
+		b, err := OpenBroker(ctx, BrokerOptions{StoreDir: store, Partitions: 2, AckWait: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.EnsureSubscribers(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	b := open()
+	n := NewNotifier(b, cfg, nil)
+	for i := range 10 {
+		publish(t, n, Change{URI: fmt.Sprintf("http://origin.test/items/%d", i), Document: doc("x", 1)})
+	}
+	dctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- Deliver(dctx, b, cfg, fastRetries) }()
+	waitFor(t, 10*time.Second, "a's deliveries", func() bool { return len(h.successes()) >= 10 })
+	stop()
+	<-done
+	b.Close()
+
+	b = open()
+	t.Cleanup(b.Close)
+	if st, err := b.Status(ctx); err != nil || len(st) != 2 || st[1].Pending+st[1].InFlight != 10 {
+		t.Fatalf("after the restart: %+v, %v; want b's 10 changes waiting", st, err)
+	}
+	bDown.Store(false)
+	n = NewNotifier(b, cfg, nil)
+	for i := range 10 {
+		// The origin sends everything again after the restart, and one more version.
+		res := publish(t, n, Change{URI: fmt.Sprintf("http://origin.test/items/%d", i), Document: doc("x", 1)})
+		if res[0].Outcome != OutcomeUnchanged {
+			t.Errorf("republished %d: %+v", i, res)
+		}
+		publish(t, n, Change{URI: fmt.Sprintf("http://origin.test/items/%d", i), Document: doc("x", 2)})
+	}
+	startDelivery(t, b, cfg, fastRetries)
+	waitFor(t, 10*time.Second, "every delivery", func() bool { return len(h.successes()) >= 40 })
+	waitSettled(t, b, 10*time.Second)
+	seen := map[string]int{}
+	for _, c := range h.successes() {
+		seen[c.Path+" "+string(c.Body)]++
+	}
+	if len(seen) != 40 {
+		t.Errorf("%d distinct deliveries, want 40 (2 subscribers × 10 documents × 2 versions)", len(seen))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", k, n)
+		}
 	}
 }

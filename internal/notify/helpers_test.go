@@ -16,9 +16,11 @@ import (
 // answers what answer says (200 when nil).
 type hook struct {
 	*httptest.Server
-	mu     sync.Mutex
-	calls  []call
-	answer func(c call, n int) int // n: earlier calls for the same path
+	mu      sync.Mutex
+	calls   []call
+	perPath map[string]int
+	ok      int
+	answer  func(c call, n int) int // n: earlier calls for the same path
 	// hold, when it says so, keeps the request unanswered until the caller
 	// goes away; the call is recorded with Status 0.
 	hold func(c call, successes int) bool
@@ -37,21 +39,14 @@ func newHook(t *testing.T, answer func(c call, n int) int) *hook {
 }
 
 func newHoldingHook(t *testing.T, answer func(c call, n int) int, hold func(c call, successes int) bool) *hook {
-	h := &hook{answer: answer, hold: hold}
+	h := &hook{answer: answer, hold: hold, perPath: map[string]int{}}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		c := call{Method: r.Method, Path: r.URL.Path, Header: r.Header, Body: body, At: time.Now()}
 		h.mu.Lock()
-		n, ok := 0, 0
-		for _, earlier := range h.calls {
-			if earlier.Path == c.Path {
-				n++
-			}
-			if earlier.Status == http.StatusOK {
-				ok++
-			}
-		}
-		if h.hold != nil && h.hold(c, ok) {
+		n := h.perPath[c.Path]
+		h.perPath[c.Path]++
+		if h.hold != nil && h.hold(c, h.ok) {
 			h.calls = append(h.calls, c)
 			h.mu.Unlock()
 			<-r.Context().Done()
@@ -60,6 +55,9 @@ func newHoldingHook(t *testing.T, answer func(c call, n int) int, hold func(c ca
 		c.Status = http.StatusOK
 		if h.answer != nil {
 			c.Status = h.answer(c, n)
+		}
+		if c.Status == http.StatusOK {
+			h.ok++
 		}
 		h.calls = append(h.calls, c)
 		h.mu.Unlock()
@@ -85,6 +83,12 @@ func (h *hook) successes(codes ...int) []call {
 		}
 	}
 	return out
+}
+
+func (h *hook) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.calls)
 }
 
 func (h *hook) all() []call {

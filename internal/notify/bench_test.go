@@ -1,0 +1,193 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Benchmark scale: 10,000 changes (2,000 documents × 5 versions) to 10
+// subscribers of one resource, so 100,000 webhooks.
+const (
+	benchDocs        = 2000
+	benchVersions    = 5
+	benchSubscribers = 10
+	benchPartitions  = 8 // lanes per subscriber, and the baseline's goroutines per subscriber
+)
+
+// benchReceiver is the subscribers' endpoint: it answers 200 and keeps,
+// per delivery, the time from the change (the document's "at") to now.
+type benchReceiver struct {
+	*httptest.Server
+	mu        sync.Mutex
+	latencies []time.Duration
+	count     atomic.Int64
+	done      chan struct{}
+	want      int64
+}
+
+func newBenchReceiver(b *testing.B, want int64) *benchReceiver {
+	r := &benchReceiver{done: make(chan struct{}), want: want, latencies: make([]time.Duration, 0, want)}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var d struct{ At int64 }
+		body, _ := io.ReadAll(req.Body)
+		json.Unmarshal(body, &d)
+		lat := time.Since(time.Unix(0, d.At))
+		r.mu.Lock()
+		r.latencies = append(r.latencies, lat)
+		r.mu.Unlock()
+		if r.count.Add(1) == r.want {
+			close(r.done)
+		}
+	}))
+	b.Cleanup(r.Close)
+	return r
+}
+
+func (r *benchReceiver) wait(b *testing.B) {
+	select {
+	case <-r.done:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("only %d of %d deliveries", r.count.Load(), r.want)
+	}
+}
+
+func (r *benchReceiver) report(b *testing.B, elapsed time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	slices.Sort(r.latencies)
+	p := func(q float64) float64 {
+		return float64(r.latencies[int(q*float64(len(r.latencies)-1))]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(float64(r.count.Load())/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(p(0.50), "p50-ms")
+	b.ReportMetric(p(0.99), "p99-ms")
+	b.ReportMetric(0, "ns/op")
+}
+
+func benchDoc(d, v int) []byte {
+	return []byte(fmt.Sprintf(`{"at":%d,"id":%d,"rev":%d}`, time.Now().UnixNano(), d, v))
+}
+
+// BenchmarkPlainWebhooks is the baseline: a plain Go program posting the
+// same 100,000 webhooks, with as many goroutines per subscriber as the
+// notifier has lanes, and no stream, ordering or delivered-version
+// tracking.
+func BenchmarkPlainWebhooks(b *testing.B) {
+	for range b.N {
+		recv := newBenchReceiver(b, benchDocs*benchVersions*benchSubscribers)
+		client := &http.Client{Transport: defaultTransport()}
+		lanes := make([]chan []byte, benchSubscribers*benchPartitions)
+		var wg sync.WaitGroup
+		for i := range lanes {
+			lanes[i] = make(chan []byte, 64)
+			url := recv.URL + "/s" + strconv.Itoa(i/benchPartitions)
+			wg.Go(func() {
+				for body := range lanes[i] {
+					resp, err := client.Post(url, "application/json", strings.NewReader(string(body)))
+					if err != nil {
+						b.Error(err)
+						continue
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
+		}
+		start := time.Now()
+		for v := 1; v <= benchVersions; v++ {
+			for d := range benchDocs {
+				body := benchDoc(d, v)
+				for s := range benchSubscribers {
+					lanes[s*benchPartitions+d%benchPartitions] <- body
+				}
+			}
+		}
+		recv.wait(b)
+		elapsed := time.Since(start)
+		for _, l := range lanes {
+			close(l)
+		}
+		wg.Wait()
+		recv.report(b, elapsed)
+	}
+}
+
+// BenchmarkNotify publishes 10,000 changes into the embedded JetStream
+// while workers deliver them to 10 subscribers: throughput, and latency
+// from the change to its delivery.
+func BenchmarkNotify(b *testing.B) {
+	for _, workers := range []int{1, 3} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			for range b.N {
+				benchNotify(b, workers)
+			}
+		})
+	}
+}
+
+func benchNotify(b *testing.B, workers int) {
+	recv := newBenchReceiver(b, benchDocs*benchVersions*benchSubscribers)
+	var subs strings.Builder
+	for s := range benchSubscribers {
+		fmt.Fprintf(&subs, "      s%d: {endpoint: {url: \"%s/s%d/{id}\"}}\n", s, recv.URL, s)
+	}
+	cfg, err := ParseConfig("bench.yaml", []byte("resources:\n  items:\n    endpoint: http://origin.test/items/{id}\n    change: {field: rev}\n    subscriptions:\n"+subs.String()), testEnv(nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := b.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The first broker runs the embedded server; the others join it, each
+	// with its own connection, as separate processes would.
+	brokers := make([]*Broker, workers)
+	for i := range brokers {
+		br, err := OpenBroker(ctx, BrokerOptions{StoreDir: store, Partitions: benchPartitions})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer br.Close()
+		brokers[i] = br
+	}
+	if err := brokers[0].EnsureSubscribers(ctx, cfg); err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	for _, br := range brokers {
+		wg.Go(func() { Deliver(ctx, br, cfg, WorkerOptions{}) })
+	}
+	n := NewNotifier(brokers[0], cfg, nil)
+	start := time.Now()
+	// Four publishers, each owning a quarter of the documents, so that
+	// versions of a document are published in order.
+	var pubs sync.WaitGroup
+	for p := range 4 {
+		pubs.Go(func() {
+			for v := 1; v <= benchVersions; v++ {
+				for d := p; d < benchDocs; d += 4 {
+					uri := "http://origin.test/items/" + strconv.Itoa(d)
+					if _, err := n.Publish(ctx, Change{URI: uri, Document: benchDoc(d, v)}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	pubs.Wait()
+	recv.wait(b)
+	recv.report(b, time.Since(start))
+}
