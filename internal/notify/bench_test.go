@@ -79,65 +79,119 @@ func benchDoc(d, v int) []byte {
 	return []byte(fmt.Sprintf(`{"at":%d,"id":%d,"rev":%d}`, time.Now().UnixNano(), d, v))
 }
 
-// BenchmarkPlainWebhooks is the baseline: a plain Go program posting the
-// same 100,000 webhooks, with as many goroutines per subscriber as the
-// notifier has lanes, and no stream, ordering or delivered-version
-// tracking.
-func BenchmarkPlainWebhooks(b *testing.B) {
-	for range b.N {
-		recv := newBenchReceiver(b, benchDocs*benchVersions*benchSubscribers)
-		client := &http.Client{Transport: defaultTransport()}
-		lanes := make([]chan []byte, benchSubscribers*benchPartitions)
-		var wg sync.WaitGroup
-		for i := range lanes {
-			lanes[i] = make(chan []byte, 64)
-			url := recv.URL + "/s" + strconv.Itoa(i/benchPartitions)
-			wg.Go(func() {
-				for body := range lanes[i] {
-					resp, err := client.Post(url, "application/json", strings.NewReader(string(body)))
-					if err != nil {
-						b.Error(err)
-						continue
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-			})
-		}
-		start := time.Now()
-		for v := 1; v <= benchVersions; v++ {
-			for d := range benchDocs {
-				body := benchDoc(d, v)
-				for s := range benchSubscribers {
-					lanes[s*benchPartitions+d%benchPartitions] <- body
-				}
-			}
-		}
-		recv.wait(b)
-		elapsed := time.Since(start)
-		for _, l := range lanes {
-			close(l)
-		}
-		wg.Wait()
-		recv.report(b, elapsed)
-	}
+// A load is what the origin sends: versions of documents, as fast as
+// possible (rate 0) or at a steady rate of changes per second.
+type load struct {
+	docs, versions int
+	rate           float64
 }
 
-// BenchmarkNotify publishes 10,000 changes into the embedded JetStream
-// while workers deliver them to 10 subscribers: throughput, and latency
-// from the change to its delivery.
-func BenchmarkNotify(b *testing.B) {
-	for _, workers := range []int{1, 3} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+// saturated is the throughput load: 10,000 changes at once.
+var saturated = load{docs: benchDocs, versions: benchVersions}
+
+// paced is the latency load: 500 changes at 50 a second, well below
+// what either side can deliver, so latency is not queueing.
+var paced = load{docs: 100, versions: 5, rate: 50}
+
+func (l load) changes() int { return l.docs * l.versions }
+
+// emit calls send for every change, versions of a document in order; with
+// a rate, one change per tick. Unpaced, senders goroutines split the
+// documents between them.
+func (l load) emit(senders int, send func(d, v int)) {
+	if l.rate > 0 {
+		tick := time.NewTicker(time.Duration(float64(time.Second) / l.rate))
+		defer tick.Stop()
+		for v := 1; v <= l.versions; v++ {
+			for d := range l.docs {
+				<-tick.C
+				send(d, v)
+			}
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range senders {
+		wg.Go(func() {
+			for v := 1; v <= l.versions; v++ {
+				for d := p; d < l.docs; d += senders {
+					send(d, v)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// BenchmarkPlainWebhooks is the baseline: a plain Go program posting the
+// same webhooks, with as many goroutines per subscriber as the notifier
+// has lanes, and no stream, ordering or delivered-version tracking.
+func BenchmarkPlainWebhooks(b *testing.B) {
+	for name, l := range map[string]load{"saturated": saturated, "paced": paced} {
+		b.Run(name, func(b *testing.B) {
 			for range b.N {
-				benchNotify(b, workers)
+				benchPlain(b, l)
 			}
 		})
 	}
 }
 
-func benchNotify(b *testing.B, workers int) {
-	recv := newBenchReceiver(b, benchDocs*benchVersions*benchSubscribers)
+func benchPlain(b *testing.B, l load) {
+	recv := newBenchReceiver(b, int64(l.changes()*benchSubscribers))
+	client := &http.Client{Transport: defaultTransport()}
+	lanes := make([]chan []byte, benchSubscribers*benchPartitions)
+	var wg sync.WaitGroup
+	for i := range lanes {
+		lanes[i] = make(chan []byte, 64)
+		url := recv.URL + "/s" + strconv.Itoa(i/benchPartitions)
+		wg.Go(func() {
+			for body := range lanes[i] {
+				resp, err := client.Post(url, "application/json", strings.NewReader(string(body)))
+				if err != nil {
+					b.Error(err)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+	start := time.Now()
+	// One sender: the lanes' channels keep each document's versions in order.
+	l.emit(1, func(d, v int) {
+		body := benchDoc(d, v)
+		for s := range benchSubscribers {
+			lanes[s*benchPartitions+d%benchPartitions] <- body
+		}
+	})
+	recv.wait(b)
+	elapsed := time.Since(start)
+	for _, l := range lanes {
+		close(l)
+	}
+	wg.Wait()
+	recv.report(b, elapsed)
+}
+
+// BenchmarkNotify publishes changes into the embedded JetStream while
+// workers deliver them to 10 subscribers: throughput with 1 and 3 workers,
+// and latency from the change to its delivery.
+func BenchmarkNotify(b *testing.B) {
+	for _, tc := range []struct {
+		name    string
+		l       load
+		workers int
+	}{{"saturated/workers=1", saturated, 1}, {"saturated/workers=3", saturated, 3}, {"paced/workers=1", paced, 1}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for range b.N {
+				benchNotify(b, tc.l, tc.workers)
+			}
+		})
+	}
+}
+
+func benchNotify(b *testing.B, l load, workers int) {
+	recv := newBenchReceiver(b, int64(l.changes()*benchSubscribers))
 	var subs strings.Builder
 	for s := range benchSubscribers {
 		fmt.Fprintf(&subs, "      s%d: {endpoint: {url: \"%s/s%d/{id}\"}}\n", s, recv.URL, s)
@@ -171,23 +225,12 @@ func benchNotify(b *testing.B, workers int) {
 	}
 	n := NewNotifier(brokers[0], cfg, nil)
 	start := time.Now()
-	// Four publishers, each owning a quarter of the documents, so that
-	// versions of a document are published in order.
-	var pubs sync.WaitGroup
-	for p := range 4 {
-		pubs.Go(func() {
-			for v := 1; v <= benchVersions; v++ {
-				for d := p; d < benchDocs; d += 4 {
-					uri := "http://origin.test/items/" + strconv.Itoa(d)
-					if _, err := n.Publish(ctx, Change{URI: uri, Document: benchDoc(d, v)}); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			}
-		})
-	}
-	pubs.Wait()
+	l.emit(4, func(d, v int) {
+		uri := "http://origin.test/items/" + strconv.Itoa(d)
+		if _, err := n.Publish(ctx, Change{URI: uri, Document: benchDoc(d, v)}); err != nil {
+			b.Error(err)
+		}
+	})
 	recv.wait(b)
 	recv.report(b, time.Since(start))
 }

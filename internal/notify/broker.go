@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -69,6 +70,8 @@ type Broker struct {
 	replicas   int
 	log        *slog.Logger
 	url        string
+	lost       chan struct{} // closed when the connection is gone for good
+	lostOnce   sync.Once
 }
 
 // serverInfo is what the process running the embedded server writes for
@@ -94,7 +97,7 @@ func OpenBroker(ctx context.Context, opts BrokerOptions) (*Broker, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	b := &Broker{ackWait: opts.AckWait, replicas: opts.Replicas, log: opts.Logger}
+	b := &Broker{ackWait: opts.AckWait, replicas: opts.Replicas, log: opts.Logger, lost: make(chan struct{})}
 	if err := b.connect(ctx, opts); err != nil {
 		b.Close()
 		return nil, err
@@ -107,8 +110,10 @@ func OpenBroker(ctx context.Context, opts BrokerOptions) (*Broker, error) {
 }
 
 func (b *Broker) connect(ctx context.Context, opts BrokerOptions) error {
-	natsOpts := []nats.Option{nats.Name("resource-sync"), nats.MaxReconnects(-1)}
+	natsOpts := []nats.Option{nats.Name("resource-sync"),
+		nats.ClosedHandler(func(*nats.Conn) { b.lostOnce.Do(func() { close(b.lost) }) })}
 	if opts.URL != "" {
+		natsOpts = append(natsOpts, nats.MaxReconnects(-1)) // a cluster comes back
 		if opts.CredsFile != "" {
 			natsOpts = append(natsOpts, nats.UserCredentials(opts.CredsFile))
 		}
@@ -130,7 +135,9 @@ func (b *Broker) connect(ctx context.Context, opts BrokerOptions) error {
 		return fmt.Errorf("lock %s: %w", opts.StoreDir, err)
 	}
 	if !locked {
-		return b.join(ctx, opts.StoreDir, natsOpts)
+		// The server goes when the process hosting it stops: give up after
+		// a few seconds rather than wait for it forever.
+		return b.join(ctx, opts.StoreDir, append(natsOpts, nats.MaxReconnects(5), nats.ReconnectWait(time.Second)))
 	}
 	b.unlock = unlock
 	return b.startEmbedded(opts.StoreDir, natsOpts)
@@ -264,10 +271,13 @@ func (b *Broker) URL() string { return b.url }
 // Embedded tells whether this process runs the NATS server.
 func (b *Broker) Embedded() bool { return b.srv != nil }
 
+// Lost is closed when the connection to NATS is gone for good (the watch
+// hosting the embedded server stopped, or Close was called).
+func (b *Broker) Lost() <-chan struct{} { return b.lost }
+
 // Close disconnects, and stops the embedded server if this process runs it.
 func (b *Broker) Close() {
 	if b.nc != nil {
-		b.nc.Drain()
 		b.nc.Close()
 	}
 	if b.srv != nil {

@@ -205,3 +205,19 @@ func TestLoadConfigMissingFile(t *testing.T) {
 		t.Fatalf("err = %v, want not exist", err)
 	}
 }
+
+// TestExampleFile keeps examples/notify/subscriptions.yaml valid.
+func TestExampleFile(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "notify", "subscriptions.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig("subscriptions.yaml", data, testEnv(map[string]string{"WISHLIST_AUTH": "Basic x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := cfg.Resources[0].Subscriptions[0]; s.ID() != "users/wishlist" || s.Targets[ActionDelete].Method != "DELETE" {
+		t.Errorf("parsed %+v", s)
+	}
+}

@@ -67,7 +67,8 @@ func (st deliveredState) after(ev *event) deliveredState {
 // ends: each subscription's lanes are pulled from JetStream, one change at a
 // time per lane. Any number of processes may run Deliver on the same
 // stream; they share the work. When ctx ends, deliveries under way are
-// finished (each within Timeout) before Deliver returns.
+// finished (each within Timeout) before Deliver returns; when the NATS
+// connection is gone for good, Deliver returns an error.
 func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) error {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
@@ -116,8 +117,12 @@ func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) er
 			}
 		}
 	}
-	<-ctx.Done()
-	return nil
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-b.Lost():
+		return fmt.Errorf("lost the connection to NATS at %s", b.URL())
+	}
 }
 
 type worker struct {

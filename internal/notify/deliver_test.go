@@ -303,3 +303,40 @@ func TestRestartResumes(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinedWorkerStopsWithItsHost: a second broker on a store joins the
+// first one's embedded server; when the host stops, the joined worker's
+// Deliver ends with an error instead of waiting forever.
+func TestJoinedWorkerStopsWithItsHost(t *testing.T) {
+	t.Parallel()
+	cfg := mustParse(t, "resources:\n  items:\n    endpoint: http://origin.test/items/{id}\n    subscriptions:\n      a: {endpoint: {url: \"http://127.0.0.1:1/{id}\"}}\n")
+	store := t.TempDir()
+	host, err := OpenBroker(context.Background(), BrokerOptions{StoreDir: store, Partitions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined, err := OpenBroker(context.Background(), BrokerOptions{StoreDir: store})
+	if err != nil {
+		host.Close()
+		t.Fatal(err)
+	}
+	defer joined.Close()
+	if !host.Embedded() || joined.Embedded() || joined.URL() != host.URL() || joined.Partitions() != 1 {
+		t.Fatalf("host %v %s, joined %v %s", host.Embedded(), host.URL(), joined.Embedded(), joined.URL())
+	}
+	done := make(chan error, 1)
+	go func() { done <- Deliver(context.Background(), joined, cfg, fastRetries) }()
+	waitFor(t, 10*time.Second, "the joined worker to pull", func() bool {
+		st, err := host.Status(context.Background())
+		return err == nil && len(st) == 1 && st[0].Workers > 0
+	})
+	host.Close()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "lost the connection to NATS") {
+			t.Errorf("Deliver = %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the joined worker is still waiting for its host")
+	}
+}
