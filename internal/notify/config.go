@@ -373,8 +373,9 @@ func (d *decoder) subscription(r *Resource, name string, key, n *yaml.Node) (*Su
 
 var methods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodGet}
 
-// target reads url, method, headers and (when actions is not nil) actions.
-func (d *decoder) target(n *yaml.Node, r *Resource, what string, t *Target, actions func(*yaml.Node) error) error {
+// target reads url, method, headers and (when actionsField is not nil)
+// actions.
+func (d *decoder) target(n *yaml.Node, r *Resource, what string, t *Target, actionsField func(*yaml.Node) error) error {
 	known := map[string]func(*yaml.Node) error{
 		"url": func(v *yaml.Node) error {
 			var raw string
@@ -411,8 +412,8 @@ func (d *decoder) target(n *yaml.Node, r *Resource, what string, t *Target, acti
 		},
 		"headers": func(v *yaml.Node) error { return d.headers(v, t) },
 	}
-	if actions != nil {
-		known["actions"] = actions
+	if actionsField != nil {
+		known["actions"] = actionsField
 	}
 	return d.fields(n, what, known)
 }

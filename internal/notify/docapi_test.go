@@ -129,3 +129,49 @@ func TestPublishAcrossResources(t *testing.T) {
 		t.Error("an update without its document was accepted")
 	}
 }
+
+// changeList is a Source over fixed changes, standing in for the watch
+// poller until the reconcile engine exists.
+type changeList []Change
+
+func (l changeList) Run(ctx context.Context, publish func(context.Context, Change) error) error {
+	for _, c := range l {
+		if err := publish(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestFeed: changes from a source reach the stream; those no resource
+// matches or whose version is unreadable are reported and skipped.
+func TestFeed(t *testing.T) {
+	t.Parallel()
+	cfg := mustParse(t, "resources:\n  items:\n    endpoint: http://h/items/{id}\n    change: {field: rev}\n")
+	b := openTestBroker(t, "")
+	var skipped []string
+	src := changeList{
+		{Action: ActionCreate, Type: "item", ID: "1", URI: "http://h/items/1", Document: doc("1", 1)},
+		{Action: ActionUpdate, URI: "http://h/other/1", Document: doc("1", 1)},
+		{Action: ActionUpdate, URI: "http://h/items/2", Document: []byte(`{"id":"2"}`)},
+		{Action: ActionDelete, URI: "http://h/items/1"},
+	}
+	err := Feed(context.Background(), src, NewNotifier(b, cfg, nil), func(c Change, err error) {
+		skipped = append(skipped, err.Error())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"http://h/other/1: no resource endpoint matches", "http://h/items/2: document has no rev field (the resource's change field)"}
+	if diff := cmp.Diff(want, skipped); diff != "" {
+		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+	info, err := b.stream.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No subscriber: interest retention keeps nothing, but both were taken.
+	if info.State.LastSeq != 2 {
+		t.Errorf("stream took %d changes, want 2", info.State.LastSeq)
+	}
+}

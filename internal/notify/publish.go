@@ -23,6 +23,25 @@ type Source interface {
 	Run(ctx context.Context, publish func(context.Context, Change) error) error
 }
 
+// Feed runs src and publishes every change it reports through p: the few
+// lines that connect the watch command's change sources to subscribers. A
+// change that no resource matches, or whose version cannot be read, is
+// passed to skipped (which may be nil) and the rest go on; any other error
+// (NATS unreachable) stops src.
+func Feed(ctx context.Context, src Source, p Publisher, skipped func(Change, error)) error {
+	return src.Run(ctx, func(ctx context.Context, c Change) error {
+		_, err := p.Publish(ctx, c)
+		var verr *VersionError
+		if errors.Is(err, ErrNoResource) || errors.As(err, &verr) {
+			if skipped != nil {
+				skipped(c, err)
+			}
+			return nil
+		}
+		return err
+	})
+}
+
 // Outcome is what publishing a change did for one resource.
 type Outcome string
 
