@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,6 +95,10 @@ available yet.`,
 					return err
 				}
 				opts.Store = dir
+			}
+			if strings.Contains(opts.NATS, "@") {
+				// Keep secrets out of argv, where any user can read them.
+				return cmdutil.FlagErrorf("--nats must not carry credentials: give them in a --nats-creds file")
 			}
 			opts.Token = os.Getenv(EnvToken)
 			if opts.Listen != "" && opts.Token == "" && !loopback(opts.Listen) {

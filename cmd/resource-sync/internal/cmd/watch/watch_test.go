@@ -47,6 +47,10 @@ func TestNewCmdWatch(t *testing.T) {
 			args: []string{"--status", "--store", "st"},
 			want: parsed{Store: "st", Listen: "127.0.0.1:8090", Replicas: 1, Partitions: 8, Status: true},
 		},
+		"credentials in the NATS URL": {
+			args:    []string{"--subscriptions", "s.yaml", "--nats", "nats://me:secret@a:4222"},
+			wantErr: "--nats must not carry credentials: give them in a --nats-creds file",
+		},
 		"no file":         {args: []string{}, wantErr: "watch needs --subscriptions FILE (or --status)"},
 		"origins not yet": {args: []string{"--subscriptions", "s.yaml", "http://h/", "dir"}, wantErr: "watch ORIGIN... DEST needs the reconcile engine and is not available yet"},
 		"open to the world without a token": {
