@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -72,6 +73,8 @@ type Broker struct {
 	url        string
 	lost       chan struct{} // closed when the connection is gone for good
 	lostOnce   sync.Once
+	// dial opens another connection to the same server, with extra options.
+	dial func(extra ...nats.Option) (*nats.Conn, error)
 }
 
 // serverInfo is what the process running the embedded server writes for
@@ -110,19 +113,18 @@ func OpenBroker(ctx context.Context, opts BrokerOptions) (*Broker, error) {
 }
 
 func (b *Broker) connect(ctx context.Context, opts BrokerOptions) error {
-	natsOpts := []nats.Option{nats.Name("resource-sync"),
-		nats.ClosedHandler(func(*nats.Conn) { b.lostOnce.Do(func() { close(b.lost) }) })}
+	natsOpts := []nats.Option{nats.Name("resource-sync")}
 	if opts.URL != "" {
 		natsOpts = append(natsOpts, nats.MaxReconnects(-1)) // a cluster comes back
 		if opts.CredsFile != "" {
 			natsOpts = append(natsOpts, nats.UserCredentials(opts.CredsFile))
 		}
-		nc, err := nats.Connect(opts.URL, natsOpts...)
-		if err != nil {
+		b.dialer(opts.URL, natsOpts)
+		if err := b.connectMain(); err != nil {
 			return fmt.Errorf("connect to NATS at %s: %w", redactURL(opts.URL), err)
 		}
-		b.nc, b.url = nc, redactURL(opts.URL)
-		return b.jetStream()
+		b.url = redactURL(opts.URL)
+		return nil
 	}
 	if opts.StoreDir == "" {
 		return errors.New("no NATS: give a store directory for the embedded server or a NATS URL")
@@ -174,13 +176,13 @@ func (b *Broker) startEmbedded(dir string, natsOpts []nats.Option) error {
 	if err := writeFileAtomic(filepath.Join(dir, serverInfoFile), data, 0o600); err != nil {
 		return err
 	}
-	nc, err := nats.Connect("", append(natsOpts, nats.InProcessServer(srv), nats.Token(sopts.Authorization))...)
-	if err != nil {
+	b.dialer("", append(natsOpts, nats.InProcessServer(srv), nats.Token(sopts.Authorization)))
+	if err := b.connectMain(); err != nil {
 		return fmt.Errorf("connect to the embedded NATS server: %w", err)
 	}
-	b.nc, b.url = nc, info.URL
+	b.url = info.URL
 	b.log.Info("embedded NATS server started", "url", info.URL, "store", dir)
-	return b.jetStream()
+	return nil
 }
 
 // join connects to the embedded server another process runs on dir; it may
@@ -195,13 +197,12 @@ func (b *Broker) join(ctx context.Context, dir string, natsOpts []nats.Option) e
 			err = json.Unmarshal(data, &info)
 		}
 		if err == nil {
-			nc, cerr := nats.Connect(info.URL, append(natsOpts, nats.Token(info.Token))...)
-			if cerr == nil {
-				b.nc, b.url = nc, info.URL
+			b.dialer(info.URL, append(natsOpts, nats.Token(info.Token)))
+			if err = b.connectMain(); err == nil {
+				b.url = info.URL
 				b.log.Info("joined the embedded NATS server of another process", "url", info.URL, "pid", info.PID)
-				return b.jetStream()
+				return nil
 			}
-			err = cerr
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s is locked by another resource-sync, but its NATS server cannot be reached (%v)", dir, err)
@@ -214,12 +215,26 @@ func (b *Broker) join(ctx context.Context, dir string, natsOpts []nats.Option) e
 	}
 }
 
-func (b *Broker) jetStream() error {
-	js, err := jetstream.New(b.nc)
+// dialer remembers how to connect, for the delivery connections.
+func (b *Broker) dialer(url string, opts []nats.Option) {
+	b.dial = func(extra ...nats.Option) (*nats.Conn, error) {
+		return nats.Connect(url, append(slices.Clone(opts), extra...)...)
+	}
+}
+
+// connectMain opens the broker's own connection, whose loss for good
+// closes Lost.
+func (b *Broker) connectMain() error {
+	nc, err := b.dial(nats.ClosedHandler(func(*nats.Conn) { b.lostOnce.Do(func() { close(b.lost) }) }))
 	if err != nil {
 		return err
 	}
-	b.js = js
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return err
+	}
+	b.nc, b.js = nc, js
 	return nil
 }
 
@@ -311,7 +326,7 @@ func (b *Broker) EnsureSubscribers(ctx context.Context, cfg *Config) error {
 	for _, r := range cfg.Resources {
 		for _, s := range r.Subscriptions {
 			for p := range b.partitions {
-				if _, err := b.consumer(ctx, s, p); err != nil {
+				if _, err := b.consumer(ctx, b.js, s, p); err != nil {
 					return err
 				}
 			}
@@ -320,8 +335,10 @@ func (b *Broker) EnsureSubscribers(ctx context.Context, cfg *Config) error {
 	return nil
 }
 
-func (b *Broker) consumer(ctx context.Context, s *Subscription, p int) (jetstream.Consumer, error) {
-	c, err := b.js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
+// consumer creates or updates one lane's consumer, bound to js's
+// connection.
+func (b *Broker) consumer(ctx context.Context, js jetstream.JetStream, s *Subscription, p int) (jetstream.Consumer, error) {
+	c, err := js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
 		Durable:       consumerName(s, p),
 		Description:   "deliveries to " + s.ID(),
 		FilterSubject: subject(s.Resource.Name, p),

@@ -12,8 +12,10 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -26,8 +28,12 @@ type WorkerOptions struct {
 	// A failed delivery is retried after RetryBase, doubling each time up to
 	// RetryMax (1s and 5m when zero), with ±20% jitter.
 	RetryBase, RetryMax time.Duration
-	Metrics             *Metrics
-	Logger              *slog.Logger
+	// Connections is how many NATS connections the worker spreads its lanes
+	// over (4 when zero): the server reads each connection in turn, so one
+	// would serialise every lane's round trips.
+	Connections int
+	Metrics     *Metrics
+	Logger      *slog.Logger
 }
 
 // deliveredState is what a subscriber has of one document: the bucket
@@ -85,7 +91,10 @@ func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) er
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	w := &worker{b: b, opts: opts, log: opts.Logger, ctx: ctx}
+	if opts.Connections <= 0 {
+		opts.Connections = 4
+	}
+	w := &worker{b: b, opts: opts, log: opts.Logger, ctx: ctx, lost: make(chan struct{})}
 	var consumes []jetstream.ConsumeContext
 	defer func() {
 		for _, cc := range consumes {
@@ -95,15 +104,29 @@ func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) er
 		w.stopped = true
 		w.mu.Unlock()
 		w.wg.Wait()
+		w.closing.Store(true)
+		for _, c := range w.conns {
+			c.nc.Close()
+		}
 	}()
+	for range opts.Connections {
+		c, err := w.connect(ctx)
+		if err != nil {
+			return err
+		}
+		w.conns = append(w.conns, c)
+	}
+	lane := 0
 	for _, r := range cfg.Resources {
 		for _, s := range r.Subscriptions {
 			for p := range b.partitions {
-				c, err := b.consumer(ctx, s, p)
+				conn := w.conns[lane%len(w.conns)]
+				lane++
+				c, err := b.consumer(ctx, conn.js, s, p)
 				if err != nil {
 					return err
 				}
-				cc, err := c.Consume(func(msg jetstream.Msg) { w.handle(s, msg) },
+				cc, err := c.Consume(func(msg jetstream.Msg) { w.handle(s, conn, msg) },
 					jetstream.PullMaxMessages(1),
 					jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 						if ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoHeartbeat) {
@@ -121,8 +144,36 @@ func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) er
 	case <-ctx.Done():
 		return nil
 	case <-b.Lost():
-		return fmt.Errorf("lost the connection to NATS at %s", b.URL())
+	case <-w.lost:
 	}
+	return fmt.Errorf("lost the connection to NATS at %s", b.URL())
+}
+
+// conn is one of a worker's NATS connections.
+type conn struct {
+	nc        *nats.Conn
+	js        jetstream.JetStream
+	delivered jetstream.KeyValue
+}
+
+func (w *worker) connect(ctx context.Context) (*conn, error) {
+	nc, err := w.b.dial(nats.ClosedHandler(func(*nats.Conn) {
+		if !w.closing.Load() {
+			w.lostOnce.Do(func() { close(w.lost) })
+		}
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS at %s: %w", w.b.URL(), err)
+	}
+	js, err := jetstream.New(nc)
+	if err == nil {
+		var kv jetstream.KeyValue
+		if kv, err = js.KeyValue(ctx, DeliveredBucket); err == nil {
+			return &conn{nc: nc, js: js, delivered: kv}, nil
+		}
+	}
+	nc.Close()
+	return nil, err
 }
 
 type worker struct {
@@ -131,12 +182,17 @@ type worker struct {
 	log  *slog.Logger
 	ctx  context.Context
 
+	conns    []*conn
+	closing  atomic.Bool   // the worker closes its connections itself
+	lost     chan struct{} // closed when one is gone for good
+	lostOnce sync.Once
+
 	mu      sync.Mutex
 	stopped bool
 	wg      sync.WaitGroup // deliveries under way
 }
 
-func (w *worker) handle(s *Subscription, msg jetstream.Msg) {
+func (w *worker) handle(s *Subscription, c *conn, msg jetstream.Msg) {
 	w.mu.Lock()
 	if w.stopped || w.ctx.Err() != nil {
 		w.mu.Unlock()
@@ -158,7 +214,7 @@ func (w *worker) handle(s *Subscription, msg jetstream.Msg) {
 		return
 	}
 	key := deliveredKey(s, ev.URI)
-	st, rev, err := w.state(ctx, key)
+	st, rev, err := w.state(ctx, c.delivered, key)
 	if err != nil {
 		w.log.Warn("reading the delivered version; will retry", "subscriber", sub, "uri", ev.URI, "err", err)
 		msg.NakWithDelay(w.backoff(msg))
@@ -174,7 +230,7 @@ func (w *worker) handle(s *Subscription, msg jetstream.Msg) {
 	stop()
 	switch {
 	case err == nil && slices.Contains(s.Success, status):
-		w.record(ctx, sub, key, st.after(&ev), rev)
+		w.record(ctx, c.delivered, sub, key, st.after(&ev), rev)
 		if err := msg.Ack(); err != nil {
 			w.log.Warn("acknowledging a delivered change; it will be skipped when it comes back", "subscriber", sub, "uri", ev.URI, "err", err)
 		}
@@ -198,9 +254,9 @@ func (w *worker) handle(s *Subscription, msg jetstream.Msg) {
 
 // state reads what the subscriber has of a document; rev is 0 when it has
 // nothing.
-func (w *worker) state(ctx context.Context, key string) (deliveredState, uint64, error) {
+func (w *worker) state(ctx context.Context, delivered jetstream.KeyValue, key string) (deliveredState, uint64, error) {
 	var st deliveredState
-	entry, err := w.b.delivered.Get(ctx, key)
+	entry, err := delivered.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return st, 0, nil
 	}
@@ -216,14 +272,14 @@ func (w *worker) state(ctx context.Context, key string) (deliveredState, uint64,
 // record stores the delivered version, compare-and-set on the revision read
 // before delivery. It tries a few times: failing to record means the change
 // may be delivered again.
-func (w *worker) record(ctx context.Context, sub, key string, st deliveredState, rev uint64) {
+func (w *worker) record(ctx context.Context, delivered jetstream.KeyValue, sub, key string, st deliveredState, rev uint64) {
 	data, _ := json.Marshal(st)
 	var err error
 	for attempt := range 5 {
 		if rev == 0 {
-			_, err = w.b.delivered.Create(ctx, key, data)
+			_, err = delivered.Create(ctx, key, data)
 		} else {
-			_, err = w.b.delivered.Update(ctx, key, data, rev)
+			_, err = delivered.Update(ctx, key, data, rev)
 		}
 		if err == nil {
 			return
