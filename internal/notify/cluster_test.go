@@ -115,18 +115,21 @@ func TestCluster(t *testing.T) {
 		for rev := from; rev <= to; rev++ {
 			for d := range docs {
 				uri := fmt.Sprintf("http://origin.test/items/%d", d)
-				// A node going away makes a request or two time out; the origin
-				// publishes again, which the stream deduplicates.
-				for attempt := 0; ; attempt++ {
+				// While a node goes away and leaders are elected again, requests
+				// time out or find no responder; the origin publishes again
+				// (the document API answers 503), and the stream deduplicates.
+				deadline := time.Now().Add(20 * time.Second)
+				for {
 					cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 					_, err := n.Publish(cctx, Change{URI: uri, Document: doc(strconv.Itoa(d), rev)})
 					cancel()
 					if err == nil {
 						break
 					}
-					if attempt == 10 {
+					if time.Now().After(deadline) {
 						t.Fatal(err)
 					}
+					time.Sleep(100 * time.Millisecond)
 				}
 			}
 		}

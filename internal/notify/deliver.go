@@ -226,8 +226,8 @@ func (w *worker) handle(s *Subscription, c *conn, msg jetstream.Msg) {
 		return
 	}
 	stop := w.keepAlive(msg)
+	defer stop()
 	status, err := w.post(ctx, s, &ev)
-	stop()
 	switch {
 	case err == nil && slices.Contains(s.Success, status):
 		w.record(ctx, c.delivered, sub, key, st.after(&ev), rev)
@@ -270,33 +270,35 @@ func (w *worker) state(ctx context.Context, delivered jetstream.KeyValue, key st
 }
 
 // record stores the delivered version, compare-and-set on the revision read
-// before delivery. It tries a few times: failing to record means the change
-// may be delivered again.
+// before delivery. Failing to record means the change may be delivered
+// again, so it keeps trying for a while (a cluster electing a leader takes
+// seconds), the change still held.
 func (w *worker) record(ctx context.Context, delivered jetstream.KeyValue, sub, key string, st deliveredState, rev uint64) {
 	data, _ := json.Marshal(st)
-	var err error
-	for attempt := range 5 {
+	wait := 100 * time.Millisecond
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var err error
 		if rev == 0 {
 			_, err = delivered.Create(ctx, key, data)
 		} else {
 			_, err = delivered.Update(ctx, key, data, rev)
 		}
-		if err == nil {
+		switch {
+		case err == nil:
 			return
-		}
-		if isRevisionConflict(err) {
+		case isRevisionConflict(err):
 			// Another worker delivered this document meanwhile (this one was
 			// presumed dead); its record stands.
 			w.log.Warn("another worker delivered the same document concurrently", "subscriber", sub)
 			return
-		}
-		select {
-		case <-ctx.Done():
+		case time.Now().After(deadline):
+			w.log.Error("recording a delivery failed; the change may be delivered again", "subscriber", sub, "err", err)
 			return
-		case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
 		}
+		time.Sleep(wait)
+		wait = min(2*wait, 2*time.Second)
 	}
-	w.log.Error("recording a delivery failed; the change may be delivered again", "subscriber", sub, "err", err)
 }
 
 // keepAlive tells JetStream the change is still being worked on, so it is
