@@ -22,6 +22,7 @@ import (
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/snapshot"
 	synccmd "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/sync"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/version"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/watch"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
@@ -77,6 +78,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		synccmd.NewCmdDiff(f, nil), synccmd.NewCmdValidate(f, nil), snapshot.NewCmdSnapshot(f))
 	root.PersistentFlags().StringVar(&f.ConfigPath, "config", "",
 		"config file with named environments (default ./"+config.FileName+", else "+config.UserFileName+" in the user's config directory)")
+	root.AddCommand(watch.NewCmdWatch(f, nil))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
