@@ -140,48 +140,98 @@ type originReader struct {
 	problems   []error
 	incomplete []string
 	documents  int
-	links      []string
-	aliases    []string // uris of documents already fetched under another uri
+	fetched    map[string]bool // normalized uris fetched, or named by a fetched page's aliases
+	work       *pipelineWork
+	// fetchLinks starts a fetch of links in the read's group.
+	fetchLinks func(links []string)
 }
 
+// readAll runs the endpoint's documents through one pipeline: produce
+// (then fetch) -> decode -> classify, each stage a stream with batches in
+// flight. Links a schema finds are fetched as soon as their page is
+// classified, while other pages are still on their way: a collection's
+// pages follow one another without waiting for a whole wave of fetches to
+// be decoded and classified.
 func (o *originReader) readAll(ctx context.Context, produce func(context.Context, chan<- docBatch) error) error {
-	fetched := map[string]bool{}
-	first := true
-	for {
-		var links []string
-		for _, a := range o.aliases {
-			fetched[normalizeURI(a)] = true
-		}
-		o.aliases = nil
-		if !first {
-			for _, l := range o.links {
-				n := normalizeURI(l)
-				if !fetched[n] {
-					fetched[n] = true
-					links = append(links, l)
+	g, ctx := errgroup.WithContext(ctx)
+	docs := make(chan docBatch, 4)
+	values := make(chan decoded, 4)
+	o.work = &pipelineWork{done: func() { close(docs) }}
+	o.fetched = map[string]bool{normalizeURI(o.ep.target.location): true}
+	o.fetchLinks = func(links []string) {
+		o.feed(ctx, g, docs, func(ctx context.Context, out chan<- docBatch) error { return o.ep.fetch(ctx, links, out) })
+	}
+	o.feed(ctx, g, docs, produce)
+	g.Go(func() error {
+		defer close(values)
+		return o.decode(ctx, docs, values)
+	})
+	g.Go(func() error { return o.classify(ctx, values) })
+	return g.Wait()
+}
+
+// feed runs produce (the first read, or one fetch of links) in the
+// group, counting its documents into the pipeline's work before they go.
+func (o *originReader) feed(ctx context.Context, g *errgroup.Group, docs chan<- docBatch, produce func(context.Context, chan<- docBatch) error) {
+	o.work.start()
+	g.Go(func() error {
+		defer o.work.finish(0)
+		out := make(chan docBatch)
+		errc := make(chan error, 1)
+		go func() {
+			defer close(out)
+			errc <- produce(ctx, out)
+		}()
+		for b := range out {
+			o.work.add(len(b.docs))
+			select {
+			case docs <- b:
+			case <-ctx.Done():
+				o.work.finish(len(b.docs))
+				for range out {
 				}
-			}
-			if len(links) == 0 {
-				return nil
+				return ctx.Err()
 			}
 		}
-		o.links = nil
-		err := o.wave(ctx, func(ctx context.Context, out chan<- docBatch) error {
-			if first {
-				return produce(ctx, out)
-			}
-			return o.ep.fetch(ctx, links, out)
-		})
-		if err != nil {
-			return err
-		}
-		if first {
-			fetched[normalizeURI(o.ep.target.location)] = true
-			first = false
-		}
-		if !o.follow {
-			return nil
-		}
+		return <-errc
+	})
+}
+
+// pipelineWork counts what is still moving through a read: fetches under
+// way and documents or values not yet classified. When both reach zero no
+// new link can appear, and the pipeline's input is closed.
+type pipelineWork struct {
+	mu      sync.Mutex
+	fetches int
+	pending int
+	closed  bool
+	done    func()
+}
+
+func (w *pipelineWork) start() {
+	w.mu.Lock()
+	w.fetches++
+	w.mu.Unlock()
+}
+
+// add counts n more documents or values in the pipeline.
+func (w *pipelineWork) add(n int) {
+	w.mu.Lock()
+	w.pending += n
+	w.mu.Unlock()
+}
+
+// finish ends a fetch (settled 0) or settles n documents or values.
+func (w *pipelineWork) finish(settled int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if settled == 0 {
+		w.fetches--
+	}
+	w.pending -= settled
+	if w.fetches == 0 && w.pending == 0 && !w.closed {
+		w.closed = true
+		w.done()
 	}
 }
 
@@ -189,22 +239,6 @@ func (o *originReader) readAll(ctx context.Context, produce func(context.Context
 type decoded struct {
 	values []*pb.Value
 	format string
-}
-
-func (o *originReader) wave(ctx context.Context, produce func(context.Context, chan<- docBatch) error) error {
-	g, ctx := errgroup.WithContext(ctx)
-	docs := make(chan docBatch, 4)
-	values := make(chan decoded, 4)
-	g.Go(func() error {
-		defer close(docs)
-		return produce(ctx, docs)
-	})
-	g.Go(func() error {
-		defer close(values)
-		return o.decode(ctx, docs, values)
-	})
-	g.Go(func() error { return o.classify(ctx, values) })
-	return g.Wait()
 }
 
 // problem records a problem with the input. Warnings are shown and do not
@@ -236,7 +270,11 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 	streams := map[string]*batchStream[pb.Decode_Request, pb.Decode_Response]{}
 	plugins := map[string]*Plugin{}
 	var failed error
-	for b := range in {
+	for {
+		b, ok := receive(ctx, in)
+		if !ok {
+			break
+		}
 		for _, err := range b.errs {
 			o.problem(err)
 		}
@@ -249,6 +287,7 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 			e, ok := o.run.cat.formatterFor(d.GetMediaType(), d.GetExtension())
 			if !ok {
 				o.problem(fmt.Errorf("%s: no installed format reads %s", d.GetSource(), describeKind(d)))
+				o.work.finish(1)
 				continue
 			}
 			if _, ok := groups[e.Name]; !ok {
@@ -270,7 +309,7 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 				s = newBatchStream(raw)
 				streams[e.Name], plugins[e.Name] = s, p
 			}
-			format := e.Name
+			format, sent := e.Name, len(groups[e.Name])
 			err := s.send(&pb.Decode_Request{Format: format, Documents: groups[e.Name]}, func(resp *pb.Decode_Response) {
 				var vals []*pb.Value
 				for _, res := range resp.GetResults() {
@@ -279,6 +318,12 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 						continue
 					}
 					vals = append(vals, res.GetValues()...)
+				}
+				// The documents are settled; their values take their place.
+				o.work.add(len(vals))
+				o.work.finish(sent)
+				if len(vals) == 0 {
+					return
 				}
 				select {
 				case out <- decoded{values: vals, format: format}:
@@ -300,6 +345,18 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		}
 	}
 	return failed
+}
+
+// receive takes the next batch from in, or reports that there is none:
+// in is closed, or the read was cancelled.
+func receive[T any](ctx context.Context, in <-chan T) (T, bool) {
+	select {
+	case b, ok := <-in:
+		return b, ok
+	case <-ctx.Done():
+		var zero T
+		return zero, false
+	}
 }
 
 func describeKind(d *pb.Document) string {
@@ -331,9 +388,9 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 	for d := range in {
 		var b batch.Batcher[*pb.Value]
 		flush := func() error {
-			format := d.format
+			format, n := d.format, b.Len()
 			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: b.Take()},
-				func(resp *pb.Classify_Response) { o.collect(resp, format) })
+				func(resp *pb.Classify_Response) { o.collect(resp, format, n) })
 		}
 		for _, v := range d.values {
 			if b.Add(v, len(v.GetJson())) && failed == nil {
@@ -355,11 +412,15 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 	return p.callError(ctx, failed)
 }
 
-// collect keeps the resources a schema found: checked, filtered,
-// fingerprinted, their bodies moved to the spill file.
-func (o *originReader) collect(resp *pb.Classify_Response, format string) {
+// collect keeps the resources a schema found in n values: checked,
+// filtered, fingerprinted, their bodies moved to the spill file; the links
+// found start fetching at once.
+func (o *originReader) collect(resp *pb.Classify_Response, format string, n int) {
+	// The values are settled only once their links are on their way.
+	defer o.work.finish(n)
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	var links []string
 	for _, res := range resp.GetResults() {
 		if d := res.GetError(); d != nil {
 			o.problemLocked(diagnosticError(d))
@@ -401,8 +462,20 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string) {
 			r.Json = nil
 			o.found = append(o.found, f)
 		}
-		o.links = append(o.links, res.GetLinks()...)
-		o.aliases = append(o.aliases, res.GetAliases()...)
+		// A page's other names count as fetched before its links are
+		// looked at: a prev link back to it is not fetched again.
+		for _, a := range res.GetAliases() {
+			o.fetched[normalizeURI(a)] = true
+		}
+		for _, l := range res.GetLinks() {
+			if k := normalizeURI(l); !o.fetched[k] {
+				o.fetched[k] = true
+				links = append(links, l)
+			}
+		}
+	}
+	if o.follow && len(links) > 0 {
+		o.fetchLinks(links)
 	}
 }
 
