@@ -24,7 +24,8 @@ type DiffOptions struct {
 
 // Diff writes the plan: for every resource to create, update or delete,
 // its action and a unified diff of the document as the destination holds
-// it and as it would be written, in the destination's format.
+// it and as it would be written, in the destination's format; an update
+// without the fields the comparison leaves out (HAL links, --ignore).
 func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 	r := run.r
 	if opts.Context <= 0 {
@@ -59,6 +60,14 @@ func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 		body, err := r.spill.get(sp)
 		if err != nil {
 			return nil, err
+		}
+		// An update shows what counts as a change: what the comparison
+		// leaves out (links, ignored fields) is left out of both sides.
+		// A create or delete shows the whole document.
+		if s.action == ActionUpdate {
+			if body, err = r.norm.normalize(res.GetType(), body); err != nil {
+				return nil, fmt.Errorf("%s: %w", describeResource(res), err)
+			}
 		}
 		if opts.Mask != nil {
 			body = opts.Mask(res.GetType(), body)
@@ -104,13 +113,7 @@ func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 			return err
 		}
 		if text == "" {
-			if s.dst != nil && s.dst.fp == s.fp {
-				text = "(same content; only the format it is stored in changes)\n"
-			} else {
-				// Equal text, different data: fields a formatter does
-				// not show, such as links.
-				text = "(the documents read the same; they differ in fields this format does not show)\n"
-			}
+			text = "(same content; only the format it is stored in changes)\n"
 		}
 		if _, err := io.WriteString(w, text); err != nil {
 			return err

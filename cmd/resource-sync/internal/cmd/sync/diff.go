@@ -16,7 +16,8 @@ action, the reason, and a unified diff of the document as DESTINATION holds it
 and as it would be written, in DESTINATION's format.
 
 The comparison ignores HAL _links and _embedded and the fields named with
---ignore, as a sync does.
+--ignore, as a sync does, and so does the diff of an update: it shows what
+counts as a change. A create or a delete shows the whole document.
 
 Exit status: 0 in sync, 3 differences found, 1 error, 2 usage error.
 
