@@ -3,7 +3,9 @@ package dir
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -12,9 +14,11 @@ import (
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
-// Delete removes each resource's files, <type>/<id><ext> for every claimed
-// extension, and its type directory if that leaves it empty. A resource
-// with no file is already deleted and is not an error.
+// Delete removes each resource's files, and its type directory if that
+// leaves it empty. A resource read from this directory names its file in
+// Location, and only that file goes; otherwise every <type>/<id><ext> for
+// a claimed extension does. A resource with no file is already deleted
+// and is not an error.
 func (e *Endpoint) Delete(ctx context.Context, resources []sdk.Resource) error {
 	root := e.existingRoot()
 	if root == nil {
@@ -25,6 +29,14 @@ func (e *Endpoint) Delete(ctx context.Context, resources []sdk.Resource) error {
 	for _, res := range resources {
 		if err := ctx.Err(); err != nil {
 			return errors.Join(append(errs, err)...)
+		}
+		if res.Location != "" {
+			if err := e.deleteLocation(root, res); err != nil {
+				errs = append(errs, err)
+			} else {
+				emptied[path.Dir(res.Location)] = true
+			}
+			continue
 		}
 		if err := checkName("type", res.Type); err != nil {
 			errs = append(errs, &sdk.Error{Source: res.Source, Line: res.Line, Msg: err.Error()})
@@ -56,6 +68,22 @@ func (e *Endpoint) Delete(ctx context.Context, resources []sdk.Resource) error {
 	}
 	errs = append(errs, removeEmptyDirs(root, e.location, emptied)...)
 	return errors.Join(errs...)
+}
+
+// deleteLocation removes the file res was read from. Only a file this
+// endpoint could have written for res may go: <type>/<id><ext> with a
+// claimed extension, so a Location can never name anything else.
+func (e *Endpoint) deleteLocation(root *os.Root, res sdk.Resource) error {
+	rel := res.Location
+	typ, name, _ := strings.Cut(rel, "/")
+	if checkName("type", typ) != nil || checkName("id", res.ID) != nil || typ != res.Type || !e.isFileOf(name, res.ID) {
+		return &sdk.Error{Source: e.source(rel), Msg: fmt.Sprintf("cannot delete %s/%s: this endpoint does not write it at %q", res.Type, res.ID, rel)}
+	}
+	err := root.Remove(filepath.FromSlash(rel))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return &sdk.Error{Source: e.source(rel), Msg: "cannot remove: " + fileutil.Reason(err)}
+	}
+	return nil
 }
 
 // isFileOf reports whether name is id followed by a claimed extension, in
