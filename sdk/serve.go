@@ -2,12 +2,14 @@ package sdk
 
 import (
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
 	"github.com/resource-sync/resource-sync/internal/batch"
+	"github.com/resource-sync/resource-sync/internal/grpcpool"
 )
 
 // Serve runs p as a plugin: it answers the host's handshake on stdout and
@@ -22,6 +24,7 @@ func Serve(p Plugin, opts ...ServeOpt) {
 	}
 	if cfg.test == nil {
 		go watchParent(os.Getppid())
+		leanScheduler()
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
@@ -29,7 +32,8 @@ func Serve(p Plugin, opts ...ServeOpt) {
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			opts = append(opts,
 				grpc.MaxRecvMsgSize(batch.MaxMessageBytes),
-				grpc.MaxSendMsgSize(batch.MaxMessageBytes))
+				grpc.MaxSendMsgSize(batch.MaxMessageBytes),
+				grpcpool.ServerOption())
 			opts = append(opts, panicInterceptors(p.Name)...)
 			return grpc.NewServer(opts...)
 		},
@@ -59,5 +63,16 @@ func watchParent(ppid int) {
 			logger.Warn("host process went away; exiting")
 			os.Exit(2)
 		}
+	}
+}
+
+// leanScheduler gives a plugin process one scheduler thread per four
+// CPUs (at least one), unless $GOMAXPROCS says otherwise. A sync runs the
+// host and several plugins at once, each defaulting to a thread per CPU:
+// on a small machine their schedulers spin against each other. The work
+// of one plugin is mostly sequential anyway (one stream at a time).
+func leanScheduler() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/4))
 	}
 }
