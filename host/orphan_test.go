@@ -109,14 +109,14 @@ func TestStaleSocketDirRemovedByNextHost(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
-	left, _ := filepath.Glob(filepath.Join(tmp, fmt.Sprintf("resource-sync-pid%d-*", cmd.Process.Pid)))
+	left, _ := filepath.Glob(filepath.Join(tmp, fmt.Sprintf("resource-sync-%d-????", cmd.Process.Pid)))
 	if len(left) != 1 {
 		t.Fatalf("the killed host left %v in %s, want its socket directory", left, tmp)
 	}
 
 	// A directory of a running host (this test's process) stays, and so
 	// does anything named otherwise.
-	alive := filepath.Join(tmp, fmt.Sprintf("resource-sync-pid%d-1", os.Getpid()))
+	alive := filepath.Join(tmp, fmt.Sprintf("resource-sync-%d-abcd", os.Getpid()))
 	other := filepath.Join(tmp, "resource-sync-123")
 	for _, d := range []string{alive, other} {
 		if err := os.Mkdir(d, 0o700); err != nil {

@@ -1,7 +1,9 @@
 package host
 
 import (
+	"crypto/rand"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,18 +12,34 @@ import (
 )
 
 // socketDirPrefix starts the name of each host's socket directory in the
-// temporary directory; the host's pid follows, so that a later host can
-// tell a directory whose owner is gone.
-const socketDirPrefix = "resource-sync-pid"
+// temporary directory: resource-sync-PID-XXXX, the host's pid and four
+// random characters. The pid lets a later host tell a directory whose
+// owner is gone; the name stays short because a unix socket's path must
+// fit in 108 bytes.
+const socketDirPrefix = "resource-sync-"
 
-var socketDirName = regexp.MustCompile(`^` + socketDirPrefix + `([0-9]+)-[0-9]+$`)
+var socketDirName = regexp.MustCompile(`^` + socketDirPrefix + `([0-9]+)-[0-9a-z]{4}$`)
 
 // newSocketDir makes the directory the plugins' sockets go in, removed on
 // Close. A host killed with SIGKILL cannot remove its own, so each host
 // first removes those left by hosts that are no longer running.
 func newSocketDir() (string, error) {
-	removeStaleSocketDirs(os.TempDir())
-	return os.MkdirTemp("", socketDirPrefix+strconv.Itoa(os.Getpid())+"-")
+	tmp := os.TempDir()
+	removeStaleSocketDirs(tmp)
+	const chars = "0123456789abcdefghijklmnopqrstuvwxyz"
+	for {
+		name := []byte(socketDirPrefix + strconv.Itoa(os.Getpid()) + "-xxxx")
+		suffix := name[len(name)-4:]
+		rand.Read(suffix)
+		for i, b := range suffix {
+			suffix[i] = chars[int(b)%len(chars)]
+		}
+		dir := filepath.Join(tmp, string(name))
+		err := os.Mkdir(dir, 0o700)
+		if !errors.Is(err, fs.ErrExist) {
+			return dir, err
+		}
+	}
 }
 
 // removeStaleSocketDirs removes the socket directories in tmp whose host
