@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -15,16 +16,10 @@ import (
 
 // BenchmarkLocalDirToDir converts a directory of YAML resources into a
 // directory of JSON files, 10,000 resources of about 1 KiB (and 100,000
-// with -local.large), with resource-sync (the real binary, its plugins in
-// their own processes) and with LocalPlainConvert (one process, same
-// libraries), each run as a child process into a new destination:
-//
-//	go test -run '^$' -bench LocalDirToDir -benchtime 3x ./bench/
-//	go test -run '^$' -bench LocalDirToDir -benchtime 1x -local.large ./bench/
-//
-// On a disk, both spend most of their time waiting for fsync; with
-// -local.tmpdir /dev/shm (tmpfs, where fsync is free) the ratio shows
-// resource-sync's own overhead.
+// with -large), on disk and on tmpfs, with resource-sync (the real binary,
+// its plugins in their own processes) and with LocalPlainConvert (one
+// process, same libraries, plain os.WriteFile), each run as a child
+// process into a new destination.
 //
 // ns/op is resource-sync's time. The metrics: rs-s/op and plain-s/op (wall
 // time per run), ratio (resource-sync / plain), rs-peak-MiB and
@@ -32,69 +27,92 @@ import (
 // the maximum over the host and its plugins, from the child's rusage).
 func BenchmarkLocalDirToDir(b *testing.B) {
 	rs := localBuild(b)
-	sizes := []int{10_000}
-	if *localLarge {
-		sizes = append(sizes, 100_000)
-	}
-	for _, n := range sizes {
-		// Generated once per size, on first use, so that -bench can pick
-		// one size without paying for the other.
-		src := filepath.Join(localTempDir(b), "src")
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			if _, err := os.Stat(src); err != nil {
-				if err := LocalGenerate(src, n); err != nil {
-					b.Fatal(err)
-				}
-			}
-			work := localTempDir(b)
-			var rsTime, plainTime time.Duration
-			var rsPeak, plainPeak int64
-			b.ResetTimer()
-			for i := range b.N {
-				// Alternate who goes first, so neither always finds the
-				// page cache warmer.
-				for _, plainFirst := range []bool{i%2 == 1, i%2 == 0} {
-					dst := filepath.Join(work, "dst")
-					if plainFirst {
-						b.StopTimer()
-						d, peak := localRun(b, localPlainCmd(b, src, dst), n)
-						plainTime, plainPeak = plainTime+d, max(plainPeak, peak)
-					} else {
-						b.StartTimer()
-						d, peak := localRun(b, localSyncCmd(rs, work, src, dst), n)
-						b.StopTimer()
-						rsTime, rsPeak = rsTime+d, max(rsPeak, peak)
-					}
-					if err := os.RemoveAll(dst); err != nil {
+	for _, n := range benchSizes() {
+		for _, medium := range benchMedia(b) {
+			// Generated once per size and medium, on first use, so that
+			// -bench can pick one without paying for the others.
+			var src string
+			b.Run(fmt.Sprintf("n=%d/%s", n, medium.name), func(b *testing.B) {
+				if src == "" {
+					src = filepath.Join(medium.dir(b), "src")
+					if err := LocalGenerate(src, n); err != nil {
 						b.Fatal(err)
 					}
 				}
-			}
-			b.ReportMetric(rsTime.Seconds()/float64(b.N), "rs-s/op")
-			b.ReportMetric(plainTime.Seconds()/float64(b.N), "plain-s/op")
-			b.ReportMetric(rsTime.Seconds()/plainTime.Seconds(), "ratio")
-			b.ReportMetric(float64(rsPeak)/1024, "rs-peak-MiB")
-			b.ReportMetric(float64(plainPeak)/1024, "plain-peak-MiB")
-		})
+				work := medium.dir(b)
+				var rsTime, plainTime time.Duration
+				var rsPeak, plainPeak int64
+				b.ResetTimer()
+				for i := range b.N {
+					// Alternate who goes first, so neither always finds
+					// the page cache warmer.
+					for _, plainFirst := range []bool{i%2 == 1, i%2 == 0} {
+						dst := filepath.Join(work, "dst")
+						if plainFirst {
+							b.StopTimer()
+							d, peak := localRun(b, localPlainCmd(b, src, dst), n)
+							plainTime, plainPeak = plainTime+d, max(plainPeak, peak)
+						} else {
+							b.StartTimer()
+							d, peak := localRun(b, localSyncCmd(rs, work, src, dst), n)
+							b.StopTimer()
+							rsTime, rsPeak = rsTime+d, max(rsPeak, peak)
+						}
+						if err := os.RemoveAll(dst); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				reportLocal(b, rsTime, plainTime, rsPeak, plainPeak)
+			})
+		}
 	}
 }
 
+// reportLocal adds the times, their ratio and the peak memories of one
+// benchmark to its results.
+func reportLocal(b *testing.B, rsTime, plainTime time.Duration, rsPeak, plainPeak int64) {
+	b.ReportMetric(rsTime.Seconds()/float64(b.N), "rs-s/op")
+	b.ReportMetric(plainTime.Seconds()/float64(b.N), "plain-s/op")
+	b.ReportMetric(rsTime.Seconds()/plainTime.Seconds(), "ratio")
+	b.ReportMetric(float64(rsPeak)/1024, "rs-peak-MiB")
+	b.ReportMetric(float64(plainPeak)/1024, "plain-peak-MiB")
+}
+
 var (
-	localLarge = flag.Bool("local.large", false, "BenchmarkLocalDirToDir: also convert 100,000 resources")
-	localTmp   = flag.String("local.tmpdir", "", "BenchmarkLocalDirToDir: keep the trees in this directory (default: the test's temporary directory)")
+	benchLarge = flag.Bool("large", false, "also move 100,000 resources (BenchmarkLocalDirToDir, BenchmarkPull)")
+	benchTmpfs = flag.String("tmpfs", "/dev/shm", "a tmpfs directory for the in-memory runs; empty to skip them")
 )
 
-// localTempDir is a new directory for trees, removed at the end.
-func localTempDir(tb testing.TB) string {
-	if *localTmp == "" {
-		return tb.TempDir()
+// benchSizes are the resource counts to run.
+func benchSizes() []int {
+	if *benchLarge {
+		return []int{10_000, 100_000}
 	}
-	dir, err := os.MkdirTemp(*localTmp, "resource-sync-local-bench-")
-	if err != nil {
-		tb.Fatal(err)
+	return []int{10_000}
+}
+
+// medium is where a benchmark's trees live: the test's temporary
+// directory (a disk here), or tmpfs, where fsync costs nothing and the
+// ratio shows resource-sync's own overhead.
+type medium struct {
+	name string
+	dir  func(testing.TB) string
+}
+
+func benchMedia(tb testing.TB) []medium {
+	media := []medium{{"disk", func(tb testing.TB) string { return tb.TempDir() }}}
+	if info, err := os.Stat(*benchTmpfs); *benchTmpfs != "" && err == nil && info.IsDir() {
+		media = append(media, medium{"tmpfs", func(tb testing.TB) string {
+			dir, err := os.MkdirTemp(*benchTmpfs, "resource-sync-bench-")
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tb.Cleanup(func() { os.RemoveAll(dir) })
+			return dir
+		}})
 	}
-	tb.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
+	return media
 }
 
 // TestLocalPlainMirrorsResourceSync checks, on a small tree, that the
@@ -171,6 +189,37 @@ func init() {
 	}
 	fmt.Println(n)
 	os.Exit(0)
+}
+
+// envPlainPull makes this test binary run plainPull instead of the tests,
+// from the first page $envPlainPull into $envLocalPlainDst, and print how
+// many resources it wrote.
+const envPlainPull = "RESOURCE_SYNC_BENCH_PLAIN_PULL"
+
+func init() {
+	first, ok := os.LookupEnv(envPlainPull)
+	if !ok {
+		return
+	}
+	n, err := plainPull(context.Background(), plainClient(), first, os.Getenv(envLocalPlainDst))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(n)
+	os.Exit(0)
+}
+
+// plainPullCmd runs plainPull in a process of its own, so that its peak
+// memory is measured like resource-sync's.
+func plainPullCmd(tb testing.TB, first, dst string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), envPlainPull+"="+first, envLocalPlainDst+"="+dst)
+	return cmd
 }
 
 // localPlainCmd runs the plain program in a process of its own, so that
