@@ -68,6 +68,9 @@ func TestMain(m *testing.M) {
 func resourceSync(tb testing.TB) string {
 	tb.Helper()
 	binary.once.Do(func() {
+		if binary.path = os.Getenv(envBinary); binary.path != "" {
+			return
+		}
 		goTool, err := exec.LookPath("go")
 		if err != nil {
 			binary.err = fmt.Errorf("the go command is needed to build resource-sync: %w", err)

@@ -23,6 +23,11 @@
 // the host or one of its plugins). BenchmarkPush reports throughputs
 // (rs-res/s, plain-res/s) and ratio as plain / resource-sync.
 //
+// $RESOURCE_SYNC_BENCH_BINARY measures a given resource-sync binary instead
+// of building this tree's (to compare two versions), and
+// $RESOURCE_SYNC_PLUGIN_CPUPROFILE=DIR makes every plugin process write
+// its CPU profile into DIR.
+//
 // TestPlainMirrorsResourceSync and TestLocalPlainMirrorsResourceSync check
 // on small data that the plain programs send the same requests and write
 // the same bytes, so the ratios compare like with like.

@@ -148,9 +148,17 @@ func TestLocalPlainMirrorsResourceSync(t *testing.T) {
 	}
 }
 
-// localBuild builds resource-sync into a temporary directory.
+// envBinary names a resource-sync binary to measure instead of building
+// this tree's, to compare two builds under the same plain programs.
+const envBinary = "RESOURCE_SYNC_BENCH_BINARY"
+
+// localBuild builds resource-sync into a temporary directory, unless
+// $RESOURCE_SYNC_BENCH_BINARY names one.
 func localBuild(tb testing.TB) string {
 	tb.Helper()
+	if bin := os.Getenv(envBinary); bin != "" {
+		return bin
+	}
 	bin := filepath.Join(tb.TempDir(), "resource-sync")
 	out, err := exec.Command("go", "build", "-o", bin, "github.com/resource-sync/resource-sync/cmd/resource-sync").CombinedOutput()
 	if err != nil {

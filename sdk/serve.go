@@ -1,8 +1,11 @@
 package sdk
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -25,6 +28,7 @@ func Serve(p Plugin, opts ...ServeOpt) {
 	if cfg.test == nil {
 		go watchParent(os.Getppid())
 		leanScheduler()
+		defer profileCPU(p.Name)()
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
@@ -74,5 +78,32 @@ func watchParent(ppid int) {
 func leanScheduler() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/4))
+	}
+}
+
+// EnvCPUProfile names a directory where each plugin process writes its CPU
+// profile, NAME.PID.pprof, when it exits: `go tool pprof` reads it.
+const EnvCPUProfile = "RESOURCE_SYNC_PLUGIN_CPUPROFILE"
+
+// profileCPU starts the profile EnvCPUProfile asks for and returns what
+// stops it.
+func profileCPU(name string) (stop func()) {
+	dir := os.Getenv(EnvCPUProfile)
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s.%d.pprof", name, os.Getpid())))
+	if err != nil {
+		logger.Warn("cannot write the CPU profile", "error", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		logger.Warn("cannot profile", "error", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 }
