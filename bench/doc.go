@@ -1,15 +1,16 @@
 // Package bench measures resource-sync end to end against plain Go
-// programs doing the same work in the same run. One command runs them
-// all (about ten minutes on two cores; drop -large for 10,000 resources
-// only):
+// programs doing the same work in the same run:
 //
-//		go test -run '^$' -bench . -benchtime 1x -timeout 60m ./bench/ -large
+//   - BenchmarkLocalDirToDir: a directory of YAML resources into a
+//     directory of JSON files (LocalPlainConvert is the plain program);
+//   - BenchmarkPull: a paginated HAL collection from `resource-sync serve`
+//     into a directory of YAML files (plainPull);
+//   - BenchmarkPush: a directory into an empty `serve` (plainPush).
 //
-//	  - BenchmarkLocalDirToDir: a directory of YAML resources into a
-//	    directory of JSON files (LocalPlainConvert is the plain program);
-//	  - BenchmarkPull: a paginated HAL collection from `resource-sync serve`
-//	    into a directory of YAML files (plainPull);
-//	  - BenchmarkPush: a directory into an empty `serve` (plainPush).
+// One command runs them all (about ten minutes on two cores; drop -large
+// for 10,000 resources only):
+//
+//	go test -run '^$' -bench . -benchtime 1x -timeout 60m ./bench/ -large
 //
 // The directory and pull benchmarks run at 10,000 resources of about 1
 // KiB (and 100,000 with -large), on disk (the test's temporary directory)
