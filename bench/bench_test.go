@@ -441,19 +441,13 @@ func sameRequests(tb testing.TB, what string, rsCounts, plainCounts map[string]i
 func BenchmarkPull(b *testing.B) {
 	rs := resourceSync(b)
 	for _, n := range benchSizes() {
-		var base string
-		var log *requestLog
+		// Served from memory: where the origin's files are does not
+		// matter. The server lives as long as this size's runs.
+		src := b.TempDir()
+		generate(b, src, n)
+		base, log, stop := serveDir(b, src)
 		for _, medium := range benchMedia(b) {
 			b.Run(fmt.Sprintf("n=%d/%s", n, medium.name), func(b *testing.B) {
-				if base == "" {
-					// Served from memory: where the origin's files are
-					// does not matter.
-					src := b.TempDir()
-					generate(b, src, n)
-					var stop func()
-					base, log, stop = serveDir(b, src)
-					_ = stop
-				}
 				work := medium.dir(b)
 				var rsTime, plainTime time.Duration
 				var rsPeak, plainPeak int64
@@ -486,6 +480,7 @@ func BenchmarkPull(b *testing.B) {
 				reportLocal(b, rsTime, plainTime, rsPeak, plainPeak)
 			})
 		}
+		stop()
 	}
 }
 

@@ -9,7 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -242,22 +243,52 @@ func localPlainCmd(tb testing.TB, src, dst string) *exec.Cmd {
 	return cmd
 }
 
-// localRun runs cmd, which must succeed, and returns its wall time and
-// peak RSS in KiB.
+// peakRSS is the peakrss command, built on first use.
+var peakRSS struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// localRun runs cmd, which must succeed, under peakrss, and returns its
+// wall time and the peak RSS of its largest process in KiB.
 func localRun(tb testing.TB, cmd *exec.Cmd, n int) (time.Duration, int64) {
 	tb.Helper()
+	peakRSS.once.Do(func() {
+		dir, err := os.MkdirTemp("", "resource-sync-peakrss-")
+		if err != nil {
+			peakRSS.err = err
+			return
+		}
+		peakRSS.path = filepath.Join(dir, "peakrss")
+		out, err := exec.Command("go", "build", "-o", peakRSS.path, "github.com/resource-sync/resource-sync/bench/peakrss").CombinedOutput()
+		if err != nil {
+			peakRSS.err = fmt.Errorf("go build peakrss: %v\n%s", err, out)
+		}
+	})
+	if peakRSS.err != nil {
+		tb.Fatal(peakRSS.err)
+	}
+	peakFile := filepath.Join(tb.TempDir(), "peak")
+	cmd.Args = append([]string{peakRSS.path, peakFile}, cmd.Args...)
+	cmd.Args[2] = cmd.Path
+	cmd.Path = peakRSS.path
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	elapsed := time.Since(start)
 	if err != nil {
-		tb.Fatalf("%s: %v\n%s", cmd.Path, err, out)
+		tb.Fatalf("%s: %v\n%s", cmd.Args[2], err, out)
 	}
 	if s := string(out); s != "" && s != strconv.Itoa(n)+"\n" {
-		tb.Fatalf("%s said: %s", cmd.Path, s)
+		tb.Fatalf("%s said: %s", cmd.Args[2], s)
 	}
-	var peak int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		peak = ru.Maxrss // KiB on Linux
+	data, err := os.ReadFile(peakFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	peak, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return elapsed, peak
 }
