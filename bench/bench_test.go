@@ -449,8 +449,7 @@ func BenchmarkPull(b *testing.B) {
 		for _, medium := range benchMedia(b) {
 			b.Run(fmt.Sprintf("n=%d/%s", n, medium.name), func(b *testing.B) {
 				work := medium.dir(b)
-				var rsTime, plainTime time.Duration
-				var rsPeak, plainPeak int64
+				var rsUse, plainUse usage
 				b.ResetTimer()
 				for i := range b.N {
 					var rsCounts, plainCounts map[string]int
@@ -458,17 +457,15 @@ func BenchmarkPull(b *testing.B) {
 						dst := filepath.Join(work, "pulled")
 						if plainFirst {
 							b.StopTimer()
-							d, peak := localRun(b, plainPullCmd(b, firstPage(base), dst), n)
-							plainTime, plainPeak = plainTime+d, max(plainPeak, peak)
+							plainUse.add(localRun(b, plainPullCmd(b, firstPage(base), dst), n))
 							plainCounts, _ = log.take()
 						} else {
 							cmd := exec.Command(rs, "-q", firstPage(base), dst)
 							cmd.Env = append(os.Environ(), "RESOURCE_SYNC_PLUGIN_PATH=",
 								"RESOURCE_SYNC_CONFIG_DIR="+filepath.Join(work, "config"), "XDG_CACHE_HOME="+filepath.Join(work, "cache"))
 							b.StartTimer()
-							d, peak := localRun(b, cmd, n)
+							rsUse.add(localRun(b, cmd, n))
 							b.StopTimer()
-							rsTime, rsPeak = rsTime+d, max(rsPeak, peak)
 							rsCounts, _ = log.take()
 						}
 						if err := os.RemoveAll(dst); err != nil {
@@ -477,7 +474,7 @@ func BenchmarkPull(b *testing.B) {
 					}
 					sameRequests(b, "pull", rsCounts, plainCounts)
 				}
-				reportLocal(b, rsTime, plainTime, rsPeak, plainPeak)
+				reportLocal(b, rsUse, plainUse)
 			})
 		}
 		stop()

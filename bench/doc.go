@@ -19,7 +19,9 @@
 // hand-written program does and a floor for resource-sync, which keeps
 // its durability (docs/guarantees.md). Both sides run as child processes,
 // alternating which goes first; each reports rs-s/op and plain-s/op, their
-// ratio (resource-sync / plain, lower is better), and rs-peak-MiB and
+// ratio (resource-sync / plain, lower is better), the same for CPU time
+// (rs-cpu-s/op, plain-cpu-s/op, cpu-ratio: user and system over every
+// process, steadier on a busy machine), and rs-peak-MiB and
 // plain-peak-MiB, the peak RSS of the largest process (for resource-sync
 // the host or one of its plugins). BenchmarkPush reports throughputs
 // (rs-res/s, plain-res/s) and ratio as plain / resource-sync.

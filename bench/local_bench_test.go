@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,8 +40,7 @@ func BenchmarkLocalDirToDir(b *testing.B) {
 					}
 				}
 				work := medium.dir(b)
-				var rsTime, plainTime time.Duration
-				var rsPeak, plainPeak int64
+				var rsUse, plainUse usage
 				b.ResetTimer()
 				for i := range b.N {
 					// Alternate who goes first, so neither always finds
@@ -51,33 +49,36 @@ func BenchmarkLocalDirToDir(b *testing.B) {
 						dst := filepath.Join(work, "dst")
 						if plainFirst {
 							b.StopTimer()
-							d, peak := localRun(b, localPlainCmd(b, src, dst), n)
-							plainTime, plainPeak = plainTime+d, max(plainPeak, peak)
+							plainUse.add(localRun(b, localPlainCmd(b, src, dst), n))
 						} else {
 							b.StartTimer()
-							d, peak := localRun(b, localSyncCmd(rs, work, src, dst), n)
+							rsUse.add(localRun(b, localSyncCmd(rs, work, src, dst), n))
 							b.StopTimer()
-							rsTime, rsPeak = rsTime+d, max(rsPeak, peak)
 						}
 						if err := os.RemoveAll(dst); err != nil {
 							b.Fatal(err)
 						}
 					}
 				}
-				reportLocal(b, rsTime, plainTime, rsPeak, plainPeak)
+				reportLocal(b, rsUse, plainUse)
 			})
 		}
 	}
 }
 
-// reportLocal adds the times, their ratio and the peak memories of one
-// benchmark to its results.
-func reportLocal(b *testing.B, rsTime, plainTime time.Duration, rsPeak, plainPeak int64) {
-	b.ReportMetric(rsTime.Seconds()/float64(b.N), "rs-s/op")
-	b.ReportMetric(plainTime.Seconds()/float64(b.N), "plain-s/op")
-	b.ReportMetric(rsTime.Seconds()/plainTime.Seconds(), "ratio")
-	b.ReportMetric(float64(rsPeak)/1024, "rs-peak-MiB")
-	b.ReportMetric(float64(plainPeak)/1024, "plain-peak-MiB")
+// reportLocal adds the wall and CPU times, their ratios and the peak
+// memories of one benchmark to its results. On a busy machine the CPU
+// ratio is the steadier one.
+func reportLocal(b *testing.B, rs, plain usage) {
+	n := float64(b.N)
+	b.ReportMetric(rs.wall.Seconds()/n, "rs-s/op")
+	b.ReportMetric(plain.wall.Seconds()/n, "plain-s/op")
+	b.ReportMetric(rs.wall.Seconds()/plain.wall.Seconds(), "ratio")
+	b.ReportMetric(rs.cpu.Seconds()/n, "rs-cpu-s/op")
+	b.ReportMetric(plain.cpu.Seconds()/n, "plain-cpu-s/op")
+	b.ReportMetric(rs.cpu.Seconds()/plain.cpu.Seconds(), "cpu-ratio")
+	b.ReportMetric(float64(rs.peakKiB)/1024, "rs-peak-MiB")
+	b.ReportMetric(float64(plain.peakKiB)/1024, "plain-peak-MiB")
 }
 
 var (
@@ -250,9 +251,22 @@ var peakRSS struct {
 	err  error
 }
 
-// localRun runs cmd, which must succeed, under peakrss, and returns its
-// wall time and the peak RSS of its largest process in KiB.
-func localRun(tb testing.TB, cmd *exec.Cmd, n int) (time.Duration, int64) {
+// usage is what one run cost.
+type usage struct {
+	wall, cpu time.Duration // cpu: user and system, over every process
+	peakKiB   int64         // the largest process's peak RSS
+}
+
+// add accumulates times and keeps the largest peak.
+func (u *usage) add(v usage) {
+	u.wall += v.wall
+	u.cpu += v.cpu
+	u.peakKiB = max(u.peakKiB, v.peakKiB)
+}
+
+// localRun runs cmd, which must succeed, under peakrss, and returns what
+// it cost.
+func localRun(tb testing.TB, cmd *exec.Cmd, n int) usage {
 	tb.Helper()
 	peakRSS.once.Do(func() {
 		dir, err := os.MkdirTemp("", "resource-sync-peakrss-")
@@ -286,11 +300,12 @@ func localRun(tb testing.TB, cmd *exec.Cmd, n int) (time.Duration, int64) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	peak, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
-	if err != nil {
-		tb.Fatal(err)
+	var peak int64
+	var cpu float64
+	if _, err := fmt.Sscan(string(data), &peak, &cpu); err != nil {
+		tb.Fatalf("peakrss wrote %q: %v", data, err)
 	}
-	return elapsed, peak
+	return usage{wall: elapsed, cpu: time.Duration(cpu * float64(time.Second)), peakKiB: peak}
 }
 
 func localTree(tb testing.TB, dir string) map[string]string {

@@ -1,5 +1,6 @@
 // Command peakrss runs a command and writes the peak RSS of its largest
-// process, in KiB, to a file: peakrss FILE COMMAND [ARG...].
+// process, in KiB, and the CPU seconds it and its descendants used (user
+// and system), to a file: peakrss FILE COMMAND [ARG...].
 //
 // The benchmarks cannot read it from their own children: Go starts a
 // child with vfork, and Linux counts the parent's resident memory at that
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -29,8 +31,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	peak := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
-	if werr := os.WriteFile(os.Args[1], fmt.Appendf(nil, "%d\n", peak), 0o644); werr != nil {
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	if werr := os.WriteFile(os.Args[1], fmt.Appendf(nil, "%d %f\n", ru.Maxrss, cpu.Seconds()), 0o644); werr != nil {
 		fmt.Fprintln(os.Stderr, werr)
 		os.Exit(2)
 	}
