@@ -2,9 +2,11 @@
 // as <dir>/<type>/<id><ext>, so that resources can be reviewed, diffed and
 // kept in version control.
 //
-// Every file operation goes through an [os.Root] opened on the directory,
-// so no id, type or symlink can make it read, write or remove anything
-// outside the tree.
+// Directories are opened through an [os.Root] on the tree, and files
+// relative to those directories with O_NOFOLLOW, so no id, type or symlink
+// can make it read, write or remove anything outside the tree. Writes are
+// staged and committed in batches with one syncfs each; docs/guarantees.md
+// says what a crash can and cannot leave behind.
 package dir
 
 import (
