@@ -23,11 +23,11 @@ import (
 // write takes a while, few enough for CI.
 const crashResources = 600
 
-// A directory write killed with SIGKILL at random points, the host one
-// round and the dir plugin the next, under --rm: after each kill every
-// file holds its old content or its new content (never a mix, never
-// missing), nothing temporary is read as a resource, and a rerun
-// converges on exactly the origin's files with nothing left behind.
+// A directory write stopped at random points under --rm, in turn by
+// Ctrl-C, by kill -9 of the host and by kill -9 of the dir plugin: after
+// each stop every file holds its old content or its new content (never a
+// mix, never missing), nothing temporary is read as a resource, and a
+// rerun converges on exactly the origin's files with nothing left behind.
 func TestDirectoryWriteSurvivesKill9(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("needs /proc")
@@ -55,10 +55,7 @@ func TestDirectoryWriteSurvivesKill9(t *testing.T) {
 	for round := 1; round <= 8 && time.Now().Before(deadline); round++ {
 		writeCrashSource(t, src, round)
 		want := treeBytes(t, src)
-		victim := "host"
-		if round%2 == 0 {
-			victim = "dir plugin"
-		}
+		victim := []string{"interrupt", "host", "dir plugin"}[round%3]
 		delay := time.Duration(rng.Int64N(int64(write)*5/4 + 1))
 		syncDir(t, work, src, dest, &crash{victim: victim, after: delay})
 
@@ -77,7 +74,7 @@ func TestDirectoryWriteSurvivesKill9(t *testing.T) {
 				updated++
 			}
 		}
-		t.Logf("round %d: %s killed after %v: %d files updated, %d left staged", round, victim, delay.Round(time.Millisecond), updated, staged)
+		t.Logf("round %d: %s after %v: %d files updated, %d left staged", round, victim, delay.Round(time.Millisecond), updated, staged)
 		for name := range old {
 			if _, kept := want[name]; kept && !present(got, name) {
 				t.Fatalf("round %d (%s killed after %v): %s is missing", round, victim, delay, name)
@@ -97,7 +94,7 @@ func TestDirectoryWriteSurvivesKill9(t *testing.T) {
 // crash says which process to kill, and when: so long after the write
 // began (the staging directory appeared). No victim kills nothing.
 type crash struct {
-	victim string // "host" or "dir plugin"
+	victim string // "interrupt", "host" or "dir plugin"
 	after  time.Duration
 }
 
@@ -163,9 +160,12 @@ func syncDir(t *testing.T, work, src, dest string, c *crash) time.Duration {
 	case <-time.After(c.after):
 	}
 	plugins := childrenOf(cmd.Process.Pid)
-	if c.victim == "host" {
+	switch c.victim {
+	case "interrupt": // Ctrl-C
+		cmd.Process.Signal(os.Interrupt)
+	case "host":
 		cmd.Process.Signal(syscall.SIGKILL)
-	} else {
+	default:
 		for _, pid := range plugins {
 			if env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); bytes.Contains(env, []byte(builtin.EnvServe+"=dir\x00")) {
 				syscall.Kill(pid, syscall.SIGKILL)
