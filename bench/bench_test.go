@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,8 +21,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/google/renameio/v2"
 
 	jsonfmt "github.com/resource-sync/resource-sync/plugins/json"
 	"github.com/resource-sync/resource-sync/plugins/yaml"
@@ -44,23 +41,10 @@ const (
 	collectionPath = "/api/v1/order"
 )
 
-// httpTmp moves the benchmarks' trees (the data served, pulled and
-// pushed) off the test's temporary directory: /dev/shm, where fsync costs
-// nothing, shows resource-sync's own overhead rather than the disk's.
-var httpTmp = flag.String("http.tmpdir", "", "BenchmarkPull, BenchmarkPush: keep the trees in this directory (default: the test's temporary directory)")
-
 // benchDir is a new, empty directory for one tree.
 func benchDir(tb testing.TB) string {
 	tb.Helper()
-	if *httpTmp == "" {
-		return tb.TempDir()
-	}
-	dir, err := os.MkdirTemp(*httpTmp, "http-bench-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
+	return tb.TempDir()
 }
 
 // binary is resource-sync, built on first use.
@@ -84,6 +68,9 @@ func TestMain(m *testing.M) {
 func resourceSync(tb testing.TB) string {
 	tb.Helper()
 	binary.once.Do(func() {
+		if binary.path = os.Getenv(envBinary); binary.path != "" {
+			return
+		}
 		goTool, err := exec.LookPath("go")
 		if err != nil {
 			binary.err = fmt.Errorf("the go command is needed to build resource-sync: %w", err)
@@ -228,26 +215,21 @@ func plainClient() *http.Client {
 
 // plainPull does what `resource-sync URL DIR` does for a Search
 // collection: GET each page in turn (its next link is in the body), and
-// write each item as DIR/<type>/<id>.yaml, YAML with sorted keys, each file
-// replaced atomically (renameio, as the dir endpoint), concurrency files
-// at a time while the next pages are fetched.
-func plainPull(ctx context.Context, client *http.Client, first, dir string) error {
+// write each item as DIR/<type>/<id>.yaml, YAML with sorted keys, with a
+// plain os.WriteFile, concurrency files at a time while the next pages
+// are fetched. It returns how many it wrote.
+func plainPull(ctx context.Context, client *http.Client, first, dir string) (int, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return 0, err
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-
 	items := make(chan json.RawMessage, 2*pageLimit)
 	errs := make(chan error, concurrency+1)
 	var wg sync.WaitGroup
+	var dirs sync.Map // type directories made
 	for range concurrency {
 		wg.Go(func() {
 			for item := range items {
-				if err := writeItem(root, item); err != nil {
+				if err := writeItem(dir, &dirs, item); err != nil {
 					errs <- err
 					for range items {
 					}
@@ -256,6 +238,7 @@ func plainPull(ctx context.Context, client *http.Client, first, dir string) erro
 			}
 		})
 	}
+	n := 0
 	fetchErr := func() error {
 		defer close(items)
 		for next := first; next != ""; {
@@ -266,13 +249,14 @@ func plainPull(ctx context.Context, client *http.Client, first, dir string) erro
 			for _, item := range page.Items {
 				items <- item
 			}
+			n += len(page.Items)
 			next = page.Links.Next.Href
 		}
 		return nil
 	}()
 	wg.Wait()
 	close(errs)
-	return errors.Join(fetchErr, <-errs)
+	return n, errors.Join(fetchErr, <-errs)
 }
 
 // searchPage is the part of a Search page a client reads.
@@ -311,7 +295,7 @@ func getPage(ctx context.Context, client *http.Client, u string) (*searchPage, e
 
 // writeItem writes one HAL item where the dir endpoint would: its type is
 // the second-to-last segment of its self link.
-func writeItem(root *os.Root, item json.RawMessage) error {
+func writeItem(dir string, dirs *sync.Map, item json.RawMessage) error {
 	var head struct {
 		ID    string `json:"id"`
 		Links struct {
@@ -334,10 +318,12 @@ func writeItem(root *os.Root, item json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	if err := root.MkdirAll(typ, 0o755); err != nil {
-		return err
+	if _, made := dirs.LoadOrStore(typ, true); !made {
+		if err := os.MkdirAll(filepath.Join(dir, typ), 0o755); err != nil {
+			return err
+		}
 	}
-	return renameio.WriteFile(filepath.Join(typ, head.ID+".yaml"), content, 0o644, renameio.WithRoot(root))
+	return os.WriteFile(filepath.Join(dir, typ, head.ID+".yaml"), content, 0o644)
 }
 
 // plainPush does what `resource-sync DIR URL` does with HAL files: read
@@ -465,51 +451,52 @@ func sameRequests(tb testing.TB, what string, rsCounts, plainCounts map[string]i
 	}
 }
 
-// BenchmarkPull pulls 10,000 resources from `serve` into a new directory:
-// resource-sync (page links followed from the first page, default limit
-// and concurrency) against plainPull. Both GET the same 100 pages.
+// BenchmarkPull pulls 10,000 resources (and 100,000 with -large) from
+// `serve` into a new directory, on disk and on tmpfs: resource-sync (page
+// links followed from the first page, default limit and concurrency)
+// against plainPull, each a child process. Both GET the same pages. The
+// metrics are BenchmarkLocalDirToDir's.
 func BenchmarkPull(b *testing.B) {
-	src := benchDir(b)
-	generate(b, src, benchResources)
-	base, log, _ := serveDir(b, src)
-	resourceSync(b)
-	client := plainClient()
-	var rsTime, plainTime time.Duration
-	b.ResetTimer()
-	for i := range b.N {
-		b.StopTimer()
-		rsOut, plainOut := filepath.Join(benchDir(b), "pulled"), filepath.Join(benchDir(b), "pulled")
-		var rsCounts, plainCounts map[string]int
-		runRS := func() {
-			rsTime += timed(func() { runResourceSync(b, "-q", firstPage(base), rsOut) })
-			rsCounts, _ = log.take()
-		}
-		runPlain := func() {
-			plainTime += timed(func() {
-				if err := plainPull(b.Context(), client, firstPage(base), plainOut); err != nil {
-					b.Fatal(err)
+	rs := resourceSync(b)
+	for _, n := range benchSizes() {
+		// Served from memory: where the origin's files are does not
+		// matter. The server lives as long as this size's runs.
+		src := b.TempDir()
+		generate(b, src, n)
+		base, log, stop := serveDir(b, src)
+		for _, medium := range benchMedia(b) {
+			b.Run(fmt.Sprintf("n=%d/%s", n, medium.name), func(b *testing.B) {
+				work := medium.dir(b)
+				var rsUse, plainUse usage
+				b.ResetTimer()
+				for i := range b.N {
+					var rsCounts, plainCounts map[string]int
+					for _, plainFirst := range []bool{i%2 == 1, i%2 == 0} {
+						dst := filepath.Join(work, "pulled")
+						if plainFirst {
+							b.StopTimer()
+							plainUse.add(localRun(b, plainPullCmd(b, firstPage(base), dst), n))
+							plainCounts, _ = log.take()
+						} else {
+							cmd := exec.Command(rs, "-q", firstPage(base), dst)
+							cmd.Env = append(os.Environ(), "RESOURCE_SYNC_PLUGIN_PATH=",
+								"RESOURCE_SYNC_CONFIG_DIR="+filepath.Join(work, "config"), "XDG_CACHE_HOME="+filepath.Join(work, "cache"))
+							b.StartTimer()
+							rsUse.add(localRun(b, cmd, n))
+							b.StopTimer()
+							rsCounts, _ = log.take()
+						}
+						if err := os.RemoveAll(dst); err != nil {
+							b.Fatal(err)
+						}
+					}
+					sameRequests(b, "pull", rsCounts, plainCounts)
 				}
+				reportLocal(b, rsUse, plainUse)
 			})
-			plainCounts, _ = log.take()
 		}
-		b.StartTimer()
-		// Alternate which goes first, so neither always meets a warm
-		// server or page cache.
-		if i%2 == 0 {
-			runRS()
-		}
-		runPlain()
-		if i%2 == 1 {
-			runRS()
-		}
-		b.StopTimer()
-		// The pulled trees stay until the benchmark ends: deleting 20,000
-		// files would make the next run's file creation slower (ext4 scans
-		// past recently deleted inodes), for whichever client went first.
-		sameRequests(b, "pull", rsCounts, plainCounts)
-		b.StartTimer()
+		stop()
 	}
-	report(b, benchResources, rsTime, plainTime)
 }
 
 // BenchmarkPush pushes a directory of 10,000 resources into an empty
@@ -615,7 +602,7 @@ func TestPlainMirrorsResourceSync(t *testing.T) {
 	rsOut, plainOut := filepath.Join(t.TempDir(), "pulled"), filepath.Join(t.TempDir(), "pulled")
 	runResourceSync(t, "-q", firstPage(base), rsOut)
 	rsCounts, _ := log.take()
-	if err := plainPull(t.Context(), client, firstPage(base), plainOut); err != nil {
+	if _, err := plainPull(t.Context(), client, firstPage(base), plainOut); err != nil {
 		t.Fatal(err)
 	}
 	plainCounts, _ := log.take()

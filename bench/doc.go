@@ -1,14 +1,37 @@
-// Package bench measures resource-sync end to end against `resource-sync
-// serve` on loopback, next to a plain Go HTTP client doing the same
-// requests at the same concurrency in the same run:
+// Package bench measures resource-sync end to end against plain Go
+// programs doing the same work in the same run:
 //
-//	go test -run '^$' -bench . -benchtime 4x ./bench/
+//   - BenchmarkLocalDirToDir: a directory of YAML resources into a
+//     directory of JSON files (LocalPlainConvert is the plain program);
+//   - BenchmarkPull: a paginated HAL collection from `resource-sync serve`
+//     into a directory of YAML files (plainPull);
+//   - BenchmarkPush: a directory into an empty `serve` (plainPush).
 //
-// Each iteration runs both, alternating which goes first (use an even
-// count). Each benchmark reports the throughput of both, in resources per second,
-// and their ratio (resource-sync / plain). resource-sync is the real
-// binary, built once per run, with its plugins in their own processes.
-// TestPlainMirrorsResourceSync checks, on a small dataset, that the plain
-// client sends the same requests and writes the same bytes, so the ratio
-// compares like with like.
+// One command runs them all (about ten minutes on two cores; drop -large
+// for 10,000 resources only):
+//
+//	go test -run '^$' -bench . -benchtime 1x -timeout 60m ./bench/ -large
+//
+// The directory and pull benchmarks run at 10,000 resources of about 1
+// KiB (and 100,000 with -large), on disk (the test's temporary directory)
+// and on tmpfs (-tmpfs, default /dev/shm). The plain programs write each
+// file with os.WriteFile: no temporary file and no fsync, which is what a
+// hand-written program does and a floor for resource-sync, which keeps
+// its durability (docs/guarantees.md). Both sides run as child processes,
+// alternating which goes first; each reports rs-s/op and plain-s/op, their
+// ratio (resource-sync / plain, lower is better), the same for CPU time
+// (rs-cpu-s/op, plain-cpu-s/op, cpu-ratio: user and system over every
+// process, steadier on a busy machine), and rs-peak-MiB and
+// plain-peak-MiB, the peak RSS of the largest process (for resource-sync
+// the host or one of its plugins). BenchmarkPush reports throughputs
+// (rs-res/s, plain-res/s) and ratio as plain / resource-sync.
+//
+// $RESOURCE_SYNC_BENCH_BINARY measures a given resource-sync binary instead
+// of building this tree's (to compare two versions), and
+// $RESOURCE_SYNC_PLUGIN_CPUPROFILE=DIR makes every plugin process write
+// its CPU profile into DIR.
+//
+// TestPlainMirrorsResourceSync and TestLocalPlainMirrorsResourceSync check
+// on small data that the plain programs send the same requests and write
+// the same bytes, so the ratios compare like with like.
 package bench

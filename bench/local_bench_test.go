@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -8,23 +9,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
+	"sync"
 	"testing"
 	"time"
 )
 
 // BenchmarkLocalDirToDir converts a directory of YAML resources into a
 // directory of JSON files, 10,000 resources of about 1 KiB (and 100,000
-// with -local.large), with resource-sync (the real binary, its plugins in
-// their own processes) and with LocalPlainConvert (one process, same
-// libraries), each run as a child process into a new destination:
-//
-//	go test -run '^$' -bench LocalDirToDir -benchtime 3x ./bench/
-//	go test -run '^$' -bench LocalDirToDir -benchtime 1x -local.large ./bench/
-//
-// On a disk, both spend most of their time waiting for fsync; with
-// -local.tmpdir /dev/shm (tmpfs, where fsync is free) the ratio shows
-// resource-sync's own overhead.
+// with -large), on disk and on tmpfs, with resource-sync (the real binary,
+// its plugins in their own processes) and with LocalPlainConvert (one
+// process, same libraries, plain os.WriteFile), each run as a child
+// process into a new destination.
 //
 // ns/op is resource-sync's time. The metrics: rs-s/op and plain-s/op (wall
 // time per run), ratio (resource-sync / plain), rs-peak-MiB and
@@ -32,69 +27,94 @@ import (
 // the maximum over the host and its plugins, from the child's rusage).
 func BenchmarkLocalDirToDir(b *testing.B) {
 	rs := localBuild(b)
-	sizes := []int{10_000}
-	if *localLarge {
-		sizes = append(sizes, 100_000)
-	}
-	for _, n := range sizes {
-		// Generated once per size, on first use, so that -bench can pick
-		// one size without paying for the other.
-		src := filepath.Join(localTempDir(b), "src")
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			if _, err := os.Stat(src); err != nil {
-				if err := LocalGenerate(src, n); err != nil {
-					b.Fatal(err)
-				}
-			}
-			work := localTempDir(b)
-			var rsTime, plainTime time.Duration
-			var rsPeak, plainPeak int64
-			b.ResetTimer()
-			for i := range b.N {
-				// Alternate who goes first, so neither always finds the
-				// page cache warmer.
-				for _, plainFirst := range []bool{i%2 == 1, i%2 == 0} {
-					dst := filepath.Join(work, "dst")
-					if plainFirst {
-						b.StopTimer()
-						d, peak := localRun(b, localPlainCmd(b, src, dst), n)
-						plainTime, plainPeak = plainTime+d, max(plainPeak, peak)
-					} else {
-						b.StartTimer()
-						d, peak := localRun(b, localSyncCmd(rs, work, src, dst), n)
-						b.StopTimer()
-						rsTime, rsPeak = rsTime+d, max(rsPeak, peak)
-					}
-					if err := os.RemoveAll(dst); err != nil {
+	for _, n := range benchSizes() {
+		for _, medium := range benchMedia(b) {
+			// Generated once per size and medium, on first use, so that
+			// -bench can pick one without paying for the others.
+			var src string
+			b.Run(fmt.Sprintf("n=%d/%s", n, medium.name), func(b *testing.B) {
+				if src == "" {
+					src = filepath.Join(medium.dir(b), "src")
+					if err := LocalGenerate(src, n); err != nil {
 						b.Fatal(err)
 					}
 				}
-			}
-			b.ReportMetric(rsTime.Seconds()/float64(b.N), "rs-s/op")
-			b.ReportMetric(plainTime.Seconds()/float64(b.N), "plain-s/op")
-			b.ReportMetric(rsTime.Seconds()/plainTime.Seconds(), "ratio")
-			b.ReportMetric(float64(rsPeak)/1024, "rs-peak-MiB")
-			b.ReportMetric(float64(plainPeak)/1024, "plain-peak-MiB")
-		})
+				work := medium.dir(b)
+				var rsUse, plainUse usage
+				b.ResetTimer()
+				for i := range b.N {
+					// Alternate who goes first, so neither always finds
+					// the page cache warmer.
+					for _, plainFirst := range []bool{i%2 == 1, i%2 == 0} {
+						dst := filepath.Join(work, "dst")
+						if plainFirst {
+							b.StopTimer()
+							plainUse.add(localRun(b, localPlainCmd(b, src, dst), n))
+						} else {
+							b.StartTimer()
+							rsUse.add(localRun(b, localSyncCmd(rs, work, src, dst), n))
+							b.StopTimer()
+						}
+						if err := os.RemoveAll(dst); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				reportLocal(b, rsUse, plainUse)
+			})
+		}
 	}
 }
 
+// reportLocal adds the wall and CPU times, their ratios and the peak
+// memories of one benchmark to its results. On a busy machine the CPU
+// ratio is the steadier one.
+func reportLocal(b *testing.B, rs, plain usage) {
+	n := float64(b.N)
+	b.ReportMetric(rs.wall.Seconds()/n, "rs-s/op")
+	b.ReportMetric(plain.wall.Seconds()/n, "plain-s/op")
+	b.ReportMetric(rs.wall.Seconds()/plain.wall.Seconds(), "ratio")
+	b.ReportMetric(rs.cpu.Seconds()/n, "rs-cpu-s/op")
+	b.ReportMetric(plain.cpu.Seconds()/n, "plain-cpu-s/op")
+	b.ReportMetric(rs.cpu.Seconds()/plain.cpu.Seconds(), "cpu-ratio")
+	b.ReportMetric(float64(rs.peakKiB)/1024, "rs-peak-MiB")
+	b.ReportMetric(float64(plain.peakKiB)/1024, "plain-peak-MiB")
+}
+
 var (
-	localLarge = flag.Bool("local.large", false, "BenchmarkLocalDirToDir: also convert 100,000 resources")
-	localTmp   = flag.String("local.tmpdir", "", "BenchmarkLocalDirToDir: keep the trees in this directory (default: the test's temporary directory)")
+	benchLarge = flag.Bool("large", false, "also move 100,000 resources (BenchmarkLocalDirToDir, BenchmarkPull)")
+	benchTmpfs = flag.String("tmpfs", "/dev/shm", "a tmpfs directory for the in-memory runs; empty to skip them")
 )
 
-// localTempDir is a new directory for trees, removed at the end.
-func localTempDir(tb testing.TB) string {
-	if *localTmp == "" {
-		return tb.TempDir()
+// benchSizes are the resource counts to run.
+func benchSizes() []int {
+	if *benchLarge {
+		return []int{10_000, 100_000}
 	}
-	dir, err := os.MkdirTemp(*localTmp, "resource-sync-local-bench-")
-	if err != nil {
-		tb.Fatal(err)
+	return []int{10_000}
+}
+
+// medium is where a benchmark's trees live: the test's temporary
+// directory (a disk here), or tmpfs, where fsync costs nothing and the
+// ratio shows resource-sync's own overhead.
+type medium struct {
+	name string
+	dir  func(testing.TB) string
+}
+
+func benchMedia(tb testing.TB) []medium {
+	media := []medium{{"disk", func(tb testing.TB) string { return tb.TempDir() }}}
+	if info, err := os.Stat(*benchTmpfs); *benchTmpfs != "" && err == nil && info.IsDir() {
+		media = append(media, medium{"tmpfs", func(tb testing.TB) string {
+			dir, err := os.MkdirTemp(*benchTmpfs, "resource-sync-bench-")
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tb.Cleanup(func() { os.RemoveAll(dir) })
+			return dir
+		}})
 	}
-	tb.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
+	return media
 }
 
 // TestLocalPlainMirrorsResourceSync checks, on a small tree, that the
@@ -130,9 +150,17 @@ func TestLocalPlainMirrorsResourceSync(t *testing.T) {
 	}
 }
 
-// localBuild builds resource-sync into a temporary directory.
+// envBinary names a resource-sync binary to measure instead of building
+// this tree's, to compare two builds under the same plain programs.
+const envBinary = "RESOURCE_SYNC_BENCH_BINARY"
+
+// localBuild builds resource-sync into a temporary directory, unless
+// $RESOURCE_SYNC_BENCH_BINARY names one.
 func localBuild(tb testing.TB) string {
 	tb.Helper()
+	if bin := os.Getenv(envBinary); bin != "" {
+		return bin
+	}
 	bin := filepath.Join(tb.TempDir(), "resource-sync")
 	out, err := exec.Command("go", "build", "-o", bin, "github.com/resource-sync/resource-sync/cmd/resource-sync").CombinedOutput()
 	if err != nil {
@@ -173,6 +201,37 @@ func init() {
 	os.Exit(0)
 }
 
+// envPlainPull makes this test binary run plainPull instead of the tests,
+// from the first page $envPlainPull into $envLocalPlainDst, and print how
+// many resources it wrote.
+const envPlainPull = "RESOURCE_SYNC_BENCH_PLAIN_PULL"
+
+func init() {
+	first, ok := os.LookupEnv(envPlainPull)
+	if !ok {
+		return
+	}
+	n, err := plainPull(context.Background(), plainClient(), first, os.Getenv(envLocalPlainDst))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(n)
+	os.Exit(0)
+}
+
+// plainPullCmd runs plainPull in a process of its own, so that its peak
+// memory is measured like resource-sync's.
+func plainPullCmd(tb testing.TB, first, dst string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), envPlainPull+"="+first, envLocalPlainDst+"="+dst)
+	return cmd
+}
+
 // localPlainCmd runs the plain program in a process of its own, so that
 // its peak memory is measured like resource-sync's.
 func localPlainCmd(tb testing.TB, src, dst string) *exec.Cmd {
@@ -185,24 +244,68 @@ func localPlainCmd(tb testing.TB, src, dst string) *exec.Cmd {
 	return cmd
 }
 
-// localRun runs cmd, which must succeed, and returns its wall time and
-// peak RSS in KiB.
-func localRun(tb testing.TB, cmd *exec.Cmd, n int) (time.Duration, int64) {
+// peakRSS is the peakrss command, built on first use.
+var peakRSS struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// usage is what one run cost.
+type usage struct {
+	wall, cpu time.Duration // cpu: user and system, over every process
+	peakKiB   int64         // the largest process's peak RSS
+}
+
+// add accumulates times and keeps the largest peak.
+func (u *usage) add(v usage) {
+	u.wall += v.wall
+	u.cpu += v.cpu
+	u.peakKiB = max(u.peakKiB, v.peakKiB)
+}
+
+// localRun runs cmd, which must succeed, under peakrss, and returns what
+// it cost.
+func localRun(tb testing.TB, cmd *exec.Cmd, n int) usage {
 	tb.Helper()
+	peakRSS.once.Do(func() {
+		dir, err := os.MkdirTemp("", "resource-sync-peakrss-")
+		if err != nil {
+			peakRSS.err = err
+			return
+		}
+		peakRSS.path = filepath.Join(dir, "peakrss")
+		out, err := exec.Command("go", "build", "-o", peakRSS.path, "github.com/resource-sync/resource-sync/bench/peakrss").CombinedOutput()
+		if err != nil {
+			peakRSS.err = fmt.Errorf("go build peakrss: %v\n%s", err, out)
+		}
+	})
+	if peakRSS.err != nil {
+		tb.Fatal(peakRSS.err)
+	}
+	peakFile := filepath.Join(tb.TempDir(), "peak")
+	cmd.Args = append([]string{peakRSS.path, peakFile}, cmd.Args...)
+	cmd.Args[2] = cmd.Path
+	cmd.Path = peakRSS.path
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	elapsed := time.Since(start)
 	if err != nil {
-		tb.Fatalf("%s: %v\n%s", cmd.Path, err, out)
+		tb.Fatalf("%s: %v\n%s", cmd.Args[2], err, out)
 	}
 	if s := string(out); s != "" && s != strconv.Itoa(n)+"\n" {
-		tb.Fatalf("%s said: %s", cmd.Path, s)
+		tb.Fatalf("%s said: %s", cmd.Args[2], s)
+	}
+	data, err := os.ReadFile(peakFile)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	var peak int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		peak = ru.Maxrss // KiB on Linux
+	var cpu float64
+	if _, err := fmt.Sscan(string(data), &peak, &cpu); err != nil {
+		tb.Fatalf("peakrss wrote %q: %v", data, err)
 	}
-	return elapsed, peak
+	return usage{wall: elapsed, cpu: time.Duration(cpu * float64(time.Second)), peakKiB: peak}
 }
 
 func localTree(tb testing.TB, dir string) map[string]string {

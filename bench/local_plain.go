@@ -6,8 +6,8 @@ package bench
 // with the same code for the same steps: it reads every file, decodes it
 // with the YAML formatter (go.yaml.in/yaml/v3), classifies it with the
 // HAL schema, sorts by (type, id), encodes with the JSON formatter and
-// writes each file atomically with renameio (temporary file, fsync,
-// rename), eight writes in flight like the dir endpoint.
+// writes each file with a plain os.WriteFile (no temporary file, no
+// fsync: what a hand-written program does), eight writes in flight.
 
 import (
 	"cmp"
@@ -19,8 +19,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/google/renameio/v2"
 
 	"github.com/resource-sync/resource-sync/plugins/hal"
 	jsonfmt "github.com/resource-sync/resource-sync/plugins/json"
@@ -96,16 +94,17 @@ func localPlainRead(src string) ([]sdk.Resource, error) {
 }
 
 // localPlainWrite encodes and writes the resources, localWriteWorkers at a
-// time, each to dst/TYPE/ID.json through an os.Root.
+// time, each to dst/TYPE/ID.json.
 func localPlainWrite(dst string, resources []sdk.Resource) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
+	made := map[string]bool{}
+	for _, r := range resources {
+		if !made[r.Type] {
+			if err := os.MkdirAll(filepath.Join(dst, r.Type), 0o755); err != nil {
+				return err
+			}
+			made[r.Type] = true
+		}
 	}
-	root, err := os.OpenRoot(dst)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
 	jobs := make(chan sdk.Resource)
 	errs := make([]error, localWriteWorkers)
 	var wg sync.WaitGroup
@@ -117,10 +116,7 @@ func localPlainWrite(dst string, resources []sdk.Resource) error {
 				}
 				content, err := jsonfmt.Formatter{}.Encode(sdk.Value{JSON: r.JSON, Source: r.Source, Line: r.Line}, sdk.StyleFile)
 				if err == nil {
-					err = root.MkdirAll(r.Type, 0o755)
-				}
-				if err == nil {
-					err = renameio.WriteFile(r.Type+"/"+r.ID+".json", content, 0o644, renameio.WithRoot(root))
+					err = os.WriteFile(filepath.Join(dst, r.Type, r.ID+".json"), content, 0o644)
 				}
 				errs[i] = err
 			}

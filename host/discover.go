@@ -20,9 +20,13 @@ const EnvPluginPath = "RESOURCE_SYNC_PLUGIN_PATH"
 //
 //  1. each directory in $RESOURCE_SYNC_PLUGIN_PATH
 //  2. the directory holding the resource-sync executable
-//  3. ./.resource-sync/plugins
-//  4. the plugins directory in the user's config directory
+//  3. the plugins directory in the user's config directory
 //     (~/.config/resource-sync/plugins on Linux)
+//
+// Each is chosen by the user or by whoever installed resource-sync. The
+// current directory is not searched: a repository cloned from elsewhere
+// could otherwise ship a plugin (or one named like a built-in) that every
+// sync run inside it would execute.
 func SearchPath() []string {
 	var dirs []string
 	for _, d := range filepath.SplitList(os.Getenv(EnvPluginPath)) {
@@ -33,7 +37,6 @@ func SearchPath() []string {
 	if exe, err := os.Executable(); err == nil {
 		dirs = append(dirs, filepath.Dir(exe))
 	}
-	dirs = append(dirs, filepath.Join(".resource-sync", "plugins"))
 	if cfg, err := ConfigDir(); err == nil {
 		dirs = append(dirs, filepath.Join(cfg, "plugins"))
 	}

@@ -83,7 +83,7 @@ func New(opts Options) (*Host, error) {
 		}
 		h.pins = pins
 	}
-	dir, err := os.MkdirTemp("", "resource-sync-")
+	dir, err := newSocketDir()
 	if err != nil {
 		return nil, err
 	}

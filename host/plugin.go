@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/resource-sync/resource-sync/internal/batch"
+	"github.com/resource-sync/resource-sync/internal/grpcpool"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -85,7 +86,8 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 		SyncStdout: io.Discard,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(batch.MaxMessageBytes),
-			grpc.MaxCallSendMsgSize(batch.MaxMessageBytes))},
+			grpc.MaxCallSendMsgSize(batch.MaxMessageBytes)),
+			grpcpool.DialOption()},
 	})
 	p := &Plugin{Source: src, client: client, stderr: stderr}
 	rpc, err := client.Client()

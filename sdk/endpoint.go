@@ -129,11 +129,13 @@ type Fetcher interface {
 // Writer creates or replaces resources.
 type Writer interface {
 	// Write pulls items in the host's order and calls report once per
-	// item, from any goroutine, as soon as that item is written or failed.
-	// The host may hold back an item until earlier ones are reported (its
-	// parents), so Write must report while it is still pulling. After the
-	// last item Write commits (an atomic replace, removing stale content
-	// under Replace) and returns; a commit error fails the whole write.
+	// item, from any goroutine, once that item is written (durably in
+	// place) or failed. An endpoint declaring ConcurrentWrites gets a
+	// child only after its parents are reported, so it must report while
+	// it is still pulling; any other gets every item without waiting and
+	// may report in batches, as it commits them. After the last item Write
+	// commits (an atomic replace, removing stale content under Replace) and
+	// returns; a commit error fails the whole write.
 	Write(ctx context.Context, items iter.Seq[WriteItem], report func(WriteResult)) (WriteSummary, error)
 }
 

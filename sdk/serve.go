@@ -1,13 +1,18 @@
 package sdk
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
 	"github.com/resource-sync/resource-sync/internal/batch"
+	"github.com/resource-sync/resource-sync/internal/grpcpool"
 )
 
 // Serve runs p as a plugin: it answers the host's handshake on stdout and
@@ -22,6 +27,8 @@ func Serve(p Plugin, opts ...ServeOpt) {
 	}
 	if cfg.test == nil {
 		go watchParent(os.Getppid())
+		leanScheduler()
+		defer profileCPU(p.Name)()
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
@@ -29,7 +36,8 @@ func Serve(p Plugin, opts ...ServeOpt) {
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			opts = append(opts,
 				grpc.MaxRecvMsgSize(batch.MaxMessageBytes),
-				grpc.MaxSendMsgSize(batch.MaxMessageBytes))
+				grpc.MaxSendMsgSize(batch.MaxMessageBytes),
+				grpcpool.ServerOption())
 			opts = append(opts, panicInterceptors(p.Name)...)
 			return grpc.NewServer(opts...)
 		},
@@ -59,5 +67,43 @@ func watchParent(ppid int) {
 			logger.Warn("host process went away; exiting")
 			os.Exit(2)
 		}
+	}
+}
+
+// leanScheduler gives a plugin process one scheduler thread per four
+// CPUs (at least one), unless $GOMAXPROCS says otherwise. A sync runs the
+// host and several plugins at once, each defaulting to a thread per CPU:
+// on a small machine their schedulers spin against each other. The work
+// of one plugin is mostly sequential anyway (one stream at a time).
+func leanScheduler() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/4))
+	}
+}
+
+// EnvCPUProfile names a directory where each plugin process writes its CPU
+// profile, NAME.PID.pprof, when it exits: `go tool pprof` reads it.
+const EnvCPUProfile = "RESOURCE_SYNC_PLUGIN_CPUPROFILE"
+
+// profileCPU starts the profile EnvCPUProfile asks for and returns what
+// stops it.
+func profileCPU(name string) (stop func()) {
+	dir := os.Getenv(EnvCPUProfile)
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s.%d.pprof", name, os.Getpid())))
+	if err != nil {
+		logger.Warn("cannot write the CPU profile", "error", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		logger.Warn("cannot profile", "error", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 }

@@ -333,3 +333,20 @@ func TestConcurrentWrites(t *testing.T) {
 		t.Errorf("memory and disk differ:\n%s\n%s", a, b)
 	}
 }
+
+// Ids up to the server's limit of 250 bytes are written; the temporary
+// file's name must not push them past the file system's 255.
+func TestPutLongestIDs(t *testing.T) {
+	dir := t.TempDir()
+	_, ts := serve(t, server.Options{Dir: dir})
+	for n := 235; n <= 250; n++ {
+		id := strings.Repeat("x", n)
+		resp := do(t, "PUT", ts.URL+"/api/v1/order/"+id, fmt.Sprintf(`{"id": %q}`, id))
+		if resp.status != http.StatusCreated {
+			t.Errorf("PUT an id of %d bytes: %d %s", n, resp.status, resp.body)
+		}
+	}
+	if got := len(files(t, dir)); got != 16 {
+		t.Errorf("%d files written, want 16", got)
+	}
+}

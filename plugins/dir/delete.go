@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -13,11 +14,11 @@ import (
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
-// Delete removes each resource's files, <type>/<id><ext> for every claimed
-// extension, and its type directory if that leaves it empty. A resource
-// with no file is already deleted and is not an error. A resource read
-// from a file not named after it (order/x.yaml holding order/o9) is not
-// one resource-sync would have written, and is left alone with an error.
+// Delete removes each resource's files, and its type directory if that
+// leaves it empty. A resource read from this directory names its file in
+// Location, and only that file goes; otherwise every <type>/<id><ext> for
+// a claimed extension does. A resource with no file is already deleted
+// and is not an error.
 func (e *Endpoint) Delete(ctx context.Context, resources []sdk.Resource) error {
 	root := e.existingRoot()
 	if root == nil {
@@ -29,27 +30,20 @@ func (e *Endpoint) Delete(ctx context.Context, resources []sdk.Resource) error {
 		if err := ctx.Err(); err != nil {
 			return errors.Join(append(errs, err)...)
 		}
+		if res.Location != "" {
+			if err := e.deleteLocation(root, res); err != nil {
+				errs = append(errs, err)
+			} else {
+				emptied[path.Dir(res.Location)] = true
+			}
+			continue
+		}
 		if err := checkName("type", res.Type); err != nil {
 			errs = append(errs, &sdk.Error{Source: res.Source, Line: res.Line, Msg: err.Error()})
 			continue
 		}
 		if err := checkName("id", res.ID); err != nil {
 			errs = append(errs, &sdk.Error{Source: res.Source, Line: res.Line, Msg: err.Error()})
-			continue
-		}
-		if res.Location != "" {
-			// The host read it there: remove exactly that file.
-			if !isResourceFile(e.exts, res, res.Location) {
-				errs = append(errs, &sdk.Error{Source: e.source(res.Location),
-					Msg: fmt.Sprintf("holds %s/%s but is not named after it, so it was left in place", res.Type, res.ID)})
-				continue
-			}
-			err := root.Remove(filepath.FromSlash(res.Location))
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, &sdk.Error{Source: e.source(res.Location), Msg: "cannot remove: " + fileutil.Reason(err)})
-				continue
-			}
-			emptied[res.Type] = true
 			continue
 		}
 		entries, err := fs.ReadDir(root.FS(), res.Type)
@@ -76,20 +70,27 @@ func (e *Endpoint) Delete(ctx context.Context, resources []sdk.Resource) error {
 	return errors.Join(errs...)
 }
 
-// isResourceFile reports whether rel is where resource-sync keeps res:
-// TYPE/ID followed by a claimed extension.
-func isResourceFile(exts fileutil.Extensions, res sdk.Resource, rel string) bool {
-	typ, name, ok := strings.Cut(rel, "/")
-	if !ok || typ != res.Type {
-		return false
+// deleteLocation removes the file res was read from. Only a file this
+// endpoint could have written for res may go: <type>/<id><ext> with a
+// claimed extension, so a Location can never name anything else.
+func (e *Endpoint) deleteLocation(root *os.Root, res sdk.Resource) error {
+	rel := res.Location
+	typ, name, _ := strings.Cut(rel, "/")
+	if checkName("type", typ) != nil || checkName("id", res.ID) != nil || typ != res.Type || !e.isFileOf(name, res.ID) {
+		return &sdk.Error{Source: e.source(rel), Msg: fmt.Sprintf("cannot delete %s/%s: this endpoint does not write it at %q", res.Type, res.ID, rel)}
 	}
-	ext, ok := exts.Match(name)
-	return ok && len(name) == len(res.ID)+len(ext) && strings.HasPrefix(name, res.ID)
+	err := root.Remove(filepath.FromSlash(rel))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return &sdk.Error{Source: e.source(rel), Msg: "cannot remove: " + fileutil.Reason(err)}
+	}
+	return nil
 }
 
 // isFileOf reports whether name is id followed by a claimed extension, in
 // any case: "o1.json" and "o1.YAML" are o1's, "o1.b.json" is not.
-func (e *Endpoint) isFileOf(name, id string) bool {
-	ext, ok := e.exts.Match(name)
+func (e *Endpoint) isFileOf(name, id string) bool { return isFileOf(e.exts, name, id) }
+
+func isFileOf(exts fileutil.Extensions, name, id string) bool {
+	ext, ok := exts.Match(name)
 	return ok && len(name) == len(id)+len(ext) && strings.HasPrefix(name, id)
 }

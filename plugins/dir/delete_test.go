@@ -51,3 +51,45 @@ func TestDeleteRemovesEveryFileOfTheResource(t *testing.T) {
 		t.Errorf("a file outside the directory was removed")
 	}
 }
+
+// A resource read from the directory carries its file's Location, and
+// Delete removes exactly that file; a Location this endpoint would never
+// have written for the resource is refused.
+func TestDeleteByLocation(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{
+		"order/o1.yml":       "---\n",
+		"order/o1.yaml":      "---\n",
+		"order/o2.json":      "{}",
+		"config/deep/x.yaml": "---\n",
+		"package.json":       "{}",
+	})
+	ep := open(t, root, sdk.RoleDestination, false)
+	if err := ep.Delete(t.Context(), []sdk.Resource{
+		{Type: "order", ID: "o1", Location: "order/o1.yml"},
+		{Type: "order", ID: "o2", Location: "order/o2.json"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []sdk.Resource{
+		{Type: "config", ID: "x", Location: "config/deep/x.yaml"},
+		{Type: "package", ID: "package", Location: "package.json"},
+		{Type: "order", ID: "o1", Location: "order/../package.json"},
+		{Type: "other", ID: "o1", Location: "order/o1.yaml"},
+	} {
+		if err := ep.Delete(t.Context(), []sdk.Resource{bad}); err == nil {
+			t.Errorf("Delete(%+v) removed a file it never writes", bad)
+		}
+	}
+	want := map[string]string{
+		"order/":             "",
+		"order/o1.yaml":      "---\n",
+		"config/":            "",
+		"config/deep/":       "",
+		"config/deep/x.yaml": "---\n",
+		"package.json":       "{}",
+	}
+	if diff := cmp.Diff(want, tree(t, root)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}

@@ -2,9 +2,11 @@
 // as <dir>/<type>/<id><ext>, so that resources can be reviewed, diffed and
 // kept in version control.
 //
-// Every file operation goes through an [os.Root] opened on the directory,
-// so no id, type or symlink can make it read, write or remove anything
-// outside the tree.
+// Directories are opened through an [os.Root] on the tree, and files
+// relative to those directories with O_NOFOLLOW, so no id, type or symlink
+// can make it read, write or remove anything outside the tree. Writes are
+// staged and committed in batches with one syncfs each; docs/guarantees.md
+// says what a crash can and cannot leave behind.
 package dir
 
 import (
@@ -110,22 +112,24 @@ func (e *Endpoint) existingRoot() *os.Root {
 	return e.root
 }
 
-// createdRoot is the open directory, created first if need be.
-func (e *Endpoint) createdRoot() (*os.Root, error) {
+// createdRoot is the open directory, created first if need be; created
+// says this call made it.
+func (e *Endpoint) createdRoot() (root *os.Root, created bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.root != nil {
-		return e.root, nil
+		return e.root, false, nil
 	}
-	if err := os.Mkdir(e.location, fileutil.DirPerm); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, e.errorf("cannot create the directory: %s", fileutil.Reason(err))
+	err = os.Mkdir(e.location, fileutil.DirPerm)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, false, e.errorf("cannot create the directory: %s", fileutil.Reason(err))
 	}
-	root, err := os.OpenRoot(e.location)
-	if err != nil {
-		return nil, e.errorf("%s", fileutil.Reason(err))
+	created = err == nil
+	if root, err = os.OpenRoot(e.location); err != nil {
+		return nil, false, e.errorf("%s", fileutil.Reason(err))
 	}
 	e.root = root
-	return root, nil
+	return root, created, nil
 }
 
 // source names a slash-separated path inside the directory the way the

@@ -6,165 +6,387 @@ import (
 	"fmt"
 	"io/fs"
 	"iter"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/resource-sync/resource-sync/plugins/internal/fileutil"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
-// writeWorkers is how many files are written at once: each atomic write
-// waits for an fsync, and overlapping those waits is most of the speed-up.
-const writeWorkers = 8
+// A write commits its staged files in batches of at most this many files
+// or bytes, so that reports flow during a long write and an interrupted
+// one leaves little to redo. Each commit costs one syncfs.
+const (
+	commitFiles = 4096
+	commitBytes = 64 << 20
+)
 
 // Write stores each item at <type>/<id><ext>, leaving files that already
 // hold the same bytes untouched, then under Replace removes the resource
 // files this write did not produce, but only if every item succeeded.
+//
+// Durability is batched, as git's core.fsyncMethod=batch: each file is
+// written, without an fsync, to a temporary name in this write's staging
+// directory (StagingDir). A commit then flushes them all with one
+// syncfs(2) (an fsync per file where syncfs is missing), renames them into
+// place, and fsyncs the directories that changed. A file is reported
+// Written only then. After a crash each file holds its old content or its
+// new one, never part of either, and the next write removes what was left
+// staged.
 func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
-	root, err := e.createdRoot()
+	root, created, err := e.createdRoot()
 	if err != nil {
 		return sdk.WriteSummary{}, err
 	}
-	w := &writer{root: root, location: e.location, report: report, kept: newKeptSet(), written: e.written, exts: e.exts}
-
-	jobs := make(chan sdk.WriteItem)
-	var wg sync.WaitGroup
-	for range writeWorkers {
-		wg.Go(func() {
-			for item := range jobs {
-				w.write(ctx, item)
-			}
-		})
-	}
-	// Items are pulled one at a time, as workers free up: the host may
-	// hold an item back until earlier ones are reported.
-pull:
-	for item := range items {
-		select {
-		case jobs <- item:
-		case <-ctx.Done():
-			w.finish(item, "", sdk.Failed, ctx.Err())
-			break pull
+	w := &writer{root: root, location: e.location, report: report, kept: newKeptSet(), written: e.written, exts: e.exts,
+		types: map[string]*typeDir{}, rootCreated: created}
+	defer w.close()
+	removeLegacyTempFiles(root, e.exts)
+	if w.stage, err = newStage(root); err != nil {
+		err = stagingError(e.location, err)
+		for item := range items {
+			w.finish(item.Seq, "", sdk.Failed, err)
 		}
-	}
-	close(jobs)
-	wg.Wait()
-
-	if err := ctx.Err(); err != nil {
 		return sdk.WriteSummary{}, err
 	}
+
+	for item := range items {
+		if err := ctx.Err(); err != nil {
+			w.finish(item.Seq, "", sdk.Failed, err)
+			break
+		}
+		w.add(item)
+		if len(w.pending) >= commitFiles || w.pendingBytes >= commitBytes {
+			w.commit()
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		w.abandon(err)
+		return sdk.WriteSummary{}, err
+	}
+	w.commit()
 	if !e.replace {
 		return sdk.WriteSummary{}, nil
 	}
 	return w.removeStale(e.exts)
 }
 
-// writer is the state one Write shares between its workers.
+// writer is the state of one Write.
 type writer struct {
-	root     *os.Root
-	location string
-	report   func(sdk.WriteResult)
-	written  []string // the written format's extensions
-	exts     fileutil.Extensions
+	root        *os.Root
+	location    string
+	report      func(sdk.WriteResult)
+	written     []string // the written format's extensions
+	exts        fileutil.Extensions
+	kept        *keptSet // resource files this write produced or found identical
+	failed      int
+	stage       *stage
+	types       map[string]*typeDir
+	rootCreated bool // the destination did not exist: its parent must be synced
 
-	kept   *keptSet // resource files this write produced or found identical
-	mu     sync.Mutex
-	failed int
+	pending      []staged // written to the stage, not yet in place
+	pendingBytes int
 }
 
-// write stores one item and reports it.
-func (w *writer) write(ctx context.Context, item sdk.WriteItem) {
-	rel, status, err := w.store(ctx, item)
-	w.finish(item, rel, status, err)
+// staged is a file waiting in the stage for its commit.
+type staged struct {
+	seq    int64
+	source string // of the resource, for messages
+	line   int
+	dir    *typeDir
+	name   string // in dir
+	temp   string // in the stage
+	synced bool   // fsynced when staged
+	// old is the file in dir that held the resource in another format
+	// (o1.yaml when o1.json is written), removed once name is in place,
+	// so that the tree never holds a resource twice.
+	old string
+}
+
+// typeDir is a type directory, opened once per write, with the names it
+// held when opened: one listing instead of a stat per file.
+type typeDir struct {
+	name    string
+	file    *os.File
+	err     error                  // it could not be made or opened
+	names   map[string]fs.FileMode // type bits
+	created bool                   // by this write: the top directory must be synced
+	dirty   bool                   // renamed into since its last sync
 }
 
 // finish records an outcome, for the commit, and reports it to the host.
-func (w *writer) finish(item sdk.WriteItem, rel string, status sdk.WriteStatus, err error) {
+func (w *writer) finish(seq int64, rel string, status sdk.WriteStatus, err error) {
 	if status == sdk.Failed {
-		w.mu.Lock()
 		w.failed++
-		w.mu.Unlock()
 	} else {
 		w.kept.add(rel)
 	}
-	w.report(sdk.WriteResult{Seq: item.Seq, Status: status, Err: err})
+	w.report(sdk.WriteResult{Seq: seq, Status: status, Err: err})
 }
 
-// store puts one item on disk unless it is already there, and says where.
-func (w *writer) store(ctx context.Context, item sdk.WriteItem) (rel string, status sdk.WriteStatus, err error) {
+// failures is how many items failed so far.
+func (w *writer) failures() int { return w.failed }
+
+// add stages one item, or settles it at once when there is nothing to
+// write (unchanged) or it cannot be written.
+func (w *writer) add(item sdk.WriteItem) {
 	res := item.Resource
-	fail := func(format string, args ...any) (string, sdk.WriteStatus, error) {
-		return rel, sdk.Failed, &sdk.Error{Source: res.Source, Line: res.Line, Msg: fmt.Sprintf(format, args...)}
+	fail := func(format string, args ...any) {
+		w.finish(item.Seq, "", sdk.Failed, &sdk.Error{Source: res.Source, Line: res.Line, Msg: fmt.Sprintf(format, args...)})
 	}
-	if err := ctx.Err(); err != nil {
-		return "", sdk.Failed, err
-	}
-	rel, err = resourcePath(res, item.Extension)
+	rel, err := resourcePath(res, item.Extension)
 	if err != nil {
-		return fail("%v", err)
+		fail("%v", err)
+		return
 	}
-	rel = w.inPlace(rel, item.Extension)
+	dir := w.typeDir(res.Type)
+	if dir.err != nil {
+		fail("cannot create %s: %s", filepath.Join(w.location, res.Type), fileutil.Reason(dir.err))
+		return
+	}
+	name := w.inPlace(dir, res.ID, item.Extension)
+	rel = res.Type + "/" + name
 	if item.Unchanged && item.ExistingLocation == rel {
-		return rel, sdk.Unchanged, nil
+		w.finish(item.Seq, rel, sdk.Unchanged, nil)
+		return
 	}
-	name := filepath.FromSlash(rel)
-	if err := w.root.MkdirAll(res.Type, fileutil.DirPerm); err != nil {
-		return fail("cannot create %s: %s", filepath.Join(w.location, res.Type), fileutil.Reason(err))
+	var keepPerm uint32
+	if mode, ok := dir.names[name]; ok && mode.IsRegular() {
+		if info, err := statAt(int(dir.file.Fd()), name); err == nil && info.regular {
+			if info.size == int64(len(item.Content)) {
+				if existing, same, err := readFileAt(int(dir.file.Fd()), name, info.size); err == nil && same && string(existing) == string(item.Content) {
+					w.finish(item.Seq, rel, sdk.Unchanged, nil)
+					return
+				}
+			}
+			keepPerm = info.perm // an existing file keeps its permissions
+		}
 	}
-	if fileutil.Holds(w.root, name, item.Content) {
-		return rel, sdk.Unchanged, nil
+	// Without syncfs each staged file is flushed as it is written: the
+	// commit must never rename a file whose data may not be on disk.
+	sync := syncfsBroken.Load()
+	temp, err := w.stage.stageFile(item.Content, keepPerm, sync)
+	if err != nil {
+		fail("cannot write %s: %s", filepath.Join(w.location, filepath.FromSlash(rel)), fileutil.Reason(err))
+		return
 	}
-	if err := fileutil.WriteFile(w.root, name, item.Content); err != nil {
-		return fail("cannot write %s: %s", filepath.Join(w.location, name), fileutil.Reason(err))
+	old := ""
+	if typ, file, ok := strings.Cut(item.ExistingLocation, "/"); ok && typ == res.Type && file != name && isFileOf(w.exts, file, res.ID) {
+		old = file
 	}
-	if err := w.removeMoved(res, item.ExistingLocation, rel); err != nil {
-		return fail("wrote %s, but cannot remove the resource's old file %s: %s", filepath.Join(w.location, name),
-			filepath.Join(w.location, filepath.FromSlash(item.ExistingLocation)), fileutil.Reason(err))
-	}
-	return rel, sdk.Written, nil
+	w.pending = append(w.pending, staged{seq: item.Seq, source: res.Source, line: res.Line, dir: dir, name: name, temp: temp, synced: sync, old: old})
+	w.pendingBytes += len(item.Content)
 }
 
-// removeMoved removes the file that held a resource before it was written
-// in another format (o1.yaml became o1.json), so that the tree never holds
-// it twice. Only the resource's own file, TYPE/ID with another claimed
-// extension, is ever removed.
-func (w *writer) removeMoved(res sdk.Resource, old, rel string) error {
-	if old == "" || old == rel || !isResourceFile(w.exts, res, old) {
-		return nil
+// typeDir opens the type directory, making it if need be, once per write.
+func (w *writer) typeDir(typ string) *typeDir {
+	if d, ok := w.types[typ]; ok {
+		return d
 	}
-	err := w.root.Remove(filepath.FromSlash(old))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+	d := &typeDir{name: typ}
+	w.types[typ] = d
+	err := w.root.Mkdir(typ, fileutil.DirPerm)
+	d.created = err == nil
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		d.err = err
+		return d
 	}
-	return err
+	if d.file, d.err = w.root.Open(typ); d.err != nil {
+		return d
+	}
+	if info, err := d.file.Stat(); err != nil || !info.IsDir() {
+		d.err = errors.New("not a directory")
+		return d
+	}
+	entries, err := d.file.ReadDir(-1)
+	if err != nil {
+		d.err = err
+		return d
+	}
+	d.names = make(map[string]fs.FileMode, len(entries))
+	for _, e := range entries {
+		d.names[e.Name()] = e.Type()
+	}
+	return d
 }
 
-// inPlace keeps a resource in the file that already holds it under
-// another extension of the same format ("o1.yml" when writing ".yaml"),
-// so that a hand-made tree is updated in place instead of getting a
-// second file for the resource, which would make it unreadable.
-func (w *writer) inPlace(rel, ext string) string {
-	if _, err := w.root.Lstat(filepath.FromSlash(rel)); err == nil {
-		return rel
+// inPlace is the file name for id in dir: id+ext, or the file that
+// already holds the resource under another extension of the same format
+// ("o1.yml" when writing ".yaml"), so that a hand-made tree is updated in
+// place instead of getting a second file for the resource, which would
+// make it unreadable.
+func (w *writer) inPlace(dir *typeDir, id, ext string) string {
+	name := id + ext
+	if _, ok := dir.names[name]; ok {
+		return name
 	}
-	base := strings.TrimSuffix(rel, ext)
 	for _, other := range w.written {
 		if other == ext || checkExtension(other) != nil {
 			continue
 		}
-		alt := base + other
-		if info, err := w.root.Lstat(filepath.FromSlash(alt)); err == nil && info.Mode().IsRegular() {
-			return alt
+		if mode, ok := dir.names[id+other]; ok && mode.IsRegular() {
+			return id + other
 		}
 	}
-	return rel
+	return name
 }
 
-// failures is how many items failed so far.
-func (w *writer) failures() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.failed
+// syncfsBroken is set once syncfs failed (not on Linux, or a file system
+// without it): from then on each staged file is fsynced as it is written.
+var syncfsBroken atomic.Bool
+
+// commit makes the staged files durable, renames them into place, syncs
+// the directories that changed and reports each file.
+func (w *writer) commit() {
+	if len(w.pending) == 0 {
+		return
+	}
+	batch := w.pending
+	w.pending, w.pendingBytes = nil, 0
+	if slices.ContainsFunc(batch, func(f staged) bool { return !f.synced }) {
+		err := errors.ErrUnsupported
+		if !syncfsBroken.Load() {
+			err = syncFileSystem(w.stage.dir)
+		}
+		if err != nil {
+			if !syncfsBroken.Swap(true) {
+				sdk.Logger().Debug("syncfs failed; syncing each staged file instead", "error", err)
+			}
+			batch = w.syncEach(batch)
+		}
+	}
+	var moved []staged
+	for _, f := range batch {
+		if err := renameAt(int(w.stage.dir.Fd()), f.temp, int(f.dir.file.Fd()), f.name); err != nil {
+			w.stage.remove(f.temp)
+			w.fail(f, "cannot write %s: %s", f.path(w.location), fileutil.Reason(err))
+			continue
+		}
+		f.dir.names[f.name] = 0
+		f.dir.dirty = true
+		moved = append(moved, f)
+	}
+	dirErrs := w.syncDirs()
+	for _, f := range moved {
+		if err := dirErrs[f.dir]; err != nil {
+			w.fail(f, "cannot sync %s: %s", filepath.Join(w.location, f.dir.name), fileutil.Reason(err))
+			continue
+		}
+		if f.old != "" {
+			if err := w.root.Remove(filepath.Join(f.dir.name, f.old)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				w.fail(f, "wrote %s, but cannot remove the resource's old file %s: %s", f.path(w.location),
+					filepath.Join(w.location, f.dir.name, f.old), fileutil.Reason(err))
+				continue
+			}
+			delete(f.dir.names, f.old)
+		}
+		w.finish(f.seq, f.dir.name+"/"+f.name, sdk.Written, nil)
+	}
+}
+
+// syncEach is the fallback for syncfs: an fsync of each staged file not
+// synced yet. A file that cannot be synced fails and is not renamed.
+func (w *writer) syncEach(batch []staged) []staged {
+	var ok []staged
+	for _, f := range batch {
+		if f.synced {
+			ok = append(ok, f)
+			continue
+		}
+		file, err := openFileAt(int(w.stage.dir.Fd()), f.temp)
+		if err == nil {
+			err = fsyncFile(file)
+			file.Close()
+		}
+		if err != nil {
+			w.stage.remove(f.temp)
+			w.fail(f, "cannot write %s: %s", f.path(w.location), fileutil.Reason(err))
+			continue
+		}
+		ok = append(ok, f)
+	}
+	return ok
+}
+
+// syncDirs fsyncs the type directories renamed into, and the directories
+// holding directories made by this write, so that the renames survive a
+// crash. It returns the failures by type directory.
+func (w *writer) syncDirs() map[*typeDir]error {
+	errs := map[*typeDir]error{}
+	var madeNow []*typeDir // their entries in the top directory need syncing
+	for _, d := range w.types {
+		if !d.dirty {
+			continue
+		}
+		d.dirty = false
+		if err := fsyncFile(d.file); err != nil {
+			errs[d] = err
+		}
+		if d.created {
+			d.created = false
+			madeNow = append(madeNow, d)
+		}
+	}
+	if len(madeNow) == 0 && !w.rootCreated {
+		return errs
+	}
+	top, err := w.root.Open(".")
+	if err == nil {
+		err = fsyncFile(top)
+		top.Close()
+	}
+	if err == nil && w.rootCreated {
+		var parent *os.File
+		if parent, err = os.Open(filepath.Dir(filepath.Clean(w.location))); err == nil {
+			err = fsyncFile(parent)
+			parent.Close()
+		}
+		if err == nil {
+			w.rootCreated = false
+		} else {
+			madeNow = slices.Collect(maps.Values(w.types)) // every file hangs on the new top directory
+		}
+	}
+	if err != nil {
+		for _, d := range madeNow {
+			if errs[d] == nil {
+				errs[d] = err
+			}
+		}
+	}
+	return errs
+}
+
+// fail reports a staged file that did not make it into place.
+func (w *writer) fail(f staged, format string, args ...any) {
+	w.finish(f.seq, "", sdk.Failed, &sdk.Error{Source: f.source, Line: f.line, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (f staged) path(location string) string {
+	return filepath.Join(location, f.dir.name, f.name)
+}
+
+// abandon reports the staged files of an interrupted write as failed; the
+// stage is removed with them.
+func (w *writer) abandon(err error) {
+	for _, f := range w.pending {
+		w.finish(f.seq, "", sdk.Failed, err)
+	}
+	w.pending = nil
+}
+
+// close releases the type directories and removes the stage.
+func (w *writer) close() {
+	for _, d := range w.types {
+		if d.file != nil {
+			d.file.Close()
+		}
+	}
+	if w.stage != nil {
+		w.stage.close(w.root)
+	}
 }

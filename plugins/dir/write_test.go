@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/resource-sync/resource-sync/sdk"
@@ -192,34 +191,46 @@ func TestWriteTrustsTheHostAboutUnchangedItemsAtTheSameLocation(t *testing.T) {
 	}
 }
 
-// A host may hold an item back until the previous one is reported: Write
-// must report while it is still pulling.
-func TestWriteReportsWhileStillPulling(t *testing.T) {
-	ep := open(t, t.TempDir(), sdk.RoleDestination, false)
-	reported := make(chan int64, 100)
-	const n = 20
-	var pulled int
+// The dir endpoint does not declare concurrent writes, so the host sends
+// every item without waiting for reports. Files are committed in batches,
+// and each is reported Written only once it is in place: a long write
+// reports its first batch before the last item is pulled.
+func TestWriteReportsEachFileOnceInPlace(t *testing.T) {
+	root := t.TempDir()
+	ep := open(t, root, sdk.RoleDestination, false)
+	const n = 4096 + 10
+	var reportedEarly, notInPlace int
+	var mu sync.Mutex
+	pulled := 0
 	_, err := ep.Write(t.Context(), func(yield func(sdk.WriteItem) bool) {
 		for i := range int64(n) {
-			if i > 0 {
-				select {
-				case seq := <-reported:
-					if seq != i-1 {
-						t.Errorf("reported %d, want %d", seq, i-1)
-					}
-				case <-time.After(10 * time.Second):
-					t.Errorf("item %d was never reported before the next was pulled", i-1)
-					return
-				}
-			}
 			pulled++
-			if !yield(item(i, "order", fmt.Sprint("o", i), "---\n")) {
+			if !yield(item(i, "order", fmt.Sprint("o", i), fmt.Sprintf("---\nn: %d\n", i))) {
 				return
 			}
 		}
-	}, func(r sdk.WriteResult) { reported <- r.Seq })
+	}, func(r sdk.WriteResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		if pulled < n {
+			reportedEarly++
+		}
+		data, err := os.ReadFile(filepath.Join(root, "order", fmt.Sprint("o", r.Seq)+".yaml"))
+		if r.Status != sdk.Written || err != nil || string(data) != fmt.Sprintf("---\nn: %d\n", r.Seq) {
+			notInPlace++
+		}
+	})
 	if err != nil || pulled != n {
-		t.Errorf("pulled %d of %d items, error %v", pulled, n, err)
+		t.Fatalf("pulled %d of %d items, error %v", pulled, n, err)
+	}
+	if reportedEarly == 0 {
+		t.Error("nothing was reported before the last item was pulled")
+	}
+	if notInPlace > 0 {
+		t.Errorf("%d files were reported Written before they were in place with their content", notInPlace)
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 1 {
+		t.Errorf("the destination holds %d entries, want just order/ (no staging directory left)", len(entries))
 	}
 }
 

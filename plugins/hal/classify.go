@@ -1,6 +1,7 @@
 package hal
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -25,7 +26,7 @@ var errNoID = errors.New("document has no id")
 // top classifies the value's own document. Its relative links resolve
 // against the uri it was fetched from; a file has none, so they resolve
 // against the document's self link instead.
-func (c *classifier) top(doc map[string]any) error {
+func (c *classifier) top(doc object) error {
 	hasItems, err := c.document(doc, "", c.value.URI, true)
 	if err != nil {
 		return err
@@ -38,12 +39,18 @@ func (c *classifier) top(doc map[string]any) error {
 
 // document classifies doc, found at path, whose relative uris resolve
 // against base. It reports whether doc holds an items list.
-func (c *classifier) document(doc map[string]any, path, base string, top bool) (hasItems bool, err error) {
-	id, hasID, err := schemautil.ID(doc, path)
+func (c *classifier) document(doc object, path, base string, top bool) (hasItems bool, err error) {
+	id, hasID, err := idOf(doc, path)
 	if err != nil {
 		return false, err
 	}
-	links, err := parseLinks(doc["_links"], path)
+	var rawLinks any
+	if l := doc.field(`"_links"`); !isNull(l) {
+		if rawLinks, err = sdk.UnmarshalJSON(l); err != nil {
+			return false, fmt.Errorf("%s: %v", schemautil.Field(path, "_links"), err)
+		}
+	}
+	links, err := parseLinks(rawLinks, path)
 	if err != nil {
 		return false, err
 	}
@@ -81,11 +88,16 @@ func (c *classifier) document(doc map[string]any, path, base string, top bool) (
 		if err != nil {
 			return false, err
 		}
-		r, err := schemautil.NewResource(c.value, id, typ, uri, parents, doc)
-		if err != nil {
-			return false, err
-		}
-		c.resources = append(c.resources, r)
+		c.resources = append(c.resources, sdk.Resource{
+			ID:       id,
+			Type:     typ,
+			URI:      uri,
+			Parents:  parents,
+			JSON:     doc, // canonical: a slice of the canonical page
+			Source:   c.value.Source,
+			Line:     c.value.Line,
+			Location: c.value.Location,
+		})
 	}
 	for _, l := range links {
 		if schemautil.Follows(c.mode, l.relation) {
@@ -113,4 +125,26 @@ func (c *classifier) typeOf(id, uri, path string, top bool) (string, error) {
 		return "", fmt.Errorf("%sresource %q has no type (no _links.self.href)", prefix, id)
 	}
 	return "", fmt.Errorf("%sresource %q has no type: _links.self.href %q has no collection segment", prefix, id, uri)
+}
+
+// idOf returns the text of doc's id field, as schemautil.ID does for a
+// decoded document: a string as it is, a number exactly as written. ok is
+// false when the document has no id (missing or null).
+func idOf(doc object, path string) (id string, ok bool, err error) {
+	raw := doc.field(`"id"`)
+	switch {
+	case isNull(raw):
+		return "", false, nil
+	case raw[0] == '"':
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return "", false, fmt.Errorf("%s: %v", schemautil.Field(path, "id"), err)
+		}
+		if id == "" {
+			return "", false, fmt.Errorf("%s is an empty string", schemautil.Field(path, "id"))
+		}
+		return id, true, nil
+	case raw[0] == '-' || '0' <= raw[0] && raw[0] <= '9':
+		return string(raw), true, nil
+	}
+	return "", false, fmt.Errorf("%s is %s, want a string or a number", schemautil.Field(path, "id"), kind(raw))
 }

@@ -12,6 +12,8 @@
 package hal
 
 import (
+	"fmt"
+
 	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -41,12 +43,15 @@ func Plugin() sdk.Plugin {
 // Classify returns the resources in v, in document order, and the uris to
 // follow under mode.
 func (Schema) Classify(v sdk.Value, mode sdk.Follow) (sdk.Classified, error) {
-	doc, err := schemautil.Decode(v)
+	canon, err := sdk.CanonicalJSON(v.JSON)
 	if err != nil {
-		return sdk.Classified{}, schemautil.InputError(v, err)
+		return sdk.Classified{}, schemautil.InputError(v, fmt.Errorf("invalid JSON: %v", err))
+	}
+	if canon[0] != '{' {
+		return sdk.Classified{}, schemautil.InputError(v, fmt.Errorf("document is not a mapping: found %s", kind(canon)))
 	}
 	c := classifier{value: v, mode: mode}
-	if err := c.top(doc); err != nil {
+	if err := c.top(object(canon)); err != nil {
 		return sdk.Classified{}, schemautil.InputError(v, err)
 	}
 	return sdk.Classified{Resources: c.resources, Links: c.links.List(), Aliases: c.aliases}, nil

@@ -15,47 +15,53 @@ import (
 // a self link are classified and anything else is left alone. In a
 // container, and under _embedded which HAL reserves, every entry is
 // classified and the shape is checked.
-func (c *classifier) items(doc map[string]any, path, base string, inResource bool) (found bool, err error) {
+func (c *classifier) items(doc object, path, base string, inResource bool) (found bool, err error) {
 	field := schemautil.Field(path, "items")
-	switch list := doc["items"].(type) {
-	case nil:
-	case []any:
+	switch list := doc.field(`"items"`); {
+	case isNull(list):
+	case list[0] == '[':
 		found = true
-		if err := c.list(list, field, base, !inResource); err != nil {
+		if err := c.list(elements(list), field, base, !inResource); err != nil {
 			return false, err
 		}
 	default:
 		if !inResource {
-			return false, fmt.Errorf("%s is %s, want a list", field, schemautil.Kind(list))
+			return false, fmt.Errorf("%s is %s, want a list", field, kind(list))
 		}
 	}
-	if doc["_embedded"] == nil {
+	embedded := doc.field(`"_embedded"`)
+	if isNull(embedded) {
 		return found, nil
 	}
 	field = schemautil.Field(path, "_embedded")
-	embedded, err := schemautil.Mapping(doc["_embedded"], field)
-	if err != nil {
+	if embedded[0] != '{' {
+		return false, fmt.Errorf("%s is %s, want a mapping", field, kind(embedded))
+	}
+	list := object(embedded).field(`"items"`)
+	if isNull(list) {
+		return found, nil
+	}
+	if list[0] != '[' {
+		return false, fmt.Errorf("%s is %s, want a list", schemautil.Field(field, "items"), kind(list))
+	}
+	if err := c.list(elements(list), schemautil.Field(field, "items"), base, true); err != nil {
 		return false, err
 	}
-	list, ok, err := schemautil.List(embedded, "items", field)
-	if err != nil {
-		return false, err
-	}
-	if err := c.list(list, schemautil.Field(field, "items"), base, true); err != nil {
-		return false, err
-	}
-	return found || ok, nil
+	return true, nil
 }
 
 // list classifies the entries of list. Strict, each must be a mapping;
 // otherwise only mappings with a self link are resources, the rest data.
-func (c *classifier) list(list []any, path, base string, strict bool) error {
+func (c *classifier) list(list [][]byte, path, base string, strict bool) error {
 	for i, x := range list {
 		field := schemautil.Index(path, i)
-		item, err := schemautil.Mapping(x, field)
-		if err != nil && strict {
-			return err
+		if x[0] != '{' {
+			if strict {
+				return fmt.Errorf("%s is %s, want a mapping", field, kind(x))
+			}
+			continue
 		}
+		item := object(x)
 		if !strict && !hasSelf(item) {
 			continue
 		}
@@ -67,7 +73,7 @@ func (c *classifier) list(list []any, path, base string, strict bool) error {
 }
 
 // hasSelf reports whether doc has a self link, the mark of a resource.
-func hasSelf(doc map[string]any) bool {
-	links, ok := doc["_links"].(map[string]any)
-	return ok && links["self"] != nil
+func hasSelf(doc object) bool {
+	links := doc.field(`"_links"`)
+	return !isNull(links) && links[0] == '{' && !isNull(object(links).field(`"self"`))
 }

@@ -13,13 +13,18 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 
 // Decode returns one value per JSON value in doc: a single value, each
 // element of a top-level array, or each value of a JSON Lines or
-// concatenated stream. Top-level arrays inside a stream are expanded too,
+// concatenated stream. A document with no value at all is an error. Top-level arrays inside a stream are expanded too,
 // so a collection saved as an array and the same collection saved as JSON
 // Lines decode alike. Values that are not objects are returned as they are:
 // rejecting them is the schema's job.
 func (Formatter) Decode(doc sdk.Document) ([]sdk.Value, error) {
 	data := bytes.TrimPrefix(doc.Content, utf8BOM)
 	d := decoder{doc: doc, data: data, lines: lineCounter{data: data}}
+	if skipSpace(data, 0) == len(data) {
+		// Most likely a file truncated or not written yet: reading it as
+		// "no resources" would let --rm remove what it used to hold.
+		return nil, &sdk.Error{Source: doc.Source, Line: 1, Msg: "invalid JSON: the document is empty (an empty list is [])"}
+	}
 	for pos := skipSpace(data, 0); pos < len(data); pos = skipSpace(data, pos) {
 		end := valueEnd(data, pos)
 		raw := data[pos:end]
@@ -46,9 +51,15 @@ type decoder struct {
 	values []sdk.Value
 }
 
-// add appends the valid JSON value data[start:end].
+// add appends the valid JSON value data[start:end]. A key twice in one
+// object and invalid UTF-8 are refused, as the YAML formatter refuses
+// them, rather than resolved silently (last value wins, U+FFFD).
 func (d *decoder) add(start, end int) error {
-	canon, err := sdk.CanonicalJSON(d.data[start:end])
+	canon, err := sdk.CanonicalJSONStrict(d.data[start:end])
+	var jerr *sdk.JSONError
+	if errors.As(err, &jerr) {
+		return d.errorAt(start+jerr.Offset, "invalid JSON: "+jerr.Msg)
+	}
 	if err != nil {
 		return d.errorAt(start, "invalid JSON: "+err.Error())
 	}

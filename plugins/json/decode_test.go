@@ -31,9 +31,6 @@ func TestDecode(t *testing.T) {
 		content string
 		want    []decoded
 	}{
-		{"empty", "", nil},
-		{"whitespace only", " \n\t\r\n  ", nil},
-		{"BOM only", "\xef\xbb\xbf", nil},
 		{"object with keys sorted", `{"b": 1, "a": "x"}`, []decoded{{`{"a":"x","b":1}`, 1}}},
 		{"BOM before object", "\xef\xbb\xbf{\"a\":1}", []decoded{{`{"a":1}`, 1}}},
 		{"object after blank lines", "\n\n  {\"a\":1}\n", []decoded{{`{"a":1}`, 3}}},
@@ -56,7 +53,6 @@ func TestDecode(t *testing.T) {
 		{"concatenated without separators", `{"a":1}{"b":2}"s"[3]`, []decoded{{`{"a":1}`, 1}, {`{"b":2}`, 1}, {`"s"`, 1}, {`3`, 1}}},
 		{"arrays in a stream are expanded", "[1, 2]\n[3]\n{\"x\":[]}", []decoded{{`1`, 1}, {`2`, 1}, {`3`, 2}, {`{"x":[]}`, 3}}},
 		{"numbers in a stream", "1 2.5\n-0", []decoded{{`1`, 1}, {`2.5`, 1}, {`-0`, 2}}},
-		{"duplicate keys: last wins as in sdk.CanonicalJSON", `{"a":1,"a":2}`, []decoded{{`{"a":2}`, 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,6 +113,17 @@ func TestDecodeErrors(t *testing.T) {
 		{"leading zero", "{\"n\": 0755}", 1, "invalid character '7'"},
 		{"NaN", "{\"n\": NaN}", 1, "invalid character 'N'"},
 		{"BOM in the middle", "{}\n\xef\xbb\xbf{}", 2, "invalid character 'ï'"},
+		// What would otherwise be read silently: a value lost, bytes
+		// replaced by U+FFFD, a file holding no resource.
+		{"duplicate key", "{\"a\": 1,\n \"b\": 2,\n \"a\": 3}", 3, `duplicate key "a"`},
+		{"duplicate key by escape", "[{\"ok\": 1},\n{\"x\": {\"é\": 1,\n\"\\u00e9\": 2}}]", 3, `duplicate key "é"`},
+		{"duplicate key in a later line", "{\"a\":1}\n{\"a\":1,\"a\":1}", 2, `duplicate key "a"`},
+		{"invalid UTF-8", "{\"a\": \"ok\",\n\"b\": \"caf\xe9\"}", 2, "invalid UTF-8 (byte 0xe9)"},
+		{"invalid UTF-8 in a key", "{\n\n\"\xff\": 1}", 3, "invalid UTF-8 (byte 0xff)"},
+		{"lone surrogate", "{\"a\":\n\"\\udc00\"}", 2, "a lone UTF-16 surrogate"},
+		{"empty", "", 1, "the document is empty"},
+		{"whitespace only", " \n\t\r\n  ", 1, "the document is empty"},
+		{"BOM only", "\xef\xbb\xbf", 1, "the document is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

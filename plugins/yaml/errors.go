@@ -9,8 +9,13 @@ import (
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
-// parseError turns "yaml: line 3: did not find expected key" into an
-// *sdk.Error on line 3.
+// parseError turns "yaml: line 3: mapping values are not allowed in this
+// context" into an *sdk.Error on line 3.
+//
+// yaml.v3 numbers lines from 1 for the scanner's errors but from 0 for the
+// parser's ("did not find expected key", which then comes without a line
+// on the first line), so those are moved one line down. A position at the
+// end of the stream, past a final newline, is reported on the last line.
 func parseError(source string, content []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
@@ -21,10 +26,47 @@ func parseError(source string, content []byte, err error) error {
 			}
 		}
 	}
-	if line == 0 && isReaderProblem(msg) {
+	switch {
+	case isParserProblem(msg):
+		line = min(line+1, lineCount(content))
+	case line == 0 && isReaderProblem(msg):
 		line = badCharacterLine(content)
 	}
 	return &sdk.Error{Source: source, Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// parserProblems are the messages of yaml.v3's parser (parserc.go), as
+// opposed to its scanner's: they are the ones with 0-based lines.
+var parserProblems = []string{
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"did not find expected '-' indicator",
+	"did not find expected <document start>",
+	"did not find expected <stream-start>",
+	"did not find expected key",
+	"did not find expected node content",
+	"found duplicate %TAG directive",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+	"found undefined tag handle",
+}
+
+func isParserProblem(msg string) bool {
+	for _, p := range parserProblems {
+		if msg == p {
+			return true
+		}
+	}
+	return false
+}
+
+// lineCount is the number of the last line holding anything.
+func lineCount(content []byte) int {
+	n := bytes.Count(content, []byte{'\n'})
+	if len(content) == 0 || content[len(content)-1] != '\n' {
+		n++
+	}
+	return n
 }
 
 // isReaderProblem reports the errors of yaml.v3's UTF-8 reader, which

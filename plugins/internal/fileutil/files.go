@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/google/renameio/v2"
+	"github.com/resource-sync/resource-sync/internal/atomicfile"
 )
 
 // FilePerm and DirPerm are what new files and directories get, before the
@@ -39,7 +39,7 @@ func Holds(root *os.Root, name string, content []byte) bool {
 // the old file or the new one, never a torn one, even after a crash. An
 // existing file keeps its permissions.
 func WriteFile(root *os.Root, name string, content []byte) error {
-	return renameio.WriteFile(name, content, FilePerm, renameio.WithRoot(root))
+	return atomicfile.WriteFile(root, name, content, FilePerm)
 }
 
 // Reason is err without the path an *fs.PathError repeats, for messages

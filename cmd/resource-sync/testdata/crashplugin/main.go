@@ -2,9 +2,12 @@
 // sync. Built as resource-sync-plugin-dir and found on
 // $RESOURCE_SYNC_PLUGIN_PATH, it overrides the built-in dir endpoint: it
 // reads exactly like it (it is the real plugins/dir endpoint), but its
-// Write hands the real endpoint $CRASH_AFTER items (default 3), waits until
-// they are on disk, and then panics in a goroutine of its own, which no
-// recover can catch: the process dies the way a buggy plugin would.
+// Write hands the real endpoint $CRASH_AFTER items (default 3), lets it
+// commit them (the dir endpoint commits in batches, at the latest when
+// its items end), and then panics in a goroutine of its own, which no
+// recover can catch: the process dies the way a buggy plugin would,
+// before the rest of the items and before any --rm removal (the real
+// endpoint is opened without Replace, so it never removes anything).
 //
 // It is written only against sdk/ and plugins/dir, like any third-party
 // plugin, and is built by the CLI's tests (script_test.go), never by
@@ -17,7 +20,6 @@ import (
 	"iter"
 	"os"
 	"strconv"
-	"sync"
 
 	"github.com/resource-sync/resource-sync/plugins/dir"
 	"github.com/resource-sync/resource-sync/sdk"
@@ -35,6 +37,7 @@ func main() {
 type endpoint struct{ *dir.Endpoint }
 
 func open(ctx context.Context, req sdk.OpenRequest) (sdk.Endpoint, error) {
+	req.Replace = false // the crash comes first
 	ep, err := dir.Open(ctx, req)
 	if err != nil {
 		return nil, err
@@ -47,37 +50,22 @@ func (e *endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 	if n, err := strconv.Atoi(os.Getenv("CRASH_AFTER")); err == nil {
 		after = n
 	}
-	var mu sync.Mutex
-	cond := sync.NewCond(&mu)
-	reported := 0
-	counted := func(r sdk.WriteResult) {
-		report(r)
-		mu.Lock()
-		reported++
-		cond.Broadcast()
-		mu.Unlock()
-	}
-	limited := func(yield func(sdk.WriteItem) bool) {
+	first := func(yield func(sdk.WriteItem) bool) {
 		handed := 0
 		for item := range items {
-			if handed == after {
-				// Die between writes, once the first ones are on disk,
-				// so what is left is exactly those files.
-				mu.Lock()
-				for reported < after {
-					cond.Wait()
-				}
-				mu.Unlock()
-				go func() { panic(fmt.Sprintf("crashplugin: dying after %d writes", after)) }()
-				select {}
-			}
-			handed++
-			if !yield(item) {
+			if handed == after || !yield(item) {
 				return
 			}
+			handed++
 		}
 	}
-	return e.Endpoint.Write(ctx, limited, counted)
+	// The first items are on disk once the real Write returns; die then,
+	// between writes, so what is left is exactly those files.
+	if _, err := e.Endpoint.Write(ctx, first, report); err != nil {
+		return sdk.WriteSummary{}, err
+	}
+	go func() { panic(fmt.Sprintf("crashplugin: dying after %d writes", after)) }()
+	select {}
 }
 
 var (

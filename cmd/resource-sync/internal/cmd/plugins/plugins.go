@@ -22,9 +22,10 @@ func NewCmdPlugins(f *cmdutil.Factory) *cobra.Command {
 		Long: `Plugins are binaries named resource-sync-plugin-NAME. They are searched for in:
   1. each directory in $RESOURCE_SYNC_PLUGIN_PATH
   2. the directory of the resource-sync executable
-  3. ./.resource-sync/plugins
-  4. the plugins directory of the user's config directory (~/.config/resource-sync/plugins)
-The first binary found for a name wins, and hides a built-in of the same name.`,
+  3. the plugins directory of the user's config directory (~/.config/resource-sync/plugins)
+The first binary found for a name wins, and hides a built-in of the same name.
+The current directory is never searched, so running resource-sync inside a
+tree cloned from elsewhere cannot run code that tree ships.`,
 		// Without this, cobra shows the help and exits 0 for a mistyped
 		// subcommand ("plugins lst").
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -1,0 +1,68 @@
+// Package grpcpool is the buffer pool gRPC uses in the host and in every
+// plugin process.
+//
+// gRPC's default pool has tiers of 256 B, 4, 16 and 32 KiB and 1 MiB, and
+// clears a buffer's whole capacity on every Get: each message between 32
+// KiB and 1 MiB (a typical batch of resources) costs clearing 1 MiB. This
+// pool has a tier for every power of two up to the largest message, and
+// clears only the length asked for.
+package grpcpool
+
+import (
+	"math/bits"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/experimental"
+	"google.golang.org/grpc/mem"
+)
+
+// smallest and largest are the exponents of the tiers: 256 B to 64 MiB,
+// the largest message host and plugins exchange.
+const (
+	smallest = 8
+	largest  = 26
+)
+
+// Pool is a mem.BufferPool with power-of-two tiers.
+type Pool struct {
+	tiers [largest + 1]sync.Pool
+}
+
+var shared = &Pool{}
+
+// Get returns a buffer of length size, zeroed.
+func (p *Pool) Get(size int) *[]byte {
+	exp := max(smallest, bits.Len(uint(max(size, 1)-1)))
+	if exp > largest {
+		b := make([]byte, size)
+		return &b
+	}
+	if buf, ok := p.tiers[exp].Get().(*[]byte); ok {
+		b := (*buf)[:size]
+		clear(b)
+		*buf = b
+		return buf
+	}
+	b := make([]byte, size, 1<<exp)
+	return &b
+}
+
+// Put returns a buffer to its tier; one of another capacity (not made by
+// Get) is dropped.
+func (p *Pool) Put(buf *[]byte) {
+	c := cap(*buf)
+	exp := bits.Len(uint(c)) - 1
+	if c == 0 || c != 1<<exp || exp < smallest || exp > largest {
+		return
+	}
+	p.tiers[exp].Put(buf)
+}
+
+var _ mem.BufferPool = (*Pool)(nil)
+
+// DialOption makes a client connection use the pool.
+func DialOption() grpc.DialOption { return experimental.WithBufferPool(shared) }
+
+// ServerOption makes a server use the pool.
+func ServerOption() grpc.ServerOption { return experimental.BufferPool(shared) }
