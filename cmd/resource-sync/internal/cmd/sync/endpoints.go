@@ -71,7 +71,8 @@ func (o *Options) locations(ctx context.Context, h *host.Host, cfg *config.File)
 }
 
 // schema is the command line's schema, else the one the environments in
-// use name; they must agree.
+// use name; they must agree. "" leaves it to the host: the schema an
+// endpoint recommends (an adapter's), else hal.
 func (o *Options) schema(path string, envs []*config.Environment) (string, error) {
 	if o.SchemaGiven {
 		return o.Schema, nil
@@ -90,7 +91,7 @@ func (o *Options) schema(path string, envs []*config.Environment) (string, error
 	if from != nil {
 		return from.Schema, nil
 	}
-	return o.Schema, nil
+	return "", nil
 }
 
 // askPasswords completes the endpoints given a user name and no
