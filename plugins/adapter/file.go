@@ -173,7 +173,9 @@ func Parse(path string, data []byte) (*File, error) {
 	p := &parser{path: path}
 	f := p.file(data)
 	if len(p.errs) > 0 {
-		return nil, p.errs
+		// By line; a default's problem is found once per collection.
+		slices.SortStableFunc(p.errs, func(a, b *Error) int { return a.Line - b.Line })
+		return nil, slices.CompactFunc(p.errs, func(a, b *Error) bool { return *a == *b })
 	}
 	return f, nil
 }
