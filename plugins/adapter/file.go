@@ -242,7 +242,7 @@ func (p *parser) file(data []byte) *File {
 			p.errorf(root, "no base_url: the API's address, such as https://api.example.com/v1 or ${env:ACME_URL}")
 		}
 		if collections == nil {
-			p.errorf(root, "no collections: name at least one, such as posts: {list: /posts, item: /posts/{id}}")
+			p.errorf(root, "no collections: name at least one, such as posts: {list: /posts, item: '/posts/{id}'}")
 		}
 	}
 	if f.Name == "" {

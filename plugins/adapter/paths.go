@@ -334,8 +334,8 @@ func checkBase(s string) error {
 
 func redactUserinfo(u *url.URL) string {
 	c := *u
-	c.User = url.User("***")
-	return c.String()
+	c.User = nil
+	return strings.Replace(c.String(), "://", "://***@", 1)
 }
 
 // resolve appends a template's expansion to the base URL: the adapter's

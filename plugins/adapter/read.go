@@ -79,6 +79,10 @@ func (e *Endpoint) list(ctx context.Context, c *Collection, inventory bool, yiel
 		if err != nil {
 			return yield(sdk.Document{}, e.client.errorf(u, "collection %s: %v (items: in %s)", c.Name, err, e.file.Path))
 		}
+		if len(items) > 0 && pg.repeats(resp.body) {
+			return yield(sdk.Document{}, &sdk.Error{Source: e.client.redact(u.String()), Warning: true, Incomplete: true,
+				Msg: fmt.Sprintf("collection %s: a page repeats the page before it; the server seems to ignore the pagination parameters, so the rest of the collection may be missing", c.Name)})
+		}
 		for i, item := range items {
 			doc, err := e.itemDocument(c, item, inventory)
 			if err != nil {
@@ -178,11 +182,6 @@ func (p *pager) start() *url.URL {
 func (p *pager) next(u *url.URL, resp *response, body any, n int) (next *url.URL, warn string) {
 	pg := p.c.Pagination
 	p.seen[u.String()] = true
-	sum := sha256.Sum256(resp.body)
-	if n > 0 && sum == p.last {
-		return nil, "a page repeats the page before it; the server seems to ignore the pagination parameters, so the rest of the collection may be missing"
-	}
-	p.last = sum
 	short := n == 0 || n < pg.Size && n < p.longest
 	p.longest = max(p.longest, n)
 	switch pg.Type {
@@ -239,6 +238,14 @@ func (p *pager) next(u *url.URL, resp *response, body any, n int) (next *url.URL
 		return nil, "" // a chain back to a page read: nothing new is left
 	}
 	return next, ""
+}
+
+// repeats says a page's body is the one before it, byte for byte.
+func (p *pager) repeats(body []byte) bool {
+	sum := sha256.Sum256(body)
+	same := sum == p.last
+	p.last = sum
+	return same
 }
 
 // withQuery is u with the given query parameters set (name, value...).
