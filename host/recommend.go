@@ -113,13 +113,16 @@ func (r *syncRun) adoptFields() error {
 	return nil
 }
 
-// reopen opens e again with the sync's schema name, in its place.
+// reopen opens e again with the sync's schema name, in its place; the
+// old handle is closed first, for endpoints that hold their location
+// exclusively.
 func (r *syncRun) reopen(ctx context.Context, e *openEndpoint) error {
+	e.close()
 	fresh, err := r.open(ctx, e.target, e.role)
 	if err != nil {
+		e.plugin = nil // closed: nothing left to close
 		return err
 	}
-	e.close()
 	*e = *fresh
 	return nil
 }
