@@ -17,10 +17,14 @@ type openEndpoint struct {
 	run    *syncRun
 	plugin *Plugin // nil for the host's own
 	handle string
+	role   pb.Open_Role
+	// recommended is the plugin's Open answer: the schema and fields it
+	// recommends (recommend.go); nil for the host's own endpoints.
+	recommended *pb.Open_Response
 }
 
 func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openEndpoint, error) {
-	e := &openEndpoint{target: t, run: r}
+	e := &openEndpoint{target: t, run: r, role: role}
 	if t.kind != endpointPlugin {
 		return e, nil
 	}
@@ -45,6 +49,7 @@ func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openE
 		return nil, p.callError(ctx, err)
 	}
 	e.handle = resp.GetHandle()
+	e.recommended = resp
 	return e, nil
 }
 

@@ -389,7 +389,8 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 		var b batch.Batcher[*pb.Value]
 		flush := func() error {
 			format, n := d.format, b.Len()
-			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: b.Take()},
+			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: b.Take(),
+				Options: o.run.schemaOptions(o.ep)},
 				func(resp *pb.Classify_Response) { o.collect(resp, format, n) })
 		}
 		for _, v := range d.values {

@@ -18,7 +18,8 @@ type SyncOptions struct {
 	// endpoint's default, else DefaultFormat.
 	Format        string
 	DefaultFormat string
-	// Schema names the schema plugin component ("hal").
+	// Schema names the schema plugin component ("hal"); empty means the
+	// one an endpoint recommends (recommend.go), else DefaultSchema.
 	Schema string
 	// Follow is none, page, child or all.
 	Follow string
@@ -169,6 +170,11 @@ func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (_ *Run, err error
 			return nil, err
 		}
 		r.originEPs = append(r.originEPs, o)
+	}
+	// What the endpoints recommend: the schema unless the user named one,
+	// server-managed and secret fields (recommend.go).
+	if err := r.adopt(ctx); err != nil {
+		return nil, err
 	}
 	if r.spill, err = newSpill(); err != nil {
 		return nil, err
@@ -376,7 +382,7 @@ func (r *syncRun) resolve() error {
 		}
 		r.origins = append(r.origins, t)
 	}
-	if r.schema, err = r.cat.schema(r.opts.Schema); err != nil {
+	if r.schema, err = r.cat.schema(schemaOrDefault(r.opts.Schema)); err != nil {
 		return err
 	}
 	format := r.opts.Format
@@ -404,7 +410,8 @@ func (r *syncRun) resolveOne(l Location) (target, error) {
 // plugins are those the sync needs from the start; formatters for the
 // origins' documents start when the first such document arrives.
 func (r *syncRun) plugins() []string {
-	set := map[string]bool{r.schema.plugin: true, r.format.plugin: true}
+	// The schema starts once the endpoints have said which it is (adopt).
+	set := map[string]bool{r.format.plugin: true}
 	for _, t := range append([]target{r.dest}, r.origins...) {
 		if t.kind == endpointPlugin {
 			set[t.entry.plugin] = true

@@ -44,10 +44,11 @@ func (h *Host) Validate(ctx context.Context, opts ValidateOptions) (Validation, 
 	r := &syncRun{h: h, opts: SyncOptions{Filter: opts.Filter}, cat: cat, follow: follow, norm: norm, sink: &eventSink{}}
 	defer r.close()
 	var err error
-	if r.schema, err = cat.schema(opts.Schema); err != nil {
+	r.opts.Schema = opts.Schema
+	if r.schema, err = cat.schema(schemaOrDefault(opts.Schema)); err != nil {
 		return Validation{}, err
 	}
-	set := map[string]bool{r.schema.plugin: true}
+	set := map[string]bool{}
 	for _, o := range opts.Origins {
 		t, err := r.resolveOne(o)
 		if err != nil {
@@ -74,6 +75,9 @@ func (h *Host) Validate(ctx context.Context, opts ValidateOptions) (Validation, 
 			return Validation{}, err
 		}
 		r.originEPs = append(r.originEPs, o)
+	}
+	if err := r.adopt(ctx); err != nil { // the schema the endpoints recommend (recommend.go)
+		return Validation{}, err
 	}
 	if r.spill, err = newSpill(); err != nil {
 		return Validation{}, err

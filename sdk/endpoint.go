@@ -139,6 +139,44 @@ type Writer interface {
 	Write(ctx context.Context, items iter.Seq[WriteItem], report func(WriteResult)) (WriteSummary, error)
 }
 
+// Recommender is an endpoint that tells the host how to treat what it
+// holds; the host asks right after Open. An adapter endpoint recommends
+// the schema that knows its API's ids and references.
+type Recommender interface {
+	Recommend() Recommendation
+}
+
+// Recommendation is what an endpoint tells the host about its location.
+type Recommendation struct {
+	// Schema is the schema its documents need: the host uses it for the
+	// whole sync unless the user named one. An endpoint recommending a
+	// schema must not depend on OpenRequest.Schema, which names the
+	// schema the host had in mind before asking.
+	Schema string
+	// SchemaOptions go to that schema with this endpoint's values (see
+	// [SchemaWithOptions]), and with the values of endpoints that give
+	// none, such as a directory synced with this endpoint.
+	SchemaOptions map[string]string
+	// Ignore are fields the server manages (timestamps, versions): the
+	// host leaves them out of comparisons, as --ignore TYPE:POINTER.
+	Ignore []FieldRule
+	// Secrets are fields holding secrets, as --secret TYPE:POINTER=ENV.
+	Secrets []FieldRule
+	// Service says the endpoint is a service reached through a location
+	// without "//" (adapter:./acme.yaml): secret fields reach it in
+	// clear, as they reach an http:// location, not as placeholders.
+	Service bool
+}
+
+// FieldRule names a field of the resources of Type ("*" for every type)
+// by RFC 6901 JSON pointer; Env names a secret's variable, a template
+// with {type}, {id} and {field} (empty: {type}_{id}_{field}).
+type FieldRule struct {
+	Type    string
+	Pointer string
+	Env     string
+}
+
 // Deleter removes resources.
 type Deleter interface {
 	Delete(ctx context.Context, resources []Resource) error

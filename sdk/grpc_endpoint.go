@@ -59,7 +59,23 @@ func (s *endpointServer) Open(ctx context.Context, req *pb.Open_Request) (*pb.Op
 	s.next++
 	h := strconv.Itoa(s.next)
 	s.handles[h] = ep
-	return &pb.Open_Response{Handle: h}, nil
+	resp := &pb.Open_Response{Handle: h}
+	if r, ok := ep.(Recommender); ok {
+		recommendationToProto(r.Recommend(), resp)
+	}
+	return resp, nil
+}
+
+// recommendationToProto fills an Open response with what the endpoint
+// recommends.
+func recommendationToProto(r Recommendation, resp *pb.Open_Response) {
+	resp.Schema, resp.SchemaOptions, resp.Service = r.Schema, r.SchemaOptions, r.Service
+	for _, f := range r.Ignore {
+		resp.Ignore = append(resp.Ignore, &pb.FieldRule{Type: f.Type, Pointer: f.Pointer, Env: f.Env})
+	}
+	for _, f := range r.Secrets {
+		resp.Secrets = append(resp.Secrets, &pb.FieldRule{Type: f.Type, Pointer: f.Pointer, Env: f.Env})
+	}
 }
 
 func (s *endpointServer) endpoint(handle string) (Endpoint, error) {

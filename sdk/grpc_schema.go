@@ -29,11 +29,16 @@ func (s *schemaServer) Classify(stream grpc.BidiStreamingServer[pb.Classify_Requ
 			return nil, status.Errorf(codes.NotFound, "plugin %s has no schema %q", s.plugin, req.GetSchema())
 		}
 		mode := followFromProto(req.GetFollow())
+		withOptions, takesOptions := sc.(SchemaWithOptions)
 		resp := &pb.Classify_Response{Results: make([]*pb.Classify_Result, len(req.GetValues()))}
 		for i, v := range req.GetValues() {
 			var c Classified
 			err := guard(s.plugin, func() (err error) {
-				c, err = sc.Classify(valueFromProto(v), mode)
+				if takesOptions {
+					c, err = withOptions.ClassifyWithOptions(valueFromProto(v), mode, req.GetOptions())
+				} else {
+					c, err = sc.Classify(valueFromProto(v), mode)
+				}
 				return err
 			})
 			r := &pb.Classify_Result{Links: c.Links, Aliases: c.Aliases, Error: diagnostic(err)}

@@ -7,6 +7,15 @@ type Schema interface {
 	Classify(v Value, mode Follow) (Classified, error)
 }
 
+// SchemaWithOptions is a Schema that takes options: those the endpoint
+// a value came from recommended with the schema ([Recommendation]). The
+// SDK calls ClassifyWithOptions instead of Classify, with nil options
+// when no endpoint gave any.
+type SchemaWithOptions interface {
+	Schema
+	ClassifyWithOptions(v Value, mode Follow, options map[string]string) (Classified, error)
+}
+
 // Classified is what a schema found in one value.
 type Classified struct {
 	Resources []Resource

@@ -118,7 +118,7 @@ func (x Write_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Write_Status.Descriptor instead.
 func (Write_Status) EnumDescriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7, 0}
 }
 
 // FormatInfo describes an installed formatter, so that an endpoint can ask
@@ -219,6 +219,68 @@ func (*Open) Descriptor() ([]byte, []int) {
 	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{1}
 }
 
+// FieldRule names a field of the resources of one type ("*" for every
+// type) by RFC 6901 JSON pointer; env names a secret's variable.
+type FieldRule struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Pointer       string                 `protobuf:"bytes,2,opt,name=pointer,proto3" json:"pointer,omitempty"`
+	Env           string                 `protobuf:"bytes,3,opt,name=env,proto3" json:"env,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldRule) Reset() {
+	*x = FieldRule{}
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldRule) ProtoMessage() {}
+
+func (x *FieldRule) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldRule.ProtoReflect.Descriptor instead.
+func (*FieldRule) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *FieldRule) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *FieldRule) GetPointer() string {
+	if x != nil {
+		return x.Pointer
+	}
+	return ""
+}
+
+func (x *FieldRule) GetEnv() string {
+	if x != nil {
+		return x.Env
+	}
+	return ""
+}
+
 type Read struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -227,7 +289,7 @@ type Read struct {
 
 func (x *Read) Reset() {
 	*x = Read{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[2]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -239,7 +301,7 @@ func (x *Read) String() string {
 func (*Read) ProtoMessage() {}
 
 func (x *Read) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[2]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -252,7 +314,7 @@ func (x *Read) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Read.ProtoReflect.Descriptor instead.
 func (*Read) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{2}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{3}
 }
 
 type Inventory struct {
@@ -263,7 +325,7 @@ type Inventory struct {
 
 func (x *Inventory) Reset() {
 	*x = Inventory{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[3]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -275,7 +337,7 @@ func (x *Inventory) String() string {
 func (*Inventory) ProtoMessage() {}
 
 func (x *Inventory) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[3]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -288,7 +350,7 @@ func (x *Inventory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Inventory.ProtoReflect.Descriptor instead.
 func (*Inventory) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{3}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{4}
 }
 
 type Fetch struct {
@@ -299,7 +361,7 @@ type Fetch struct {
 
 func (x *Fetch) Reset() {
 	*x = Fetch{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[4]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -311,7 +373,7 @@ func (x *Fetch) String() string {
 func (*Fetch) ProtoMessage() {}
 
 func (x *Fetch) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[4]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -324,7 +386,7 @@ func (x *Fetch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fetch.ProtoReflect.Descriptor instead.
 func (*Fetch) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{4}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{5}
 }
 
 type WriteItem struct {
@@ -348,7 +410,7 @@ type WriteItem struct {
 
 func (x *WriteItem) Reset() {
 	*x = WriteItem{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[5]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -360,7 +422,7 @@ func (x *WriteItem) String() string {
 func (*WriteItem) ProtoMessage() {}
 
 func (x *WriteItem) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[5]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -373,7 +435,7 @@ func (x *WriteItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteItem.ProtoReflect.Descriptor instead.
 func (*WriteItem) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{5}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WriteItem) GetSeq() int64 {
@@ -440,7 +502,7 @@ type Write struct {
 
 func (x *Write) Reset() {
 	*x = Write{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[6]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -452,7 +514,7 @@ func (x *Write) String() string {
 func (*Write) ProtoMessage() {}
 
 func (x *Write) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[6]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -465,7 +527,7 @@ func (x *Write) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Write.ProtoReflect.Descriptor instead.
 func (*Write) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7}
 }
 
 type Delete struct {
@@ -476,7 +538,7 @@ type Delete struct {
 
 func (x *Delete) Reset() {
 	*x = Delete{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[7]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +550,7 @@ func (x *Delete) String() string {
 func (*Delete) ProtoMessage() {}
 
 func (x *Delete) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[7]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +563,7 @@ func (x *Delete) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delete.ProtoReflect.Descriptor instead.
 func (*Delete) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{8}
 }
 
 type Close struct {
@@ -512,7 +574,7 @@ type Close struct {
 
 func (x *Close) Reset() {
 	*x = Close{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[8]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -524,7 +586,7 @@ func (x *Close) String() string {
 func (*Close) ProtoMessage() {}
 
 func (x *Close) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[8]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -537,7 +599,7 @@ func (x *Close) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close.ProtoReflect.Descriptor instead.
 func (*Close) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{8}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{9}
 }
 
 type Open_Request struct {
@@ -573,7 +635,7 @@ type Open_Request struct {
 
 func (x *Open_Request) Reset() {
 	*x = Open_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -585,7 +647,7 @@ func (x *Open_Request) String() string {
 func (*Open_Request) ProtoMessage() {}
 
 func (x *Open_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -672,15 +734,35 @@ func (x *Open_Request) GetFilters() []string {
 }
 
 type Open_Response struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Handle        string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Handle string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	// The schema this location's documents need ("adapter"): the host
+	// uses it for the whole sync unless the user named one (endpoints
+	// opened meanwhile under another schema name are opened again). The
+	// endpoint that recommends it is not reopened.
+	Schema string `protobuf:"bytes,2,opt,name=schema,proto3" json:"schema,omitempty"`
+	// Options for that schema, sent in Classify.Request.options with
+	// this endpoint's values, and with the values of endpoints that
+	// give none (a directory): the destination's, else the first
+	// origin's that gives some.
+	SchemaOptions map[string]string `protobuf:"bytes,3,rep,name=schema_options,json=schemaOptions,proto3" json:"schema_options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Fields the server manages (timestamps, versions): left out of
+	// comparisons for the whole sync, as --ignore TYPE:POINTER.
+	Ignore []*FieldRule `protobuf:"bytes,4,rep,name=ignore,proto3" json:"ignore,omitempty"`
+	// Fields that hold secrets, as --secret TYPE:POINTER=ENV.
+	Secrets []*FieldRule `protobuf:"bytes,5,rep,name=secrets,proto3" json:"secrets,omitempty"`
+	// The endpoint is a service, reached through a location without
+	// "//" (adapter:./acme.yaml): secret fields reach it in clear, as
+	// they reach http:// locations. Endpoints storing files leave it
+	// false and get placeholders.
+	Service       bool `protobuf:"varint,6,opt,name=service,proto3" json:"service,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Open_Response) Reset() {
 	*x = Open_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[10]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -692,7 +774,7 @@ func (x *Open_Response) String() string {
 func (*Open_Response) ProtoMessage() {}
 
 func (x *Open_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[10]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -715,6 +797,41 @@ func (x *Open_Response) GetHandle() string {
 	return ""
 }
 
+func (x *Open_Response) GetSchema() string {
+	if x != nil {
+		return x.Schema
+	}
+	return ""
+}
+
+func (x *Open_Response) GetSchemaOptions() map[string]string {
+	if x != nil {
+		return x.SchemaOptions
+	}
+	return nil
+}
+
+func (x *Open_Response) GetIgnore() []*FieldRule {
+	if x != nil {
+		return x.Ignore
+	}
+	return nil
+}
+
+func (x *Open_Response) GetSecrets() []*FieldRule {
+	if x != nil {
+		return x.Secrets
+	}
+	return nil
+}
+
+func (x *Open_Response) GetService() bool {
+	if x != nil {
+		return x.Service
+	}
+	return false
+}
+
 type Read_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Handle        string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
@@ -724,7 +841,7 @@ type Read_Request struct {
 
 func (x *Read_Request) Reset() {
 	*x = Read_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[12]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -736,7 +853,7 @@ func (x *Read_Request) String() string {
 func (*Read_Request) ProtoMessage() {}
 
 func (x *Read_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[12]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -749,7 +866,7 @@ func (x *Read_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Read_Request.ProtoReflect.Descriptor instead.
 func (*Read_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{2, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{3, 0}
 }
 
 func (x *Read_Request) GetHandle() string {
@@ -770,7 +887,7 @@ type Read_Response struct {
 
 func (x *Read_Response) Reset() {
 	*x = Read_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[13]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -782,7 +899,7 @@ func (x *Read_Response) String() string {
 func (*Read_Response) ProtoMessage() {}
 
 func (x *Read_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[13]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -795,7 +912,7 @@ func (x *Read_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Read_Response.ProtoReflect.Descriptor instead.
 func (*Read_Response) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{2, 1}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{3, 1}
 }
 
 func (x *Read_Response) GetDocuments() []*Document {
@@ -827,7 +944,7 @@ type Inventory_Request struct {
 
 func (x *Inventory_Request) Reset() {
 	*x = Inventory_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[14]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -839,7 +956,7 @@ func (x *Inventory_Request) String() string {
 func (*Inventory_Request) ProtoMessage() {}
 
 func (x *Inventory_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[14]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -852,7 +969,7 @@ func (x *Inventory_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Inventory_Request.ProtoReflect.Descriptor instead.
 func (*Inventory_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{3, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{4, 0}
 }
 
 func (x *Inventory_Request) GetHandle() string {
@@ -879,7 +996,7 @@ type Fetch_Request struct {
 
 func (x *Fetch_Request) Reset() {
 	*x = Fetch_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[15]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -891,7 +1008,7 @@ func (x *Fetch_Request) String() string {
 func (*Fetch_Request) ProtoMessage() {}
 
 func (x *Fetch_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[15]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -904,7 +1021,7 @@ func (x *Fetch_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fetch_Request.ProtoReflect.Descriptor instead.
 func (*Fetch_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{4, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{5, 0}
 }
 
 func (x *Fetch_Request) GetHandle() string {
@@ -931,7 +1048,7 @@ type Write_Request struct {
 
 func (x *Write_Request) Reset() {
 	*x = Write_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -943,7 +1060,7 @@ func (x *Write_Request) String() string {
 func (*Write_Request) ProtoMessage() {}
 
 func (x *Write_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -956,7 +1073,7 @@ func (x *Write_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Write_Request.ProtoReflect.Descriptor instead.
 func (*Write_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7, 0}
 }
 
 func (x *Write_Request) GetHandle() string {
@@ -984,7 +1101,7 @@ type Write_Result struct {
 
 func (x *Write_Result) Reset() {
 	*x = Write_Result{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -996,7 +1113,7 @@ func (x *Write_Result) String() string {
 func (*Write_Result) ProtoMessage() {}
 
 func (x *Write_Result) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1009,7 +1126,7 @@ func (x *Write_Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Write_Result.ProtoReflect.Descriptor instead.
 func (*Write_Result) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6, 1}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7, 1}
 }
 
 func (x *Write_Result) GetSeq() int64 {
@@ -1045,7 +1162,7 @@ type Write_Response struct {
 
 func (x *Write_Response) Reset() {
 	*x = Write_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1057,7 +1174,7 @@ func (x *Write_Response) String() string {
 func (*Write_Response) ProtoMessage() {}
 
 func (x *Write_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1070,7 +1187,7 @@ func (x *Write_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Write_Response.ProtoReflect.Descriptor instead.
 func (*Write_Response) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{6, 2}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7, 2}
 }
 
 func (x *Write_Response) GetResults() []*Write_Result {
@@ -1104,7 +1221,7 @@ type Delete_Request struct {
 
 func (x *Delete_Request) Reset() {
 	*x = Delete_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +1233,7 @@ func (x *Delete_Request) String() string {
 func (*Delete_Request) ProtoMessage() {}
 
 func (x *Delete_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,7 +1246,7 @@ func (x *Delete_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delete_Request.ProtoReflect.Descriptor instead.
 func (*Delete_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{8, 0}
 }
 
 func (x *Delete_Request) GetHandle() string {
@@ -1155,7 +1272,7 @@ type Delete_Response struct {
 
 func (x *Delete_Response) Reset() {
 	*x = Delete_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1284,7 @@ func (x *Delete_Response) String() string {
 func (*Delete_Response) ProtoMessage() {}
 
 func (x *Delete_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1297,7 @@ func (x *Delete_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delete_Response.ProtoReflect.Descriptor instead.
 func (*Delete_Response) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{7, 1}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{8, 1}
 }
 
 func (x *Delete_Response) GetErrors() []*Diagnostic {
@@ -1199,7 +1316,7 @@ type Close_Request struct {
 
 func (x *Close_Request) Reset() {
 	*x = Close_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[21]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1211,7 +1328,7 @@ func (x *Close_Request) String() string {
 func (*Close_Request) ProtoMessage() {}
 
 func (x *Close_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[21]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1224,7 +1341,7 @@ func (x *Close_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close_Request.ProtoReflect.Descriptor instead.
 func (*Close_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{8, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{9, 0}
 }
 
 func (x *Close_Request) GetHandle() string {
@@ -1242,7 +1359,7 @@ type Close_Response struct {
 
 func (x *Close_Response) Reset() {
 	*x = Close_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[22]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1254,7 +1371,7 @@ func (x *Close_Response) String() string {
 func (*Close_Response) ProtoMessage() {}
 
 func (x *Close_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[22]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1267,7 +1384,7 @@ func (x *Close_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close_Response.ProtoReflect.Descriptor instead.
 func (*Close_Response) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{8, 1}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{9, 1}
 }
 
 var File_resourcesync_v1_endpoint_proto protoreflect.FileDescriptor
@@ -1282,7 +1399,7 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"extensions\x18\x02 \x03(\tR\n" +
 	"extensions\x12\x1f\n" +
 	"\vmedia_types\x18\x03 \x03(\tR\n" +
-	"mediaTypes\"\xa9\x04\n" +
+	"mediaTypes\"\xe2\x06\n" +
 	"\x04Open\x1a\xc1\x03\n" +
 	"\aRequest\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x1a\n" +
@@ -1298,12 +1415,24 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	" \x03(\tR\afilters\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\"\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\xda\x02\n" +
 	"\bResponse\x12\x16\n" +
-	"\x06handle\x18\x01 \x01(\tR\x06handle\"9\n" +
+	"\x06handle\x18\x01 \x01(\tR\x06handle\x12\x16\n" +
+	"\x06schema\x18\x02 \x01(\tR\x06schema\x12X\n" +
+	"\x0eschema_options\x18\x03 \x03(\v21.resourcesync.v1.Open.Response.SchemaOptionsEntryR\rschemaOptions\x122\n" +
+	"\x06ignore\x18\x04 \x03(\v2\x1a.resourcesync.v1.FieldRuleR\x06ignore\x124\n" +
+	"\asecrets\x18\x05 \x03(\v2\x1a.resourcesync.v1.FieldRuleR\asecrets\x12\x18\n" +
+	"\aservice\x18\x06 \x01(\bR\aservice\x1a@\n" +
+	"\x12SchemaOptionsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"9\n" +
 	"\x04Role\x12\x1b\n" +
 	"\x17ROLE_ORIGIN_UNSPECIFIED\x10\x00\x12\x14\n" +
-	"\x10ROLE_DESTINATION\x10\x01\"\xa3\x01\n" +
+	"\x10ROLE_DESTINATION\x10\x01\"K\n" +
+	"\tFieldRule\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n" +
+	"\apointer\x18\x02 \x01(\tR\apointer\x12\x10\n" +
+	"\x03env\x18\x03 \x01(\tR\x03env\"\xa3\x01\n" +
 	"\x04Read\x1a!\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x1ax\n" +
@@ -1378,72 +1507,77 @@ func file_resourcesync_v1_endpoint_proto_rawDescGZIP() []byte {
 }
 
 var file_resourcesync_v1_endpoint_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_resourcesync_v1_endpoint_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_resourcesync_v1_endpoint_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_resourcesync_v1_endpoint_proto_goTypes = []any{
 	(Open_Role)(0),            // 0: resourcesync.v1.Open.Role
 	(Write_Status)(0),         // 1: resourcesync.v1.Write.Status
 	(*FormatInfo)(nil),        // 2: resourcesync.v1.FormatInfo
 	(*Open)(nil),              // 3: resourcesync.v1.Open
-	(*Read)(nil),              // 4: resourcesync.v1.Read
-	(*Inventory)(nil),         // 5: resourcesync.v1.Inventory
-	(*Fetch)(nil),             // 6: resourcesync.v1.Fetch
-	(*WriteItem)(nil),         // 7: resourcesync.v1.WriteItem
-	(*Write)(nil),             // 8: resourcesync.v1.Write
-	(*Delete)(nil),            // 9: resourcesync.v1.Delete
-	(*Close)(nil),             // 10: resourcesync.v1.Close
-	(*Open_Request)(nil),      // 11: resourcesync.v1.Open.Request
-	(*Open_Response)(nil),     // 12: resourcesync.v1.Open.Response
-	nil,                       // 13: resourcesync.v1.Open.Request.OptionsEntry
-	(*Read_Request)(nil),      // 14: resourcesync.v1.Read.Request
-	(*Read_Response)(nil),     // 15: resourcesync.v1.Read.Response
-	(*Inventory_Request)(nil), // 16: resourcesync.v1.Inventory.Request
-	(*Fetch_Request)(nil),     // 17: resourcesync.v1.Fetch.Request
-	(*Write_Request)(nil),     // 18: resourcesync.v1.Write.Request
-	(*Write_Result)(nil),      // 19: resourcesync.v1.Write.Result
-	(*Write_Response)(nil),    // 20: resourcesync.v1.Write.Response
-	(*Delete_Request)(nil),    // 21: resourcesync.v1.Delete.Request
-	(*Delete_Response)(nil),   // 22: resourcesync.v1.Delete.Response
-	(*Close_Request)(nil),     // 23: resourcesync.v1.Close.Request
-	(*Close_Response)(nil),    // 24: resourcesync.v1.Close.Response
-	(*Resource)(nil),          // 25: resourcesync.v1.Resource
-	(Follow)(0),               // 26: resourcesync.v1.Follow
-	(*Document)(nil),          // 27: resourcesync.v1.Document
-	(*Diagnostic)(nil),        // 28: resourcesync.v1.Diagnostic
+	(*FieldRule)(nil),         // 4: resourcesync.v1.FieldRule
+	(*Read)(nil),              // 5: resourcesync.v1.Read
+	(*Inventory)(nil),         // 6: resourcesync.v1.Inventory
+	(*Fetch)(nil),             // 7: resourcesync.v1.Fetch
+	(*WriteItem)(nil),         // 8: resourcesync.v1.WriteItem
+	(*Write)(nil),             // 9: resourcesync.v1.Write
+	(*Delete)(nil),            // 10: resourcesync.v1.Delete
+	(*Close)(nil),             // 11: resourcesync.v1.Close
+	(*Open_Request)(nil),      // 12: resourcesync.v1.Open.Request
+	(*Open_Response)(nil),     // 13: resourcesync.v1.Open.Response
+	nil,                       // 14: resourcesync.v1.Open.Request.OptionsEntry
+	nil,                       // 15: resourcesync.v1.Open.Response.SchemaOptionsEntry
+	(*Read_Request)(nil),      // 16: resourcesync.v1.Read.Request
+	(*Read_Response)(nil),     // 17: resourcesync.v1.Read.Response
+	(*Inventory_Request)(nil), // 18: resourcesync.v1.Inventory.Request
+	(*Fetch_Request)(nil),     // 19: resourcesync.v1.Fetch.Request
+	(*Write_Request)(nil),     // 20: resourcesync.v1.Write.Request
+	(*Write_Result)(nil),      // 21: resourcesync.v1.Write.Result
+	(*Write_Response)(nil),    // 22: resourcesync.v1.Write.Response
+	(*Delete_Request)(nil),    // 23: resourcesync.v1.Delete.Request
+	(*Delete_Response)(nil),   // 24: resourcesync.v1.Delete.Response
+	(*Close_Request)(nil),     // 25: resourcesync.v1.Close.Request
+	(*Close_Response)(nil),    // 26: resourcesync.v1.Close.Response
+	(*Resource)(nil),          // 27: resourcesync.v1.Resource
+	(Follow)(0),               // 28: resourcesync.v1.Follow
+	(*Document)(nil),          // 29: resourcesync.v1.Document
+	(*Diagnostic)(nil),        // 30: resourcesync.v1.Diagnostic
 }
 var file_resourcesync_v1_endpoint_proto_depIdxs = []int32{
-	25, // 0: resourcesync.v1.WriteItem.resource:type_name -> resourcesync.v1.Resource
+	27, // 0: resourcesync.v1.WriteItem.resource:type_name -> resourcesync.v1.Resource
 	0,  // 1: resourcesync.v1.Open.Request.role:type_name -> resourcesync.v1.Open.Role
 	2,  // 2: resourcesync.v1.Open.Request.formats:type_name -> resourcesync.v1.FormatInfo
-	13, // 3: resourcesync.v1.Open.Request.options:type_name -> resourcesync.v1.Open.Request.OptionsEntry
-	26, // 4: resourcesync.v1.Open.Request.follow:type_name -> resourcesync.v1.Follow
-	27, // 5: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
-	28, // 6: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	25, // 7: resourcesync.v1.Inventory.Request.scope:type_name -> resourcesync.v1.Resource
-	7,  // 8: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
-	1,  // 9: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
-	28, // 10: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
-	19, // 11: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
-	25, // 12: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
-	28, // 13: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	11, // 14: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
-	14, // 15: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
-	17, // 16: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
-	16, // 17: resourcesync.v1.Endpoint.Inventory:input_type -> resourcesync.v1.Inventory.Request
-	18, // 18: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
-	21, // 19: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
-	23, // 20: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
-	12, // 21: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
-	15, // 22: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
-	15, // 23: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
-	15, // 24: resourcesync.v1.Endpoint.Inventory:output_type -> resourcesync.v1.Read.Response
-	20, // 25: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
-	22, // 26: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
-	24, // 27: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
-	21, // [21:28] is the sub-list for method output_type
-	14, // [14:21] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	14, // 3: resourcesync.v1.Open.Request.options:type_name -> resourcesync.v1.Open.Request.OptionsEntry
+	28, // 4: resourcesync.v1.Open.Request.follow:type_name -> resourcesync.v1.Follow
+	15, // 5: resourcesync.v1.Open.Response.schema_options:type_name -> resourcesync.v1.Open.Response.SchemaOptionsEntry
+	4,  // 6: resourcesync.v1.Open.Response.ignore:type_name -> resourcesync.v1.FieldRule
+	4,  // 7: resourcesync.v1.Open.Response.secrets:type_name -> resourcesync.v1.FieldRule
+	29, // 8: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
+	30, // 9: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	27, // 10: resourcesync.v1.Inventory.Request.scope:type_name -> resourcesync.v1.Resource
+	8,  // 11: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
+	1,  // 12: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
+	30, // 13: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
+	21, // 14: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
+	27, // 15: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
+	30, // 16: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	12, // 17: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
+	16, // 18: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
+	19, // 19: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
+	18, // 20: resourcesync.v1.Endpoint.Inventory:input_type -> resourcesync.v1.Inventory.Request
+	20, // 21: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
+	23, // 22: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
+	25, // 23: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
+	13, // 24: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
+	17, // 25: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
+	17, // 26: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
+	17, // 27: resourcesync.v1.Endpoint.Inventory:output_type -> resourcesync.v1.Read.Response
+	22, // 28: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
+	24, // 29: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
+	26, // 30: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
+	24, // [24:31] is the sub-list for method output_type
+	17, // [17:24] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_resourcesync_v1_endpoint_proto_init() }
@@ -1460,7 +1594,7 @@ func file_resourcesync_v1_endpoint_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_resourcesync_v1_endpoint_proto_rawDesc), len(file_resourcesync_v1_endpoint_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

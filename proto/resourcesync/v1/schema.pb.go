@@ -114,10 +114,14 @@ func (*Classify) Descriptor() ([]byte, []int) {
 }
 
 type Classify_Request struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Schema        string                 `protobuf:"bytes,1,opt,name=schema,proto3" json:"schema,omitempty"`
-	Follow        Follow                 `protobuf:"varint,2,opt,name=follow,proto3,enum=resourcesync.v1.Follow" json:"follow,omitempty"`
-	Values        []*Value               `protobuf:"bytes,3,rep,name=values,proto3" json:"values,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Schema string                 `protobuf:"bytes,1,opt,name=schema,proto3" json:"schema,omitempty"`
+	Follow Follow                 `protobuf:"varint,2,opt,name=follow,proto3,enum=resourcesync.v1.Follow" json:"follow,omitempty"`
+	Values []*Value               `protobuf:"bytes,3,rep,name=values,proto3" json:"values,omitempty"`
+	// Options for the schema, as the endpoint the values came from
+	// recommended them with the schema (Open.Response.schema_options);
+	// empty when none did.
+	Options       map[string]string `protobuf:"bytes,4,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -169,6 +173,13 @@ func (x *Classify_Request) GetFollow() Follow {
 func (x *Classify_Request) GetValues() []*Value {
 	if x != nil {
 		return x.Values
+	}
+	return nil
+}
+
+func (x *Classify_Request) GetOptions() map[string]string {
+	if x != nil {
+		return x.Options
 	}
 	return nil
 }
@@ -294,12 +305,16 @@ var File_resourcesync_v1_schema_proto protoreflect.FileDescriptor
 
 const file_resourcesync_v1_schema_proto_rawDesc = "" +
 	"\n" +
-	"\x1cresourcesync/v1/schema.proto\x12\x0fresourcesync.v1\x1a\x1cresourcesync/v1/plugin.proto\x1a\x1eresourcesync/v1/resource.proto\"\xfe\x02\n" +
-	"\bClassify\x1a\x82\x01\n" +
+	"\x1cresourcesync/v1/schema.proto\x12\x0fresourcesync.v1\x1a\x1cresourcesync/v1/plugin.proto\x1a\x1eresourcesync/v1/resource.proto\"\x84\x04\n" +
+	"\bClassify\x1a\x88\x02\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06schema\x18\x01 \x01(\tR\x06schema\x12/\n" +
 	"\x06follow\x18\x02 \x01(\x0e2\x17.resourcesync.v1.FollowR\x06follow\x12.\n" +
-	"\x06values\x18\x03 \x03(\v2\x16.resourcesync.v1.ValueR\x06values\x1a\xa4\x01\n" +
+	"\x06values\x18\x03 \x03(\v2\x16.resourcesync.v1.ValueR\x06values\x12H\n" +
+	"\aoptions\x18\x04 \x03(\v2..resourcesync.v1.Classify.Request.OptionsEntryR\aoptions\x1a:\n" +
+	"\fOptionsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\xa4\x01\n" +
 	"\x06Result\x127\n" +
 	"\tresources\x18\x01 \x03(\v2\x19.resourcesync.v1.ResourceR\tresources\x12\x14\n" +
 	"\x05links\x18\x02 \x03(\tR\x05links\x121\n" +
@@ -329,30 +344,32 @@ func file_resourcesync_v1_schema_proto_rawDescGZIP() []byte {
 }
 
 var file_resourcesync_v1_schema_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_resourcesync_v1_schema_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_resourcesync_v1_schema_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_resourcesync_v1_schema_proto_goTypes = []any{
 	(Follow)(0),               // 0: resourcesync.v1.Follow
 	(*Classify)(nil),          // 1: resourcesync.v1.Classify
 	(*Classify_Request)(nil),  // 2: resourcesync.v1.Classify.Request
 	(*Classify_Result)(nil),   // 3: resourcesync.v1.Classify.Result
 	(*Classify_Response)(nil), // 4: resourcesync.v1.Classify.Response
-	(*Value)(nil),             // 5: resourcesync.v1.Value
-	(*Resource)(nil),          // 6: resourcesync.v1.Resource
-	(*Diagnostic)(nil),        // 7: resourcesync.v1.Diagnostic
+	nil,                       // 5: resourcesync.v1.Classify.Request.OptionsEntry
+	(*Value)(nil),             // 6: resourcesync.v1.Value
+	(*Resource)(nil),          // 7: resourcesync.v1.Resource
+	(*Diagnostic)(nil),        // 8: resourcesync.v1.Diagnostic
 }
 var file_resourcesync_v1_schema_proto_depIdxs = []int32{
 	0, // 0: resourcesync.v1.Classify.Request.follow:type_name -> resourcesync.v1.Follow
-	5, // 1: resourcesync.v1.Classify.Request.values:type_name -> resourcesync.v1.Value
-	6, // 2: resourcesync.v1.Classify.Result.resources:type_name -> resourcesync.v1.Resource
-	7, // 3: resourcesync.v1.Classify.Result.error:type_name -> resourcesync.v1.Diagnostic
-	3, // 4: resourcesync.v1.Classify.Response.results:type_name -> resourcesync.v1.Classify.Result
-	2, // 5: resourcesync.v1.Schema.Classify:input_type -> resourcesync.v1.Classify.Request
-	4, // 6: resourcesync.v1.Schema.Classify:output_type -> resourcesync.v1.Classify.Response
-	6, // [6:7] is the sub-list for method output_type
-	5, // [5:6] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	6, // 1: resourcesync.v1.Classify.Request.values:type_name -> resourcesync.v1.Value
+	5, // 2: resourcesync.v1.Classify.Request.options:type_name -> resourcesync.v1.Classify.Request.OptionsEntry
+	7, // 3: resourcesync.v1.Classify.Result.resources:type_name -> resourcesync.v1.Resource
+	8, // 4: resourcesync.v1.Classify.Result.error:type_name -> resourcesync.v1.Diagnostic
+	3, // 5: resourcesync.v1.Classify.Response.results:type_name -> resourcesync.v1.Classify.Result
+	2, // 6: resourcesync.v1.Schema.Classify:input_type -> resourcesync.v1.Classify.Request
+	4, // 7: resourcesync.v1.Schema.Classify:output_type -> resourcesync.v1.Classify.Response
+	7, // [7:8] is the sub-list for method output_type
+	6, // [6:7] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_resourcesync_v1_schema_proto_init() }
@@ -368,7 +385,7 @@ func file_resourcesync_v1_schema_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_resourcesync_v1_schema_proto_rawDesc), len(file_resourcesync_v1_schema_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

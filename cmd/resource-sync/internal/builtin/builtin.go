@@ -9,6 +9,7 @@ import (
 	"os/exec"
 
 	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/plugins/adapter"
 	"github.com/resource-sync/resource-sync/plugins/dir"
 	"github.com/resource-sync/resource-sync/plugins/hal"
 	"github.com/resource-sync/resource-sync/plugins/http"
@@ -26,7 +27,7 @@ const EnvServe = "RESOURCE_SYNC_SERVE_BUILTIN"
 // Plugins are the built-ins.
 func Plugins() []sdk.Plugin {
 	return []sdk.Plugin{
-		dir.Plugin(), yamlfile.Plugin(), http.Plugin(), snapshot.Plugin(),
+		dir.Plugin(), yamlfile.Plugin(), http.Plugin(), snapshot.Plugin(), adapter.Plugin(),
 		json.Plugin(), yaml.Plugin(),
 		hal.Plugin(), simple.Plugin(),
 	}

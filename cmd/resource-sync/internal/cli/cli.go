@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/builtin"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/adapters"
 	configcmd "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/plugins"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/serve"
@@ -78,7 +79,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		synccmd.NewCmdDiff(f, nil), synccmd.NewCmdValidate(f, nil), snapshot.NewCmdSnapshot(f))
 	root.PersistentFlags().StringVar(&f.ConfigPath, "config", "",
 		"config file with named environments (default ./"+config.FileName+", else "+config.UserFileName+" in the user's config directory)")
-	root.AddCommand(watch.NewCmdWatch(f, nil))
+	root.AddCommand(watch.NewCmdWatch(f, nil), adapters.NewCmdAdapters(f))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)

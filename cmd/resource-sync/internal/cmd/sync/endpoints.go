@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
@@ -30,13 +31,6 @@ func (o *Options) locations(ctx context.Context, h *host.Host, cfg *config.File)
 		eps[i].Destination = hasDest && i == len(args)-1
 		specs[i] = eps[i].Location.Spec
 	}
-	if hasDest {
-		for _, origin := range eps[:len(eps)-1] {
-			if sameEndpoint(origin.Location.Spec, eps[len(eps)-1].Location.Spec) {
-				return nil, dest, "", cmdutil.FlagErrorf("origin and destination are the same: %s", origin.Location)
-			}
-		}
-	}
 	comps, err := h.Endpoints(ctx, specs...)
 	if err != nil {
 		return nil, dest, "", err
@@ -55,6 +49,16 @@ func (o *Options) locations(ctx context.Context, h *host.Host, cfg *config.File)
 	if err := host.AssignOptions(eps, o.options.given, func(msg string) { h.Logger().Warn(msg) }); err != nil {
 		return nil, dest, "", err
 	}
+	// The same location with other options is another endpoint: one
+	// adapter file for two instances of an API (--to-base-url).
+	if hasDest {
+		last := eps[len(eps)-1].Location
+		for _, origin := range eps[:len(eps)-1] {
+			if sameEndpoint(origin.Location.Spec, last.Spec) && maps.Equal(origin.Location.Options, last.Options) {
+				return nil, dest, "", cmdutil.FlagErrorf("origin and destination are the same: %s", origin.Location)
+			}
+		}
+	}
 	if err := o.askPasswords(eps); err != nil {
 		return nil, dest, "", err
 	}
@@ -71,7 +75,8 @@ func (o *Options) locations(ctx context.Context, h *host.Host, cfg *config.File)
 }
 
 // schema is the command line's schema, else the one the environments in
-// use name; they must agree.
+// use name; they must agree. "" leaves it to the host: the schema an
+// endpoint recommends (an adapter's), else hal.
 func (o *Options) schema(path string, envs []*config.Environment) (string, error) {
 	if o.SchemaGiven {
 		return o.Schema, nil
@@ -90,7 +95,7 @@ func (o *Options) schema(path string, envs []*config.Environment) (string, error
 	if from != nil {
 		return from.Schema, nil
 	}
-	return o.Schema, nil
+	return "", nil
 }
 
 // askPasswords completes the endpoints given a user name and no

@@ -169,3 +169,14 @@ func (f *secretFlag) Set(s string) error {
 	*f.fields = append(*f.fields, field)
 	return nil
 }
+
+// scoped says an option was given for the origins or the destination
+// alone (--from-NAME, --to-NAME).
+func (o *optionFlags) scoped() bool {
+	for _, g := range o.given {
+		if g.Scope != host.ScopeAny {
+			return true
+		}
+	}
+	return false
+}

@@ -173,7 +173,9 @@ func (opts *Options) registerEndpoint(fs *pflag.FlagSet, decls []host.OptionDecl
 
 func (o *Options) validate() error {
 	for _, origin := range o.Origins {
-		if sameEndpoint(origin, o.Destination) {
+		// Options for one side (--to-base-url) may make one location two
+		// endpoints; locations compares them once options are assigned.
+		if sameEndpoint(origin, o.Destination) && !o.options.scoped() {
 			return cmdutil.FlagErrorf("origin and destination are the same: %s", origin)
 		}
 	}

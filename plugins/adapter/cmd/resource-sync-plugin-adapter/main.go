@@ -1,0 +1,12 @@
+// Command resource-sync-plugin-adapter serves the adapter endpoint and
+// schema to resource-sync: HTTP APIs described by adapter files.
+package main
+
+import (
+	"github.com/resource-sync/resource-sync/plugins/adapter"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+func main() {
+	sdk.Serve(adapter.Plugin())
+}
