@@ -14,6 +14,7 @@ import (
 	"github.com/resource-sync/resource-sync/host"
 	"github.com/resource-sync/resource-sync/plugins/dir"
 	"github.com/resource-sync/resource-sync/plugins/hal"
+	httpplugin "github.com/resource-sync/resource-sync/plugins/http"
 	"github.com/resource-sync/resource-sync/plugins/json"
 	"github.com/resource-sync/resource-sync/plugins/simple"
 	"github.com/resource-sync/resource-sync/plugins/yamlfile"
@@ -25,7 +26,7 @@ import (
 const envServe = "HOST_TEST_SERVE"
 
 func plugins() []sdk.Plugin {
-	return []sdk.Plugin{dir.Plugin(), yamlfile.Plugin(), json.Plugin(), hal.Plugin(), simple.Plugin(), crashing(), echo()}
+	return []sdk.Plugin{dir.Plugin(), yamlfile.Plugin(), json.Plugin(), hal.Plugin(), simple.Plugin(), crashing(), echo(), httpplugin.Plugin()}
 }
 
 func TestMain(m *testing.M) {

@@ -38,8 +38,12 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*in
 	var problems []error
 	for i, o := range origins {
 		rd := &originReader{run: r, ep: o, origin: i, follow: r.follow != pb.Follow_FOLLOW_NONE && o.can(CapFetch)}
+		rd.remember(r.memory, i) // a session's pass (session.go)
 		if err := rd.readAll(ctx, o.read); err != nil {
 			return nil, err
+		}
+		if rd.next != nil {
+			r.memory[i] = rd.next
 		}
 		problems = append(problems, rd.problems...)
 		inv.documents += rd.documents
@@ -142,6 +146,10 @@ type originReader struct {
 	documents  int
 	links      []string
 	aliases    []string // uris of documents already fetched under another uri
+	// prev is what the host made of this origin's documents in a session's
+	// last pass, for those the origin says are unchanged; next records
+	// this pass's (session.go). Both nil outside conditional reads.
+	prev, next *docMemory
 }
 
 func (o *originReader) readAll(ctx context.Context, produce func(context.Context, chan<- docBatch) error) error {
@@ -185,9 +193,11 @@ func (o *originReader) readAll(ctx context.Context, produce func(context.Context
 	}
 }
 
-// decoded is a batch of values and the formatter that produced them.
+// decoded is a batch of values and the formatter that produced them;
+// docs names each value's document, when remembered for a session.
 type decoded struct {
 	values []*pb.Value
+	docs   []string
 	format string
 }
 
@@ -246,6 +256,13 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		groups := map[string][]*pb.Document{}
 		var order []entry
 		for _, d := range b.docs {
+			if d.GetUnchanged() {
+				// What it held comes from the last pass (session.go).
+				if err := o.reuse(d); err != nil {
+					o.problem(err)
+				}
+				continue
+			}
 			e, ok := o.run.cat.formatterFor(d.GetMediaType(), d.GetExtension())
 			if !ok {
 				o.problem(fmt.Errorf("%s: no installed format reads %s", d.GetSource(), describeKind(d)))
@@ -271,17 +288,25 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 				streams[e.Name], plugins[e.Name] = s, p
 			}
 			format := e.Name
-			err := s.send(&pb.Decode_Request{Format: format, Documents: groups[e.Name]}, func(resp *pb.Decode_Response) {
+			sent := groups[e.Name]
+			err := s.send(&pb.Decode_Request{Format: format, Documents: sent}, func(resp *pb.Decode_Response) {
 				var vals []*pb.Value
-				for _, res := range resp.GetResults() {
+				var docs []string
+				for i, res := range resp.GetResults() {
 					if d := res.GetError(); d != nil {
 						o.problem(diagnosticError(d))
 						continue
 					}
 					vals = append(vals, res.GetValues()...)
+					if o.next != nil && i < len(sent) {
+						key := o.next.add(sent[i])
+						for range res.GetValues() {
+							docs = append(docs, key)
+						}
+					}
 				}
 				select {
-				case out <- decoded{values: vals, format: format}:
+				case out <- decoded{values: vals, docs: docs, format: format}:
 				case <-ctx.Done():
 				}
 			})
@@ -329,14 +354,24 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 	}
 	var failed error
 	for d := range in {
-		var b batch.Batcher[*pb.Value]
+		var b batch.Batcher[docValue]
 		flush := func() error {
 			format := d.format
-			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: b.Take()},
-				func(resp *pb.Classify_Response) { o.collect(resp, format) })
+			batch := b.Take()
+			values := make([]*pb.Value, len(batch))
+			docs := make([]string, len(batch))
+			for i, dv := range batch {
+				values[i], docs[i] = dv.value, dv.doc
+			}
+			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: values},
+				func(resp *pb.Classify_Response) { o.collect(resp, format, docs) })
 		}
-		for _, v := range d.values {
-			if b.Add(v, len(v.GetJson())) && failed == nil {
+		for i, v := range d.values {
+			dv := docValue{value: v}
+			if i < len(d.docs) {
+				dv.doc = d.docs[i]
+			}
+			if b.Add(dv, len(v.GetJson())) && failed == nil {
 				failed = flush()
 			}
 		}
@@ -355,12 +390,24 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 	return p.callError(ctx, failed)
 }
 
+// docValue is a value to classify and the document it came from, when
+// remembered for a session.
+type docValue struct {
+	value *pb.Value
+	doc   string
+}
+
 // collect keeps the resources a schema found: checked, filtered,
-// fingerprinted, their bodies moved to the spill file.
-func (o *originReader) collect(resp *pb.Classify_Response, format string) {
+// fingerprinted, their bodies moved to the spill file. docs names the
+// document of each result, when remembered for a session.
+func (o *originReader) collect(resp *pb.Classify_Response, format string, docs []string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for _, res := range resp.GetResults() {
+	for i, res := range resp.GetResults() {
+		var made *docMade
+		if o.next != nil && i < len(docs) {
+			made = o.next.get(docs[i])
+		}
 		if d := res.GetError(); d != nil {
 			o.problemLocked(diagnosticError(d))
 			continue
@@ -400,9 +447,11 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string) {
 			f.body = sp
 			r.Json = nil
 			o.found = append(o.found, f)
+			made.addFound(f)
 		}
 		o.links = append(o.links, res.GetLinks()...)
 		o.aliases = append(o.aliases, res.GetAliases()...)
+		made.addLinks(res.GetLinks(), res.GetAliases())
 	}
 }
 
