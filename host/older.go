@@ -15,7 +15,7 @@ func (r *syncRun) keepNewer(s *step) error {
 	if err != nil {
 		return err
 	}
-	why, older, err := r.opts.Older(s.src.res.GetType(), s.src.res.GetId(), origin, dest)
+	why, older, err := r.opts.Older(s.src.res.GetType(), s.src.res.GetId(), s.src.res.GetUri(), origin, dest)
 	if err != nil {
 		return fmt.Errorf("%s: %w", describeResource(s.src.res), err)
 	}

@@ -101,7 +101,7 @@ func httpDo(t *testing.T, method, url, body string) {
 }
 
 // olderByN says an origin copy is older when its "n" is lower.
-func olderByN(_, _ string, origin, dest []byte) (string, bool, error) {
+func olderByN(_, _, _ string, origin, dest []byte) (string, bool, error) {
 	var o, d struct{ N int }
 	json.Unmarshal(origin, &o)
 	json.Unmarshal(dest, &d)

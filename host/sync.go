@@ -46,7 +46,7 @@ type SyncOptions struct {
 	// origin's is older (by a change field, for resource-sync watch), the
 	// destination keeps its copy, planned unchanged with why as the
 	// reason (older.go).
-	Older func(typ, id string, origin, dest []byte) (why string, older bool, err error)
+	Older func(typ, id, uri string, origin, dest []byte) (why string, older bool, err error)
 }
 
 // Summary counts what a sync did.
