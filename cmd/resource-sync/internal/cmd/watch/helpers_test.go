@@ -3,7 +3,9 @@ package watch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +22,7 @@ import (
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
 	"github.com/resource-sync/resource-sync/host"
-	"github.com/resource-sync/resource-sync/plugins/json"
+	jsonfmt "github.com/resource-sync/resource-sync/plugins/json"
 	"github.com/resource-sync/resource-sync/plugins/yaml"
 	"github.com/resource-sync/resource-sync/sdk"
 	"github.com/resource-sync/resource-sync/server"
@@ -214,7 +216,7 @@ func serveDir(t testing.TB, files map[string]string) *served {
 	dir := t.TempDir()
 	writeFiles(t, dir, files)
 	srv, err := server.New(server.Options{Dir: dir, WriteExt: ".json",
-		Formats: map[string]sdk.Formatter{".json": json.Formatter{}, ".yaml": yaml.Formatter{}, ".yml": yaml.Formatter{}}})
+		Formats: map[string]sdk.Formatter{".json": jsonfmt.Formatter{}, ".yaml": yaml.Formatter{}, ".yml": yaml.Formatter{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,6 +227,8 @@ func serveDir(t testing.TB, files map[string]string) *served {
 		hold := s.hold
 		s.mu.Unlock()
 		if hold != nil && hold(r) {
+			// Read to the end, the server notices the client leaving.
+			io.Copy(io.Discard, r.Body)
 			<-r.Context().Done()
 			http.Error(w, "held", http.StatusServiceUnavailable)
 			return
@@ -272,3 +276,104 @@ func (r *statusRecorder) WriteHeader(code int) {
 
 // widget is a widget's file content.
 func widget(id string, n int) string { return fmt.Sprintf(`{"id":%q,"n":%d}`, id, n) }
+
+// EnvTestCLI makes the test binary run as resource-sync itself (see
+// TestMain), for tests that kill a watch process.
+const EnvTestCLI = "RESOURCE_SYNC_WATCH_TEST_CLI"
+
+// receiver is a webhook subscriber on loopback. While holding, it keeps
+// requests unanswered until the caller goes away (recorded with status
+// 0); otherwise it answers 200.
+type receiver struct {
+	*httptest.Server
+	mu      sync.Mutex
+	calls   []call
+	holding func(successes int) bool
+	lastAt  time.Time
+}
+
+type call struct {
+	Method, Path, Body string
+	Key                string // Idempotency-Key
+	Status             int
+}
+
+func newReceiver(t testing.TB) *receiver {
+	r := &receiver{}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		c := call{Method: req.Method, Path: req.URL.Path, Body: string(body), Key: req.Header.Get("Idempotency-Key")}
+		r.mu.Lock()
+		r.lastAt = time.Now()
+		if r.holding != nil && r.holding(len(r.successesLocked())) {
+			r.calls = append(r.calls, c)
+			r.mu.Unlock()
+			<-req.Context().Done()
+			return
+		}
+		c.Status = http.StatusOK
+		r.calls = append(r.calls, c)
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) successesLocked() []call {
+	var out []call
+	for _, c := range r.calls {
+		if c.Status == http.StatusOK {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// successes are the calls answered 200.
+func (r *receiver) successes() []call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.successesLocked()
+}
+
+// hold sets when requests are held; nil answers every one.
+func (r *receiver) hold(holding func(successes int) bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.holding = holding
+}
+
+// quietFor says no request arrived for d.
+func (r *receiver) quietFor(d time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.lastAt.IsZero() && time.Since(r.lastAt) > d
+}
+
+// subscriptions writes a subscriptions file telling rcv about the items
+// of origin, versioned by rev.
+func subscriptions(t testing.TB, origin string, rcv *receiver) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "subs.yaml")
+	writeFiles(t, filepath.Dir(path), map[string]string{"subs.yaml": fmt.Sprintf(`resources:
+  items:
+    endpoint: %s/api/item/{id}
+    change: {field: rev}
+    subscriptions:
+      audit:
+        endpoint: {url: "%s/item/{id}"}
+`, origin, rcv.URL)})
+	return path
+}
+
+// item is an item's document at rev.
+func item(id string, rev int) string { return fmt.Sprintf(`{"id":%q,"rev":%d}`, id, rev) }
+
+// String is a call as "METHOD PATH rev=N" (its document's rev, if any).
+func (c call) String() string {
+	var doc struct{ Rev *int }
+	if json.Unmarshal([]byte(c.Body), &doc) == nil && doc.Rev != nil {
+		return fmt.Sprintf("%s %s rev=%d", c.Method, c.Path, *doc.Rev)
+	}
+	return c.Method + " " + c.Path
+}
