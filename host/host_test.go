@@ -63,7 +63,7 @@ func sources(t testing.TB) []host.Source {
 	return out
 }
 
-func newHost(t *testing.T, searchPath ...string) *host.Host {
+func newHost(t testing.TB, searchPath ...string) *host.Host {
 	t.Helper()
 	if searchPath == nil {
 		searchPath = []string{}
@@ -76,14 +76,14 @@ func newHost(t *testing.T, searchPath ...string) *host.Host {
 	return h
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

@@ -3,9 +3,9 @@ package host
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 
@@ -232,13 +232,41 @@ func (r *syncRun) conditionalReads(t target) bool {
 
 // originsDigest sums up everything a plan takes from the origins: a pass
 // whose origins have the digest of the last applied one has nothing to do.
+// Fields are length-prefixed, so no two inventories share an input.
 func originsDigest(inv *inventory) [sha256.Size]byte {
-	h := sha256.New()
-	for _, k := range slices.SortedFunc(maps.Keys(inv.items), compareKeys) {
-		f := inv.items[k]
-		fmt.Fprintf(h, "%q %q %q %d %x %q\n", k.Type, k.ID, f.res.GetUri(), f.origin, f.sum, f.res.GetParents())
+	keys := make([]Key, 0, len(inv.items))
+	for k := range inv.items {
+		keys = append(keys, k)
 	}
-	fmt.Fprintf(h, "incomplete %q empty %q\n", inv.incomplete, inv.empty)
+	slices.SortFunc(keys, compareKeys)
+	h := sha256.New()
+	var buf []byte
+	field := func(s string) {
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		buf = append(buf, s...)
+	}
+	for _, k := range keys {
+		f := inv.items[k]
+		buf = buf[:0]
+		field(k.Type)
+		field(k.ID)
+		field(f.res.GetUri())
+		buf = binary.AppendVarint(buf, int64(f.origin))
+		buf = append(buf, f.sum[:]...)
+		buf = binary.AppendUvarint(buf, uint64(len(f.res.GetParents())))
+		for _, p := range f.res.GetParents() {
+			field(p)
+		}
+		h.Write(buf)
+	}
+	buf = buf[:0]
+	for _, list := range [][]string{inv.incomplete, inv.empty} {
+		buf = binary.AppendUvarint(buf, uint64(len(list)))
+		for _, s := range list {
+			field(s)
+		}
+	}
+	h.Write(buf)
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
 	return sum

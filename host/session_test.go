@@ -69,7 +69,7 @@ func (r *statusRecorder) WriteHeader(code int) {
 
 // serveWidgets starts `resource-sync serve`'s server on a tree of n
 // widgets, counting its answers.
-func serveWidgets(t *testing.T, n int) (string, *statusCounter) {
+func serveWidgets(t testing.TB, n int) (string, *statusCounter) {
 	t.Helper()
 	dir := t.TempDir()
 	for i := range n {

@@ -81,12 +81,14 @@ func newSyncer(ctx context.Context, h *host.Host, opts *Options, cfg *notify.Con
 	if s.session, err = h.OpenSession(ctx, syncOpts); err != nil {
 		return nil, err
 	}
-	var paths []string
-	for _, o := range syncOpts.Origins {
-		paths = append(paths, o.Spec)
-	}
-	if s.files, err = watchFiles(paths, log); err != nil {
-		return nil, fmt.Errorf("watching the origins' files: %w", err)
+	if opts.FileEvents {
+		var paths []string
+		for _, o := range syncOpts.Origins {
+			paths = append(paths, o.Spec)
+		}
+		if s.files, err = watchFiles(paths, log); err != nil {
+			return nil, fmt.Errorf("watching the origins' files: %w", err)
+		}
 	}
 	return s, nil
 }

@@ -37,6 +37,7 @@ type Options struct {
 	shared.Flags
 	Interval     time.Duration
 	Debounce     time.Duration
+	FileEvents   bool
 	ChangeFields []changeRule
 
 	Subscriptions string
@@ -136,6 +137,7 @@ func NewCmdWatch(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.DurationVar(&opts.Interval, "interval", 30*time.Second, "read the origins again this often (10s, 5m)")
+	fs.BoolVar(&opts.FileEvents, "file-events", true, "watch origins that are directories or files for file-system events (false on network file systems, which do not report them)")
 	fs.DurationVar(&opts.Debounce, "debounce", 200*time.Millisecond, "after a file-system event, wait until the files are quiet this long")
 	fs.Var(&changeFieldFlag{&opts.ChangeFields}, "change-field",
 		"the top-level field holding a resource's version, for TYPE or every type: an integer, or a date in LAYOUT (RFC3339, 2006-01-02...); an older origin copy is never written (repeatable)")
