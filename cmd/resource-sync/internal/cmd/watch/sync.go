@@ -154,7 +154,10 @@ func (s *syncer) Run(ctx context.Context, publish func(context.Context, notify.C
 func (s *syncer) pass(ctx context.Context, publish func(context.Context, notify.Change) error) error {
 	var applied []host.Event
 	p, err := s.session.Prepare(ctx, func(e host.Event) {
-		s.report.Event(e)
+		// What stayed as it was is left out, but for a newer copy kept.
+		if e.Outcome != host.OutcomeUnchanged || e.Reason != "" {
+			s.report.Event(e)
+		}
 		if e.Outcome == host.OutcomeWritten || e.Outcome == host.OutcomeDeleted {
 			applied = append(applied, e)
 		}
