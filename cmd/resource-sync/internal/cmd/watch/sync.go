@@ -130,6 +130,8 @@ func (s *syncer) describe() string {
 // stops on an error only when changes cannot be published (NATS gone) or
 // a plugin died; any other failure is shown and the next pass tries again.
 func (s *syncer) Run(ctx context.Context, publish func(context.Context, notify.Change) error) error {
+	ctx, cancel := context.WithCancel(ctx) // the file watcher ends with Run
+	defer cancel()
 	fired := make(chan struct{}, 1)
 	if s.files != nil {
 		go s.files.Run(ctx, s.opts.Debounce, fired)
