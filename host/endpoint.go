@@ -44,6 +44,8 @@ func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openE
 		Follow:   r.follow,
 		Origins:  r.originNames(), // recorded by destinations such as snapshots
 		Filters:  r.opts.Filter.Args(),
+		// A session reads its origins again and again (session.go).
+		ConditionalReads: role == pb.Open_ROLE_ORIGIN_UNSPECIFIED && r.conditionalReads(t),
 	})
 	if err != nil {
 		return nil, p.callError(ctx, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/resource-sync/resource-sync/host"
 	"github.com/resource-sync/resource-sync/plugins/dir"
 	"github.com/resource-sync/resource-sync/plugins/hal"
+	httpplugin "github.com/resource-sync/resource-sync/plugins/http"
 	"github.com/resource-sync/resource-sync/plugins/json"
 	"github.com/resource-sync/resource-sync/plugins/simple"
 	"github.com/resource-sync/resource-sync/plugins/yamlfile"
@@ -25,7 +26,7 @@ import (
 const envServe = "HOST_TEST_SERVE"
 
 func plugins() []sdk.Plugin {
-	return []sdk.Plugin{dir.Plugin(), yamlfile.Plugin(), json.Plugin(), hal.Plugin(), simple.Plugin(), crashing(), echo()}
+	return []sdk.Plugin{dir.Plugin(), yamlfile.Plugin(), json.Plugin(), hal.Plugin(), simple.Plugin(), crashing(), echo(), httpplugin.Plugin()}
 }
 
 func TestMain(m *testing.M) {
@@ -62,7 +63,7 @@ func sources(t testing.TB) []host.Source {
 	return out
 }
 
-func newHost(t *testing.T, searchPath ...string) *host.Host {
+func newHost(t testing.TB, searchPath ...string) *host.Host {
 	t.Helper()
 	if searchPath == nil {
 		searchPath = []string{}
@@ -75,14 +76,14 @@ func newHost(t *testing.T, searchPath ...string) *host.Host {
 	return h
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

@@ -37,9 +37,13 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*in
 	inv := &inventory{items: map[Key]*found{}}
 	var problems []error
 	for i, o := range origins {
-		rd := &originReader{run: r, ep: o, origin: i, follow: r.follow != pb.Follow_FOLLOW_NONE && o.can(CapFetch)}
+		rd := &originReader{run: r, ep: o, origin: i, followLinks: r.follow != pb.Follow_FOLLOW_NONE && o.can(CapFetch)}
+		rd.remember(r.memory, i) // a session's pass (session.go)
 		if err := rd.readAll(ctx, o.read); err != nil {
 			return nil, err
+		}
+		if rd.next != nil {
+			r.memory[i] = rd.next
 		}
 		problems = append(problems, rd.problems...)
 		inv.documents += rd.documents
@@ -92,7 +96,7 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 		return inv, nil
 	}
 	follow := dest.can(CapFetch) // pages are followed whatever --follow says: it is about the origins
-	rd := &originReader{run: r, ep: dest, origin: -1, follow: follow, pagesOnly: true}
+	rd := &originReader{run: r, ep: dest, origin: -1, followLinks: follow, pagesOnly: true}
 	if err := rd.readAll(ctx, produce); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -127,9 +131,9 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 // with batches in flight, then fetches the links found, wave by wave.
 type originReader struct {
 	run    *syncRun
-	ep     *openEndpoint
-	origin int
-	follow bool
+	ep          *openEndpoint
+	origin      int
+	followLinks bool
 	// pagesOnly follows only the links of collection pages (aliases set),
 	// for a destination inventory: its resources' other links lead to
 	// what is not in scope.
@@ -144,6 +148,10 @@ type originReader struct {
 	work       *pipelineWork
 	// fetchLinks starts a fetch of links in the read's group.
 	fetchLinks func(links []string)
+	// prev is what the host made of this origin's documents in a session's
+	// last pass, for those the origin says are unchanged; next records
+	// this pass's (session.go). Both nil outside conditional reads.
+	prev, next *docMemory
 }
 
 // readAll runs the endpoint's documents through one pipeline: produce
@@ -235,9 +243,11 @@ func (w *pipelineWork) finish(settled int) {
 	}
 }
 
-// decoded is a batch of values and the formatter that produced them.
+// decoded is a batch of values and the formatter that produced them;
+// docs names each value's document, when remembered for a session.
 type decoded struct {
 	values []*pb.Value
+	docs   []string
 	format string
 }
 
@@ -284,6 +294,14 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		groups := map[string][]*pb.Document{}
 		var order []entry
 		for _, d := range b.docs {
+			if d.GetUnchanged() {
+				// What it held comes from the last pass (session.go).
+				if err := o.reuse(d); err != nil {
+					o.problem(err)
+				}
+				o.work.finish(1)
+				continue
+			}
 			e, ok := o.run.cat.formatterFor(d.GetMediaType(), d.GetExtension())
 			if !ok {
 				o.problem(fmt.Errorf("%s: no installed format reads %s", d.GetSource(), describeKind(d)))
@@ -309,24 +327,31 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 				s = newBatchStream(raw)
 				streams[e.Name], plugins[e.Name] = s, p
 			}
-			format, sent := e.Name, len(groups[e.Name])
-			err := s.send(&pb.Decode_Request{Format: format, Documents: groups[e.Name]}, func(resp *pb.Decode_Response) {
+			format, sent := e.Name, groups[e.Name]
+			err := s.send(&pb.Decode_Request{Format: format, Documents: sent}, func(resp *pb.Decode_Response) {
 				var vals []*pb.Value
-				for _, res := range resp.GetResults() {
+				var docs []string
+				for i, res := range resp.GetResults() {
 					if d := res.GetError(); d != nil {
 						o.problem(diagnosticError(d))
 						continue
 					}
 					vals = append(vals, res.GetValues()...)
+					if o.next != nil && i < len(sent) {
+						key := o.next.add(sent[i])
+						for range res.GetValues() {
+							docs = append(docs, key)
+						}
+					}
 				}
 				// The documents are settled; their values take their place.
 				o.work.add(len(vals))
-				o.work.finish(sent)
+				o.work.finish(len(sent))
 				if len(vals) == 0 {
 					return
 				}
 				select {
-				case out <- decoded{values: vals, format: format}:
+				case out <- decoded{values: vals, docs: docs, format: format}:
 				case <-ctx.Done():
 				}
 			})
@@ -386,15 +411,24 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 	}
 	var failed error
 	for d := range in {
-		var b batch.Batcher[*pb.Value]
+		var b batch.Batcher[docValue]
 		flush := func() error {
-			format, n := d.format, b.Len()
-			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: b.Take(),
+			format, batch := d.format, b.Take()
+			values := make([]*pb.Value, len(batch))
+			docs := make([]string, len(batch))
+			for i, dv := range batch {
+				values[i], docs[i] = dv.value, dv.doc
+			}
+			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: values,
 				Options: o.run.schemaOptions(o.ep)},
-				func(resp *pb.Classify_Response) { o.collect(resp, format, n) })
+				func(resp *pb.Classify_Response) { o.collect(resp, format, docs) })
 		}
-		for _, v := range d.values {
-			if b.Add(v, len(v.GetJson())) && failed == nil {
+		for i, v := range d.values {
+			dv := docValue{value: v}
+			if i < len(d.docs) {
+				dv.doc = d.docs[i]
+			}
+			if b.Add(dv, len(v.GetJson())) && failed == nil {
 				failed = flush()
 			}
 		}
@@ -413,16 +447,27 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 	return p.callError(ctx, failed)
 }
 
-// collect keeps the resources a schema found in n values: checked,
-// filtered, fingerprinted, their bodies moved to the spill file; the links
-// found start fetching at once.
-func (o *originReader) collect(resp *pb.Classify_Response, format string, n int) {
+// docValue is a value to classify and the document it came from, when
+// remembered for a session.
+type docValue struct {
+	value *pb.Value
+	doc   string
+}
+
+// collect keeps the resources a schema found in the values of docs (one
+// entry per value): checked, filtered, fingerprinted, their bodies moved
+// to the spill file; the links found start fetching at once.
+func (o *originReader) collect(resp *pb.Classify_Response, format string, docs []string) {
 	// The values are settled only once their links are on their way.
-	defer o.work.finish(n)
+	defer o.work.finish(len(docs))
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var links []string
-	for _, res := range resp.GetResults() {
+	for i, res := range resp.GetResults() {
+		var made *docMade
+		if o.next != nil && i < len(docs) {
+			made = o.next.get(docs[i])
+		}
 		if d := res.GetError(); d != nil {
 			o.problemLocked(diagnosticError(d))
 			continue
@@ -462,20 +507,33 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, n int)
 			f.body = sp
 			r.Json = nil
 			o.found = append(o.found, f)
+			made.addFound(f)
 		}
-		// A page's other names count as fetched before its links are
-		// looked at: a prev link back to it is not fetched again.
-		for _, a := range res.GetAliases() {
-			o.fetched[normalizeURI(a)] = true
-		}
-		for _, l := range res.GetLinks() {
-			if k := normalizeURI(l); !o.fetched[k] {
-				o.fetched[k] = true
-				links = append(links, l)
-			}
+		made.addLinks(res.GetLinks(), res.GetAliases())
+		links = o.newLinks(links, res.GetLinks(), res.GetAliases())
+	}
+	o.follow(links)
+}
+
+// newLinks adds to links those not fetched yet. A page's other names
+// (aliases) count as fetched first: a prev link back to it is not fetched
+// again. Called with o.mu held.
+func (o *originReader) newLinks(links, found, aliases []string) []string {
+	for _, a := range aliases {
+		o.fetched[normalizeURI(a)] = true
+	}
+	for _, l := range found {
+		if k := normalizeURI(l); !o.fetched[k] {
+			o.fetched[k] = true
+			links = append(links, l)
 		}
 	}
-	if o.follow && len(links) > 0 {
+	return links
+}
+
+// follow starts fetching links, when this read follows any.
+func (o *originReader) follow(links []string) {
+	if o.followLinks && len(links) > 0 {
 		o.fetchLinks(links)
 	}
 }

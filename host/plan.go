@@ -131,6 +131,12 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 			}
 			s.reason = reason
 		}
+		// The destination may hold a newer version (older.go).
+		if s.action == ActionUpdate && r.opts.Older != nil {
+			if err := r.keepNewer(s); err != nil {
+				return nil, err
+			}
+		}
 		p.steps = append(p.steps, s)
 	}
 	// What the destination holds and the origins do not.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -41,6 +42,12 @@ type SyncOptions struct {
 	// Secrets are the resource fields that hold secrets: never written
 	// to files in clear (see secrets.go).
 	Secrets []SecretField
+	// Older, when set, is asked about each resource to update, with the
+	// canonical JSON of its origin and destination copies: when the
+	// origin's is older (by a change field, for resource-sync watch), the
+	// destination keeps its copy, planned unchanged with why as the
+	// reason (older.go).
+	Older func(typ, id, uri string, origin, dest []byte) (why string, older bool, err error)
 }
 
 // Summary counts what a sync did.
@@ -131,7 +138,24 @@ type Run struct {
 // types, and plans one action per resource. Any problem with the input,
 // and any guardrail the plan would break, stops it here, before anything
 // is written.
-func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (_ *Run, err error) {
+func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (*Run, error) {
+	r, err := h.startRun(ctx, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	run, err := r.readAndPlan(ctx, nil)
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	return run, nil
+}
+
+// startRun resolves the endpoints and components, starts the plugins and
+// opens the endpoints; nothing is read yet. A session's run
+// (conditional) opens its origins for conditional reads, and keeps its
+// endpoints and spill file until the session closes.
+func (h *Host) startRun(ctx context.Context, opts SyncOptions, conditional bool) (_ *syncRun, err error) {
 	follow, ok := follows[opts.Follow]
 	if !ok {
 		return nil, usageErrorf("unknown follow mode %q (want none, page, child or all)", opts.Follow)
@@ -148,7 +172,7 @@ func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (_ *Run, err error
 		return nil, err
 	}
 	r := &syncRun{h: h, opts: opts, cat: cat, follow: follow, norm: norm,
-		sink: &eventSink{fn: opts.Events}}
+		sink: &eventSink{fn: opts.Events}, conditional: conditional}
 	defer func() {
 		if err != nil {
 			r.close()
@@ -161,15 +185,8 @@ func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (_ *Run, err error
 	if err := h.StartAll(ctx, r.plugins()); err != nil {
 		return nil, err
 	}
-	if r.destEP, err = r.open(ctx, r.dest, pb.Open_ROLE_DESTINATION); err != nil {
+	if err := r.openEndpoints(ctx); err != nil {
 		return nil, err
-	}
-	for _, t := range r.origins {
-		o, err := r.open(ctx, t, pb.Open_ROLE_ORIGIN_UNSPECIFIED)
-		if err != nil {
-			return nil, err
-		}
-		r.originEPs = append(r.originEPs, o)
 	}
 	// What the endpoints recommend: the schema unless the user named one,
 	// server-managed and secret fields (recommend.go).
@@ -179,13 +196,41 @@ func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (_ *Run, err error
 	if r.spill, err = newSpill(); err != nil {
 		return nil, err
 	}
+	r.shared = conditional
+	return r, nil
+}
 
+// openEndpoints opens the destination and the origins.
+func (r *syncRun) openEndpoints(ctx context.Context) (err error) {
+	if r.destEP, err = r.open(ctx, r.dest, pb.Open_ROLE_DESTINATION); err != nil {
+		return err
+	}
+	return r.openOrigins(ctx)
+}
+
+func (r *syncRun) openOrigins(ctx context.Context) error {
+	for _, t := range r.origins {
+		o, err := r.open(ctx, t, pb.Open_ROLE_ORIGIN_UNSPECIFIED)
+		if err != nil {
+			return err
+		}
+		r.originEPs = append(r.originEPs, o)
+	}
+	return nil
+}
+
+// readAndPlan reads the origins and the destination, and plans.
+// afterOrigins, when set (a session's pass, session.go), hears about the
+// origins once read; when it answers idle, there is nothing to do and
+// readAndPlan returns a nil Run without reading the destination.
+func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory) (idle bool)) (*Run, error) {
 	// A destination read whole goes alongside the origins; one that lists
-	// an inventory needs to know what is about to be written.
+	// an inventory needs to know what is about to be written, and a
+	// session's pass may not need it at all.
 	var dest *inventory
 	var destErr error
 	destDone := make(chan struct{})
-	scoped := r.destEP.can(CapInventory)
+	scoped := r.destEP.can(CapInventory) || afterOrigins != nil
 	if !scoped {
 		go func() {
 			defer close(destDone)
@@ -204,8 +249,15 @@ func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (_ *Run, err error
 	if err := r.secrets.check(); err != nil {
 		return nil, err
 	}
+	if afterOrigins != nil && afterOrigins(origins) {
+		return nil, nil
+	}
 	if scoped {
-		dest, destErr = r.readDestination(ctx, r.destEP, scopeOf(origins))
+		var scope []*pb.Resource
+		if r.destEP.can(CapInventory) {
+			scope = scopeOf(origins)
+		}
+		dest, destErr = r.readDestination(ctx, r.destEP, scope)
 	}
 	if destErr != nil {
 		return nil, destErr
@@ -279,6 +331,20 @@ func (run *Run) Pending() (writes, deletes int) {
 	return writes, deletes
 }
 
+// Body is the canonical JSON the origins hold of resource typ/id (secret
+// fields as placeholders), for telling others what a sync changed
+// (resource-sync watch --subscriptions); ok is false when no origin holds
+// it. It can be asked until the Run is closed.
+func (run *Run) Body(typ, id string) (body []byte, ok bool, err error) {
+	steps := run.plan.steps
+	i, found := slices.BinarySearchFunc(steps, Key{typ, id}, func(s *step, k Key) int { return compareKeys(s.key(), k) })
+	if !found || steps[i].src == nil {
+		return nil, false, nil
+	}
+	body, err = run.r.spill.get(steps[i].src.body)
+	return body, err == nil, err
+}
+
 // Warnings are the problems found so far that do not stop the sync.
 func (run *Run) Warnings() []string { return run.r.tally.snapshot().Warnings }
 
@@ -324,9 +390,21 @@ type syncRun struct {
 	spill     *spill     // bodies between reading and writing
 	secrets   *secretRun // secret fields: masked on read, filled in on write
 	read      int
+
+	// A session's (session.go): conditional opens the origins that can
+	// for conditional reads; shared says the endpoints and the spill file
+	// belong to the session, which closes them; memory is what the host
+	// made of each conditional origin's documents, updated as they are
+	// read.
+	conditional bool
+	shared      bool
+	memory      []*docMemory
 }
 
 func (r *syncRun) close() {
+	if r.shared {
+		return
+	}
 	if r.destEP != nil {
 		r.destEP.close()
 	}

@@ -11,12 +11,13 @@ import (
 
 func documentToProto(d Document) *pb.Document {
 	return &pb.Document{Content: d.Content, MediaType: d.MediaType, Extension: d.Extension,
-		Source: d.Source, Uri: d.URI, TypeHint: d.TypeHint, Location: d.Location}
+		Source: d.Source, Uri: d.URI, TypeHint: d.TypeHint, Location: d.Location, Unchanged: d.Unchanged}
 }
 
 func documentFromProto(d *pb.Document) Document {
 	return Document{Content: d.GetContent(), MediaType: d.GetMediaType(), Extension: d.GetExtension(),
-		Source: d.GetSource(), URI: d.GetUri(), TypeHint: d.GetTypeHint(), Location: d.GetLocation()}
+		Source: d.GetSource(), URI: d.GetUri(), TypeHint: d.GetTypeHint(), Location: d.GetLocation(),
+		Unchanged: d.GetUnchanged()}
 }
 
 func valueToProto(v Value) *pb.Value {

@@ -40,6 +40,11 @@ type EndpointSpec struct {
 	// are written, instead of in strict order; results may come back in any
 	// order.
 	ConcurrentWrites bool
+	// ConditionalReads says Read and Fetch honour
+	// OpenRequest.ConditionalReads, yielding documents unchanged since the
+	// endpoint last yielded them as Document.Unchanged (HTTP: 304 Not
+	// Modified to a conditional GET).
+	ConditionalReads bool
 	// Open opens a location. The endpoint it returns implements any of
 	// Reader, Fetcher, Writer and Deleter.
 	Open func(ctx context.Context, req OpenRequest) (Endpoint, error)
@@ -93,6 +98,12 @@ type OpenRequest struct {
 	// its content came from (a snapshot).
 	Origins []string
 	Filters []string
+	// ConditionalReads, sent only to endpoints whose spec declares
+	// ConditionalReads, says the host keeps what it made of each document
+	// from one Read to the next (resource-sync watch): a document this
+	// endpoint yielded before, unchanged since, may be yielded as
+	// Document{URI, Source, MediaType, TypeHint, Unchanged: true}.
+	ConditionalReads bool
 }
 
 // Endpoint is an open location. It implements some of [Reader], [Fetcher],

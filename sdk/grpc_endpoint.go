@@ -50,6 +50,8 @@ func (s *endpointServer) Open(ctx context.Context, req *pb.Open_Request) (*pb.Op
 		Follow:   followFromProto(req.GetFollow()),
 		Origins:  req.GetOrigins(),
 		Filters:  req.GetFilters(),
+		// Only an endpoint that declared it gets to answer "unchanged".
+		ConditionalReads: spec.ConditionalReads && req.GetConditionalReads(),
 	})
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, validUTF8(err.Error()))

@@ -92,5 +92,8 @@ func endpointCapabilities(e EndpointSpec) []pb.Capability {
 	if e.ConcurrentWrites {
 		caps = append(caps, pb.Capability_CAPABILITY_CONCURRENT_WRITES)
 	}
+	if e.ConditionalReads {
+		caps = append(caps, pb.Capability_CAPABILITY_CONDITIONAL_READ)
+	}
 	return caps
 }

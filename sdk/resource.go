@@ -21,6 +21,11 @@ type Document struct {
 	// Location is endpoint-specific (a path relative to a directory). The
 	// host hands it back in WriteItem.ExistingLocation.
 	Location string
+	// Unchanged, only under OpenRequest.ConditionalReads, says the document
+	// is the same as when this endpoint last yielded it: Content is empty,
+	// URI, Source, MediaType and TypeHint are as they were, and the host
+	// reuses what it made of it then.
+	Unchanged bool
 }
 
 // Value is one decoded document as canonical JSON (see [CanonicalJSON]),

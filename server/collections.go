@@ -49,7 +49,7 @@ func (s *Server) getCollection(w http.ResponseWriter, r *http.Request, p string)
 	body = append(body, `,"offset":`...)
 	body = strconv.AppendInt(body, int64(offset), 10)
 	body = append(body, '}')
-	writeBody(w, http.StatusOK, halJSON, body)
+	writeRepresentation(w, r, halJSON, body)
 }
 
 // patchCollection creates or replaces every item of {"items": [...]} at

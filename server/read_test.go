@@ -281,3 +281,33 @@ func TestResponsesAreCanonicalJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestConditionalGet: pages and resources carry an ETag; a GET naming it
+// in If-None-Match gets 304 without a body until the content changes.
+func TestConditionalGet(t *testing.T) {
+	_, ts := serve(t, server.Options{Dir: widgets(t, 3)})
+	for _, path := range []string{"/api/widget?offset=0&limit=2", "/api/widget/w01"} {
+		first := do(t, "GET", ts.URL+path, "")
+		etag := first.header.Get("ETag")
+		if first.status != http.StatusOK || !strings.HasPrefix(etag, `"`) {
+			t.Fatalf("GET %s: %d, ETag %q", path, first.status, etag)
+		}
+		for _, ifNoneMatch := range []string{etag, `"other", ` + etag, "W/" + etag, "*"} {
+			again := do(t, "GET", ts.URL+path, "", "If-None-Match: "+ifNoneMatch)
+			if again.status != http.StatusNotModified || len(again.body) != 0 || again.header.Get("ETag") != etag {
+				t.Errorf("GET %s If-None-Match %s: %d, %d bytes, ETag %q", path, ifNoneMatch, again.status, len(again.body), again.header.Get("ETag"))
+			}
+		}
+		if other := do(t, "GET", ts.URL+path, "", `If-None-Match: "other"`); other.status != http.StatusOK || !bytes.Equal(other.body, first.body) {
+			t.Errorf("GET %s with another tag: %d", path, other.status)
+		}
+	}
+	etag := do(t, "GET", ts.URL+"/api/widget/w01", "").header.Get("ETag")
+	if resp := do(t, "PUT", ts.URL+"/api/widget/w01", `{"id":"w01","n":100}`); resp.status != http.StatusOK {
+		t.Fatalf("PUT: %d %s", resp.status, resp.body)
+	}
+	changed := do(t, "GET", ts.URL+"/api/widget/w01", "", "If-None-Match: "+etag)
+	if changed.status != http.StatusOK || changed.header.Get("ETag") == etag || !contains(string(changed.body), `"n":100`) {
+		t.Errorf("GET after a change: %d, ETag %q, %s", changed.status, changed.header.Get("ETag"), changed.body)
+	}
+}

@@ -18,7 +18,7 @@ func (s *Server) getResource(w http.ResponseWriter, r *http.Request, p string) {
 		s.fail(w, r, err)
 		return
 	}
-	writeBody(w, http.StatusOK, halJSON, body)
+	writeRepresentation(w, r, halJSON, body)
 }
 
 // putResource creates (201, with Location) or replaces (200) the resource

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -33,6 +36,33 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 		contentType = plainJSON
 	}
 	writeBody(w, status, contentType, body)
+}
+
+// writeRepresentation answers a GET or HEAD with body and a strong ETag,
+// a hash of it. A request whose If-None-Match names that tag gets 304 Not
+// Modified without a body: a client reading again (resource-sync watch)
+// is spared the transfer.
+func writeRepresentation(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {
+	sum := sha256.Sum256(body)
+	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	w.Header().Set("ETag", etag)
+	if etagListed(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeBody(w, http.StatusOK, contentType, body)
+}
+
+// etagListed reports whether an If-None-Match value names etag, by the
+// weak comparison RFC 9110 prescribes for it, or is "*".
+func etagListed(ifNoneMatch, etag string) bool {
+	for tag := range strings.SplitSeq(ifNoneMatch, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || tag == etag {
+			return true
+		}
+	}
+	return false
 }
 
 func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {

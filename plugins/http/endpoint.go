@@ -42,6 +42,11 @@ type Endpoint struct {
 	patchable sync.Map // string -> *allowEntry
 
 	nonJSONOnce sync.Once
+
+	// conditional: the host keeps what it made of each page between
+	// reads, so pages are read with conditional GETs (conditional.go).
+	conditional bool
+	memos       pageMemos
 }
 
 // Open validates the location and options; it sends no request.
@@ -88,6 +93,8 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 		redact:     red,
 		log:        log,
 		trav:       newTraversal(),
+		// Only an origin is read again and again.
+		conditional: req.ConditionalReads && req.Role == sdk.RoleOrigin,
 	}
 	e.client = newClient(cfg, e.hosts, creds, tlsConf, red, log)
 	if cfg.insecure {

@@ -60,12 +60,17 @@ func openTest(t *testing.T, location string, opts ...string) testEndpoint {
 
 // tryOpen opens location with options given as name, value pairs; the
 // pair "follow", "none" sets the request's Follow instead, as the host
-// does for -n.
+// does for -n, and "conditional-reads", "true" asks for conditional reads,
+// as resource-sync watch does.
 func tryOpen(location string, opts ...string) (*Endpoint, *logBuffer, error) {
 	req := sdk.OpenRequest{Location: location, Formats: testFormats, Options: map[string]string{}, Schema: "hal"}
 	for i := 0; i+1 < len(opts); i += 2 {
 		if opts[i] == "follow" && opts[i+1] == "none" {
 			req.Follow = sdk.FollowNone
+			continue
+		}
+		if opts[i] == "conditional-reads" {
+			req.ConditionalReads = opts[i+1] == "true"
 			continue
 		}
 		req.Options[opts[i]] = opts[i+1]

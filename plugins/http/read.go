@@ -202,13 +202,13 @@ func (e *Endpoint) fetchChain(ctx context.Context, trav *traversal, u *url.URL, 
 		case <-ctx.Done():
 			return
 		}
-		doc, next, err := e.get(ctx, u)
+		doc, next, sum, err := e.getPage(ctx, u)
 		<-slots
 		if ctx.Err() != nil {
 			return
 		}
 		if err == nil {
-			if same := trav.readBefore(coll, u, doc.Content); same != nil {
+			if same := trav.readBefore(coll, u, sum); same != nil {
 				e.log.Warn("pagination repeats itself: this page is the same as one already read; not following its links",
 					"uri", e.redact.URL(u), "same_as", e.redact.URL(same))
 				continue
@@ -303,10 +303,9 @@ func (t *traversal) countPage(coll *url.URL, limit int) (ok, reported bool) {
 	return true, false
 }
 
-// readBefore records content as read from u in coll and returns the uri
-// it was read from before, if it was.
-func (t *traversal) readBefore(coll, u *url.URL, content []byte) *url.URL {
-	sum := sha256.Sum256(content)
+// readBefore records a page of content sum as read from u in coll and
+// returns the uri it was read from before, if it was.
+func (t *traversal) readBefore(coll, u *url.URL, sum [sha256.Size]byte) *url.URL {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := t.pages(coll)
@@ -326,17 +325,36 @@ func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.UR
 
 // getStatus is get, also saying the response's status (0 when none came).
 func (e *Endpoint) getStatus(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, int, error) {
-	shown := e.redact.URL(u)
+	r, err := e.request(ctx, u, nil)
+	if err != nil {
+		return sdk.Document{}, nil, 0, err
+	}
+	doc, next, err := e.document(u, r)
+	return doc, next, r.status, err
+}
+
+// request GETs u with the page headers and extra ones.
+func (e *Endpoint) request(ctx context.Context, u *url.URL, extra http.Header) (*response, error) {
 	hdr := http.Header{
 		"Accept":          {e.media.accept},
 		"X-Request-Limit": {strconv.Itoa(e.cfg.limit)},
 	}
+	for name, values := range extra {
+		hdr[name] = values
+	}
 	r, err := e.client.do(ctx, http.MethodGet, u, nil, hdr)
 	if err != nil {
-		return sdk.Document{}, nil, 0, e.errorf(shown, "GET: %v", err)
+		return nil, e.errorf(e.redact.URL(u), "GET: %v", err)
 	}
+	return r, nil
+}
+
+// document is the document a GET of u answered, and, when following, the
+// targets of its Link rel="next" headers.
+func (e *Endpoint) document(u *url.URL, r *response) (sdk.Document, []*url.URL, error) {
+	shown := e.redact.URL(u)
 	if r.status >= 400 {
-		return sdk.Document{}, nil, r.status, e.statusError(http.MethodGet, u, r)
+		return sdk.Document{}, nil, e.statusError(http.MethodGet, u, r)
 	}
 	contentType := r.header.Get("Content-Type")
 	mediaType := baseMediaType(contentType)
@@ -345,7 +363,7 @@ func (e *Endpoint) getStatus(ctx context.Context, u *url.URL) (sdk.Document, []*
 		if contentType != "" {
 			what = "Content-Type " + strconv.Quote(contentType) + ", which no installed format reads"
 		}
-		return sdk.Document{}, nil, r.status, e.errorf(shown, "GET: %s with %s: %s", r.statusLine, what, serverMessage(r.body))
+		return sdk.Document{}, nil, e.errorf(shown, "GET: %s with %s: %s", r.statusLine, what, serverMessage(r.body))
 	}
 	doc := sdk.Document{
 		Content:   r.body,
@@ -358,5 +376,5 @@ func (e *Endpoint) getStatus(ctx context.Context, u *url.URL) (sdk.Document, []*
 	if e.cfg.followNext {
 		next = nextLinks(r.header, r.url)
 	}
-	return doc, next, r.status, nil
+	return doc, next, nil
 }

@@ -12,6 +12,7 @@ func Spec() sdk.EndpointSpec {
 		Summary:          "REST APIs over HTTP and HTTPS",
 		Schemes:          []string{"http", "https"},
 		ConcurrentWrites: true,
+		ConditionalReads: true,
 		// APIs speak JSON unless the user says otherwise (--yaml, --format).
 		DefaultFormat: "json",
 		Open:          Open,

@@ -628,9 +628,16 @@ type Open_Request struct {
 	Origins []string `protobuf:"bytes,9,rep,name=origins,proto3" json:"origins,omitempty"`
 	// The include/exclude patterns that scoped this sync, for the same
 	// purpose; empty when none were given.
-	Filters       []string `protobuf:"bytes,10,rep,name=filters,proto3" json:"filters,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Filters []string `protobuf:"bytes,10,rep,name=filters,proto3" json:"filters,omitempty"`
+	// The host keeps what it made of every document this handle yields,
+	// from one Read to the next (resource-sync watch reads the same
+	// origin again and again): the endpoint may yield a document it
+	// yielded before under this handle, and that has not changed since,
+	// as Document.unchanged without content. Sent only to endpoints
+	// declaring CAPABILITY_CONDITIONAL_READ.
+	ConditionalReads bool `protobuf:"varint,11,opt,name=conditional_reads,json=conditionalReads,proto3" json:"conditional_reads,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Open_Request) Reset() {
@@ -731,6 +738,13 @@ func (x *Open_Request) GetFilters() []string {
 		return x.Filters
 	}
 	return nil
+}
+
+func (x *Open_Request) GetConditionalReads() bool {
+	if x != nil {
+		return x.ConditionalReads
+	}
+	return false
 }
 
 type Open_Response struct {
@@ -1399,8 +1413,8 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"extensions\x18\x02 \x03(\tR\n" +
 	"extensions\x12\x1f\n" +
 	"\vmedia_types\x18\x03 \x03(\tR\n" +
-	"mediaTypes\"\xe2\x06\n" +
-	"\x04Open\x1a\xc1\x03\n" +
+	"mediaTypes\"\x8f\a\n" +
+	"\x04Open\x1a\xee\x03\n" +
 	"\aRequest\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x1a\n" +
 	"\blocation\x18\x02 \x01(\tR\blocation\x12.\n" +
@@ -1412,7 +1426,8 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\x06follow\x18\b \x01(\x0e2\x17.resourcesync.v1.FollowR\x06follow\x12\x18\n" +
 	"\aorigins\x18\t \x03(\tR\aorigins\x12\x18\n" +
 	"\afilters\x18\n" +
-	" \x03(\tR\afilters\x1a:\n" +
+	" \x03(\tR\afilters\x12+\n" +
+	"\x11conditional_reads\x18\v \x01(\bR\x10conditionalReads\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\xda\x02\n" +

@@ -61,6 +61,11 @@ const (
 	// host is about to write (for HTTP, the collections they belong to), so
 	// the host can plan creates, updates and deletes against it.
 	Capability_CAPABILITY_INVENTORY Capability = 10
+	// Read and Fetch honour Open.Request.conditional_reads: a document that
+	// has not changed since this handle last yielded it comes back as
+	// Document.unchanged, without content (HTTP: a conditional GET answered
+	// 304 Not Modified).
+	Capability_CAPABILITY_CONDITIONAL_READ Capability = 11
 )
 
 // Enum value maps for Capability.
@@ -77,6 +82,7 @@ var (
 		8:  "CAPABILITY_FINGERPRINTS",
 		9:  "CAPABILITY_REPLACE",
 		10: "CAPABILITY_INVENTORY",
+		11: "CAPABILITY_CONDITIONAL_READ",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -90,6 +96,7 @@ var (
 		"CAPABILITY_FINGERPRINTS":         8,
 		"CAPABILITY_REPLACE":              9,
 		"CAPABILITY_INVENTORY":            10,
+		"CAPABILITY_CONDITIONAL_READ":     11,
 	}
 )
 
@@ -862,7 +869,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\awarning\x18\x04 \x01(\bR\awarning\x12\x1e\n" +
 	"\n" +
 	"incomplete\x18\x05 \x01(\bR\n" +
-	"incomplete*\xb8\x02\n" +
+	"incomplete*\xd9\x02\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -876,7 +883,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x17CAPABILITY_FINGERPRINTS\x10\b\x12\x16\n" +
 	"\x12CAPABILITY_REPLACE\x10\t\x12\x18\n" +
 	"\x14CAPABILITY_INVENTORY\x10\n" +
-	"2_\n" +
+	"\x12\x1f\n" +
+	"\x1bCAPABILITY_CONDITIONAL_READ\x10\v2_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"

@@ -40,7 +40,12 @@ type Document struct {
 	TypeHint string `protobuf:"bytes,6,opt,name=type_hint,json=typeHint,proto3" json:"type_hint,omitempty"`
 	// Endpoint-specific location (a path relative to the directory), echoed
 	// back in WriteItem.existing_location.
-	Location      string `protobuf:"bytes,7,opt,name=location,proto3" json:"location,omitempty"`
+	Location string `protobuf:"bytes,7,opt,name=location,proto3" json:"location,omitempty"`
+	// Only under Open.Request.conditional_reads: the document at uri is the
+	// same as when this handle last yielded it. content is empty; uri,
+	// source, media_type and type_hint are set as they were. The host
+	// reuses what it made of it then.
+	Unchanged     bool `protobuf:"varint,8,opt,name=unchanged,proto3" json:"unchanged,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -122,6 +127,13 @@ func (x *Document) GetLocation() string {
 		return x.Location
 	}
 	return ""
+}
+
+func (x *Document) GetUnchanged() bool {
+	if x != nil {
+		return x.Unchanged
+	}
+	return false
 }
 
 // Value is one decoded document as canonical JSON: object keys sorted, no
@@ -317,7 +329,7 @@ var File_resourcesync_v1_resource_proto protoreflect.FileDescriptor
 
 const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\n" +
-	"\x1eresourcesync/v1/resource.proto\x12\x0fresourcesync.v1\"\xc4\x01\n" +
+	"\x1eresourcesync/v1/resource.proto\x12\x0fresourcesync.v1\"\xe2\x01\n" +
 	"\bDocument\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12\x1d\n" +
 	"\n" +
@@ -326,7 +338,8 @@ const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\x06source\x18\x04 \x01(\tR\x06source\x12\x10\n" +
 	"\x03uri\x18\x05 \x01(\tR\x03uri\x12\x1b\n" +
 	"\ttype_hint\x18\x06 \x01(\tR\btypeHint\x12\x1a\n" +
-	"\blocation\x18\a \x01(\tR\blocation\"\x92\x01\n" +
+	"\blocation\x18\a \x01(\tR\blocation\x12\x1c\n" +
+	"\tunchanged\x18\b \x01(\bR\tunchanged\"\x92\x01\n" +
 	"\x05Value\x12\x12\n" +
 	"\x04json\x18\x01 \x01(\fR\x04json\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x12\n" +

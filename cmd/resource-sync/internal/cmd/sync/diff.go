@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/sync/shared"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	"github.com/resource-sync/resource-sync/host"
 )
@@ -47,9 +48,9 @@ func NewCmdDiff(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origins, opts.Destination = args[:len(args)-1], args[len(args)-1]
-			opts.SchemaGiven = schemaGiven(cmd.Flags())
+			opts.SchemaGiven = shared.SchemaGiven(cmd.Flags())
 			opts.Plan.DryRun = true
-			if err := opts.validate(); err != nil {
+			if err := opts.Validate(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -58,9 +59,9 @@ func NewCmdDiff(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 			return diffRun(cmd.Context(), opts)
 		},
 	}
-	opts.registerCommon(cmd.Flags())
-	opts.Plan.register(cmd.Flags(), modeDiff)
-	opts.registerEndpoint(cmd.Flags(), f.EndpointOptions)
+	opts.RegisterCommon(cmd.Flags())
+	opts.Plan.Register(cmd.Flags(), shared.ModeDiff)
+	opts.RegisterEndpoint(cmd.Flags(), f.EndpointOptions)
 	cmd.Flags().SortFlags = false
 	return cmd
 }
@@ -85,7 +86,7 @@ func diffRun(ctx context.Context, o *Options) (err error) {
 			return err
 		}
 	}
-	printWarnings(o.IO.ErrOut, run.Warnings())
+	shared.PrintWarnings(o.IO.ErrOut, run.Warnings())
 	if !o.Quiet {
 		unchanged := 0
 		for _, e := range run.Changes() {

@@ -4,13 +4,11 @@ package sync
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/sync/shared"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
@@ -19,8 +17,8 @@ import (
 
 // EnvPassword and EnvToken let scripts and CI authenticate without a prompt.
 const (
-	EnvPassword = "RESOURCE_SYNC_PASSWORD"
-	EnvToken    = "RESOURCE_SYNC_TOKEN"
+	EnvPassword = shared.EnvPassword
+	EnvToken    = shared.EnvToken
 )
 
 // Options are the parsed command line.
@@ -28,28 +26,9 @@ type Options struct {
 	IO     *iostreams.IOStreams
 	Host   func(hclog.Level) (*host.Host, error)
 	Config func() (*config.File, error)
+	shared.Flags
 
-	Origins     []string
-	Destination string
-
-	Format string
-	Schema string
-	// SchemaGiven says a schema flag was given, which beats an
-	// environment's schema.
-	SchemaGiven bool
-	Follow      string
-	Quiet       bool
-	Log         cmdutil.LogFlags
-	Plan        PlanFlags
-
-	// Endpoint options, each for the endpoints it is meant for.
-	options  optionFlags
-	FailFast bool
-	// Secrets are --secret TYPE:/POINTER[=ENV], besides the config
-	// file's.
-	Secrets []host.SecretField
-
-	report *report // built when the command runs
+	report *shared.Report // built when the command runs
 }
 
 const long = `Synchronize REST resources between endpoints.
@@ -120,8 +99,8 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origins, opts.Destination = args[:len(args)-1], args[len(args)-1]
-			opts.SchemaGiven = schemaGiven(cmd.Flags())
-			if err := opts.validate(); err != nil {
+			opts.SchemaGiven = shared.SchemaGiven(cmd.Flags())
+			if err := opts.Validate(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -133,63 +112,11 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 			return syncRun(cmd.Context(), opts)
 		},
 	}
-	opts.registerCommon(cmd.Flags())
-	opts.Plan.register(cmd.Flags(), modeSync)
-	opts.registerEndpoint(cmd.Flags(), f.EndpointOptions)
+	opts.RegisterCommon(cmd.Flags())
+	opts.Plan.Register(cmd.Flags(), shared.ModeSync)
+	opts.RegisterEndpoint(cmd.Flags(), f.EndpointOptions)
 	cmd.Flags().SortFlags = false
 	return cmd
-}
-
-func schemaGiven(fs *pflag.FlagSet) bool {
-	return fs.Changed("schema") || fs.Changed("hal") || fs.Changed("simple")
-}
-
-// registerCommon adds the flags of every command that reads origins.
-func (opts *Options) registerCommon(fs *pflag.FlagSet) {
-	cmdutil.Choice(fs, &opts.Format, "json", "json", "j", "write the destination as JSON")
-	cmdutil.Choice(fs, &opts.Format, "yaml", "yaml", "y", "write the destination as YAML")
-	fs.StringVar(&opts.Format, "format", "", "write the destination in this format, from any installed formatter plugin")
-	opts.Schema = "hal"
-	cmdutil.Choice(fs, &opts.Schema, "hal", "hal", "", "HAL schema: id field, _links.self.href as uri (default)")
-	cmdutil.Choice(fs, &opts.Schema, "simple", "simple", "s", "simple schema: id, type and uri fields")
-	fs.StringVar(&opts.Schema, "schema", "hal", "use this schema, from any installed schema plugin")
-	opts.Follow = "page"
-	cmdutil.Choice(fs, &opts.Follow, "all", "follow-all", "a", "follow every link")
-	cmdutil.Choice(fs, &opts.Follow, "child", "follow-child", "c", "follow next, prev and child:* links")
-	cmdutil.Choice(fs, &opts.Follow, "page", "follow-page", "p", "follow next and prev links (default)")
-	cmdutil.Choice(fs, &opts.Follow, "none", "follow-none", "n", "follow no links")
-	fs.BoolVarP(&opts.Quiet, "quiet", "q", false, "no summary line on stderr")
-	opts.Log.Register(fs)
-}
-
-// registerEndpoint adds the endpoint options (from the built-ins'
-// declarations), --fail-fast and --secret.
-func (opts *Options) registerEndpoint(fs *pflag.FlagSet, decls []host.OptionDecl) {
-	opts.options.register(fs, decls)
-	fs.BoolVar(&opts.FailFast, "fail-fast", false, "stop at the first failed write or delete")
-	fs.Var(&secretFlag{&opts.Secrets}, "secret",
-		"resource field holding a secret, never written to files in clear: TYPE:/JSON/POINTER[=ENV_{id}] (repeatable; see docs/options.md)")
-}
-
-func (o *Options) validate() error {
-	for _, origin := range o.Origins {
-		// Options for one side (--to-base-url) may make one location two
-		// endpoints; locations compares them once options are assigned.
-		if sameEndpoint(origin, o.Destination) && !o.options.scoped() {
-			return cmdutil.FlagErrorf("origin and destination are the same: %s", origin)
-		}
-	}
-	return o.Plan.validate(o.Destination)
-}
-
-func sameEndpoint(a, b string) bool {
-	if a == "-" || b == "-" {
-		return false
-	}
-	if strings.Contains(a, "://") || strings.Contains(b, "://") {
-		return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
-	}
-	return filepath.Clean(a) == filepath.Clean(b)
 }
 
 func syncRun(ctx context.Context, o *Options) (err error) {
@@ -212,26 +139,18 @@ func syncRun(ctx context.Context, o *Options) (err error) {
 	if err := o.confirmDeletes(run); err != nil {
 		return err
 	}
-	if p := o.report.progress; p != nil {
-		writes, deletes := run.Pending()
-		p.Start(writes + deletes)
-	}
+	writes, deletes := run.Pending()
+	o.report.Start(writes + deletes)
 	sum, err := run.Apply(ctx)
-	o.report.finish()
-	printWarnings(o.IO.ErrOut, sum.Warnings)
+	o.report.Finish()
+	shared.PrintWarnings(o.IO.ErrOut, sum.Warnings)
 	if !o.Quiet && (err == nil || sum.Written()+sum.Unchanged+sum.Deleted+sum.Failed > 0) || ctx.Err() != nil {
-		printSummary(o.IO.ErrOut, sum, o.Plan.deleting())
+		shared.PrintSummary(o.IO.ErrOut, sum, o.Plan.Deleting())
 	}
 	return err
 }
 
-func (o *Options) newHost() (*host.Host, error) {
-	level, err := o.Log.Resolve()
-	if err != nil {
-		return nil, err
-	}
-	return o.Host(level)
-}
+func (o *Options) newHost() (*host.Host, error) { return o.NewHost(o.Host) }
 
 // prepare reads the config, resolves the endpoints with their options and
 // plans the sync; nothing is written.
@@ -240,19 +159,11 @@ func (o *Options) prepare(ctx context.Context, h *host.Host) (*host.Run, error) 
 	if err != nil {
 		return nil, err
 	}
-	syncOpts, err := o.Plan.syncOptions()
+	syncOpts, err := o.SyncOptions(ctx, h, cfg, o.IO)
 	if err != nil {
 		return nil, err
 	}
-	syncOpts.Origins, syncOpts.Destination, syncOpts.Schema, err = o.locations(ctx, h, cfg)
-	if err != nil {
-		return nil, err
-	}
-	o.report = newReport(o)
-	syncOpts.Format, syncOpts.DefaultFormat = o.Format, "yaml"
-	syncOpts.Follow = o.Follow
-	syncOpts.FailFast = o.FailFast
-	syncOpts.Events = o.report.event
-	syncOpts.Secrets = append(append([]host.SecretField(nil), cfg.Secrets...), o.Secrets...)
+	o.report = shared.NewReport(o.IO, &o.Flags, true)
+	syncOpts.Events = o.report.Event
 	return h.Prepare(ctx, syncOpts)
 }

@@ -104,7 +104,7 @@ func TestNewCmdSync(t *testing.T) {
 				t.Fatal(err)
 			}
 			have := parsed{Origins: got.Origins, Destination: got.Destination, Format: got.Format, Schema: got.Schema,
-				Follow: got.Follow, Rm: got.Plan.Rm, Given: got.options.given}
+				Follow: got.Follow, Rm: got.Plan.Rm, Given: got.Given()}
 			if diff := cmp.Diff(defaults(tc.want), have); diff != "" {
 				t.Errorf("parsed options (-want +got):\n%s", diff)
 			}

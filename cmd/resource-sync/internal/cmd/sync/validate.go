@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/sync/shared"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	"github.com/resource-sync/resource-sync/host"
 )
@@ -37,8 +38,8 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comman
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origins = args
-			opts.SchemaGiven = schemaGiven(cmd.Flags())
-			if err := opts.Plan.validate(""); err != nil {
+			opts.SchemaGiven = shared.SchemaGiven(cmd.Flags())
+			if err := opts.Plan.Validate(""); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -47,9 +48,9 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comman
 			return validateRun(cmd.Context(), opts)
 		},
 	}
-	opts.registerCommon(cmd.Flags())
-	opts.Plan.register(cmd.Flags(), modeValidate)
-	opts.registerEndpoint(cmd.Flags(), f.EndpointOptions)
+	opts.RegisterCommon(cmd.Flags())
+	opts.Plan.Register(cmd.Flags(), shared.ModeValidate)
+	opts.RegisterEndpoint(cmd.Flags(), f.EndpointOptions)
 	cmd.Flags().SortFlags = false
 	return cmd
 }
@@ -65,7 +66,7 @@ func validateRun(ctx context.Context, o *Options) (err error) {
 	if err != nil {
 		return err
 	}
-	origins, _, schema, err := o.locations(ctx, h, cfg)
+	origins, _, schema, err := o.Locations(ctx, h, cfg, o.IO)
 	if err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func validateRun(ctx context.Context, o *Options) (err error) {
 	if err != nil {
 		return err
 	}
-	printWarnings(o.IO.ErrOut, v.Warnings)
+	shared.PrintWarnings(o.IO.ErrOut, v.Warnings)
 	if !o.Quiet {
 		fmt.Fprintf(o.IO.ErrOut, "%d %s, valid\n", v.Read, plural(v.Read, "resource", "resources"))
 	}

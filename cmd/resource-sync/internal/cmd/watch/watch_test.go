@@ -17,9 +17,15 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/spf13/cobra"
+
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/builtin"
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
+	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/internal/notify"
 )
 
 func TestNewCmdWatch(t *testing.T) {
@@ -27,6 +33,22 @@ func TestNewCmdWatch(t *testing.T) {
 		Subscriptions, Store, NATS, Listen, MetricsAddr string
 		Replicas, Partitions                            int
 		Status                                          bool
+		Origins                                         []string
+		Destination                                     string
+		Interval                                        time.Duration
+		Delete                                          bool
+		MaxDelete                                       string
+		ChangeFields                                    []changeRule
+		Given                                           []host.GivenOption
+	}
+	defaults := func(p parsed) parsed {
+		if p.Interval == 0 {
+			p.Interval = 30 * time.Second
+		}
+		if p.MaxDelete == "" {
+			p.MaxDelete = "50%"
+		}
+		return p
 	}
 	tests := map[string]struct {
 		args    []string
@@ -47,12 +69,26 @@ func TestNewCmdWatch(t *testing.T) {
 			args: []string{"--status", "--store", "st"},
 			want: parsed{Store: "st", Listen: "127.0.0.1:8090", Replicas: 1, Partitions: 8, Status: true},
 		},
+		"a sync": {
+			args: []string{"--interval", "5s", "--delete", "--max-delete", "3", "--change-field", "updatedAt=RFC3339", "--change-field", "users:rev",
+				"--from-token", "${env:T}", "--store", "st", "http://api/users", "dir"},
+			want: parsed{Store: "st", Listen: "127.0.0.1:8090", Replicas: 1, Partitions: 8, Origins: []string{"http://api/users"}, Destination: "dir",
+				Interval: 5 * time.Second, Delete: true, MaxDelete: "3",
+				ChangeFields: []changeRule{{Field: notify.ChangeField{Field: "updatedAt", Layout: time.RFC3339}}, {Type: "users", Field: notify.ChangeField{Field: "rev"}}},
+				Given:        []host.GivenOption{{Scope: host.ScopeOrigins, Name: "token", Value: "${env:T}", Flag: "--from-token"}}},
+		},
 		"credentials in the NATS URL": {
 			args:    []string{"--subscriptions", "s.yaml", "--nats", "nats://me:secret@a:4222"},
 			wantErr: "--nats must not carry credentials: give them in a --nats-creds file",
 		},
-		"no file":         {args: []string{}, wantErr: "watch needs --subscriptions FILE (or --status)"},
-		"origins not yet": {args: []string{"--subscriptions", "s.yaml", "http://h/", "dir"}, wantErr: "watch ORIGIN... DEST needs the reconcile engine and is not available yet"},
+		"nothing to do":     {args: []string{}, wantErr: "watch needs ORIGIN... DESTINATION, --subscriptions FILE, or --status"},
+		"no destination":    {args: []string{"http://h/"}, wantErr: "watch needs at least one ORIGIN and the DESTINATION"},
+		"status of a sync":  {args: []string{"--status", "a", "b"}, wantErr: "--status takes no ORIGIN or DESTINATION"},
+		"stdin":             {args: []string{"-", "out"}, wantErr: "standard input cannot be watched"},
+		"same endpoints":    {args: []string{"./data/", "data"}, wantErr: "origin and destination are the same: ./data/"},
+		"no interval":       {args: []string{"--interval", "0s", "a", "b"}, wantErr: "--interval must be more than 0"},
+		"bad change field":  {args: []string{"--change-field", "a.b", "a", "b"}, wantErr: `invalid argument "a.b" for "--change-field" flag: "a.b" is not a top-level field name`},
+		"bad change layout": {args: []string{"--change-field", "t:at=15:04", "a", "b"}, wantErr: "is not a Go time layout with a date"},
 		"open to the world without a token": {
 			args:    []string{"--subscriptions", "s.yaml", "--listen", "0.0.0.0:8090"},
 			wantErr: "the document API on 0.0.0.0:8090 is reachable from other machines: set $RESOURCE_SYNC_WATCH_TOKEN",
@@ -71,7 +107,8 @@ func TestNewCmdWatch(t *testing.T) {
 			}
 			io, _, _, _ := iostreams.Test()
 			var got *Options
-			cmd := NewCmdWatch(&cmdutil.Factory{IO: io}, func(o *Options) error { got = o; return nil })
+			cmd := NewCmdWatch(&cmdutil.Factory{IO: io, EndpointOptions: builtin.EndpointOptions()}, func(o *Options) error { got = o; return nil })
+			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 			cmd.SetArgs(tc.args)
 			cmd.SetOut(io.Out)
 			cmd.SetErr(io.ErrOut)
@@ -86,8 +123,9 @@ func TestNewCmdWatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := parsed{got.Subscriptions, got.Store, got.NATS, got.Listen, got.MetricsAddr, got.Replicas, got.Partitions, got.Status}
-			if diff := cmp.Diff(tc.want, p); diff != "" {
+			p := parsed{got.Subscriptions, got.Store, got.NATS, got.Listen, got.MetricsAddr, got.Replicas, got.Partitions, got.Status,
+				got.Origins, got.Destination, got.Interval, got.Plan.Delete, got.Plan.MaxDelete, got.ChangeFields, got.Given()}
+			if diff := cmp.Diff(defaults(tc.want), p, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

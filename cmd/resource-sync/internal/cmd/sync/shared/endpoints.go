@@ -1,4 +1,4 @@
-package sync
+package shared
 
 import (
 	"context"
@@ -8,20 +8,21 @@ import (
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/config"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
 	"github.com/resource-sync/resource-sync/host"
 )
 
-// locations turns the arguments into the sync's endpoints: an environment
+// Locations turns the arguments into the sync's endpoints: an environment
 // of the config file ("prod:") becomes its location and options, then each
 // endpoint gets the command-line options meant for it (host.AssignOptions),
 // by what it declares, and a password left out is asked for. schema is the
 // one to use: the command line's, else the environments'.
-func (o *Options) locations(ctx context.Context, h *host.Host, cfg *config.File) (origins []host.Location, dest host.Location, schema string, err error) {
+func (f *Flags) Locations(ctx context.Context, h *host.Host, cfg *config.File, io *iostreams.IOStreams) (origins []host.Location, dest host.Location, schema string, err error) {
 	// validate has origins only: no Destination.
-	args := append([]string(nil), o.Origins...)
-	hasDest := o.Destination != ""
+	args := append([]string(nil), f.Origins...)
+	hasDest := f.Destination != ""
 	if hasDest {
-		args = append(args, o.Destination)
+		args = append(args, f.Destination)
 	}
 	eps := make([]host.SyncEndpoint, len(args))
 	envs := make([]*config.Environment, len(args))
@@ -43,10 +44,10 @@ func (o *Options) locations(ctx context.Context, h *host.Host, cfg *config.File)
 			}
 		}
 	}
-	if schema, err = o.schema(cfg.Path, envs); err != nil {
+	if schema, err = f.schema(cfg.Path, envs); err != nil {
 		return nil, dest, "", err
 	}
-	if err := host.AssignOptions(eps, o.options.given, func(msg string) { h.Logger().Warn(msg) }); err != nil {
+	if err := host.AssignOptions(eps, f.options.given, func(msg string) { h.Logger().Warn(msg) }); err != nil {
 		return nil, dest, "", err
 	}
 	// The same location with other options is another endpoint: one
@@ -54,12 +55,12 @@ func (o *Options) locations(ctx context.Context, h *host.Host, cfg *config.File)
 	if hasDest {
 		last := eps[len(eps)-1].Location
 		for _, origin := range eps[:len(eps)-1] {
-			if sameEndpoint(origin.Location.Spec, last.Spec) && maps.Equal(origin.Location.Options, last.Options) {
+			if SameEndpoint(origin.Location.Spec, last.Spec) && maps.Equal(origin.Location.Options, last.Options) {
 				return nil, dest, "", cmdutil.FlagErrorf("origin and destination are the same: %s", origin.Location)
 			}
 		}
 	}
-	if err := o.askPasswords(eps); err != nil {
+	if err := f.askPasswords(eps, io); err != nil {
 		return nil, dest, "", err
 	}
 	if !hasDest {
@@ -77,9 +78,9 @@ func (o *Options) locations(ctx context.Context, h *host.Host, cfg *config.File)
 // schema is the command line's schema, else the one the environments in
 // use name; they must agree. "" leaves it to the host: the schema an
 // endpoint recommends (an adapter's), else hal.
-func (o *Options) schema(path string, envs []*config.Environment) (string, error) {
-	if o.SchemaGiven {
-		return o.Schema, nil
+func (f *Flags) schema(path string, envs []*config.Environment) (string, error) {
+	if f.SchemaGiven {
+		return f.Schema, nil
 	}
 	var from *config.Environment
 	for _, e := range envs {
@@ -101,7 +102,7 @@ func (o *Options) schema(path string, envs []*config.Environment) (string, error
 // askPasswords completes the endpoints given a user name and no
 // password: from $RESOURCE_SYNC_PASSWORD when only one endpoint needs one
 // (a password is never sent to two places), else from a prompt.
-func (o *Options) askPasswords(eps []host.SyncEndpoint) error {
+func (f *Flags) askPasswords(eps []host.SyncEndpoint, io *iostreams.IOStreams) error {
 	var need []int
 	for i, e := range eps {
 		_, hasUser := e.Location.Options["username"]
@@ -117,7 +118,7 @@ func (o *Options) askPasswords(eps []host.SyncEndpoint) error {
 		switch {
 		case envSet && len(need) == 1:
 			e.Location.Options["password"] = envPassword
-		case !o.IO.CanPrompt():
+		case !io.CanPrompt():
 			why := "set $" + EnvPassword
 			if len(need) > 1 {
 				why = fmt.Sprintf("$%s serves only a sync with one such endpoint, this one has %d; give each its own, as --from-password/--to-password '${env:NAME}' or in the config file",
@@ -125,7 +126,7 @@ func (o *Options) askPasswords(eps []host.SyncEndpoint) error {
 			}
 			return fmt.Errorf("%s: user %s needs a password: %s (no terminal to prompt on)", e.Location, user, why)
 		default:
-			pw, err := o.IO.ReadPassword(fmt.Sprintf("Password for %s at %s: ", user, e.Location))
+			pw, err := io.ReadPassword(fmt.Sprintf("Password for %s at %s: ", user, e.Location))
 			if err != nil {
 				return fmt.Errorf("reading password: %w", err)
 			}

@@ -1,0 +1,27 @@
+package host
+
+import "fmt"
+
+// keepNewer plans s, an update, unchanged when SyncOptions.Older says the
+// origin's copy is older than the destination's: a sync never moves a
+// resource back to an older version. The destination's body stays what a
+// whole-content destination is written with.
+func (r *syncRun) keepNewer(s *step) error {
+	origin, err := r.spill.get(s.src.body)
+	if err != nil {
+		return err
+	}
+	dest, err := r.spill.get(s.dst.body)
+	if err != nil {
+		return err
+	}
+	why, older, err := r.opts.Older(s.src.res.GetType(), s.src.res.GetId(), s.src.res.GetUri(), origin, dest)
+	if err != nil {
+		return fmt.Errorf("%s: %w", describeResource(s.src.res), err)
+	}
+	if older {
+		s.action, s.reason = ActionUnchanged, why
+		s.body, s.fp = s.dst.body, s.dst.fp
+	}
+	return nil
+}
