@@ -130,7 +130,7 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 // the schema: read (or fetch) -> decode -> classify, each stage a stream
 // with batches in flight, then fetches the links found, wave by wave.
 type originReader struct {
-	run    *syncRun
+	run         *syncRun
 	ep          *openEndpoint
 	origin      int
 	followLinks bool
