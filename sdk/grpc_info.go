@@ -92,5 +92,11 @@ func endpointCapabilities(e EndpointSpec) []pb.Capability {
 	if e.ConcurrentWrites {
 		caps = append(caps, pb.Capability_CAPABILITY_CONCURRENT_WRITES)
 	}
+	if e.ConditionalWrite {
+		caps = append(caps, pb.Capability_CAPABILITY_CONDITIONAL_WRITE)
+	}
+	if _, ok := impl.(Changer); ok {
+		caps = append(caps, pb.Capability_CAPABILITY_CHANGES)
+	}
 	return caps
 }

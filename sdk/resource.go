@@ -21,6 +21,10 @@ type Document struct {
 	// Location is endpoint-specific (a path relative to a directory). The
 	// host hands it back in WriteItem.ExistingLocation.
 	Location string
+	// ETag identifies this version of the document, for an endpoint that
+	// does conditional writes (EndpointSpec.ConditionalWrite): HTTP's ETag
+	// of a GET that answered this one document.
+	ETag string
 }
 
 // Value is one decoded document as canonical JSON (see [CanonicalJSON]),
@@ -47,6 +51,9 @@ type Resource struct {
 	Source   string
 	Line     int
 	Location string
+	// ETag is what the host knows of the resource's ETag on the endpoint
+	// it is sent to; a conditional Delete removes it only while that holds.
+	ETag string
 }
 
 // Error is a problem with one piece of input, meant for the user. It

@@ -353,6 +353,7 @@ func (e *Endpoint) getStatus(ctx context.Context, u *url.URL) (sdk.Document, []*
 		Source:    shown,
 		URI:       shown,
 		TypeHint:  typeHint(u),
+		ETag:      r.header.Get("ETag"),
 	}
 	var next []*url.URL
 	if e.cfg.followNext {

@@ -12,6 +12,8 @@ func Spec() sdk.EndpointSpec {
 		Summary:          "REST APIs over HTTP and HTTPS",
 		Schemes:          []string{"http", "https"},
 		ConcurrentWrites: true,
+		// If-Match and If-None-Match when the host asks (bisync).
+		ConditionalWrite: true,
 		// APIs speak JSON unless the user says otherwise (--yaml, --format).
 		DefaultFormat: "json",
 		Open:          Open,

@@ -49,10 +49,15 @@ const (
 	// Writes may run concurrently: the host sends a resource as soon as its
 	// parents are written instead of all of them in order.
 	Capability_CAPABILITY_CONCURRENT_WRITES Capability = 6
-	// Reserved for conditional writes (WriteItem.if_match) and fingerprint
-	// listings; declared by plugins that implement them.
+	// Conditional writes: the endpoint reports each document's ETag
+	// (Document.etag), honours WriteItem.if_match and if_none_match and
+	// Resource.etag on Delete, answers a write whose precondition failed
+	// with Write.STATUS_PRECONDITION_FAILED (Delete: precondition_failed)
+	// instead of overwriting, and reports the new ETag in Write.Result.etag.
+	// The host sets those fields only for endpoints declaring it.
 	Capability_CAPABILITY_CONDITIONAL_WRITE Capability = 7
-	Capability_CAPABILITY_FINGERPRINTS      Capability = 8
+	// Reserved for fingerprint listings.
+	Capability_CAPABILITY_FINGERPRINTS Capability = 8
 	// The endpoint honours Open.Request.replace (--rm): after the last
 	// write it removes what was not written. Without it the host refuses
 	// --rm rather than leave stale resources the user asked to remove.
@@ -61,6 +66,11 @@ const (
 	// host is about to write (for HTTP, the collections they belong to), so
 	// the host can plan creates, updates and deletes against it.
 	Capability_CAPABILITY_INVENTORY Capability = 10
+	// Endpoint.Changes: a transaction log (changes feed) of what changed
+	// since a cursor, so that a host that saw the endpoint before reads only
+	// what changed. Per location the feed may be unavailable
+	// (Changes.Response.unavailable): the host then reads everything.
+	Capability_CAPABILITY_CHANGES Capability = 11
 )
 
 // Enum value maps for Capability.
@@ -77,6 +87,7 @@ var (
 		8:  "CAPABILITY_FINGERPRINTS",
 		9:  "CAPABILITY_REPLACE",
 		10: "CAPABILITY_INVENTORY",
+		11: "CAPABILITY_CHANGES",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -90,6 +101,7 @@ var (
 		"CAPABILITY_FINGERPRINTS":         8,
 		"CAPABILITY_REPLACE":              9,
 		"CAPABILITY_INVENTORY":            10,
+		"CAPABILITY_CHANGES":              11,
 	}
 )
 
@@ -862,7 +874,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\awarning\x18\x04 \x01(\bR\awarning\x12\x1e\n" +
 	"\n" +
 	"incomplete\x18\x05 \x01(\bR\n" +
-	"incomplete*\xb8\x02\n" +
+	"incomplete*\xd0\x02\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -876,7 +888,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x17CAPABILITY_FINGERPRINTS\x10\b\x12\x16\n" +
 	"\x12CAPABILITY_REPLACE\x10\t\x12\x18\n" +
 	"\x14CAPABILITY_INVENTORY\x10\n" +
-	"2_\n" +
+	"\x12\x16\n" +
+	"\x12CAPABILITY_CHANGES\x10\v2_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
