@@ -142,6 +142,9 @@ type originReader struct {
 	documents  int
 	links      []string
 	aliases    []string // uris of documents already fetched under another uri
+	// etags holds the ETag of each document that had one, by normalized
+	// uri: the ETag of the resource whose uri it is (conditional writes).
+	etags map[string]string
 }
 
 func (o *originReader) readAll(ctx context.Context, produce func(context.Context, chan<- docBatch) error) error {
@@ -242,6 +245,14 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		}
 		o.mu.Lock()
 		o.documents += len(b.docs)
+		for _, d := range b.docs {
+			if d.GetEtag() != "" && d.GetUri() != "" {
+				if o.etags == nil {
+					o.etags = map[string]string{}
+				}
+				o.etags[normalizeURI(d.GetUri())] = d.GetEtag()
+			}
+		}
 		o.mu.Unlock()
 		groups := map[string][]*pb.Document{}
 		var order []entry
@@ -398,6 +409,9 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string) {
 				continue
 			}
 			f.body = sp
+			if u := r.GetUri(); u != "" && o.etags != nil {
+				f.etag = o.etags[normalizeURI(u)]
+			}
 			r.Json = nil
 			o.found = append(o.found, f)
 		}
