@@ -57,16 +57,16 @@ func NewCmdDiff(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 			return diffRun(cmd.Context(), opts)
 		},
 	}
-	opts.registerCommon(cmd.Flags())
+	opts.RegisterCommon(cmd.Flags())
 	opts.Plan.register(cmd.Flags(), modeDiff)
-	opts.registerEndpoint(cmd.Flags(), f.EndpointOptions)
+	opts.RegisterEndpoint(cmd.Flags(), f.EndpointOptions)
 	cmd.Flags().SortFlags = false
 	return cmd
 }
 
 // diffRun prints the plan and exits 3 when it changes anything.
 func diffRun(ctx context.Context, o *Options) (err error) {
-	h, err := o.newHost()
+	h, err := o.NewHost()
 	if err != nil {
 		return err
 	}

@@ -10,12 +10,12 @@ import (
 	"github.com/resource-sync/resource-sync/host"
 )
 
-// locations turns the arguments into the sync's endpoints: an environment
+// Locations turns the arguments into the sync's endpoints: an environment
 // of the config file ("prod:") becomes its location and options, then each
 // endpoint gets the command-line options meant for it (host.AssignOptions),
 // by what it declares, and a password left out is asked for. schema is the
 // one to use: the command line's, else the environments'.
-func (o *Options) locations(ctx context.Context, h *host.Host, cfg *config.File) (origins []host.Location, dest host.Location, schema string, err error) {
+func (o *Options) Locations(ctx context.Context, h *host.Host, cfg *config.File) (origins []host.Location, dest host.Location, schema string, err error) {
 	// validate has origins only: no Destination.
 	args := append([]string(nil), o.Origins...)
 	hasDest := o.Destination != ""

@@ -56,9 +56,20 @@ func (p *PlanFlags) register(fs *pflag.FlagSet, m mode) {
 	}
 }
 
+// RegisterBisync adds the flags bisync shares with a sync: --max-delete,
+// --ignore, --include, --exclude, --dry-run and --output.
+func (p *PlanFlags) RegisterBisync(fs *pflag.FlagSet) {
+	fs.StringVar(&p.MaxDelete, "max-delete", "50%", "refuse to delete more than N resources, or N% of what a side holds in scope, on either side")
+	fs.StringArrayVar(&p.Ignore, "ignore", nil, "leave a server-managed field out of comparisons, as a JSON pointer: /version, or TYPE:/pointer for one type (repeatable); it keeps each side's value")
+	fs.StringArrayVar(&p.Include, "include", nil, "only sync resources matching this glob over TYPE or TYPE/ID (repeatable)")
+	fs.StringArrayVar(&p.Exclude, "exclude", nil, "leave out resources matching this glob over TYPE or TYPE/ID (repeatable); they are neither written nor deleted")
+	fs.BoolVar(&p.DryRun, "dry-run", false, "print what would be written to each side, and the conflicts, and change nothing (the journal included)")
+	fs.StringVar(&p.Output, "output", "text", "text, or json: one JSON object per resource and side on stdout (side, action, type, id, uri, fingerprint, outcome, reason, error)")
+}
+
 func (p *PlanFlags) deleting() bool { return p.Delete || p.Rm }
 
-func (p *PlanFlags) validate(destination string) error {
+func (p *PlanFlags) Validate(destination string) error {
 	switch p.Output {
 	case "", "text":
 	case "json":
@@ -84,8 +95,8 @@ func (p *PlanFlags) validate(destination string) error {
 	return nil
 }
 
-// syncOptions is the part of host.SyncOptions these flags decide.
-func (p *PlanFlags) syncOptions() (host.SyncOptions, error) {
+// SyncOptions is the part of host.SyncOptions these flags decide.
+func (p *PlanFlags) SyncOptions() (host.SyncOptions, error) {
 	opts := host.SyncOptions{Delete: p.deleting(), Filter: host.Filter{Include: p.Include, Exclude: p.Exclude}}
 	if p.MaxDelete != "" {
 		limit, err := host.ParseDeleteLimit(p.MaxDelete)

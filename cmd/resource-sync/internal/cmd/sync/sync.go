@@ -133,9 +133,9 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 			return syncRun(cmd.Context(), opts)
 		},
 	}
-	opts.registerCommon(cmd.Flags())
+	opts.RegisterCommon(cmd.Flags())
 	opts.Plan.register(cmd.Flags(), modeSync)
-	opts.registerEndpoint(cmd.Flags(), f.EndpointOptions)
+	opts.RegisterEndpoint(cmd.Flags(), f.EndpointOptions)
 	cmd.Flags().SortFlags = false
 	return cmd
 }
@@ -144,8 +144,8 @@ func schemaGiven(fs *pflag.FlagSet) bool {
 	return fs.Changed("schema") || fs.Changed("hal") || fs.Changed("simple")
 }
 
-// registerCommon adds the flags of every command that reads origins.
-func (opts *Options) registerCommon(fs *pflag.FlagSet) {
+// RegisterCommon adds the flags of every command that reads origins.
+func (opts *Options) RegisterCommon(fs *pflag.FlagSet) {
 	cmdutil.Choice(fs, &opts.Format, "json", "json", "j", "write the destination as JSON")
 	cmdutil.Choice(fs, &opts.Format, "yaml", "yaml", "y", "write the destination as YAML")
 	fs.StringVar(&opts.Format, "format", "", "write the destination in this format, from any installed formatter plugin")
@@ -162,9 +162,9 @@ func (opts *Options) registerCommon(fs *pflag.FlagSet) {
 	opts.Log.Register(fs)
 }
 
-// registerEndpoint adds the endpoint options (from the built-ins'
+// RegisterEndpoint adds the endpoint options (from the built-ins'
 // declarations), --fail-fast and --secret.
-func (opts *Options) registerEndpoint(fs *pflag.FlagSet, decls []host.OptionDecl) {
+func (opts *Options) RegisterEndpoint(fs *pflag.FlagSet, decls []host.OptionDecl) {
 	opts.options.register(fs, decls)
 	fs.BoolVar(&opts.FailFast, "fail-fast", false, "stop at the first failed write or delete")
 	fs.Var(&secretFlag{&opts.Secrets}, "secret",
@@ -177,7 +177,7 @@ func (o *Options) validate() error {
 			return cmdutil.FlagErrorf("origin and destination are the same: %s", origin)
 		}
 	}
-	return o.Plan.validate(o.Destination)
+	return o.Plan.Validate(o.Destination)
 }
 
 func sameEndpoint(a, b string) bool {
@@ -191,7 +191,7 @@ func sameEndpoint(a, b string) bool {
 }
 
 func syncRun(ctx context.Context, o *Options) (err error) {
-	h, err := o.newHost()
+	h, err := o.NewHost()
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func syncRun(ctx context.Context, o *Options) (err error) {
 	return err
 }
 
-func (o *Options) newHost() (*host.Host, error) {
+func (o *Options) NewHost() (*host.Host, error) {
 	level, err := o.Log.Resolve()
 	if err != nil {
 		return nil, err
@@ -238,11 +238,11 @@ func (o *Options) prepare(ctx context.Context, h *host.Host) (*host.Run, error) 
 	if err != nil {
 		return nil, err
 	}
-	syncOpts, err := o.Plan.syncOptions()
+	syncOpts, err := o.Plan.SyncOptions()
 	if err != nil {
 		return nil, err
 	}
-	syncOpts.Origins, syncOpts.Destination, syncOpts.Schema, err = o.locations(ctx, h, cfg)
+	syncOpts.Origins, syncOpts.Destination, syncOpts.Schema, err = o.Locations(ctx, h, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comman
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origins = args
 			opts.SchemaGiven = schemaGiven(cmd.Flags())
-			if err := opts.Plan.validate(""); err != nil {
+			if err := opts.Plan.Validate(""); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -47,15 +47,15 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comman
 			return validateRun(cmd.Context(), opts)
 		},
 	}
-	opts.registerCommon(cmd.Flags())
+	opts.RegisterCommon(cmd.Flags())
 	opts.Plan.register(cmd.Flags(), modeValidate)
-	opts.registerEndpoint(cmd.Flags(), f.EndpointOptions)
+	opts.RegisterEndpoint(cmd.Flags(), f.EndpointOptions)
 	cmd.Flags().SortFlags = false
 	return cmd
 }
 
 func validateRun(ctx context.Context, o *Options) (err error) {
-	h, err := o.newHost()
+	h, err := o.NewHost()
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func validateRun(ctx context.Context, o *Options) (err error) {
 	if err != nil {
 		return err
 	}
-	origins, _, schema, err := o.locations(ctx, h, cfg)
+	origins, _, schema, err := o.Locations(ctx, h, cfg)
 	if err != nil {
 		return err
 	}
