@@ -20,18 +20,23 @@ func (b *bisyncRun) conditional(i int) bool { return b.sides[i].run.destEP.can(C
 
 // etagOn is the ETag it has on side i as far as this run knows: read with
 // it, or the journal's when the content is still the journal's.
+// A weak ETag (W/"...") never matches If-Match (RFC 9110 compares
+// strongly), so it counts as none: the resource is read again just
+// before it is written instead.
 func (b *bisyncRun) etagOn(it *bitem, i int) string {
 	f := it.cur[i]
-	if f == nil {
+	etag := ""
+	switch {
+	case f == nil:
+	case f.etag != "":
+		etag = f.etag
+	case it.j != nil && it.change[i] == unchanged:
+		etag = it.j.Sides[i].ETag
+	}
+	if strings.HasPrefix(etag, "W/") {
 		return ""
 	}
-	if f.etag != "" {
-		return f.etag
-	}
-	if it.j != nil && it.change[i] == unchanged {
-		return it.j.Sides[i].ETag
-	}
-	return ""
+	return etag
 }
 
 // prefetch reads again, one by one, the resources about to be updated or
