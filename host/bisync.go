@@ -517,20 +517,29 @@ var noBody = span{off: -1}
 func hasBody(f *found) bool { return f != nil && f.body != noBody }
 
 // fetchResources reads the resources at uris from a side, one request
-// each: no links followed. A uri that cannot be read fails the read.
+// each: no links followed. It opens the side afresh, since an endpoint
+// skips what its current read already fetched, and this must read again.
+// A uri that cannot be read fails the read.
 func (b *bisyncRun) fetchResources(ctx context.Context, s *bside, uris []string) (map[Key]*found, error) {
 	if !s.readEP.can(CapFetch) {
 		return nil, fmt.Errorf("%s endpoints cannot fetch single resources", s.run.dest.entry.Name)
 	}
-	rd := &originReader{run: s.run, ep: s.readEP, origin: 0}
-	err := rd.readAll(ctx, func(ctx context.Context, out chan<- docBatch) error { return s.readEP.fetch(ctx, uris, out) })
+	ep, err := s.run.open(ctx, s.run.dest, pb.Open_ROLE_DESTINATION)
+	if err != nil {
+		return nil, err
+	}
+	defer ep.close()
+	rd := &originReader{run: s.run, ep: ep, origin: 0}
+	err = rd.readAll(ctx, func(ctx context.Context, out chan<- docBatch) error { return ep.fetch(ctx, uris, out) })
 	if err == nil && len(rd.problems) > 0 {
 		err = errorsJoin(rd.problems)
 	}
 	if err != nil {
 		return nil, err
 	}
+	b.mu.Lock()
 	s.fetched += len(uris)
+	b.mu.Unlock()
 	got := map[Key]*found{}
 	for _, f := range rd.found {
 		got[f.key()] = f

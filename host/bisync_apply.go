@@ -294,8 +294,9 @@ func (l *outcomeLog) newRound() {
 	l.mu.Unlock()
 }
 
-// sideSummary counts the final outcomes on side x.
-func (l *outcomeLog) sideSummary(x int) Summary {
+// sideSummary counts the final outcomes on side x of the resources
+// planned must still write or delete there.
+func (l *outcomeLog) sideSummary(x int, planned func(Key) bool) Summary {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var s Summary
@@ -306,6 +307,9 @@ func (l *outcomeLog) sideSummary(x int) Summary {
 	slices.SortFunc(keys, compareKeys)
 	for _, k := range keys {
 		e := l.final[x][k]
+		if !planned(k) {
+			continue // read again after a failed precondition, and now nothing to do here
+		}
 		switch e.Outcome {
 		case OutcomeWritten:
 			if e.Action == ActionCreate {
@@ -384,7 +388,10 @@ func (run *BisyncRun) Apply(ctx context.Context) (BisyncSummary, error) {
 	sum := b.summary()
 	sum.Retried = log.retried
 	for x := range b.sides {
-		sum.Sides[x] = log.sideSummary(x)
+		sum.Sides[x] = log.sideSummary(x, func(k Key) bool {
+			it := b.items[k]
+			return (it.verdict == copyTo || it.verdict == deleteOn) && it.to == x || it.verdict == skipped
+		})
 	}
 	if err != nil {
 		return sum, err
