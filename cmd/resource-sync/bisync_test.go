@@ -417,7 +417,9 @@ func TestBisyncThirdWriterCreates(t *testing.T) {
 	var once sync.Once
 	b := hookedServe(t, t.TempDir(), func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/customer/c9") {
-			once.Do(func() { writeBehind(t, next, r.URL.Path, func(d map[string]any) { d["id"], d["name"] = "c9", "theirs" }) })
+			once.Do(func() {
+				writeBehind(t, next, r.URL.Path, func(d map[string]any) { d["id"], d["name"] = "c9", "theirs" })
+			})
 		}
 		return false
 	})
