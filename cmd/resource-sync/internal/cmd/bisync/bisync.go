@@ -255,7 +255,7 @@ func (r *report) event(e host.Event) {
 			fmt.Fprintf(r.out, "%s\n", b)
 		}
 	}
-	if e.Outcome == host.OutcomePlanned || !r.verbose {
+	if e.Outcome == host.OutcomePlanned || e.Outcome == host.OutcomeUnchanged || !r.verbose {
 		return
 	}
 	line := fmt.Sprintf("%s: %s %s/%s", e.Side, e.Outcome, e.Type, e.ID)
