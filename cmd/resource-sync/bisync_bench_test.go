@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cli"
-	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams")
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
+)
 
 // Benchmarks of bisync, reported as ratios (see docs/bisync.md):
 //

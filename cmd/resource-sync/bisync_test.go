@@ -480,6 +480,11 @@ func TestBisyncGuardrails(t *testing.T) {
 		t.Errorf("with --max-delete 7: %s", r.stderr)
 	}
 
+	// bisync B A shares the journal of bisync A B.
+	if r := mustBisync(t, journal, b, a); !strings.Contains(r.stderr, "; 5 alike") {
+		t.Errorf("the pair the other way round: %s", r.stderr)
+	}
+
 	// The journal is locked while a bisync of the pair runs.
 	mustBisync(t, journal, "--dry-run", a, b)
 	lock := flockFile(t, journal+".lock")

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -224,4 +225,58 @@ func TestConditionalWritesApache(t *testing.T) {
 	t.Parallel()
 	base := startApache(t)
 	conditionalChecks(t, base, func() { time.Sleep(1100 * time.Millisecond) })
+}
+
+// The transaction log at <location>/transactions: entries since a cursor;
+// a server without one (404), or one that lost the cursor (410), makes
+// the feed unavailable, never an error; an entry on another host is
+// refused.
+func TestChanges(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var queries []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		queries = append(queries, r.URL.RequestURI())
+		mu.Unlock()
+		switch {
+		case r.URL.Path == "/api/items/transactions" && r.URL.Query().Get("after") == "gone":
+			http.Error(w, `{"error":"restarted"}`, http.StatusGone)
+		case r.URL.Path == "/api/items/transactions":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"latest":"e.7","transactions":[{"itemId":"1","itemURI":"/api/items/1","type":"items","updatedAt":"2026-01-01T00:00:00Z","fingerprint":"sha256:ab","etag":"\"x\""},{"itemId":"2","itemURI":"http://%s/api/items/2","deleted":true}]}`, r.Host)
+		case r.URL.Path == "/api/evil/transactions":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"latest":"1","transactions":[{"itemId":"1","itemURI":"http://elsewhere.example/x"}]}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+
+	e := openTest(t, srv.URL+"/api/items/")
+	feed, err := e.Changes(context.Background(), sdk.ChangesRequest{Since: "e.3"})
+	if err != nil || feed.Unavailable != "" || feed.Cursor != "e.7" || len(feed.Changes) != 2 {
+		t.Fatalf("feed: %+v, %v", feed, err)
+	}
+	if c := feed.Changes[0]; c.URI != srv.URL+"/api/items/1" || c.ETag != `"x"` || c.Type != "items" || c.Deleted {
+		t.Errorf("first change: %+v", c)
+	}
+	if !feed.Changes[1].Deleted {
+		t.Errorf("second change: %+v", feed.Changes[1])
+	}
+	if feed, err = e.Changes(context.Background(), sdk.ChangesRequest{Since: "gone"}); err != nil || feed.Unavailable == "" {
+		t.Errorf("a cursor the server lost: %+v, %v; want unavailable", feed, err)
+	}
+	if feed, err = openTest(t, srv.URL+"/other").Changes(context.Background(), sdk.ChangesRequest{CursorOnly: true}); err != nil || feed.Unavailable == "" {
+		t.Errorf("a server without a log: %+v, %v; want unavailable", feed, err)
+	}
+	if _, err = openTest(t, srv.URL+"/api/evil").Changes(context.Background(), sdk.ChangesRequest{}); err == nil || !strings.Contains(err.Error(), "another host") {
+		t.Errorf("an entry on another host: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := "/other/transactions?limit=0"; !slices.Contains(queries, want) {
+		t.Errorf("requests %v lack %s", queries, want)
+	}
 }
