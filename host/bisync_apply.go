@@ -55,7 +55,9 @@ func (b *bisyncRun) prefetch(ctx context.Context, keys []Key) error {
 				continue
 			}
 			dst := it.cur[x]
-			needBody := it.verdict == copyTo && !hasBody(dst)
+			// The body as the side holds it is needed to keep its ignored
+			// fields, and to show a dry run's diff.
+			needBody := it.verdict == copyTo && !hasBody(dst) && (len(b.norm.rules(k.Type)) > 0 || b.opts.DryRun)
 			needETag := b.conditional(x) && b.etagOn(it, x) == ""
 			if (needBody || needETag) && dst.res.GetUri() != "" && s.readEP.can(CapFetch) {
 				uris = append(uris, dst.res.GetUri())

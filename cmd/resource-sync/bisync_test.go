@@ -548,3 +548,25 @@ func flockFile(t *testing.T, path string) func() {
 	}
 	return func() { l.Unlock() }
 }
+
+// Ignored fields apply as in diff: a difference there is no change, and
+// a side written to keeps its own value of them.
+func TestBisyncIgnore(t *testing.T) {
+	t.Parallel()
+	a := notes(t, map[string]map[string]any{"x": {"text": "1", "version": 1}})
+	b := notes(t, map[string]map[string]any{"x": {"text": "1", "version": 40}})
+	journal := filepath.Join(t.TempDir(), "journal.json")
+	r := mustBisync(t, journal, "-s", "--ignore", "/version", "--resync", a, b)
+	if !strings.Contains(r.stderr, "1 changed alike on both") {
+		t.Errorf("resync with the versions ignored: %s", r.stderr)
+	}
+	writeNote(t, a, "x", map[string]any{"text": "2", "version": 2})
+	mustBisync(t, journal, "-s", "--ignore", "/version", a, b)
+	if got := readNote(t, b, "x"); got["text"] != "2" || got["version"] != float64(40) {
+		t.Errorf("B's note: %v; want A's text and B's own version", got)
+	}
+	// Comparing otherwise than the journal did needs --resync.
+	if r := bisyncCLI(t, journal, "-s", a, b); r.code != 2 || !strings.Contains(r.stderr, "--resync") {
+		t.Errorf("without --ignore: exit %d\n%s", r.code, r.stderr)
+	}
+}
