@@ -124,9 +124,18 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 					ferr = fmt.Errorf("%s: %w", describeResource(n.res()), diagnosticError(d))
 				}
 				status := res.GetStatus()
-				if status == pb.Write_STATUS_UNSPECIFIED || status > pb.Write_STATUS_FAILED {
+				if status == pb.Write_STATUS_UNSPECIFIED || status > pb.Write_STATUS_PRECONDITION_FAILED ||
+					status == pb.Write_STATUS_PRECONDITION_FAILED && n.cond == nil {
 					sch.stop()
 					return dest.protocolError("reported write status %d for %s, which this host does not know", status, n.key())
+				}
+				// A conditional write (bisync) reports what it found.
+				if n.cond != nil {
+					n.cond.etag, n.cond.uri = res.GetEtag(), res.GetUri()
+					if status == pb.Write_STATUS_PRECONDITION_FAILED {
+						n.cond.failed = true
+						status = pb.Write_STATUS_FAILED
+					}
 				}
 				if !sch.done(int(seq), status, ferr) {
 					sch.stop()
@@ -195,12 +204,17 @@ func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, erro
 		item.ExistingLocation = n.dst.res.GetLocation()
 		item.Unchanged = n.action == ActionUnchanged
 	}
+	if n.cond != nil {
+		item.IfMatch, item.IfNoneMatch = n.cond.ifMatch, n.cond.ifNoneMatch
+	}
 	return item, nil
 }
 
 // emitOutcome turns a write result into the step's outcome event.
 func (r *syncRun) emitOutcome(n *node, status pb.Write_Status, err error) {
 	switch {
+	case n.cond != nil && n.cond.failed:
+		r.emit(n.event(OutcomeRetried, err))
 	case status == pb.Write_STATUS_FAILED:
 		r.emit(n.event(OutcomeFailed, err))
 	case n.action == ActionUnchanged || status == pb.Write_STATUS_UNCHANGED:
@@ -247,6 +261,13 @@ func (r *syncRun) applyDeletes(ctx context.Context, nodes []*node) error {
 				}
 				n := batch[0]
 				err := dest.delete(ctx, n.dst.res)
+				if n.cond != nil && errors.Is(err, errPreconditionFailed) {
+					// Changed since read (bisync): read again, planned again.
+					n.cond.failed = true
+					sch.done(n.seq, pb.Write_STATUS_FAILED, err)
+					r.emit(n.event(OutcomeRetried, err))
+					continue
+				}
 				if err != nil {
 					err = fmt.Errorf("%s: cannot delete: %w", describeResource(n.dst.res), err)
 					sch.done(n.seq, pb.Write_STATUS_FAILED, err)

@@ -141,10 +141,49 @@ func (e *openEndpoint) delete(ctx context.Context, r *pb.Resource) error {
 		return e.plugin.callError(ctx, err)
 	}
 	var errs []error
+	if resp.GetPreconditionFailed() {
+		errs = append(errs, errPreconditionFailed)
+	}
 	for _, d := range resp.GetErrors() {
 		errs = append(errs, diagnosticError(d))
 	}
 	return errors.Join(errs...)
+}
+
+// errPreconditionFailed marks a conditional delete refused because the
+// resource changed since it was read.
+var errPreconditionFailed = errors.New("the resource changed since it was read")
+
+// changeFeed is what an endpoint's transaction log says since a cursor.
+type changeFeed struct {
+	changes     []*pb.Change
+	cursor      string
+	unavailable string
+}
+
+// changes reads the endpoint's transaction log after since.
+func (e *openEndpoint) changes(ctx context.Context, since string, cursorOnly bool) (changeFeed, error) {
+	stream, err := e.plugin.endpoints().Changes(ctx, &pb.Changes_Request{Handle: e.handle, Since: since, CursorOnly: cursorOnly})
+	if err != nil {
+		return changeFeed{}, e.plugin.callError(ctx, err)
+	}
+	var feed changeFeed
+	for {
+		resp, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return feed, nil
+		}
+		if err != nil {
+			return changeFeed{}, e.plugin.callError(ctx, err)
+		}
+		if resp.GetUnavailable() {
+			return changeFeed{unavailable: resp.GetReason()}, nil
+		}
+		feed.changes = append(feed.changes, resp.GetChanges()...)
+		if c := resp.GetCursor(); c != "" {
+			feed.cursor = c
+		}
+	}
 }
 
 // fetch streams the documents at uris.

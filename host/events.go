@@ -27,12 +27,19 @@ const (
 	// OutcomeSkipped: not attempted, because a parent failed (or, for a
 	// delete, a child or any write failed), or after --fail-fast.
 	OutcomeSkipped Outcome = "skipped"
+	// OutcomeRetried: a conditional write or delete found the resource
+	// changed since it was read (bisync); it is read again and planned
+	// again.
+	OutcomeRetried Outcome = "retried"
 )
 
 // Event is one per-resource step of a sync. Every resource gets a planned
 // event once the plan is made, then one outcome when it is applied. The
 // progress bar, the summary, -v and --output json are all built on them.
 type Event struct {
+	// Side is the side of a bisync the resource is written to or deleted
+	// from ("A" or "B"); empty for a sync.
+	Side    string
 	Outcome Outcome
 	Action  Action
 	Type    string
@@ -51,6 +58,7 @@ type Event struct {
 // fingerprint, outcome, reason and error.
 func (e Event) MarshalJSON() ([]byte, error) {
 	out := struct {
+		Side        string  `json:"side,omitempty"`
 		Action      Action  `json:"action"`
 		Type        string  `json:"type"`
 		ID          string  `json:"id"`
@@ -59,7 +67,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		Outcome     Outcome `json:"outcome"`
 		Reason      string  `json:"reason,omitempty"`
 		Error       string  `json:"error,omitempty"`
-	}{e.Action, e.Type, e.ID, e.URI, e.Fingerprint, e.Outcome, e.Reason, ""}
+	}{e.Side, e.Action, e.Type, e.ID, e.URI, e.Fingerprint, e.Outcome, e.Reason, ""}
 	if e.Err != nil {
 		out.Error = e.Err.Error()
 	}

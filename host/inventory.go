@@ -152,6 +152,9 @@ type originReader struct {
 	// last pass, for those the origin says are unchanged; next records
 	// this pass's (session.go). Both nil outside conditional reads.
 	prev, next *docMemory
+	// etags holds the ETag of each document that had one, by normalized
+	// uri: the ETag of the resource whose uri it is (conditional writes).
+	etags map[string]string
 }
 
 // readAll runs the endpoint's documents through one pipeline: produce
@@ -290,6 +293,14 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		}
 		o.mu.Lock()
 		o.documents += len(b.docs)
+		for _, d := range b.docs {
+			if d.GetEtag() != "" && d.GetUri() != "" {
+				if o.etags == nil {
+					o.etags = map[string]string{}
+				}
+				o.etags[normalizeURI(d.GetUri())] = d.GetEtag()
+			}
+		}
 		o.mu.Unlock()
 		groups := map[string][]*pb.Document{}
 		var order []entry
@@ -505,6 +516,9 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 				continue
 			}
 			f.body = sp
+			if u := r.GetUri(); u != "" && o.etags != nil {
+				f.etag = o.etags[normalizeURI(u)]
+			}
 			r.Json = nil
 			o.found = append(o.found, f)
 			made.addFound(f)

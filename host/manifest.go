@@ -62,6 +62,7 @@ const (
 	CapReplace            = "replace"
 	CapInventory          = "inventory"
 	CapConditionalRead    = "conditional-read"
+	CapChanges            = "changes"
 )
 
 var capabilityNames = map[pb.Capability]string{
@@ -76,6 +77,7 @@ var capabilityNames = map[pb.Capability]string{
 	pb.Capability_CAPABILITY_REPLACE:              CapReplace,
 	pb.Capability_CAPABILITY_INVENTORY:            CapInventory,
 	pb.Capability_CAPABILITY_CONDITIONAL_READ:     CapConditionalRead,
+	pb.Capability_CAPABILITY_CHANGES:              CapChanges,
 }
 
 var kindNames = map[pb.Component_Kind]Kind{

@@ -26,6 +26,20 @@ type step struct {
 	body    span
 	content span
 	fp      [sha256.Size]byte
+	// cond makes the write or delete conditional (bisync); nil for a
+	// sync.
+	cond *condition
+}
+
+// condition is a conditional write's precondition and what became of it.
+type condition struct {
+	ifMatch     string // the ETag the resource must still have
+	ifNoneMatch bool   // the resource must not exist yet
+	// Set by apply: the precondition failed; the ETag and uri the endpoint
+	// reported after a write.
+	failed bool
+	etag   string
+	uri    string
 }
 
 // res is the resource as written (src), else as the destination has it.

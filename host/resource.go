@@ -25,6 +25,9 @@ type found struct {
 	sum    [sha256.Size]byte // SHA-256 of the canonical JSON as read
 	fp     [sha256.Size]byte // SHA-256 of the normalized form (normalize.go)
 	body   span
+	// etag is the resource's ETag where the endpoint gave one for it
+	// (conditional writes, bisync).
+	etag string
 }
 
 func (f *found) key() Key { return Key{f.res.GetType(), f.res.GetId()} }

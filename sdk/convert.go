@@ -11,13 +11,13 @@ import (
 
 func documentToProto(d Document) *pb.Document {
 	return &pb.Document{Content: d.Content, MediaType: d.MediaType, Extension: d.Extension,
-		Source: d.Source, Uri: d.URI, TypeHint: d.TypeHint, Location: d.Location, Unchanged: d.Unchanged}
+		Source: d.Source, Uri: d.URI, TypeHint: d.TypeHint, Location: d.Location, Unchanged: d.Unchanged, Etag: d.ETag}
 }
 
 func documentFromProto(d *pb.Document) Document {
 	return Document{Content: d.GetContent(), MediaType: d.GetMediaType(), Extension: d.GetExtension(),
 		Source: d.GetSource(), URI: d.GetUri(), TypeHint: d.GetTypeHint(), Location: d.GetLocation(),
-		Unchanged: d.GetUnchanged()}
+		Unchanged: d.GetUnchanged(), ETag: d.GetEtag()}
 }
 
 func valueToProto(v Value) *pb.Value {
@@ -32,26 +32,31 @@ func valueFromProto(v *pb.Value) Value {
 
 func resourceToProto(r Resource) *pb.Resource {
 	return &pb.Resource{Id: r.ID, Type: r.Type, Uri: r.URI, Parents: r.Parents, Json: r.JSON,
-		Source: r.Source, Line: int32(r.Line), Location: r.Location}
+		Source: r.Source, Line: int32(r.Line), Location: r.Location, Etag: r.ETag}
 }
 
 func resourceFromProto(r *pb.Resource) Resource {
 	return Resource{ID: r.GetId(), Type: r.GetType(), URI: r.GetUri(), Parents: r.GetParents(),
-		JSON: r.GetJson(), Source: r.GetSource(), Line: int(r.GetLine()), Location: r.GetLocation()}
+		JSON: r.GetJson(), Source: r.GetSource(), Line: int(r.GetLine()), Location: r.GetLocation(), ETag: r.GetEtag()}
 }
 
 func writeItemFromProto(w *pb.WriteItem) WriteItem {
 	return WriteItem{Seq: w.GetSeq(), Resource: resourceFromProto(w.GetResource()), Content: w.GetContent(),
 		Extension: w.GetExtension(), MediaType: w.GetMediaType(), Unchanged: w.GetUnchanged(),
-		ExistingLocation: w.GetExistingLocation()}
+		ExistingLocation: w.GetExistingLocation(), IfMatch: w.GetIfMatch(), IfNoneMatch: w.GetIfNoneMatch()}
 }
 
 func writeResultToProto(r WriteResult) *pb.Write_Result {
-	out := &pb.Write_Result{Seq: r.Seq, Status: pb.Write_Status(r.Status)}
+	out := &pb.Write_Result{Seq: r.Seq, Status: pb.Write_Status(r.Status), Etag: r.ETag, Uri: r.URI}
 	if r.Err != nil {
 		out.Error = diagnostic(r.Err)
 	}
 	return out
+}
+
+func changeToProto(c Change) *pb.Change {
+	return &pb.Change{Id: c.ID, Type: c.Type, Uri: c.URI, Updated: c.Updated, Fingerprint: c.Fingerprint,
+		Etag: c.ETag, Deleted: c.Deleted}
 }
 
 func formatInfoFromProto(fs []*pb.FormatInfo) []FormatInfo {

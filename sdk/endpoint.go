@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"iter"
 )
 
@@ -45,6 +46,12 @@ type EndpointSpec struct {
 	// endpoint last yielded them as Document.Unchanged (HTTP: 304 Not
 	// Modified to a conditional GET).
 	ConditionalReads bool
+	// ConditionalWrite says the endpoint does conditional writes: it sets
+	// Document.ETag where it knows one, honours WriteItem.IfMatch and
+	// IfNoneMatch and Resource.ETag on Delete, and answers
+	// PreconditionFailed (Delete: ErrPreconditionFailed) rather than
+	// overwrite a resource that changed since the host read it.
+	ConditionalWrite bool
 	// Open opens a location. The endpoint it returns implements any of
 	// Reader, Fetcher, Writer and Deleter.
 	Open func(ctx context.Context, req OpenRequest) (Endpoint, error)
@@ -190,7 +197,55 @@ type FieldRule struct {
 
 // Deleter removes resources.
 type Deleter interface {
+	// Delete removes resources. Under ConditionalWrite, a resource whose
+	// ETag is set and no longer matches is kept and the error wraps
+	// ErrPreconditionFailed.
 	Delete(ctx context.Context, resources []Resource) error
+}
+
+// ErrPreconditionFailed is wrapped by the error of a conditional Delete
+// whose resource changed since the host read it.
+var ErrPreconditionFailed = errors.New("precondition failed: the resource changed since it was read")
+
+// Changer offers a transaction log: what changed since a cursor, so that a
+// host that read the endpoint before reads only that.
+type Changer interface {
+	Changes(ctx context.Context, req ChangesRequest) (ChangeFeed, error)
+}
+
+// ChangesRequest asks for the changes since a cursor.
+type ChangesRequest struct {
+	// Since is a cursor from an earlier ChangeFeed; empty for the whole
+	// log.
+	Since string
+	// CursorOnly asks for the current cursor and no changes.
+	CursorOnly bool
+}
+
+// ChangeFeed is the answer to a ChangesRequest.
+type ChangeFeed struct {
+	Changes []Change
+	// Cursor is where the next request starts.
+	Cursor string
+	// Unavailable, when set, says why there is no feed at this location
+	// (the server offers none, or no longer holds the log since that
+	// cursor): the host reads everything instead.
+	Unavailable string
+}
+
+// Change is one entry of a transaction log.
+type Change struct {
+	ID   string
+	Type string
+	// URI is where the resource is fetched.
+	URI string
+	// Updated is when it changed, RFC 3339.
+	Updated string
+	// Fingerprint is the endpoint's hash of the content.
+	Fingerprint string
+	// ETag is the resource's ETag after the change, when known.
+	ETag    string
+	Deleted bool
 }
 
 // WriteItem is one resource to write.
@@ -205,6 +260,11 @@ type WriteItem struct {
 	// at ExistingLocation; write nothing if it would land there.
 	Unchanged        bool
 	ExistingLocation string
+	// IfMatch (an ETag) and IfNoneMatch (create only) are preconditions,
+	// set only for an endpoint declaring ConditionalWrite: when one does
+	// not hold, nothing is written and the result is PreconditionFailed.
+	IfMatch     string
+	IfNoneMatch bool
 }
 
 // WriteStatus is the outcome of one write.
@@ -214,6 +274,9 @@ const (
 	Written WriteStatus = iota + 1
 	Unchanged
 	Failed
+	// PreconditionFailed: the item's IfMatch or IfNoneMatch did not hold
+	// (the resource changed since the host read it); nothing was written.
+	PreconditionFailed
 )
 
 // WriteResult reports one item; Err is set when Status is Failed.
@@ -221,6 +284,11 @@ type WriteResult struct {
 	Seq    int64
 	Status WriteStatus
 	Err    error
+	// ETag is the resource's ETag after the write, when known.
+	ETag string
+	// URI is where the resource was written (or would have been), for a
+	// host that reads it back after a PreconditionFailed.
+	URI string
 }
 
 // WriteSummary is what committing did beyond the items.

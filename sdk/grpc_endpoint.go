@@ -195,9 +195,43 @@ func (s *endpointServer) Delete(ctx context.Context, req *pb.Delete_Request) (*p
 		resources[i] = resourceFromProto(r)
 	}
 	if err := d.Delete(ctx, resources); err != nil {
-		return &pb.Delete_Response{Errors: []*pb.Diagnostic{diagnostic(err)}}, nil
+		return &pb.Delete_Response{Errors: []*pb.Diagnostic{diagnostic(err)},
+			PreconditionFailed: errors.Is(err, ErrPreconditionFailed)}, nil
 	}
 	return &pb.Delete_Response{}, nil
+}
+
+// Changes sends the feed in messages bounded by the batch limits; the
+// cursor travels in the last one.
+func (s *endpointServer) Changes(req *pb.Changes_Request, stream grpc.ServerStreamingServer[pb.Changes_Response]) error {
+	ep, err := s.endpoint(req.GetHandle())
+	if err != nil {
+		return err
+	}
+	c, ok := ep.(Changer)
+	if !ok {
+		return status.Errorf(codes.Unimplemented, "plugin %s: endpoint offers no changes feed", s.plugin)
+	}
+	var feed ChangeFeed
+	if err := guard(s.plugin, func() (err error) {
+		feed, err = c.Changes(stream.Context(), ChangesRequest{Since: req.GetSince(), CursorOnly: req.GetCursorOnly()})
+		return err
+	}); err != nil {
+		return asStatus(err)
+	}
+	if feed.Unavailable != "" {
+		return stream.Send(&pb.Changes_Response{Unavailable: true, Reason: validUTF8(feed.Unavailable)})
+	}
+	var b batch.Batcher[*pb.Change]
+	for _, ch := range feed.Changes {
+		pc := changeToProto(ch)
+		if b.Add(pc, len(pc.GetUri())+len(pc.GetId())+len(pc.GetType())+128) {
+			if err := stream.Send(&pb.Changes_Response{Changes: b.Take()}); err != nil {
+				return err
+			}
+		}
+	}
+	return stream.Send(&pb.Changes_Response{Changes: b.Take(), Cursor: feed.Cursor})
 }
 
 // Write runs the author's Writer between two goroutines: one receives item

@@ -95,5 +95,11 @@ func endpointCapabilities(e EndpointSpec) []pb.Capability {
 	if e.ConditionalReads {
 		caps = append(caps, pb.Capability_CAPABILITY_CONDITIONAL_READ)
 	}
+	if e.ConditionalWrite {
+		caps = append(caps, pb.Capability_CAPABILITY_CONDITIONAL_WRITE)
+	}
+	if _, ok := impl.(Changer); ok {
+		caps = append(caps, pb.Capability_CAPABILITY_CHANGES)
+	}
 	return caps
 }

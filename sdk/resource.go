@@ -26,6 +26,10 @@ type Document struct {
 	// URI, Source, MediaType and TypeHint are as they were, and the host
 	// reuses what it made of it then.
 	Unchanged bool
+	// ETag identifies this version of the document, for an endpoint that
+	// does conditional writes (EndpointSpec.ConditionalWrite): HTTP's ETag
+	// of a GET that answered this one document.
+	ETag string
 }
 
 // Value is one decoded document as canonical JSON (see [CanonicalJSON]),
@@ -52,6 +56,9 @@ type Resource struct {
 	Source   string
 	Line     int
 	Location string
+	// ETag is what the host knows of the resource's ETag on the endpoint
+	// it is sent to; a conditional Delete removes it only while that holds.
+	ETag string
 }
 
 // Error is a problem with one piece of input, meant for the user. It

@@ -87,7 +87,7 @@ func (s *Server) patchCollection(w http.ResponseWriter, r *http.Request, segs []
 	}
 	var counts [3]int // by putResult
 	for i, wr := range writes {
-		_, result, err := s.store.put(wr.t, wr.canon)
+		_, result, err := s.store.put(wr.t, wr.canon, precondition{})
 		if err != nil {
 			if i > 0 {
 				err = fmt.Errorf("%w (items[0] to items[%d] were stored)", err, i-1)

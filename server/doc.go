@@ -13,6 +13,15 @@
 //	PUT     <resource>          create (201) or replace (200)
 //	DELETE  <resource>          204
 //	OPTIONS <anything>          204 with Allow
+//	GET     <collection>/transactions, /api/transactions
+//	                            the transaction log since ?after=CURSOR or
+//	                            ?earliest=TIME (410: read everything again)
+//	PUT     <collection>/transactions, /api/transactions
+//	                            a client's log, applied as one optimistic
+//	                            transaction: 200, or 409 and nothing applied
+//
+// GET, PUT and DELETE of a resource carry its strong ETag; PUT and DELETE
+// honour If-Match and If-None-Match (412 when they do not hold).
 //
 // A resource's path is the path of its stored _links.self.href, or
 // /api/<type>/<id> when it has none; its collection is that path minus the

@@ -62,6 +62,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.serveDiscovery(w, r)
 		return
 	}
+	if s.isFeed(segs, p) {
+		s.serveFeed(w, r, joinPath(segs[:len(segs)-1]))
+		return
+	}
 	kind := s.kindOf(p, trailingSlash)
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:

@@ -15,6 +15,8 @@ type resource struct {
 	file string
 	// json is the resource as canonical JSON, as stored.
 	json []byte
+	// etag is the strong ETag of json.
+	etag string
 	// served is the resource as render makes it, cut where the server's
 	// base URL goes, so serving is a join rather than a parse. It is nil
 	// for the odd resource whose data contains the cut mark.
@@ -29,7 +31,7 @@ const baseMark = "\x00base\x00"
 var escapedBaseMark = []byte(`\u0000base\u0000`)
 
 func newResource(t target, file string, canon []byte) (*resource, error) {
-	res := &resource{target: t, file: file, json: canon}
+	res := &resource{target: t, file: file, json: canon, etag: etagOf(canon)}
 	if bytes.Contains(canon, escapedBaseMark) {
 		return res, nil
 	}

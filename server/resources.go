@@ -18,7 +18,8 @@ func (s *Server) getResource(w http.ResponseWriter, r *http.Request, p string) {
 		s.fail(w, r, err)
 		return
 	}
-	writeRepresentation(w, r, halJSON, body)
+	// The stored content's ETag: what If-Match on a write compares with.
+	writeTagged(w, r, halJSON, body, res.etag)
 }
 
 // putResource creates (201, with Location) or replaces (200) the resource
@@ -43,7 +44,7 @@ func (s *Server) putResource(w http.ResponseWriter, r *http.Request, segs []stri
 		s.fail(w, r, err)
 		return
 	}
-	res, result, err := s.store.put(t, canon)
+	res, result, err := s.store.put(t, canon, preconditionOf(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -55,6 +56,7 @@ func (s *Server) putResource(w http.ResponseWriter, r *http.Request, segs []stri
 		return
 	}
 	status := http.StatusOK
+	w.Header().Set("ETag", res.etag)
 	if result == created {
 		status = http.StatusCreated
 		w.Header().Set("Location", base+t.path)
@@ -68,7 +70,7 @@ func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request, segs []s
 		s.fail(w, r, badRequest(err))
 		return
 	}
-	if err := s.store.delete(t.path); err != nil {
+	if err := s.store.delete(t.path, preconditionOf(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}

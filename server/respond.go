@@ -44,7 +44,12 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 // is spared the transfer.
 func writeRepresentation(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {
 	sum := sha256.Sum256(body)
-	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	writeTagged(w, r, contentType, body, `"`+base64.RawURLEncoding.EncodeToString(sum[:18])+`"`)
+}
+
+// writeTagged answers body with etag, or 304 Not Modified when the
+// request's If-None-Match names it.
+func writeTagged(w http.ResponseWriter, r *http.Request, contentType string, body []byte, etag string) {
 	w.Header().Set("ETag", etag)
 	if etagListed(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)

@@ -41,6 +41,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// Logger gets one debug record per request; nil discards.
 	Logger *slog.Logger
+	// LogEntries bounds the transaction log (see txlog.go); default
+	// DefaultLogEntries.
+	LogEntries int
 }
 
 // Server serves one directory tree. It is safe for concurrent use.
@@ -91,7 +94,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.root = root
-	s.store = newStore(root, formats, opts.WriteExt)
+	s.store = newStore(root, formats, opts.WriteExt, newTxlog(opts.LogEntries))
 	if err := s.store.load(opts.Dir); err != nil {
 		root.Close()
 		return nil, err

@@ -27,6 +27,7 @@ type store struct {
 	formats  map[string]sdk.Formatter
 	writeExt string
 	locks    pathLocks
+	log      *txlog
 
 	mu          sync.RWMutex
 	byPath      map[string]*resource
@@ -42,8 +43,9 @@ type collection struct {
 	items     []*resource
 }
 
-func newStore(root *os.Root, formats map[string]sdk.Formatter, writeExt string) *store {
+func newStore(root *os.Root, formats map[string]sdk.Formatter, writeExt string, log *txlog) *store {
 	return &store{
+		log:         log,
 		root:        root,
 		formats:     formats,
 		writeExt:    writeExt,
@@ -143,14 +145,22 @@ const (
 	unchanged // the file already held these exact bytes
 )
 
-// put creates or replaces the resource at t with canonical JSON canon. A
-// replaced resource keeps its file and that file's format; a new one goes
-// to <type>/<id><writeExt>.
-func (st *store) put(t target, canon []byte) (*resource, putResult, error) {
+// put creates or replaces the resource at t with canonical JSON canon,
+// when cond holds for it. A replaced resource keeps its file and that
+// file's format; a new one goes to <type>/<id><writeExt>.
+func (st *store) put(t target, canon []byte, cond precondition) (*resource, putResult, error) {
 	defer st.locks.lock(t.path)()
+	return st.putLocked(t, canon, cond)
+}
 
+// putLocked is put for a caller holding t.path's lock.
+func (st *store) putLocked(t target, canon []byte, cond precondition) (*resource, putResult, error) {
 	st.mu.Lock()
 	old := st.byPath[t.path]
+	if err := cond.check(t.path, old); err != nil {
+		st.mu.Unlock()
+		return nil, 0, err
+	}
 	file := t.typ + "/" + t.id + st.writeExt
 	if old != nil {
 		file = old.file
@@ -177,6 +187,9 @@ func (st *store) put(t target, canon []byte) (*resource, putResult, error) {
 		return nil, 0, err
 	}
 	st.insert(res)
+	if old == nil || changed || old.etag != res.etag {
+		st.record(res, false)
+	}
 	switch {
 	case old == nil:
 		return res, created, nil
@@ -186,10 +199,32 @@ func (st *store) put(t target, canon []byte) (*resource, putResult, error) {
 	return res, unchanged, nil
 }
 
-// delete removes the resource at path and its file.
-func (st *store) delete(path string) error {
+// record adds a change of res to the transaction log.
+func (st *store) record(res *resource, deleted bool) {
+	if st.log == nil {
+		return
+	}
+	e := logEntry{path: res.path, collection: res.collection, typ: res.typ, id: res.id, deleted: deleted}
+	if !deleted {
+		e.etag = res.etag
+		e.fingerprint, _ = contentFingerprint(res.json)
+	}
+	st.log.add(e)
+}
+
+// delete removes the resource at path and its file, when cond holds for
+// it.
+func (st *store) delete(path string, cond precondition) error {
 	defer st.locks.lock(path)()
+	return st.deleteLocked(path, cond)
+}
+
+// deleteLocked is delete for a caller holding path's lock.
+func (st *store) deleteLocked(path string, cond precondition) error {
 	res := st.get(path)
+	if err := cond.check(path, res); err != nil {
+		return err
+	}
 	if res == nil {
 		return &httpError{http.StatusNotFound, "no resource at " + path}
 	}
@@ -201,6 +236,7 @@ func (st *store) delete(path string) error {
 	st.mu.Lock()
 	st.remove(res)
 	st.mu.Unlock()
+	st.record(res, true)
 	return nil
 }
 

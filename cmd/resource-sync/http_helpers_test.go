@@ -92,14 +92,14 @@ type served struct {
 
 // serveDir serves dir as `resource-sync serve DIR` does, on a
 // 127.0.0.1:0 listener, until the test ends.
-func serveDir(t *testing.T, dir string) *served {
+func serveDir(t testing.TB, dir string) *served {
 	t.Helper()
 	return serveWith(t, server.Options{Dir: dir})
 }
 
 // serveWith is serveDir with more options; Formats and WriteExt default
 // to those of the serve command.
-func serveWith(t *testing.T, opts server.Options) *served {
+func serveWith(t testing.TB, opts server.Options) *served {
 	t.Helper()
 	if opts.Formats == nil {
 		opts.Formats, opts.WriteExt = formats(), ".yaml"

@@ -23,7 +23,7 @@ type allowEntry struct {
 // JSON (the batch body is JSON), and its collection is not known to
 // refuse PATCH, in which case its items are written one by one at once.
 func (e *Endpoint) batchable(j writeJob) bool {
-	if j.err != nil || j.item.Unchanged || !isJSON(baseMediaType(j.item.MediaType)) {
+	if j.err != nil || j.item.Unchanged || conditional(j.item) || !isJSON(baseMediaType(j.item.MediaType)) {
 		return false
 	}
 	v, ok := e.patchable.Load(collection(j.target).String())
@@ -37,7 +37,7 @@ func (e *Endpoint) batchable(j writeJob) bool {
 // sameBatch reports whether j may join the batch started by first: same
 // type, same collection path (not merely a common character prefix).
 func sameBatch(first, j writeJob) bool {
-	return j.err == nil && !j.item.Unchanged &&
+	return j.err == nil && !j.item.Unchanged && !conditional(j.item) &&
 		j.item.Resource.Type == first.item.Resource.Type &&
 		isJSON(baseMediaType(j.item.MediaType)) &&
 		collection(j.target).String() == collection(first.target).String()

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 
@@ -35,10 +36,17 @@ func (e *Endpoint) deleteOne(ctx context.Context, r sdk.Resource) error {
 	if err != nil {
 		return e.errorf(r.URI, "cannot place resource %s/%s: %v", r.Type, r.ID, err)
 	}
-	resp, err := e.client.do(ctx, http.MethodDelete, t, nil, nil)
+	var hdr http.Header
+	if r.ETag != "" {
+		hdr = http.Header{}
+		setPreconditions(hdr, r.ETag, false)
+	}
+	resp, err := e.client.do(ctx, http.MethodDelete, t, nil, hdr)
 	switch {
 	case err != nil:
 		return e.errorf(e.redact.URL(t), "DELETE: %v", err)
+	case r.ETag != "" && preconditionFailed(resp.status):
+		return fmt.Errorf("%w: %w", sdk.ErrPreconditionFailed, e.statusError(http.MethodDelete, t, resp))
 	case resp.ok(), resp.status == http.StatusNotFound:
 		return nil
 	}

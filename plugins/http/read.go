@@ -371,6 +371,7 @@ func (e *Endpoint) document(u *url.URL, r *response) (sdk.Document, []*url.URL, 
 		Source:    shown,
 		URI:       shown,
 		TypeHint:  typeHint(u),
+		ETag:      r.header.Get("ETag"),
 	}
 	var next []*url.URL
 	if e.cfg.followNext {

@@ -13,6 +13,8 @@ func Spec() sdk.EndpointSpec {
 		Schemes:          []string{"http", "https"},
 		ConcurrentWrites: true,
 		ConditionalReads: true,
+		// If-Match and If-None-Match when the host asks (bisync).
+		ConditionalWrite: true,
 		// APIs speak JSON unless the user says otherwise (--yaml, --format).
 		DefaultFormat: "json",
 		Open:          Open,

@@ -158,12 +158,24 @@ func (e *Endpoint) writeOne(ctx context.Context, j writeJob) sdk.WriteResult {
 		res.Status = sdk.Unchanged
 		return res
 	}
+	res.URI = e.redact.URL(j.target)
 	body, hdr := e.body(j.item), contentType(j.item.MediaType)
+	if conditional(j.item) {
+		if hdr == nil {
+			hdr = http.Header{}
+		}
+		setPreconditions(hdr, j.item.IfMatch, j.item.IfNoneMatch)
+	}
 	r, err := e.client.do(ctx, http.MethodPut, j.target, body, hdr)
 	if err != nil {
 		return fail(e.errorf(e.redact.URL(j.target), "PUT: %v", err))
 	}
 	if r.ok() {
+		res.ETag = r.header.Get("ETag")
+		return res
+	}
+	if conditional(j.item) && preconditionFailed(r.status) {
+		res.Status, res.Err = sdk.PreconditionFailed, e.statusError(http.MethodPut, j.target, r)
 		return res
 	}
 	if e.cfg.createWithPost && (r.status == http.StatusNotFound || r.status == http.StatusMethodNotAllowed) {
@@ -178,6 +190,25 @@ func (e *Endpoint) writeOne(ctx context.Context, j writeJob) sdk.WriteResult {
 		return res
 	}
 	return fail(e.statusError(http.MethodPut, j.target, r))
+}
+
+// conditional says the host asked for a conditional write.
+func conditional(item sdk.WriteItem) bool { return item.IfMatch != "" || item.IfNoneMatch }
+
+// setPreconditions adds If-Match (an ETag) or If-None-Match: * to hdr.
+func setPreconditions(hdr http.Header, ifMatch string, ifNoneMatch bool) {
+	if ifMatch != "" {
+		hdr.Set("If-Match", ifMatch)
+	}
+	if ifNoneMatch {
+		hdr.Set("If-None-Match", "*")
+	}
+}
+
+// preconditionFailed reads a refused conditional request: 412, or 409 from
+// servers that report an optimistic-lock failure as a conflict (CouchDB).
+func preconditionFailed(status int) bool {
+	return status == http.StatusPreconditionFailed || status == http.StatusConflict
 }
 
 // contentType is the request header for a body of mediaType.

@@ -302,8 +302,11 @@ func TestPruneRemovesSnapshotsThenUnneededBlobs(t *testing.T) {
 // newest: every snapshot that survives must be whole.
 func TestPruneNeverTakesABlobFromAConcurrentSnapshot(t *testing.T) {
 	s := newStore(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	// At least two seconds of contention, and at least three prunes that
+	// removed blobs however busy the machine; thirty seconds at most.
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
+	enough := time.Now().Add(2 * time.Second)
 	errs := make(chan error, 3)
 	for w := range 2 {
 		go func() {
@@ -351,6 +354,9 @@ func TestPruneNeverTakesABlobFromAConcurrentSnapshot(t *testing.T) {
 			}
 			if err == nil && rep.Blobs > 0 {
 				prunes++
+			}
+			if prunes >= 3 && time.Now().After(enough) {
+				cancel()
 			}
 		}
 		errs <- nil

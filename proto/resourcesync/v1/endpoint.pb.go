@@ -76,6 +76,10 @@ const (
 	Write_STATUS_WRITTEN     Write_Status = 1
 	Write_STATUS_UNCHANGED   Write_Status = 2
 	Write_STATUS_FAILED      Write_Status = 3
+	// The item's if_match or if_none_match did not hold: the resource
+	// changed since the host read it, and nothing was written. Sent only
+	// for items carrying one.
+	Write_STATUS_PRECONDITION_FAILED Write_Status = 4
 )
 
 // Enum value maps for Write_Status.
@@ -85,12 +89,14 @@ var (
 		1: "STATUS_WRITTEN",
 		2: "STATUS_UNCHANGED",
 		3: "STATUS_FAILED",
+		4: "STATUS_PRECONDITION_FAILED",
 	}
 	Write_Status_value = map[string]int32{
-		"STATUS_UNSPECIFIED": 0,
-		"STATUS_WRITTEN":     1,
-		"STATUS_UNCHANGED":   2,
-		"STATUS_FAILED":      3,
+		"STATUS_UNSPECIFIED":         0,
+		"STATUS_WRITTEN":             1,
+		"STATUS_UNCHANGED":           2,
+		"STATUS_FAILED":              3,
+		"STATUS_PRECONDITION_FAILED": 4,
 	}
 )
 
@@ -402,8 +408,14 @@ type WriteItem struct {
 	// the endpoint keeps it and writes nothing if it would write there.
 	Unchanged        bool   `protobuf:"varint,6,opt,name=unchanged,proto3" json:"unchanged,omitempty"`
 	ExistingLocation string `protobuf:"bytes,7,opt,name=existing_location,json=existingLocation,proto3" json:"existing_location,omitempty"`
-	// Reserved for CAPABILITY_CONDITIONAL_WRITE.
-	IfMatch       string `protobuf:"bytes,8,opt,name=if_match,json=ifMatch,proto3" json:"if_match,omitempty"`
+	// CAPABILITY_CONDITIONAL_WRITE: write only if the resource's current
+	// ETag is this one (HTTP If-Match); otherwise answer
+	// STATUS_PRECONDITION_FAILED.
+	IfMatch string `protobuf:"bytes,8,opt,name=if_match,json=ifMatch,proto3" json:"if_match,omitempty"`
+	// CAPABILITY_CONDITIONAL_WRITE: write only if the resource does not
+	// exist yet (HTTP If-None-Match: *); otherwise answer
+	// STATUS_PRECONDITION_FAILED.
+	IfNoneMatch   bool `protobuf:"varint,9,opt,name=if_none_match,json=ifNoneMatch,proto3" json:"if_none_match,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -494,6 +506,13 @@ func (x *WriteItem) GetIfMatch() string {
 	return ""
 }
 
+func (x *WriteItem) GetIfNoneMatch() bool {
+	if x != nil {
+		return x.IfNoneMatch
+	}
+	return false
+}
+
 type Write struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -566,6 +585,143 @@ func (*Delete) Descriptor() ([]byte, []int) {
 	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{8}
 }
 
+// Changes reads an endpoint's transaction log: one entry per resource
+// written or deleted since a cursor, the latest change of each resource
+// last.
+type Changes struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Changes) Reset() {
+	*x = Changes{}
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Changes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Changes) ProtoMessage() {}
+
+func (x *Changes) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Changes.ProtoReflect.Descriptor instead.
+func (*Changes) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{9}
+}
+
+// Change is one entry of a transaction log: the seed's itemId, updatedAt,
+// fingerprint and itemURI, with the type, ETag and whether it was deleted.
+type Change struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Type  string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	// Where the resource is fetched (CAPABILITY_FETCH).
+	Uri string `protobuf:"bytes,3,opt,name=uri,proto3" json:"uri,omitempty"`
+	// When the change happened, RFC 3339.
+	Updated string `protobuf:"bytes,4,opt,name=updated,proto3" json:"updated,omitempty"`
+	// The endpoint's hash of the content ("sha256:..."); informational.
+	Fingerprint string `protobuf:"bytes,5,opt,name=fingerprint,proto3" json:"fingerprint,omitempty"`
+	// The resource's ETag after the change; empty when deleted or unknown.
+	Etag          string `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
+	Deleted       bool   `protobuf:"varint,7,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Change) Reset() {
+	*x = Change{}
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Change) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Change) ProtoMessage() {}
+
+func (x *Change) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Change.ProtoReflect.Descriptor instead.
+func (*Change) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Change) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Change) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *Change) GetUri() string {
+	if x != nil {
+		return x.Uri
+	}
+	return ""
+}
+
+func (x *Change) GetUpdated() string {
+	if x != nil {
+		return x.Updated
+	}
+	return ""
+}
+
+func (x *Change) GetFingerprint() string {
+	if x != nil {
+		return x.Fingerprint
+	}
+	return ""
+}
+
+func (x *Change) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *Change) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
 type Close struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -574,7 +730,7 @@ type Close struct {
 
 func (x *Close) Reset() {
 	*x = Close{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -586,7 +742,7 @@ func (x *Close) String() string {
 func (*Close) ProtoMessage() {}
 
 func (x *Close) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[9]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -599,7 +755,7 @@ func (x *Close) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close.ProtoReflect.Descriptor instead.
 func (*Close) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{9}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{11}
 }
 
 type Open_Request struct {
@@ -642,7 +798,7 @@ type Open_Request struct {
 
 func (x *Open_Request) Reset() {
 	*x = Open_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[10]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -654,7 +810,7 @@ func (x *Open_Request) String() string {
 func (*Open_Request) ProtoMessage() {}
 
 func (x *Open_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[10]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -776,7 +932,7 @@ type Open_Response struct {
 
 func (x *Open_Response) Reset() {
 	*x = Open_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[11]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -788,7 +944,7 @@ func (x *Open_Response) String() string {
 func (*Open_Response) ProtoMessage() {}
 
 func (x *Open_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[11]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -855,7 +1011,7 @@ type Read_Request struct {
 
 func (x *Read_Request) Reset() {
 	*x = Read_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[14]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +1023,7 @@ func (x *Read_Request) String() string {
 func (*Read_Request) ProtoMessage() {}
 
 func (x *Read_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[14]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -901,7 +1057,7 @@ type Read_Response struct {
 
 func (x *Read_Response) Reset() {
 	*x = Read_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[15]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -913,7 +1069,7 @@ func (x *Read_Response) String() string {
 func (*Read_Response) ProtoMessage() {}
 
 func (x *Read_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[15]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -958,7 +1114,7 @@ type Inventory_Request struct {
 
 func (x *Inventory_Request) Reset() {
 	*x = Inventory_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -970,7 +1126,7 @@ func (x *Inventory_Request) String() string {
 func (*Inventory_Request) ProtoMessage() {}
 
 func (x *Inventory_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[16]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1010,7 +1166,7 @@ type Fetch_Request struct {
 
 func (x *Fetch_Request) Reset() {
 	*x = Fetch_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1022,7 +1178,7 @@ func (x *Fetch_Request) String() string {
 func (*Fetch_Request) ProtoMessage() {}
 
 func (x *Fetch_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[17]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1218,7 @@ type Write_Request struct {
 
 func (x *Write_Request) Reset() {
 	*x = Write_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1074,7 +1230,7 @@ func (x *Write_Request) String() string {
 func (*Write_Request) ProtoMessage() {}
 
 func (x *Write_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[18]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,17 +1261,22 @@ func (x *Write_Request) GetItems() []*WriteItem {
 }
 
 type Write_Result struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Seq           int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
-	Status        Write_Status           `protobuf:"varint,2,opt,name=status,proto3,enum=resourcesync.v1.Write_Status" json:"status,omitempty"`
-	Error         *Diagnostic            `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Seq    int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Status Write_Status           `protobuf:"varint,2,opt,name=status,proto3,enum=resourcesync.v1.Write_Status" json:"status,omitempty"`
+	Error  *Diagnostic            `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// The resource's ETag after the write, when the endpoint knows it.
+	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Where the endpoint wrote (or tried to write) the resource, for a
+	// host that needs to read it back: a uri for HTTP.
+	Uri           string `protobuf:"bytes,5,opt,name=uri,proto3" json:"uri,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Write_Result) Reset() {
 	*x = Write_Result{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1127,7 +1288,7 @@ func (x *Write_Result) String() string {
 func (*Write_Result) ProtoMessage() {}
 
 func (x *Write_Result) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[19]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1164,6 +1325,20 @@ func (x *Write_Result) GetError() *Diagnostic {
 	return nil
 }
 
+func (x *Write_Result) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *Write_Result) GetUri() string {
+	if x != nil {
+		return x.Uri
+	}
+	return ""
+}
+
 type Write_Response struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Results []*Write_Result        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
@@ -1176,7 +1351,7 @@ type Write_Response struct {
 
 func (x *Write_Response) Reset() {
 	*x = Write_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1188,7 +1363,7 @@ func (x *Write_Response) String() string {
 func (*Write_Response) ProtoMessage() {}
 
 func (x *Write_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[20]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,16 +1401,18 @@ func (x *Write_Response) GetRemoved() int64 {
 }
 
 type Delete_Request struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Handle        string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
-	Resources     []*Resource            `protobuf:"bytes,2,rep,name=resources,proto3" json:"resources,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Handle string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	// Under CAPABILITY_CONDITIONAL_WRITE a resource with an etag is
+	// deleted only if that is still its ETag (HTTP If-Match).
+	Resources     []*Resource `protobuf:"bytes,2,rep,name=resources,proto3" json:"resources,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Delete_Request) Reset() {
 	*x = Delete_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[21]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1247,7 +1424,7 @@ func (x *Delete_Request) String() string {
 func (*Delete_Request) ProtoMessage() {}
 
 func (x *Delete_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[21]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1278,15 +1455,18 @@ func (x *Delete_Request) GetResources() []*Resource {
 }
 
 type Delete_Response struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Errors        []*Diagnostic          `protobuf:"bytes,1,rep,name=errors,proto3" json:"errors,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Errors []*Diagnostic          `protobuf:"bytes,1,rep,name=errors,proto3" json:"errors,omitempty"`
+	// A resource's etag no longer matched: it changed since the host read
+	// it, and it was not deleted.
+	PreconditionFailed bool `protobuf:"varint,2,opt,name=precondition_failed,json=preconditionFailed,proto3" json:"precondition_failed,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Delete_Response) Reset() {
 	*x = Delete_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[22]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1298,7 +1478,7 @@ func (x *Delete_Response) String() string {
 func (*Delete_Response) ProtoMessage() {}
 
 func (x *Delete_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[22]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1321,6 +1501,148 @@ func (x *Delete_Response) GetErrors() []*Diagnostic {
 	return nil
 }
 
+func (x *Delete_Response) GetPreconditionFailed() bool {
+	if x != nil {
+		return x.PreconditionFailed
+	}
+	return false
+}
+
+type Changes_Request struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Handle string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	// A cursor from an earlier response; empty for the whole log.
+	Since string `protobuf:"bytes,2,opt,name=since,proto3" json:"since,omitempty"`
+	// Only the current cursor is wanted, no entries: the host is about to
+	// read everything and starts the next read from here.
+	CursorOnly    bool `protobuf:"varint,3,opt,name=cursor_only,json=cursorOnly,proto3" json:"cursor_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Changes_Request) Reset() {
+	*x = Changes_Request{}
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Changes_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Changes_Request) ProtoMessage() {}
+
+func (x *Changes_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Changes_Request.ProtoReflect.Descriptor instead.
+func (*Changes_Request) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{9, 0}
+}
+
+func (x *Changes_Request) GetHandle() string {
+	if x != nil {
+		return x.Handle
+	}
+	return ""
+}
+
+func (x *Changes_Request) GetSince() string {
+	if x != nil {
+		return x.Since
+	}
+	return ""
+}
+
+func (x *Changes_Request) GetCursorOnly() bool {
+	if x != nil {
+		return x.CursorOnly
+	}
+	return false
+}
+
+type Changes_Response struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Changes []*Change              `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	// Where the next read starts; set in the last message.
+	Cursor string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// The location offers no feed, or no longer holds the log since that
+	// cursor (a restarted server): the host reads everything instead.
+	Unavailable bool `protobuf:"varint,3,opt,name=unavailable,proto3" json:"unavailable,omitempty"`
+	// Why the feed is unavailable, for the log.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Changes_Response) Reset() {
+	*x = Changes_Response{}
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Changes_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Changes_Response) ProtoMessage() {}
+
+func (x *Changes_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Changes_Response.ProtoReflect.Descriptor instead.
+func (*Changes_Response) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{9, 1}
+}
+
+func (x *Changes_Response) GetChanges() []*Change {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *Changes_Response) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *Changes_Response) GetUnavailable() bool {
+	if x != nil {
+		return x.Unavailable
+	}
+	return false
+}
+
+func (x *Changes_Response) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type Close_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Handle        string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
@@ -1330,7 +1652,7 @@ type Close_Request struct {
 
 func (x *Close_Request) Reset() {
 	*x = Close_Request{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[23]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1342,7 +1664,7 @@ func (x *Close_Request) String() string {
 func (*Close_Request) ProtoMessage() {}
 
 func (x *Close_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[23]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1355,7 +1677,7 @@ func (x *Close_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close_Request.ProtoReflect.Descriptor instead.
 func (*Close_Request) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{9, 0}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{11, 0}
 }
 
 func (x *Close_Request) GetHandle() string {
@@ -1373,7 +1695,7 @@ type Close_Response struct {
 
 func (x *Close_Response) Reset() {
 	*x = Close_Response{}
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[24]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1385,7 +1707,7 @@ func (x *Close_Response) String() string {
 func (*Close_Response) ProtoMessage() {}
 
 func (x *Close_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[24]
+	mi := &file_resourcesync_v1_endpoint_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1398,7 +1720,7 @@ func (x *Close_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close_Response.ProtoReflect.Descriptor instead.
 func (*Close_Response) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{9, 1}
+	return file_resourcesync_v1_endpoint_proto_rawDescGZIP(), []int{11, 1}
 }
 
 var File_resourcesync_v1_endpoint_proto protoreflect.FileDescriptor
@@ -1461,7 +1783,7 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\x05Fetch\x1a5\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x12\x12\n" +
-	"\x04uris\x18\x02 \x03(\tR\x04uris\"\x91\x02\n" +
+	"\x04uris\x18\x02 \x03(\tR\x04uris\"\xb5\x02\n" +
 	"\tWriteItem\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x125\n" +
 	"\bresource\x18\x02 \x01(\v2\x19.resourcesync.v1.ResourceR\bresource\x12\x18\n" +
@@ -1471,42 +1793,67 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"media_type\x18\x05 \x01(\tR\tmediaType\x12\x1c\n" +
 	"\tunchanged\x18\x06 \x01(\bR\tunchanged\x12+\n" +
 	"\x11existing_location\x18\a \x01(\tR\x10existingLocation\x12\x19\n" +
-	"\bif_match\x18\b \x01(\tR\aifMatch\"\xb5\x03\n" +
+	"\bif_match\x18\b \x01(\tR\aifMatch\x12\"\n" +
+	"\rif_none_match\x18\t \x01(\bR\vifNoneMatch\"\xfb\x03\n" +
 	"\x05Write\x1aS\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x120\n" +
-	"\x05items\x18\x02 \x03(\v2\x1a.resourcesync.v1.WriteItemR\x05items\x1a\x84\x01\n" +
+	"\x05items\x18\x02 \x03(\v2\x1a.resourcesync.v1.WriteItemR\x05items\x1a\xaa\x01\n" +
 	"\x06Result\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x125\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1d.resourcesync.v1.Write.StatusR\x06status\x121\n" +
-	"\x05error\x18\x03 \x01(\v2\x1b.resourcesync.v1.DiagnosticR\x05error\x1aq\n" +
+	"\x05error\x18\x03 \x01(\v2\x1b.resourcesync.v1.DiagnosticR\x05error\x12\x12\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag\x12\x10\n" +
+	"\x03uri\x18\x05 \x01(\tR\x03uri\x1aq\n" +
 	"\bResponse\x127\n" +
 	"\aresults\x18\x01 \x03(\v2\x1d.resourcesync.v1.Write.ResultR\aresults\x12\x12\n" +
 	"\x04done\x18\x02 \x01(\bR\x04done\x12\x18\n" +
-	"\aremoved\x18\x03 \x01(\x03R\aremoved\"]\n" +
+	"\aremoved\x18\x03 \x01(\x03R\aremoved\"}\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTATUS_WRITTEN\x10\x01\x12\x14\n" +
 	"\x10STATUS_UNCHANGED\x10\x02\x12\x11\n" +
-	"\rSTATUS_FAILED\x10\x03\"\xa5\x01\n" +
+	"\rSTATUS_FAILED\x10\x03\x12\x1e\n" +
+	"\x1aSTATUS_PRECONDITION_FAILED\x10\x04\"\xd6\x01\n" +
 	"\x06Delete\x1aZ\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x127\n" +
-	"\tresources\x18\x02 \x03(\v2\x19.resourcesync.v1.ResourceR\tresources\x1a?\n" +
+	"\tresources\x18\x02 \x03(\v2\x19.resourcesync.v1.ResourceR\tresources\x1ap\n" +
 	"\bResponse\x123\n" +
-	"\x06errors\x18\x01 \x03(\v2\x1b.resourcesync.v1.DiagnosticR\x06errors\"6\n" +
+	"\x06errors\x18\x01 \x03(\v2\x1b.resourcesync.v1.DiagnosticR\x06errors\x12/\n" +
+	"\x13precondition_failed\x18\x02 \x01(\bR\x12preconditionFailed\"\xf5\x01\n" +
+	"\aChanges\x1aX\n" +
+	"\aRequest\x12\x16\n" +
+	"\x06handle\x18\x01 \x01(\tR\x06handle\x12\x14\n" +
+	"\x05since\x18\x02 \x01(\tR\x05since\x12\x1f\n" +
+	"\vcursor_only\x18\x03 \x01(\bR\n" +
+	"cursorOnly\x1a\x8f\x01\n" +
+	"\bResponse\x121\n" +
+	"\achanges\x18\x01 \x03(\v2\x17.resourcesync.v1.ChangeR\achanges\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\x12 \n" +
+	"\vunavailable\x18\x03 \x01(\bR\vunavailable\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xa8\x01\n" +
+	"\x06Change\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x10\n" +
+	"\x03uri\x18\x03 \x01(\tR\x03uri\x12\x18\n" +
+	"\aupdated\x18\x04 \x01(\tR\aupdated\x12 \n" +
+	"\vfingerprint\x18\x05 \x01(\tR\vfingerprint\x12\x12\n" +
+	"\x04etag\x18\x06 \x01(\tR\x04etag\x12\x18\n" +
+	"\adeleted\x18\a \x01(\bR\adeleted\"6\n" +
 	"\x05Close\x1a!\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x1a\n" +
 	"\n" +
-	"\bResponse2\x9d\x04\n" +
+	"\bResponse2\xef\x04\n" +
 	"\bEndpoint\x12E\n" +
 	"\x04Open\x12\x1d.resourcesync.v1.Open.Request\x1a\x1e.resourcesync.v1.Open.Response\x12G\n" +
 	"\x04Read\x12\x1d.resourcesync.v1.Read.Request\x1a\x1e.resourcesync.v1.Read.Response0\x01\x12I\n" +
 	"\x05Fetch\x12\x1e.resourcesync.v1.Fetch.Request\x1a\x1e.resourcesync.v1.Read.Response0\x01\x12Q\n" +
 	"\tInventory\x12\".resourcesync.v1.Inventory.Request\x1a\x1e.resourcesync.v1.Read.Response0\x01\x12L\n" +
 	"\x05Write\x12\x1e.resourcesync.v1.Write.Request\x1a\x1f.resourcesync.v1.Write.Response(\x010\x01\x12K\n" +
-	"\x06Delete\x12\x1f.resourcesync.v1.Delete.Request\x1a .resourcesync.v1.Delete.Response\x12H\n" +
+	"\x06Delete\x12\x1f.resourcesync.v1.Delete.Request\x1a .resourcesync.v1.Delete.Response\x12P\n" +
+	"\aChanges\x12 .resourcesync.v1.Changes.Request\x1a!.resourcesync.v1.Changes.Response0\x01\x12H\n" +
 	"\x05Close\x12\x1e.resourcesync.v1.Close.Request\x1a\x1f.resourcesync.v1.Close.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
 
 var (
@@ -1522,7 +1869,7 @@ func file_resourcesync_v1_endpoint_proto_rawDescGZIP() []byte {
 }
 
 var file_resourcesync_v1_endpoint_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_resourcesync_v1_endpoint_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_resourcesync_v1_endpoint_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_resourcesync_v1_endpoint_proto_goTypes = []any{
 	(Open_Role)(0),            // 0: resourcesync.v1.Open.Role
 	(Write_Status)(0),         // 1: resourcesync.v1.Write.Status
@@ -1535,64 +1882,71 @@ var file_resourcesync_v1_endpoint_proto_goTypes = []any{
 	(*WriteItem)(nil),         // 8: resourcesync.v1.WriteItem
 	(*Write)(nil),             // 9: resourcesync.v1.Write
 	(*Delete)(nil),            // 10: resourcesync.v1.Delete
-	(*Close)(nil),             // 11: resourcesync.v1.Close
-	(*Open_Request)(nil),      // 12: resourcesync.v1.Open.Request
-	(*Open_Response)(nil),     // 13: resourcesync.v1.Open.Response
-	nil,                       // 14: resourcesync.v1.Open.Request.OptionsEntry
-	nil,                       // 15: resourcesync.v1.Open.Response.SchemaOptionsEntry
-	(*Read_Request)(nil),      // 16: resourcesync.v1.Read.Request
-	(*Read_Response)(nil),     // 17: resourcesync.v1.Read.Response
-	(*Inventory_Request)(nil), // 18: resourcesync.v1.Inventory.Request
-	(*Fetch_Request)(nil),     // 19: resourcesync.v1.Fetch.Request
-	(*Write_Request)(nil),     // 20: resourcesync.v1.Write.Request
-	(*Write_Result)(nil),      // 21: resourcesync.v1.Write.Result
-	(*Write_Response)(nil),    // 22: resourcesync.v1.Write.Response
-	(*Delete_Request)(nil),    // 23: resourcesync.v1.Delete.Request
-	(*Delete_Response)(nil),   // 24: resourcesync.v1.Delete.Response
-	(*Close_Request)(nil),     // 25: resourcesync.v1.Close.Request
-	(*Close_Response)(nil),    // 26: resourcesync.v1.Close.Response
-	(*Resource)(nil),          // 27: resourcesync.v1.Resource
-	(Follow)(0),               // 28: resourcesync.v1.Follow
-	(*Document)(nil),          // 29: resourcesync.v1.Document
-	(*Diagnostic)(nil),        // 30: resourcesync.v1.Diagnostic
+	(*Changes)(nil),           // 11: resourcesync.v1.Changes
+	(*Change)(nil),            // 12: resourcesync.v1.Change
+	(*Close)(nil),             // 13: resourcesync.v1.Close
+	(*Open_Request)(nil),      // 14: resourcesync.v1.Open.Request
+	(*Open_Response)(nil),     // 15: resourcesync.v1.Open.Response
+	nil,                       // 16: resourcesync.v1.Open.Request.OptionsEntry
+	nil,                       // 17: resourcesync.v1.Open.Response.SchemaOptionsEntry
+	(*Read_Request)(nil),      // 18: resourcesync.v1.Read.Request
+	(*Read_Response)(nil),     // 19: resourcesync.v1.Read.Response
+	(*Inventory_Request)(nil), // 20: resourcesync.v1.Inventory.Request
+	(*Fetch_Request)(nil),     // 21: resourcesync.v1.Fetch.Request
+	(*Write_Request)(nil),     // 22: resourcesync.v1.Write.Request
+	(*Write_Result)(nil),      // 23: resourcesync.v1.Write.Result
+	(*Write_Response)(nil),    // 24: resourcesync.v1.Write.Response
+	(*Delete_Request)(nil),    // 25: resourcesync.v1.Delete.Request
+	(*Delete_Response)(nil),   // 26: resourcesync.v1.Delete.Response
+	(*Changes_Request)(nil),   // 27: resourcesync.v1.Changes.Request
+	(*Changes_Response)(nil),  // 28: resourcesync.v1.Changes.Response
+	(*Close_Request)(nil),     // 29: resourcesync.v1.Close.Request
+	(*Close_Response)(nil),    // 30: resourcesync.v1.Close.Response
+	(*Resource)(nil),          // 31: resourcesync.v1.Resource
+	(Follow)(0),               // 32: resourcesync.v1.Follow
+	(*Document)(nil),          // 33: resourcesync.v1.Document
+	(*Diagnostic)(nil),        // 34: resourcesync.v1.Diagnostic
 }
 var file_resourcesync_v1_endpoint_proto_depIdxs = []int32{
-	27, // 0: resourcesync.v1.WriteItem.resource:type_name -> resourcesync.v1.Resource
+	31, // 0: resourcesync.v1.WriteItem.resource:type_name -> resourcesync.v1.Resource
 	0,  // 1: resourcesync.v1.Open.Request.role:type_name -> resourcesync.v1.Open.Role
 	2,  // 2: resourcesync.v1.Open.Request.formats:type_name -> resourcesync.v1.FormatInfo
-	14, // 3: resourcesync.v1.Open.Request.options:type_name -> resourcesync.v1.Open.Request.OptionsEntry
-	28, // 4: resourcesync.v1.Open.Request.follow:type_name -> resourcesync.v1.Follow
-	15, // 5: resourcesync.v1.Open.Response.schema_options:type_name -> resourcesync.v1.Open.Response.SchemaOptionsEntry
+	16, // 3: resourcesync.v1.Open.Request.options:type_name -> resourcesync.v1.Open.Request.OptionsEntry
+	32, // 4: resourcesync.v1.Open.Request.follow:type_name -> resourcesync.v1.Follow
+	17, // 5: resourcesync.v1.Open.Response.schema_options:type_name -> resourcesync.v1.Open.Response.SchemaOptionsEntry
 	4,  // 6: resourcesync.v1.Open.Response.ignore:type_name -> resourcesync.v1.FieldRule
 	4,  // 7: resourcesync.v1.Open.Response.secrets:type_name -> resourcesync.v1.FieldRule
-	29, // 8: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
-	30, // 9: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	27, // 10: resourcesync.v1.Inventory.Request.scope:type_name -> resourcesync.v1.Resource
+	33, // 8: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
+	34, // 9: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	31, // 10: resourcesync.v1.Inventory.Request.scope:type_name -> resourcesync.v1.Resource
 	8,  // 11: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
 	1,  // 12: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
-	30, // 13: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
-	21, // 14: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
-	27, // 15: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
-	30, // 16: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	12, // 17: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
-	16, // 18: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
-	19, // 19: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
-	18, // 20: resourcesync.v1.Endpoint.Inventory:input_type -> resourcesync.v1.Inventory.Request
-	20, // 21: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
-	23, // 22: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
-	25, // 23: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
-	13, // 24: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
-	17, // 25: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
-	17, // 26: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
-	17, // 27: resourcesync.v1.Endpoint.Inventory:output_type -> resourcesync.v1.Read.Response
-	22, // 28: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
-	24, // 29: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
-	26, // 30: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
-	24, // [24:31] is the sub-list for method output_type
-	17, // [17:24] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	34, // 13: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
+	23, // 14: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
+	31, // 15: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
+	34, // 16: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	12, // 17: resourcesync.v1.Changes.Response.changes:type_name -> resourcesync.v1.Change
+	14, // 18: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
+	18, // 19: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
+	21, // 20: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
+	20, // 21: resourcesync.v1.Endpoint.Inventory:input_type -> resourcesync.v1.Inventory.Request
+	22, // 22: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
+	25, // 23: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
+	27, // 24: resourcesync.v1.Endpoint.Changes:input_type -> resourcesync.v1.Changes.Request
+	29, // 25: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
+	15, // 26: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
+	19, // 27: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
+	19, // 28: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
+	19, // 29: resourcesync.v1.Endpoint.Inventory:output_type -> resourcesync.v1.Read.Response
+	24, // 30: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
+	26, // 31: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
+	28, // 32: resourcesync.v1.Endpoint.Changes:output_type -> resourcesync.v1.Changes.Response
+	30, // 33: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
+	26, // [26:34] is the sub-list for method output_type
+	18, // [18:26] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_resourcesync_v1_endpoint_proto_init() }
@@ -1609,7 +1963,7 @@ func file_resourcesync_v1_endpoint_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_resourcesync_v1_endpoint_proto_rawDesc), len(file_resourcesync_v1_endpoint_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   25,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	Endpoint_Inventory_FullMethodName = "/resourcesync.v1.Endpoint/Inventory"
 	Endpoint_Write_FullMethodName     = "/resourcesync.v1.Endpoint/Write"
 	Endpoint_Delete_FullMethodName    = "/resourcesync.v1.Endpoint/Delete"
+	Endpoint_Changes_FullMethodName   = "/resourcesync.v1.Endpoint/Changes"
 	Endpoint_Close_FullMethodName     = "/resourcesync.v1.Endpoint/Close"
 )
 
@@ -52,6 +53,8 @@ type EndpointClient interface {
 	Write(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Write_Request, Write_Response], error)
 	// Needs CAPABILITY_DELETE.
 	Delete(ctx context.Context, in *Delete_Request, opts ...grpc.CallOption) (*Delete_Response, error)
+	// What changed since a cursor. Needs CAPABILITY_CHANGES.
+	Changes(ctx context.Context, in *Changes_Request, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Changes_Response], error)
 	Close(ctx context.Context, in *Close_Request, opts ...grpc.CallOption) (*Close_Response, error)
 }
 
@@ -153,6 +156,25 @@ func (c *endpointClient) Delete(ctx context.Context, in *Delete_Request, opts ..
 	return out, nil
 }
 
+func (c *endpointClient) Changes(ctx context.Context, in *Changes_Request, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Changes_Response], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Endpoint_ServiceDesc.Streams[4], Endpoint_Changes_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[Changes_Request, Changes_Response]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Endpoint_ChangesClient = grpc.ServerStreamingClient[Changes_Response]
+
 func (c *endpointClient) Close(ctx context.Context, in *Close_Request, opts ...grpc.CallOption) (*Close_Response, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Close_Response)
@@ -185,6 +207,8 @@ type EndpointServer interface {
 	Write(grpc.BidiStreamingServer[Write_Request, Write_Response]) error
 	// Needs CAPABILITY_DELETE.
 	Delete(context.Context, *Delete_Request) (*Delete_Response, error)
+	// What changed since a cursor. Needs CAPABILITY_CHANGES.
+	Changes(*Changes_Request, grpc.ServerStreamingServer[Changes_Response]) error
 	Close(context.Context, *Close_Request) (*Close_Response, error)
 	mustEmbedUnimplementedEndpointServer()
 }
@@ -213,6 +237,9 @@ func (UnimplementedEndpointServer) Write(grpc.BidiStreamingServer[Write_Request,
 }
 func (UnimplementedEndpointServer) Delete(context.Context, *Delete_Request) (*Delete_Response, error) {
 	return nil, status.Error(codes.Unimplemented, "method Delete not implemented")
+}
+func (UnimplementedEndpointServer) Changes(*Changes_Request, grpc.ServerStreamingServer[Changes_Response]) error {
+	return status.Error(codes.Unimplemented, "method Changes not implemented")
 }
 func (UnimplementedEndpointServer) Close(context.Context, *Close_Request) (*Close_Response, error) {
 	return nil, status.Error(codes.Unimplemented, "method Close not implemented")
@@ -314,6 +341,17 @@ func _Endpoint_Delete_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Endpoint_Changes_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(Changes_Request)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(EndpointServer).Changes(m, &grpc.GenericServerStream[Changes_Request, Changes_Response]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Endpoint_ChangesServer = grpc.ServerStreamingServer[Changes_Response]
+
 func _Endpoint_Close_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(Close_Request)
 	if err := dec(in); err != nil {
@@ -373,6 +411,11 @@ var Endpoint_ServiceDesc = grpc.ServiceDesc{
 			Handler:       _Endpoint_Write_Handler,
 			ServerStreams: true,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "Changes",
+			Handler:       _Endpoint_Changes_Handler,
+			ServerStreams: true,
 		},
 	},
 	Metadata: "resourcesync/v1/endpoint.proto",

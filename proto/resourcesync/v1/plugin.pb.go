@@ -49,10 +49,15 @@ const (
 	// Writes may run concurrently: the host sends a resource as soon as its
 	// parents are written instead of all of them in order.
 	Capability_CAPABILITY_CONCURRENT_WRITES Capability = 6
-	// Reserved for conditional writes (WriteItem.if_match) and fingerprint
-	// listings; declared by plugins that implement them.
+	// Conditional writes: the endpoint reports each document's ETag
+	// (Document.etag), honours WriteItem.if_match and if_none_match and
+	// Resource.etag on Delete, answers a write whose precondition failed
+	// with Write.STATUS_PRECONDITION_FAILED (Delete: precondition_failed)
+	// instead of overwriting, and reports the new ETag in Write.Result.etag.
+	// The host sets those fields only for endpoints declaring it.
 	Capability_CAPABILITY_CONDITIONAL_WRITE Capability = 7
-	Capability_CAPABILITY_FINGERPRINTS      Capability = 8
+	// Reserved for fingerprint listings.
+	Capability_CAPABILITY_FINGERPRINTS Capability = 8
 	// The endpoint honours Open.Request.replace (--rm): after the last
 	// write it removes what was not written. Without it the host refuses
 	// --rm rather than leave stale resources the user asked to remove.
@@ -66,6 +71,11 @@ const (
 	// Document.unchanged, without content (HTTP: a conditional GET answered
 	// 304 Not Modified).
 	Capability_CAPABILITY_CONDITIONAL_READ Capability = 11
+	// Endpoint.Changes: a transaction log (changes feed) of what changed
+	// since a cursor, so that a host that saw the endpoint before reads only
+	// what changed. Per location the feed may be unavailable
+	// (Changes.Response.unavailable): the host then reads everything.
+	Capability_CAPABILITY_CHANGES Capability = 12
 )
 
 // Enum value maps for Capability.
@@ -83,6 +93,7 @@ var (
 		9:  "CAPABILITY_REPLACE",
 		10: "CAPABILITY_INVENTORY",
 		11: "CAPABILITY_CONDITIONAL_READ",
+		12: "CAPABILITY_CHANGES",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -97,6 +108,7 @@ var (
 		"CAPABILITY_REPLACE":              9,
 		"CAPABILITY_INVENTORY":            10,
 		"CAPABILITY_CONDITIONAL_READ":     11,
+		"CAPABILITY_CHANGES":              12,
 	}
 )
 
@@ -869,7 +881,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\awarning\x18\x04 \x01(\bR\awarning\x12\x1e\n" +
 	"\n" +
 	"incomplete\x18\x05 \x01(\bR\n" +
-	"incomplete*\xd9\x02\n" +
+	"incomplete*\xf1\x02\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -884,7 +896,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x12CAPABILITY_REPLACE\x10\t\x12\x18\n" +
 	"\x14CAPABILITY_INVENTORY\x10\n" +
 	"\x12\x1f\n" +
-	"\x1bCAPABILITY_CONDITIONAL_READ\x10\v2_\n" +
+	"\x1bCAPABILITY_CONDITIONAL_READ\x10\v\x12\x16\n" +
+	"\x12CAPABILITY_CHANGES\x10\f2_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"

@@ -45,7 +45,10 @@ type Document struct {
 	// same as when this handle last yielded it. content is empty; uri,
 	// source, media_type and type_hint are set as they were. The host
 	// reuses what it made of it then.
-	Unchanged     bool `protobuf:"varint,8,opt,name=unchanged,proto3" json:"unchanged,omitempty"`
+	Unchanged bool `protobuf:"varint,8,opt,name=unchanged,proto3" json:"unchanged,omitempty"`
+	// The document's ETag, under CAPABILITY_CONDITIONAL_WRITE (HTTP: the
+	// ETag header of a GET answering this one document).
+	Etag          string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -134,6 +137,13 @@ func (x *Document) GetUnchanged() bool {
 		return x.Unchanged
 	}
 	return false
+}
+
+func (x *Document) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
 }
 
 // Value is one decoded document as canonical JSON: object keys sorted, no
@@ -231,10 +241,13 @@ type Resource struct {
 	// Uris of the resources this one depends on.
 	Parents []string `protobuf:"bytes,4,rep,name=parents,proto3" json:"parents,omitempty"`
 	// Canonical JSON.
-	Json          []byte `protobuf:"bytes,5,opt,name=json,proto3" json:"json,omitempty"`
-	Source        string `protobuf:"bytes,6,opt,name=source,proto3" json:"source,omitempty"`
-	Line          int32  `protobuf:"varint,7,opt,name=line,proto3" json:"line,omitempty"`
-	Location      string `protobuf:"bytes,8,opt,name=location,proto3" json:"location,omitempty"`
+	Json     []byte `protobuf:"bytes,5,opt,name=json,proto3" json:"json,omitempty"`
+	Source   string `protobuf:"bytes,6,opt,name=source,proto3" json:"source,omitempty"`
+	Line     int32  `protobuf:"varint,7,opt,name=line,proto3" json:"line,omitempty"`
+	Location string `protobuf:"bytes,8,opt,name=location,proto3" json:"location,omitempty"`
+	// The ETag the host holds for the resource on the endpoint it is sent
+	// to; Delete honours it under CAPABILITY_CONDITIONAL_WRITE.
+	Etag          string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -325,11 +338,18 @@ func (x *Resource) GetLocation() string {
 	return ""
 }
 
+func (x *Resource) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
 var File_resourcesync_v1_resource_proto protoreflect.FileDescriptor
 
 const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\n" +
-	"\x1eresourcesync/v1/resource.proto\x12\x0fresourcesync.v1\"\xe2\x01\n" +
+	"\x1eresourcesync/v1/resource.proto\x12\x0fresourcesync.v1\"\xf6\x01\n" +
 	"\bDocument\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12\x1d\n" +
 	"\n" +
@@ -339,14 +359,15 @@ const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\x03uri\x18\x05 \x01(\tR\x03uri\x12\x1b\n" +
 	"\ttype_hint\x18\x06 \x01(\tR\btypeHint\x12\x1a\n" +
 	"\blocation\x18\a \x01(\tR\blocation\x12\x1c\n" +
-	"\tunchanged\x18\b \x01(\bR\tunchanged\"\x92\x01\n" +
+	"\tunchanged\x18\b \x01(\bR\tunchanged\x12\x12\n" +
+	"\x04etag\x18\t \x01(\tR\x04etag\"\x92\x01\n" +
 	"\x05Value\x12\x12\n" +
 	"\x04json\x18\x01 \x01(\fR\x04json\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x12\n" +
 	"\x04line\x18\x03 \x01(\x05R\x04line\x12\x10\n" +
 	"\x03uri\x18\x04 \x01(\tR\x03uri\x12\x1b\n" +
 	"\ttype_hint\x18\x05 \x01(\tR\btypeHint\x12\x1a\n" +
-	"\blocation\x18\x06 \x01(\tR\blocation\"\xb6\x01\n" +
+	"\blocation\x18\x06 \x01(\tR\blocation\"\xca\x01\n" +
 	"\bResource\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x10\n" +
@@ -355,7 +376,8 @@ const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\x04json\x18\x05 \x01(\fR\x04json\x12\x16\n" +
 	"\x06source\x18\x06 \x01(\tR\x06source\x12\x12\n" +
 	"\x04line\x18\a \x01(\x05R\x04line\x12\x1a\n" +
-	"\blocation\x18\b \x01(\tR\blocationBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
+	"\blocation\x18\b \x01(\tR\blocation\x12\x12\n" +
+	"\x04etag\x18\t \x01(\tR\x04etagBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
 
 var (
 	file_resourcesync_v1_resource_proto_rawDescOnce sync.Once

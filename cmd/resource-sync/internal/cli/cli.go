@@ -17,6 +17,7 @@ import (
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/builtin"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/adapters"
+	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/bisync"
 	configcmd "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/plugins"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmd/serve"
@@ -79,7 +80,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		synccmd.NewCmdDiff(f, nil), synccmd.NewCmdValidate(f, nil), snapshot.NewCmdSnapshot(f))
 	root.PersistentFlags().StringVar(&f.ConfigPath, "config", "",
 		"config file with named environments (default ./"+config.FileName+", else "+config.UserFileName+" in the user's config directory)")
-	root.AddCommand(watch.NewCmdWatch(f, nil), adapters.NewCmdAdapters(f))
+	root.AddCommand(watch.NewCmdWatch(f, nil), adapters.NewCmdAdapters(f), bisync.NewCmdBisync(f, nil))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)

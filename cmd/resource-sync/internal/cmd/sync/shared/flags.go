@@ -119,7 +119,7 @@ func (f *Flags) NewHost(newHost func(hclog.Level) (*host.Host, error)) (*host.Ho
 // SyncOptions resolves the endpoints with their options (Locations) and
 // fills in what the flags say; the caller adds Events.
 func (f *Flags) SyncOptions(ctx context.Context, h *host.Host, cfg *config.File, io *iostreams.IOStreams) (host.SyncOptions, error) {
-	opts, err := f.Plan.syncOptions()
+	opts, err := f.Plan.SyncOptions()
 	if err != nil {
 		return opts, err
 	}

@@ -56,6 +56,17 @@ func (p *PlanFlags) Register(fs *pflag.FlagSet, m Mode) {
 }
 
 // Deleting says --delete (or --rm) was given.
+// RegisterBisync adds the flags bisync shares with a sync: --max-delete,
+// --ignore, --include, --exclude, --dry-run and --output.
+func (p *PlanFlags) RegisterBisync(fs *pflag.FlagSet) {
+	fs.StringVar(&p.MaxDelete, "max-delete", "50%", "refuse to delete more than N resources, or N% of what a side holds in scope, on either side")
+	fs.StringArrayVar(&p.Ignore, "ignore", nil, "leave a server-managed field out of comparisons, as a JSON pointer: /version, or TYPE:/pointer for one type (repeatable); it keeps each side's value")
+	fs.StringArrayVar(&p.Include, "include", nil, "only sync resources matching this glob over TYPE or TYPE/ID (repeatable)")
+	fs.StringArrayVar(&p.Exclude, "exclude", nil, "leave out resources matching this glob over TYPE or TYPE/ID (repeatable); they are neither written nor deleted")
+	fs.BoolVar(&p.DryRun, "dry-run", false, "print what would be written to each side, and the conflicts, and change nothing (the journal included)")
+	fs.StringVar(&p.Output, "output", "text", "text, or json: one JSON object per resource and side on stdout (side, action, type, id, uri, fingerprint, outcome, reason, error)")
+}
+
 func (p *PlanFlags) Deleting() bool { return p.Delete || p.Rm }
 
 // Validate checks the plan flags; destination is the command's, if any.
@@ -85,8 +96,8 @@ func (p *PlanFlags) Validate(destination string) error {
 	return nil
 }
 
-// syncOptions is the part of host.SyncOptions these flags decide.
-func (p *PlanFlags) syncOptions() (host.SyncOptions, error) {
+// SyncOptions is the part of host.SyncOptions these flags decide.
+func (p *PlanFlags) SyncOptions() (host.SyncOptions, error) {
 	opts := host.SyncOptions{Delete: p.Deleting(), Filter: host.Filter{Include: p.Include, Exclude: p.Exclude}}
 	if p.MaxDelete != "" {
 		limit, err := host.ParseDeleteLimit(p.MaxDelete)
