@@ -318,10 +318,13 @@ func writeItem(dir string, dirs *sync.Map, item json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	if _, made := dirs.LoadOrStore(typ, true); !made {
-		if err := os.MkdirAll(filepath.Join(dir, typ), 0o755); err != nil {
-			return err
-		}
+	// One MkdirAll per type directory; the Once makes every other writer
+	// of that type wait until the directory exists.
+	once, _ := dirs.LoadOrStore(typ, new(sync.Once))
+	var mkErr error
+	once.(*sync.Once).Do(func() { mkErr = os.MkdirAll(filepath.Join(dir, typ), 0o755) })
+	if mkErr != nil {
+		return mkErr
 	}
 	return os.WriteFile(filepath.Join(dir, typ, head.ID+".yaml"), content, 0o644)
 }
