@@ -210,17 +210,9 @@ func (h *Host) PrepareBisync(ctx context.Context, opts BisyncOptions) (_ *Bisync
 	if b.journal, err = openJournal(path, ids); err != nil {
 		return nil, err
 	}
-	compare := b.compareSignature()
-	switch {
-	case opts.Resync:
-		b.journal.entries, b.journal.cursors = map[Key]*journalEntry{}, [2]string{}
-		b.journal.compare = compare
-	case !b.journal.exists:
+	if !opts.Resync && !b.journal.exists {
 		return nil, usageErrorf("no bisync journal for %s and %s yet: the first run needs --resync, which makes both hold what either holds (%s)",
 			targets[0].name(), targets[1].name(), b.journal.path)
-	case b.journal.compare != compare:
-		return nil, usageErrorf("the last bisync of these locations compared resources otherwise (%s, now %s): fingerprints would all differ; run again with --resync",
-			b.journal.compare, compare)
 	}
 
 	if err := h.StartAll(ctx, b.plugins(targets)); err != nil {
@@ -233,6 +225,20 @@ func (h *Host) PrepareBisync(ctx context.Context, opts BisyncOptions) (_ *Bisync
 		if b.sides[i], err = b.openSide(ctx, i, t); err != nil {
 			return nil, err
 		}
+	}
+	if err := b.adopt(ctx); err != nil {
+		return nil, err
+	}
+	// The schema and ignore rules are settled: the journal's fingerprints
+	// must have been made the same way.
+	compare := b.compareSignature()
+	switch {
+	case opts.Resync:
+		b.journal.entries, b.journal.cursors = map[Key]*journalEntry{}, [2]string{}
+		b.journal.compare = compare
+	case b.journal.compare != compare:
+		return nil, usageErrorf("the last bisync of these locations compared resources otherwise (%s, now %s): fingerprints would all differ; run again with --resync",
+			b.journal.compare, compare)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, s := range b.sides {
@@ -333,6 +339,24 @@ func (b *bisyncRun) plugins(targets [2]target) []string {
 		names = append(names, n)
 	}
 	return names
+}
+
+// adopt takes what the two sides recommend (an adapter's schema, its
+// server-managed and secret fields), for both: each side's run sees the
+// other's endpoint as a peer, and both settle on the same schema.
+func (b *bisyncRun) adopt(ctx context.Context) error {
+	for i, s := range b.sides {
+		s.run.peers = []*openEndpoint{b.sides[1-i].readEP}
+		s.run.opts.Schema = b.opts.Schema
+	}
+	for _, s := range b.sides {
+		if err := s.run.adopt(ctx); err != nil {
+			return err
+		}
+		s.readEP = s.run.destEP // reopened under the adopted schema
+	}
+	b.schema, b.norm = b.sides[0].run.schema, b.sides[0].run.norm
+	return nil
 }
 
 // openSide opens one side as the destination of its own sync run.

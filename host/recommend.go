@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // An endpoint may recommend, in its Open answer, how the sync should treat
@@ -24,13 +25,21 @@ func schemaOrDefault(name string) string {
 	return name
 }
 
-// endpoints are the sync's opened endpoints, the destination first.
+// endpoints are the sync's opened endpoints, the destination first, and
+// its peers (endpoints of the same sync another run owns: bisync's other
+// side).
 func (r *syncRun) endpoints() []*openEndpoint {
 	var eps []*openEndpoint
 	if r.destEP != nil {
 		eps = append(eps, r.destEP)
 	}
-	return append(eps, r.originEPs...)
+	eps = append(eps, r.originEPs...)
+	return append(eps, r.peers...)
+}
+
+// owns says whether e is this run's own endpoint, which it may reopen.
+func (r *syncRun) owns(e *openEndpoint) bool {
+	return e == r.destEP || slices.Contains(r.originEPs, e)
 }
 
 // adopt takes what the opened endpoints recommend. The schema is theirs
@@ -63,7 +72,7 @@ func (r *syncRun) adopt(ctx context.Context) error {
 			}
 			r.schema = sc
 			for _, e := range eps {
-				if e.plugin != nil && e.recommended.GetSchema() != want {
+				if e.plugin != nil && e.recommended.GetSchema() != want && r.owns(e) {
 					if err := r.reopen(ctx, e); err != nil {
 						return err
 					}

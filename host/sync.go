@@ -387,9 +387,12 @@ type syncRun struct {
 	replace   bool  // open the destination with Open.replace
 	originEPs []*openEndpoint
 	destEP    *openEndpoint
-	spill     *spill     // bodies between reading and writing
-	secrets   *secretRun // secret fields: masked on read, filled in on write
-	read      int
+	// peers are endpoints of the same sync that another run owns
+	// (bisync's other side): heard for recommendations, never closed here.
+	peers   []*openEndpoint
+	spill   *spill     // bodies between reading and writing
+	secrets *secretRun // secret fields: masked on read, filled in on write
+	read    int
 
 	// A session's (session.go): conditional opens the origins that can
 	// for conditional reads; shared says the endpoints and the spill file
