@@ -63,6 +63,40 @@ func TestPluginSpeakingAnotherProtocolIsRefused(t *testing.T) {
 	}
 }
 
+// A plugin process that ends before its handshake line (killed, or
+// exiting) is reported as such, with its exit status and stderr, not with
+// go-plugin's guesses about architectures and permissions.
+func TestPluginDyingBeforeHandshakeSaysSo(t *testing.T) {
+	tests := []struct {
+		name, script, status string
+	}{
+		{"killed", "#!/bin/sh\nkill -9 $$\n", "signal: killed"},
+		{"exit 1", "#!/bin/sh\necho 'cannot open config' >&2\nexit 1\n", "exit status 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bin := t.TempDir()
+			if err := os.WriteFile(filepath.Join(bin, host.BinaryPrefix+"dying"), []byte(tt.script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			_, err := newHost(t, bin).Plugin(context.Background(), "dying")
+			if err == nil {
+				t.Fatal("a plugin that died at start started")
+			}
+			want := "plugin dying (" + filepath.Join(bin, host.BinaryPrefix+"dying") + ") failed to start: it exited before its handshake (" + tt.status + ")"
+			if !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error = %q, want it to start with %q", err, want)
+			}
+			if strings.Contains(err.Error(), "architecture") {
+				t.Errorf("error %q blames the architecture", err)
+			}
+			if tt.name == "exit 1" && !strings.Contains(err.Error(), "cannot open config") {
+				t.Errorf("error %q lacks the plugin's stderr", err)
+			}
+		})
+	}
+}
+
 // failFormatter cannot encode resources whose id starts with "bad".
 type failFormatter struct{ json.Formatter }
 
