@@ -144,6 +144,7 @@ var formats = map[string]sdk.Formatter{".json": jsonfmt.Formatter{}, ".yaml": ya
 // tree is what a directory holds: its resources, and every other file.
 type tree struct {
 	resources dataset           // "TYPE/ID" -> canonical JSON, parsed from TYPE/ID.EXT
+	paths     map[string]string // "TYPE/ID" -> the file that holds it
 	files     map[string]string // every other file, hidden ones included, by slash path
 	problems  []string          // resource files that do not parse, or hold something else
 }
@@ -152,7 +153,7 @@ type tree struct {
 // file with a claimed extension must hold the one resource TYPE/ID.
 func readTree(t *testing.T, dir string) tree {
 	t.Helper()
-	tr := tree{resources: dataset{}, files: map[string]string{}}
+	tr := tree{resources: dataset{}, paths: map[string]string{}, files: map[string]string{}}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if os.IsNotExist(err) && p == dir {
@@ -186,6 +187,7 @@ func readTree(t *testing.T, dir string) tree {
 			tr.problems = append(tr.problems, fmt.Sprintf("%s is held by two files", key))
 		}
 		tr.resources[key] = values[0].JSON
+		tr.paths[key] = p
 		return nil
 	})
 	if err != nil {

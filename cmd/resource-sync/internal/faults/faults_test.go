@@ -2,13 +2,17 @@ package faults
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,6 +56,7 @@ type scenario struct {
 // held is what a destination holds.
 type held struct {
 	resources map[string]string // "TYPE/ID" -> compared content, every type
+	paths     map[string]string // "TYPE/ID" -> the file that holds it, when files do
 	files     map[string]string // files that are not resources of the synced types, by path
 	problems  []string          // torn or unreadable resources
 }
@@ -60,7 +65,7 @@ func heldInDir(dir string) func(t *testing.T) held {
 	return func(t *testing.T) held {
 		t.Helper()
 		tr := readTree(t, dir)
-		h := held{resources: contents(t, tr.resources), files: tr.files, problems: tr.problems}
+		h := held{resources: contents(t, tr.resources), paths: tr.paths, files: tr.files, problems: tr.problems}
 		for key, c := range except(h.resources, syncedTypes) {
 			h.files[key] = c
 		}
@@ -89,7 +94,7 @@ func TestFaults(t *testing.T) {
 		t.Skip("finds plugin processes through /proc")
 	}
 	if testing.Short() {
-		t.Skip("kills about 35 syncs")
+		t.Skip("kills about 30 syncs")
 	}
 	seed := *seedFlag
 	if seed == 0 {
@@ -226,8 +231,10 @@ func deleteServe(t *testing.T) *scenario {
 type fault struct {
 	victim string
 	// requests: once the server answered this many requests of the run;
-	// otherwise after, from the start of the process.
+	// deleting: once the first stale resource's file is gone (the
+	// deletes began); otherwise after, from the start of the process.
 	requests int64
+	deleting []string // the stale resources' files
 	after    time.Duration
 	// down is how long a stopped server stays down.
 	down time.Duration
@@ -245,6 +252,9 @@ func (f fault) String() string {
 	}
 	if f.requests > 0 {
 		return fmt.Sprintf("%s after %d requests", what, f.requests)
+	}
+	if f.deleting != nil {
+		return what + " once deleting began"
 	}
 	return fmt.Sprintf("%s after %v", what, f.after)
 }
@@ -294,6 +304,9 @@ func runScenario(t *testing.T, sc *scenario, rng *rand.Rand) {
 			sc.load(t, data)
 			before := sc.held(t)
 			f := drawFault(rng, victim, cal.took>>attempt, cal.requestsFor(sc, contents(t, data), before)>>attempt)
+			if stale := sc.staleFiles(contents(t, data), before); stale != nil && rng.IntN(3) == 0 {
+				f.requests, f.after, f.deleting = 0, 0, stale
+			}
 			landed := sc.round(t, sb, round, f, data, before)
 			if t.Failed() {
 				return // the rounds after build on this one
@@ -321,6 +334,22 @@ func drawFault(rng *rand.Rand, victim string, took time.Duration, requests int64
 		f.down = time.Duration(rng.Int64N(int64(time.Second)))
 	}
 	return f
+}
+
+// staleFiles lists the files of the resources a --delete sync of want
+// will delete, when the destination's resources are files.
+func (sc *scenario) staleFiles(want map[string]string, before held) []string {
+	if !sc.delete {
+		return nil
+	}
+	var files []string
+	for key, file := range before.paths {
+		if _, kept := want[key]; !kept && slices.Contains(syncedTypes, strings.Split(key, "/")[0]) {
+			files = append(files, file)
+		}
+	}
+	slices.Sort(files)
+	return files
 }
 
 // args are the command line of a sync.
@@ -360,6 +389,17 @@ func (sc *scenario) requests() int64 {
 func (sc *scenario) round(t *testing.T, sb *sandbox, round int, f fault, data dataset, before held) (landed bool) {
 	t.Helper()
 	want := contents(t, data)
+	landed, after, sockets := sc.disturbed(t, sb, round, f, want, before)
+	sc.rerun(t, sb, round, f, want, after, sockets)
+	return landed
+}
+
+// disturbed runs the sync with the fault and checks what it left: the
+// exit status, the destination, what it reported, its processes and
+// temporary files. It returns what the destination holds then, and the
+// socket directories a killed host left, by their host's pid.
+func (sc *scenario) disturbed(t *testing.T, sb *sandbox, round int, f fault, want map[string]string, before held) (landed bool, after held, sockets map[string]int) {
+	t.Helper()
 	tmpBefore := sb.tmpEntries(t)
 
 	base := sc.requests()
@@ -373,30 +413,34 @@ func (sc *scenario) round(t *testing.T, sb *sandbox, round int, f fault, data da
 	t.Logf("round %d: %s: %s; exit %d%s", round, f, map[bool]string{true: "injected", false: "the sync ended first"}[landed], code, lastError(p.stderr.String()))
 	sc.checkExit(t, round, f, landed, code, p.stderr.String())
 
-	after := sc.held(t)
+	after = sc.held(t)
 	sc.checkInterrupted(t, round, f, want, before, after)
-	sc.checkEvents(t, round, f, p.stdout.String(), want, after)
+	sc.checkEvents(t, round, f, p.stdout.String(), p.stderr.String(), want, after)
 	if code == 0 {
 		// It finished: it must have done the whole job.
 		if diff := compare(sc.expected(want, before), only(after.resources, syncedTypes)); diff != "" {
 			t.Errorf("round %d (%s): the sync exited 0, but the destination differs from the origin:\n%s", round, f, diff)
 		}
 	}
-	leftovers := newEntries(tmpBefore, sb.tmpEntries(t))
-	hostSockets := map[string]int{}
-	for _, name := range leftovers {
+	sockets = map[string]int{}
+	for _, name := range newEntries(tmpBefore, sb.tmpEntries(t)) {
 		if pid, ok := socketDirOf(sb, name); ok && f.victim == "host" && landed {
-			hostSockets[name] = pid // the killed host could not remove it
+			sockets[name] = pid // the killed host could not remove it
 			continue
 		}
 		t.Errorf("round %d (%s): left in the temporary directory: %s", round, f, name)
 	}
+	return landed, after, sockets
+}
 
-	// The rerun, undisturbed, finishes the job and says exactly what it did.
-	tmpBefore = sb.tmpEntries(t)
+// rerun runs the sync again, undisturbed, and checks that it finishes the
+// job, says exactly what it did, and leaves nothing behind.
+func (sc *scenario) rerun(t *testing.T, sb *sandbox, round int, f fault, want map[string]string, after held, sockets map[string]int) {
+	t.Helper()
+	tmpBefore := sb.tmpEntries(t)
 	summary := sc.summary(want, after)
 	rerun := sb.start(t, sc.args()...)
-	code = rerun.wait(t, hungAfter, "undisturbed")
+	code := rerun.wait(t, hungAfter, "undisturbed")
 	if code != 0 {
 		t.Fatalf("round %d (%s): the rerun exited %d:\n%s", round, f, code, rerun.stderr.String())
 	}
@@ -417,7 +461,7 @@ func (sc *scenario) round(t *testing.T, sb *sandbox, round int, f fault, data da
 	for _, name := range newEntries(tmpBefore, sb.tmpEntries(t)) {
 		t.Errorf("round %d (%s): the rerun left in the temporary directory: %s", round, f, name)
 	}
-	for name, pid := range hostSockets {
+	for name, pid := range sockets {
 		// Hosts that name their socket directory after their pid remove
 		// those of dead hosts when they start.
 		if _, err := os.Stat(filepath.Join(sb.tmp, name)); pid != 0 && err == nil {
@@ -440,7 +484,23 @@ func (sc *scenario) round(t *testing.T, sb *sandbox, round int, f fault, data da
 	if len(temporary) > 0 {
 		t.Logf("round %d: %d hidden temporary files of killed writes in the destination, such as %s", round, len(temporary), temporary[0])
 	}
-	return landed
+}
+
+// moment reports whether the fault is due, given how many requests the
+// server answered and how long the sync ran.
+func (f fault) moment(requests int64, ran time.Duration) bool {
+	switch {
+	case f.requests > 0:
+		return requests >= f.requests
+	case f.deleting != nil:
+		for _, file := range f.deleting {
+			if _, err := os.Lstat(file); errors.Is(err, fs.ErrNotExist) {
+				return true
+			}
+		}
+		return false
+	}
+	return ran >= f.after
 }
 
 // inject waits for the fault's moment and injects it; it reports false
@@ -451,7 +511,7 @@ func (sc *scenario) inject(t *testing.T, p *process, f fault, base int64) bool {
 		if p.exited() {
 			return false
 		}
-		if f.requests > 0 && sc.requests()-base >= f.requests || f.requests == 0 && time.Since(p.started) >= f.after {
+		if f.moment(sc.requests()-base, time.Since(p.started)) {
 			break
 		}
 		time.Sleep(time.Millisecond)
@@ -549,17 +609,20 @@ type event struct {
 
 // checkEvents checks that what the disturbed sync reported as done is
 // done: a resource said written or unchanged holds the origin's content,
-// one said deleted is gone.
-func (sc *scenario) checkEvents(t *testing.T, round int, f fault, stdout string, want map[string]string, after held) {
+// one said deleted is gone; and that its summary line, if it printed one,
+// counts those events.
+func (sc *scenario) checkEvents(t *testing.T, round int, f fault, stdout, stderr string, want map[string]string, after held) {
 	t.Helper()
 	lines := strings.Split(stdout, "\n")
 	lines = lines[:len(lines)-1] // the last is empty, or cut by the kill
+	counted := map[string]int{}
 	for _, line := range lines {
 		var e event
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Errorf("round %d (%s): --output json printed %q: %v", round, f, line, err)
 			continue
 		}
+		counted[e.Outcome+" "+e.Action]++
 		key := e.Type + "/" + e.ID
 		c, ok := after.resources[key]
 		switch e.Outcome {
@@ -573,6 +636,38 @@ func (sc *scenario) checkEvents(t *testing.T, round int, f fault, stdout string,
 			}
 		}
 	}
+	for _, line := range strings.Split(stderr, "\n") {
+		m := summaryLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if m[1] != strconv.Itoa(len(want)) {
+			t.Errorf("round %d (%s): the summary %q says %s read, the origin holds %d", round, f, line, m[1], len(want))
+		}
+		events := fmt.Sprintf("%d created, %d updated, %d unchanged, %d deleted", counted["written create"], counted["written update"],
+			counted["unchanged unchanged"], counted["deleted delete"])
+		failed, skipped := sum(counted, "failed "), sum(counted, "skipped ")
+		if failed > 0 || skipped > 0 {
+			events += fmt.Sprintf(", %d failed, %d skipped", failed, skipped)
+		}
+		if m[2] != events {
+			t.Errorf("round %d (%s): the summary says %q, its events %q", round, f, m[2], events)
+		}
+	}
+}
+
+// summaryLine is the summary a sync prints: what was read, and the rest.
+var summaryLine = regexp.MustCompile(`^(\d+) read: (\d+ created, \d+ updated, \d+ unchanged, \d+ deleted(?:, \d+ failed, \d+ skipped)?)`)
+
+// sum adds the counts whose key starts with prefix.
+func sum(counts map[string]int, prefix string) int {
+	n := 0
+	for k, c := range counts {
+		if strings.HasPrefix(k, prefix) {
+			n += c
+		}
+	}
+	return n
 }
 
 // expected is what the destination must hold of the synced types once a
