@@ -230,6 +230,20 @@ func (o *originReader) problemLocked(err error) {
 	o.problems = append(o.problems, err)
 }
 
+// endpointError records a document the endpoint failed to read (a page
+// that did not come, a file that could not be opened). At the destination
+// it also makes the read incomplete: what that document held is unknown,
+// so under --delete stale resources may remain there.
+func (o *originReader) endpointError(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.problemLocked(err)
+	var e *sdk.Error
+	if o.origin < 0 && !(errors.As(err, &e) && (e.Warning || e.Incomplete)) {
+		o.incomplete = append(o.incomplete, err.Error())
+	}
+}
+
 // decode sends each document to the formatter that claims it, one stream
 // per formatter, opened when its first document arrives.
 func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<- decoded) error {
@@ -238,7 +252,7 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 	var failed error
 	for b := range in {
 		for _, err := range b.errs {
-			o.problem(err)
+			o.endpointError(err)
 		}
 		o.mu.Lock()
 		o.documents += len(b.docs)

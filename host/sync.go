@@ -204,6 +204,7 @@ func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (_ *Run, err error
 	if destErr != nil {
 		return nil, destErr
 	}
+	r.destIncomplete = dest.incomplete
 	r.read = len(origins.items)
 	if len(origins.items) == 0 {
 		r.warn(r.nothingRead(origins))
@@ -292,6 +293,9 @@ func (run *Run) Apply(ctx context.Context) (Summary, error) {
 	if sum.Failed > 0 || sum.Skipped > 0 {
 		return sum, &WriteError{Summary: sum}
 	}
+	if err := run.r.deletesIncomplete(sum); err != nil {
+		return sum, err
+	}
 	return sum, nil
 }
 
@@ -318,6 +322,9 @@ type syncRun struct {
 	spill     *spill     // bodies between reading and writing
 	secrets   *secretRun // secret fields: masked on read, filled in on write
 	read      int
+	// destIncomplete says why the destination's read may have missed
+	// resources: under --delete, some stale ones may then remain.
+	destIncomplete []string
 }
 
 func (r *syncRun) close() {
