@@ -413,6 +413,9 @@ func (sc *scenario) disturbed(t *testing.T, sb *sandbox, round int, f fault, wan
 	t.Logf("round %d: %s: %s; exit %d%s", round, f, map[bool]string{true: "injected", false: "the sync ended first"}[landed], code, lastError(p.stderr.String()))
 	sc.checkExit(t, round, f, landed, code, p.stderr.String())
 
+	if sc.server != nil {
+		sc.server.idle()
+	}
 	after = sc.held(t)
 	sc.checkInterrupted(t, round, f, want, before, after)
 	sc.checkEvents(t, round, f, p.stdout.String(), p.stderr.String(), want, after)

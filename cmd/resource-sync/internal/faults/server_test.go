@@ -26,10 +26,10 @@ type loopback struct {
 	// release when it stops.
 	open func() (http.Handler, func(), error)
 
-	requests atomic.Int64
+	requests atomic.Int64 // answered
+	active   atomic.Int64 // being handled
 	mu       sync.Mutex
 	srv      *http.Server
-	inflight sync.WaitGroup
 	release  func()
 }
 
@@ -58,8 +58,8 @@ func (l *loopback) serve(ln net.Listener) error {
 		return err
 	}
 	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l.inflight.Add(1)
-		defer l.inflight.Done()
+		l.active.Add(1)
+		defer l.active.Add(-1)
 		h.ServeHTTP(w, r)
 		l.requests.Add(1)
 	})
@@ -84,9 +84,22 @@ func (l *loopback) stop() {
 		return
 	}
 	srv.Close()
-	l.inflight.Wait()
+	l.idle()
 	if release != nil {
 		release()
+	}
+}
+
+// idle waits until no request is being handled: a client that went away
+// (a killed plugin) may have left a request the server still carries out.
+func (l *loopback) idle() {
+	for quiet := 0; quiet < 2; {
+		if l.active.Load() == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
