@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// hungAfter bounds how long a run may take once a fault was injected: a
+// hungAfter bounds how long a run may take, with a fault or without: a
 // sync that does not end by then is hung, which is a failure of its own.
 const hungAfter = 90 * time.Second
 
@@ -103,7 +103,6 @@ type process struct {
 	stderr  lockedBuffer
 	started time.Time
 	done    chan struct{} // closed once it exited and was reaped
-	err     error         // of Wait, once done
 }
 
 func (sb *sandbox) start(t *testing.T, args ...string) *process {
@@ -116,7 +115,7 @@ func (sb *sandbox) start(t *testing.T, args ...string) *process {
 	}
 	p.started = time.Now()
 	go func() {
-		p.err = p.cmd.Wait()
+		p.cmd.Wait() // the exit status is in p.cmd.ProcessState
 		close(p.done)
 	}()
 	return p
@@ -147,19 +146,19 @@ func (p *process) wait(t *testing.T, limit time.Duration, why string) int {
 	return p.cmd.ProcessState.ExitCode() // -1 when killed by a signal
 }
 
-// plugin is a plugin process of a run.
-type plugin struct {
+// proc is a process of a run.
+type proc struct {
 	pid  int
-	name string // the built-in it serves
+	name string // the built-in plugin it serves, or "resource-sync"
 }
 
 // plugins lists the run's plugin processes: its children serving a
 // built-in (Linux only).
-func (p *process) plugins() []plugin {
-	var out []plugin
+func (p *process) plugins() []proc {
+	var out []proc
 	for _, pid := range childrenOf(p.cmd.Process.Pid) {
 		if env, ok := environ(pid); ok && env[envRun] == p.marker && env[builtin.EnvServe] != "" {
-			out = append(out, plugin{pid: pid, name: env[builtin.EnvServe]})
+			out = append(out, proc{pid: pid, name: env[builtin.EnvServe]})
 		}
 	}
 	return out
@@ -183,7 +182,7 @@ func environ(pid int) (map[string]string, bool) {
 // survivors waits up to limit for every process of the run (the host and
 // the plugins it started, wherever they were reparented) to end, and
 // returns those still running then, after killing them.
-func (p *process) survivors(limit time.Duration) []plugin {
+func (p *process) survivors(limit time.Duration) []proc {
 	end := time.Now().Add(limit)
 	for {
 		left := p.processes()
@@ -198,9 +197,9 @@ func (p *process) survivors(limit time.Duration) []plugin {
 }
 
 // processes lists the running processes marked as the run's.
-func (p *process) processes() []plugin {
+func (p *process) processes() []proc {
 	entries, _ := os.ReadDir("/proc")
-	var out []plugin
+	var out []proc
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || !alive(pid) {
@@ -211,7 +210,7 @@ func (p *process) processes() []plugin {
 			if name == "" {
 				name = "resource-sync"
 			}
-			out = append(out, plugin{pid: pid, name: name})
+			out = append(out, proc{pid: pid, name: name})
 		}
 	}
 	return out
