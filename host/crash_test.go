@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/plugins/hal"
 	"github.com/resource-sync/resource-sync/plugins/json"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -27,7 +30,40 @@ func crashing() sdk.Plugin {
 	}, {
 		Name: "failjson", Extensions: []string{".fail"}, MediaTypes: []string{"application/x-fail"},
 		Formatter: failFormatter{},
-	}}}
+	}, {
+		Name: "crashread", Extensions: []string{".crashread"},
+		Formatter: &crashDecoder{},
+	}}, Schemas: []sdk.SchemaSpec{{Name: "crashhal", Schema: &crashSchema{}}}}
+}
+
+// crashDecoder is json until its 100th document, where it dies.
+type crashDecoder struct {
+	json.Formatter
+	decoded atomic.Int64
+}
+
+func (f *crashDecoder) Decode(d sdk.Document) ([]sdk.Value, error) {
+	if f.decoded.Add(1) == 100 {
+		done := make(chan struct{})
+		go func() { panic("crashread: giving up on document 100") }()
+		<-done
+	}
+	return f.Formatter.Decode(d)
+}
+
+// crashSchema is the hal schema until its 100th value, where it dies.
+type crashSchema struct {
+	hal.Schema
+	classified atomic.Int64
+}
+
+func (s *crashSchema) Classify(v sdk.Value, mode sdk.Follow) (sdk.Classified, error) {
+	if s.classified.Add(1) == 100 {
+		done := make(chan struct{})
+		go func() { panic("crashhal: giving up on value 100") }()
+		<-done
+	}
+	return s.Schema.Classify(v, mode)
 }
 
 // panicFormatter panics while decoding, inside the call the SDK guards.
@@ -60,6 +96,40 @@ func TestPluginSpeakingAnotherProtocolIsRefused(t *testing.T) {
 	_, err := h.Plugin(context.Background(), "future")
 	if err == nil || !strings.Contains(err.Error(), "plugin future") || !strings.Contains(err.Error(), "another plugin protocol") {
 		t.Fatalf("error = %v, want a protocol mismatch naming the plugin", err)
+	}
+}
+
+// A plugin process that ends before its handshake line (killed, or
+// exiting) is reported as such, with its exit status and stderr, not with
+// go-plugin's guesses about architectures and permissions.
+func TestPluginDyingBeforeHandshakeSaysSo(t *testing.T) {
+	tests := []struct {
+		name, script, status string
+	}{
+		{"killed", "#!/bin/sh\nkill -9 $$\n", "signal: killed"},
+		{"exit 1", "#!/bin/sh\necho 'cannot open config' >&2\nexit 1\n", "exit status 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bin := t.TempDir()
+			if err := os.WriteFile(filepath.Join(bin, host.BinaryPrefix+"dying"), []byte(tt.script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			_, err := newHost(t, bin).Plugin(context.Background(), "dying")
+			if err == nil {
+				t.Fatal("a plugin that died at start started")
+			}
+			want := "plugin dying (" + filepath.Join(bin, host.BinaryPrefix+"dying") + ") failed to start: it exited before its handshake (" + tt.status + ")"
+			if !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error = %q, want it to start with %q", err, want)
+			}
+			if strings.Contains(err.Error(), "architecture") {
+				t.Errorf("error %q blames the architecture", err)
+			}
+			if tt.name == "exit 1" && !strings.Contains(err.Error(), "cannot open config") {
+				t.Errorf("error %q lacks the plugin's stderr", err)
+			}
+		})
 	}
 }
 
@@ -129,6 +199,35 @@ func TestCrashedPluginIsNamedAndNothingHalfWritten(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// The fault suite found this one: a schema dying while values were still
+// on their way to it left the read waiting for them forever.
+// The same holds for a formatter dying while decoding.
+func TestPluginCrashingMidReadFailsTheRun(t *testing.T) {
+	for _, tc := range []struct{ name, ext, schema string }{
+		{"schema", ".json", "crashhal"},
+		{"formatter", ".crashread", "hal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, dst := t.TempDir(), filepath.Join(t.TempDir(), "out")
+			for i := range 400 {
+				writeFile(t, filepath.Join(src, "t", fmt.Sprintf("r%03d%s", i, tc.ext)),
+					fmt.Sprintf(`{"id":"r%03d","_links":{"self":{"href":"http://x/api/t/r%03d"}}}`, i, i))
+			}
+			h := newHost(t)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_, err := h.Sync(ctx, host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "json", Schema: tc.schema, Delete: true})
+			var crash *host.CrashError
+			if !errors.As(err, &crash) || crash.Plugin != "crashing" {
+				t.Fatalf("error = %v, want plugin crashing crashed", err)
+			}
+			if _, statErr := os.Stat(dst); !errors.Is(statErr, os.ErrNotExist) {
+				t.Errorf("the destination was written although the read failed: %v", statErr)
+			}
+		})
+	}
 }
 
 func TestPinMismatchRefused(t *testing.T) {

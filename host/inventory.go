@@ -277,19 +277,44 @@ func (o *originReader) problemLocked(err error) {
 	o.problems = append(o.problems, err)
 }
 
+// endpointError records a document the endpoint failed to read (a page
+// that did not come, a file that could not be opened). At the destination
+// it also makes the read incomplete: what that document held is unknown,
+// so under --delete stale resources may remain there.
+func (o *originReader) endpointError(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.problemLocked(err)
+	var e *sdk.Error
+	if o.origin < 0 && !(errors.As(err, &e) && (e.Warning || e.Incomplete)) {
+		o.incomplete = append(o.incomplete, err.Error())
+	}
+}
+
 // decode sends each document to the formatter that claims it, one stream
 // per formatter, opened when its first document arrives.
 func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<- decoded) error {
 	streams := map[string]*batchStream[pb.Decode_Request, pb.Decode_Response]{}
 	plugins := map[string]*Plugin{}
 	var failed error
-	for {
-		b, ok := receive(ctx, in)
-		if !ok {
+	// A formatter that stops answering is noticed while waiting for
+	// documents: the values in flight to it would never settle.
+	ended, stop := make(chan string), make(chan struct{})
+	defer close(stop)
+	for failed == nil {
+		var b docBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		case <-ctx.Done():
+		case name := <-ended:
+			failed = plugins[name].callError(ctx, streams[name].failure())
+		}
+		if !ok || failed != nil {
 			break
 		}
 		for _, err := range b.errs {
-			o.problem(err)
+			o.endpointError(err)
 		}
 		o.mu.Lock()
 		o.documents += len(b.docs)
@@ -337,6 +362,13 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 				}
 				s = newBatchStream(raw)
 				streams[e.Name], plugins[e.Name] = s, p
+				go func(name string) {
+					<-s.ended()
+					select {
+					case ended <- name:
+					case <-stop:
+					}
+				}(e.Name)
 			}
 			format, sent := e.Name, groups[e.Name]
 			err := s.send(&pb.Decode_Request{Format: format, Documents: sent}, func(resp *pb.Decode_Response) {
@@ -371,9 +403,6 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 				break
 			}
 		}
-		if failed != nil {
-			break
-		}
 	}
 	for name, s := range streams {
 		if err := s.close(); err != nil && failed == nil {
@@ -381,18 +410,6 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		}
 	}
 	return failed
-}
-
-// receive takes the next batch from in, or reports that there is none:
-// in is closed, or the read was cancelled.
-func receive[T any](ctx context.Context, in <-chan T) (T, bool) {
-	select {
-	case b, ok := <-in:
-		return b, ok
-	case <-ctx.Done():
-		var zero T
-		return zero, false
-	}
 }
 
 func describeKind(d *pb.Document) string {
@@ -421,7 +438,19 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 		follow = pb.Follow_FOLLOW_PAGE_UNSPECIFIED
 	}
 	var failed error
-	for d := range in {
+	for failed == nil {
+		var d decoded
+		var ok bool
+		select {
+		case d, ok = <-in:
+		case <-s.ended():
+			// The schema stopped answering: the values in flight will
+			// never settle.
+			failed = s.failure()
+		}
+		if !ok || failed != nil {
+			break
+		}
 		var b batch.Batcher[docValue]
 		flush := func() error {
 			format, batch := d.format, b.Take()
@@ -446,11 +475,8 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 		if b.Len() > 0 && failed == nil {
 			failed = flush()
 		}
-		if failed != nil {
-			for range in {
-			}
-			break
-		}
+		// On failure, return without draining in: what is in flight would
+		// never settle; the failure cancels the read instead.
 	}
 	if err := s.close(); err != nil && failed == nil {
 		failed = err

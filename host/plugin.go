@@ -92,8 +92,8 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 	p := &Plugin{Source: src, client: client, stderr: stderr}
 	rpc, err := client.Client()
 	if err != nil {
-		client.Kill()
-		return nil, h.startError(src, stderr, err)
+		client.Kill() // waits for the process, so cmd.ProcessState is set
+		return nil, h.startError(src, cmd.ProcessState, stderr, err)
 	}
 	raw, err := rpc.Dispense(sdk.PluginKey)
 	if err != nil {
@@ -114,7 +114,7 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 	return p, nil
 }
 
-func (h *Host) startError(src Source, stderr *tail, err error) error {
+func (h *Host) startError(src Source, state *os.ProcessState, stderr *tail, err error) error {
 	switch {
 	case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
 		got := "unreadable"
@@ -129,10 +129,23 @@ func (h *Host) startError(src Source, stderr *tail, err error) error {
 			src.Name, src.Path, sdk.ProtocolVersion, err)
 	}
 	msg := fmt.Sprintf("plugin %s (%s) failed to start: %v", src.Name, src.Path, err)
+	if state != nil && diedBeforeHandshake(err) {
+		// go-plugin's own text blames the architecture, permissions or
+		// libraries; the process simply ended (a crash, a kill, exit 1).
+		msg = fmt.Sprintf("plugin %s (%s) failed to start: it exited before its handshake (%s)", src.Name, src.Path, state)
+	}
 	if !stderr.empty() {
 		msg += "\n" + stderr.String()
 	}
 	return errors.New(msg)
+}
+
+// diedBeforeHandshake tells go-plugin's errors for a plugin process that
+// closed its stdout, or ended, before writing its handshake line.
+func diedBeforeHandshake(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Failed to read any lines from plugin's stdout") ||
+		strings.Contains(msg, "plugin exited before we could connect")
 }
 
 // newLogger makes the logger go-plugin and the plugins log through, so

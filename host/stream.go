@@ -84,6 +84,11 @@ func (b *batchStream[Req, Resp]) close() error {
 	return err
 }
 
+// ended is closed once the stream can answer nothing more: the plugin
+// closed it, or it broke (a crashed plugin). A caller waiting for input
+// watches it too, or it would wait for answers that never come.
+func (b *batchStream[Req, Resp]) ended() <-chan struct{} { return b.done }
+
 func (b *batchStream[Req, Resp]) failure() error {
 	if b.err != nil {
 		return b.err

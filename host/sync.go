@@ -262,6 +262,7 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	if destErr != nil {
 		return nil, destErr
 	}
+	r.destIncomplete = dest.incomplete
 	r.read = len(origins.items)
 	if len(origins.items) == 0 {
 		r.warn(r.nothingRead(origins))
@@ -364,6 +365,9 @@ func (run *Run) Apply(ctx context.Context) (Summary, error) {
 	if sum.Failed > 0 || sum.Skipped > 0 {
 		return sum, &WriteError{Summary: sum}
 	}
+	if err := run.r.deletesIncomplete(sum); err != nil {
+		return sum, err
+	}
 	return sum, nil
 }
 
@@ -402,6 +406,9 @@ type syncRun struct {
 	conditional bool
 	shared      bool
 	memory      []*docMemory
+	// destIncomplete says why the destination's read may have missed
+	// resources: under --delete, some stale ones may then remain.
+	destIncomplete []string
 }
 
 func (r *syncRun) close() {
