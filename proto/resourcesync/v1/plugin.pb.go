@@ -61,6 +61,12 @@ const (
 	// host is about to write (for HTTP, the collections they belong to), so
 	// the host can plan creates, updates and deletes against it.
 	Capability_CAPABILITY_INVENTORY Capability = 10
+	// Write reports every item it takes, as STATUS_STAGED when its outcome
+	// waits for the commit, before it waits for the next one: the host may
+	// then hold each item back until its parents are reported, so that a
+	// failed parent's descendants are never sent. Needs a host that sets
+	// Write.Request.accepts_staged.
+	Capability_CAPABILITY_STAGED_WRITES Capability = 11
 )
 
 // Enum value maps for Capability.
@@ -77,6 +83,7 @@ var (
 		8:  "CAPABILITY_FINGERPRINTS",
 		9:  "CAPABILITY_REPLACE",
 		10: "CAPABILITY_INVENTORY",
+		11: "CAPABILITY_STAGED_WRITES",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -90,6 +97,7 @@ var (
 		"CAPABILITY_FINGERPRINTS":         8,
 		"CAPABILITY_REPLACE":              9,
 		"CAPABILITY_INVENTORY":            10,
+		"CAPABILITY_STAGED_WRITES":        11,
 	}
 )
 
@@ -862,7 +870,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\awarning\x18\x04 \x01(\bR\awarning\x12\x1e\n" +
 	"\n" +
 	"incomplete\x18\x05 \x01(\bR\n" +
-	"incomplete*\xb8\x02\n" +
+	"incomplete*\xd6\x02\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -876,7 +884,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x17CAPABILITY_FINGERPRINTS\x10\b\x12\x16\n" +
 	"\x12CAPABILITY_REPLACE\x10\t\x12\x18\n" +
 	"\x14CAPABILITY_INVENTORY\x10\n" +
-	"2_\n" +
+	"\x12\x1c\n" +
+	"\x18CAPABILITY_STAGED_WRITES\x10\v2_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
