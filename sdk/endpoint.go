@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"iter"
+	"strconv"
 )
 
 // EndpointSpec registers an endpoint kind with [Serve].
@@ -163,7 +164,27 @@ const (
 	Written WriteStatus = iota + 1
 	Unchanged
 	Failed
+	// Staged says the endpoint accepted the item and it lands when Write
+	// returns without an error (the commit). The host releases its
+	// children as for Written. Report Written, Unchanged or Failed for it
+	// later only to say more; without that, a Write that returns nil makes
+	// it written and one that fails makes it failed.
+	Staged
 )
+
+func (s WriteStatus) String() string {
+	switch s {
+	case Written:
+		return "written"
+	case Unchanged:
+		return "unchanged"
+	case Failed:
+		return "failed"
+	case Staged:
+		return "staged"
+	}
+	return "WriteStatus(" + strconv.Itoa(int(s)) + ")"
+}
 
 // WriteResult reports one item; Err is set when Status is Failed.
 type WriteResult struct {

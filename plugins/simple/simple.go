@@ -21,7 +21,7 @@ type Schema struct{}
 
 var _ sdk.Schema = Schema{}
 
-// Spec registers the schema with sdk.Serve.
+// Spec registers the schema in a plugin.
 func Spec() sdk.SchemaSpec {
 	return sdk.SchemaSpec{
 		Name:    "simple",

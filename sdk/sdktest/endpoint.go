@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -386,7 +387,7 @@ func (e *endpointChecks) testDelete(t *testing.T) {
 		t.Fatalf("Delete: %v", err)
 	}
 	for _, d := range resp.GetErrors() {
-		t.Errorf("Delete: %v", sdk.DiagnosticError(d))
+		t.Errorf("Delete: %v", fromproto.Error(d))
 	}
 	e.close(t, handle)
 	e.compare(t, e.readAll(t, loc), []resource{kept})

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -169,7 +170,7 @@ func (e *endpointChecks) expectStatus(t *testing.T, out writeOutcome, want ...pb
 		}
 		msg := fmt.Sprintf("item %d: status %v, want %v", seq, r.GetStatus(), want)
 		if d := r.GetError(); d != nil {
-			msg += ": " + sdk.DiagnosticError(d).Error()
+			msg += ": " + fromproto.Error(d).Error()
 		}
 		t.Error(msg)
 	}
@@ -203,7 +204,7 @@ func (e *endpointChecks) read(t *testing.T, handle string) map[resourceKey][]byt
 			t.Fatalf("Read: %v", err)
 		}
 		for _, d := range resp.GetErrors() {
-			t.Errorf("Read: %v", sdk.DiagnosticError(d))
+			t.Errorf("Read: %v", fromproto.Error(d))
 		}
 		for _, doc := range resp.GetDocuments() {
 			e.decodeInto(t, got, doc)

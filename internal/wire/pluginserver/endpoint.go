@@ -1,0 +1,172 @@
+package pluginserver
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"strconv"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/resource-sync/resource-sync/internal/batch"
+	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
+	"github.com/resource-sync/resource-sync/internal/wire/toproto"
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+type endpointServer struct {
+	pb.UnimplementedEndpointServer
+	plugin string
+	specs  map[string]sdk.EndpointSpec
+
+	mu      sync.Mutex
+	next    int
+	handles map[string]openEndpoint
+}
+
+// openEndpoint is an endpoint the host opened, with its spec.
+type openEndpoint struct {
+	ep   sdk.Endpoint
+	spec sdk.EndpointSpec
+}
+
+func newEndpointServer(p sdk.Plugin) *endpointServer {
+	s := &endpointServer{plugin: p.Name, specs: map[string]sdk.EndpointSpec{}, handles: map[string]openEndpoint{}}
+	for _, e := range p.Endpoints {
+		s.specs[e.Name] = e
+	}
+	return s
+}
+
+func (s *endpointServer) Open(ctx context.Context, req *pb.Open_Request) (*pb.Open_Response, error) {
+	spec, ok := s.specs[req.GetEndpoint()]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "plugin %s has no endpoint %q", s.plugin, req.GetEndpoint())
+	}
+	ep, err := spec.Open(ctx, fromproto.OpenRequest(req))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, toproto.Diagnostic(err).GetSummary())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	h := strconv.Itoa(s.next)
+	s.handles[h] = openEndpoint{ep: ep, spec: spec}
+	return &pb.Open_Response{Handle: h}, nil
+}
+
+func (s *endpointServer) endpoint(handle string) (openEndpoint, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.handles[handle]
+	if !ok {
+		return openEndpoint{}, status.Errorf(codes.NotFound, "plugin %s: no open endpoint %q", s.plugin, handle)
+	}
+	return o, nil
+}
+
+func (s *endpointServer) Close(_ context.Context, req *pb.Close_Request) (*pb.Close_Response, error) {
+	s.mu.Lock()
+	o, ok := s.handles[req.GetHandle()]
+	delete(s.handles, req.GetHandle())
+	s.mu.Unlock()
+	if ok {
+		if err := o.ep.Close(); err != nil {
+			return nil, asStatus(err)
+		}
+	}
+	return &pb.Close_Response{}, nil
+}
+
+func (s *endpointServer) Read(req *pb.Read_Request, stream grpc.ServerStreamingServer[pb.Read_Response]) error {
+	o, err := s.endpoint(req.GetHandle())
+	if err != nil {
+		return err
+	}
+	r, ok := o.ep.(sdk.Reader)
+	if !ok {
+		return status.Errorf(codes.Unimplemented, "plugin %s: endpoint cannot be read", s.plugin)
+	}
+	return sendDocuments(stream, r.Read(stream.Context()))
+}
+
+func (s *endpointServer) Fetch(req *pb.Fetch_Request, stream grpc.ServerStreamingServer[pb.Read_Response]) error {
+	o, err := s.endpoint(req.GetHandle())
+	if err != nil {
+		return err
+	}
+	f, ok := o.ep.(sdk.Fetcher)
+	if !ok {
+		return status.Errorf(codes.Unimplemented, "plugin %s: endpoint cannot fetch uris", s.plugin)
+	}
+	return sendDocuments(stream, f.Fetch(stream.Context(), req.GetUris()))
+}
+
+func (s *endpointServer) Inventory(req *pb.Inventory_Request, stream grpc.ServerStreamingServer[pb.Read_Response]) error {
+	o, err := s.endpoint(req.GetHandle())
+	if err != nil {
+		return err
+	}
+	inv, ok := o.ep.(sdk.Inventorier)
+	if !ok {
+		return status.Errorf(codes.Unimplemented, "plugin %s: endpoint cannot list an inventory", s.plugin)
+	}
+	return sendDocuments(stream, inv.Inventory(stream.Context(), fromproto.Resources(req.GetScope())))
+}
+
+// sendDocuments batches a document iterator onto a stream. Problems with
+// single documents travel as diagnostics; any other error ends the stream.
+func sendDocuments(stream grpc.ServerStreamingServer[pb.Read_Response], docs iter.Seq2[sdk.Document, error]) error {
+	var b batch.Batcher[*pb.Document]
+	var diags []*pb.Diagnostic
+	flush := func() error {
+		if b.Len() == 0 && len(diags) == 0 {
+			return nil
+		}
+		resp := &pb.Read_Response{Documents: b.Take(), Errors: diags}
+		diags = nil
+		return stream.Send(resp)
+	}
+	for doc, err := range docs {
+		if err != nil {
+			var e *sdk.Error
+			if !errors.As(err, &e) {
+				return asStatus(err)
+			}
+			diags = append(diags, toproto.Diagnostic(err))
+			continue
+		}
+		if err := batch.Check("document "+doc.Source, len(doc.Content)); err != nil {
+			diags = append(diags, toproto.Diagnostic(&sdk.Error{Source: doc.Source, Msg: err.Error()}))
+			continue
+		}
+		if b.Add(toproto.Document(doc), len(doc.Content)) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := stream.Context().Err(); err != nil {
+		return status.FromContextError(err).Err()
+	}
+	return flush()
+}
+
+func (s *endpointServer) Delete(ctx context.Context, req *pb.Delete_Request) (*pb.Delete_Response, error) {
+	o, err := s.endpoint(req.GetHandle())
+	if err != nil {
+		return nil, err
+	}
+	d, ok := o.ep.(sdk.Deleter)
+	if !ok {
+		return nil, status.Errorf(codes.Unimplemented, "plugin %s: endpoint cannot delete", s.plugin)
+	}
+	if err := d.Delete(ctx, fromproto.Resources(req.GetResources())); err != nil {
+		return &pb.Delete_Response{Errors: []*pb.Diagnostic{toproto.Diagnostic(err)}}, nil
+	}
+	return &pb.Delete_Response{}, nil
+}
