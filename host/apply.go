@@ -35,8 +35,9 @@ func (r *syncRun) apply(ctx context.Context, p *plan) error {
 }
 
 // applyWrites streams the resources to write to the destination. An
-// endpoint with concurrent writes gets each one once its parents are
-// written; a failed resource's descendants are skipped.
+// endpoint that reports every item as it takes it (concurrent writes or
+// staged writes) gets each one once its parents are reported; a failed
+// resource's descendants that were not sent yet are skipped.
 func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 	dest := r.destEP
 	nodes := p.writes
@@ -52,7 +53,8 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 	if err != nil {
 		return err
 	}
-	sch := newScheduler(nodes, dest.can(CapConcurrentWrites), r.opts.FailFast)
+	gated := dest.can(CapConcurrentWrites) || dest.can(CapStagedWrites)
+	sch := newScheduler(nodes, gated, r.opts.FailFast)
 	sch.onSkip = func(n *node, cause error) {
 		r.emit(n.event(OutcomeSkipped, fmt.Errorf("a parent failed: %w", cause)))
 	}
@@ -65,7 +67,7 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 		b.MaxBytes = batch.TargetBytes
 		send := func() error {
 			sent = true
-			return ws.Send(&pb.Write_Request{Handle: dest.handle, Items: b.Take()})
+			return ws.Send(&pb.Write_Request{Handle: dest.handle, Items: b.Take(), AcceptsStaged: true})
 		}
 		for {
 			ready := sch.next(batch.MaxItems)
@@ -95,62 +97,98 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 		if !sent {
 			// The plugin needs the handle even for an empty write, to
 			// commit (an empty file).
-			if err := ws.Send(&pb.Write_Request{Handle: dest.handle}); err != nil {
+			if err := ws.Send(&pb.Write_Request{Handle: dest.handle, AcceptsStaged: true}); err != nil {
 				return dest.callError(gctx, err)
 			}
 		}
 		return ws.CloseSend()
 	})
-	// Receiver: results release children; the last message commits.
+	// Receiver: results release children; the last message says the
+	// endpoint committed.
+	committed := false
 	g.Go(func() error {
 		for {
 			resp, err := ws.Recv()
 			if errors.Is(err, io.EOF) {
+				if !committed {
+					sch.stop()
+					return dest.protocolError("ended its write without saying it committed")
+				}
 				return nil
 			}
 			if err != nil {
 				sch.stop()
 				return dest.callError(gctx, err)
 			}
+			if committed {
+				sch.stop()
+				return dest.protocolError("sent write results after saying it committed")
+			}
 			for _, res := range resp.GetResults() {
-				seq := res.GetSeq()
-				if seq < 0 || seq >= int64(len(nodes)) {
+				if err := r.writeResult(sch, nodes, res); err != nil {
 					sch.stop()
-					return dest.protocolError("reported a write result for item %d, which it was never sent", seq)
+					return err
 				}
-				n := nodes[seq]
-				var ferr error
-				if d := res.GetError(); d != nil {
-					ferr = fmt.Errorf("%s: %w", describeResource(n.res()), diagnosticError(d))
-				}
-				status := res.GetStatus()
-				if status == pb.Write_STATUS_UNSPECIFIED || status > pb.Write_STATUS_FAILED {
-					sch.stop()
-					return dest.protocolError("reported write status %d for %s, which this host does not know", status, n.key())
-				}
-				if !sch.done(int(seq), status, ferr) {
-					sch.stop()
-					return dest.protocolError("reported %s twice", n.key())
-				}
-				r.emitOutcome(n, status, ferr)
 			}
 			if resp.GetDone() {
-				return nil
+				committed = true
 			}
 		}
 	})
 	err = g.Wait()
-	// What the endpoint was sent and never answered for may or may not
-	// have landed; what it was never sent did not.
-	handed, held := sch.unsettled()
-	for _, n := range handed {
-		cause := err
-		if cause == nil {
-			cause = dest.protocolError("finished its write without reporting %s", n.key())
-			err = cause
+	r.settleWrites(sch, err)
+	return err
+}
+
+// writeResult takes one reported result: an outcome, or a staged item
+// whose outcome comes with the commit. Anything the protocol does not
+// allow stops the sync with an error naming the plugin.
+func (r *syncRun) writeResult(sch *scheduler, nodes []*node, res *pb.Write_Result) error {
+	dest := r.destEP
+	seq := res.GetSeq()
+	if seq < 0 || seq >= int64(len(nodes)) || !sch.handedOut(int(seq)) {
+		return dest.protocolError("reported a write result for item %d, which it was never sent", seq)
+	}
+	n := nodes[seq]
+	status := res.GetStatus()
+	switch status {
+	case pb.Write_STATUS_WRITTEN, pb.Write_STATUS_UNCHANGED, pb.Write_STATUS_FAILED, pb.Write_STATUS_STAGED:
+	default:
+		return dest.protocolError("reported write status %d for %s, which this host does not know", status, n.key())
+	}
+	var ferr error
+	if d := res.GetError(); d != nil {
+		ferr = fmt.Errorf("%s: %w", describeResource(n.res()), diagnosticError(d))
+	}
+	if !sch.done(int(seq), status, ferr) {
+		return dest.protocolError("reported %s twice", n.key())
+	}
+	if status != pb.Write_STATUS_STAGED {
+		r.emitOutcome(n, status, ferr)
+	}
+	return nil
+}
+
+// settleWrites gives every resource of a write that ended without an
+// outcome one: staged ones landed if the write committed; what the
+// endpoint was sent and never answered for may or may not have landed;
+// what it was never sent did not.
+func (r *syncRun) settleWrites(sch *scheduler, err error) {
+	dest := r.destEP
+	staged, handed, held := sch.unsettled()
+	if err == nil && len(handed) > 0 {
+		err = dest.protocolError("finished its write without reporting %s", handed[0].key())
+	}
+	for _, n := range staged {
+		if err == nil {
+			r.emitOutcome(n, pb.Write_STATUS_WRITTEN, nil)
+			continue
 		}
+		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: staged, and not committed: %w", describeResource(n.res()), errorCause(err))))
+	}
+	for _, n := range handed {
 		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: not confirmed, it may or may not have been written: %w",
-			describeResource(n.res()), errorCause(cause))))
+			describeResource(n.res()), errorCause(err))))
 	}
 	for _, n := range held {
 		switch {
@@ -160,7 +198,6 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 			r.emit(n.event(OutcomeSkipped, errors.New("not attempted: --fail-fast")))
 		}
 	}
-	return err
 }
 
 func errorCause(err error) error {
@@ -259,7 +296,7 @@ func (r *syncRun) applyDeletes(ctx context.Context, nodes []*node) error {
 		})
 	}
 	wg.Wait()
-	handed, held := sch.unsettled()
+	_, handed, held := sch.unsettled()
 	for _, n := range append(handed, held...) {
 		if ctx.Err() != nil {
 			r.emit(n.event(OutcomeSkipped, errors.New("not deleted: interrupted")))

@@ -61,6 +61,7 @@ const (
 	CapFingerprints       = "fingerprints"
 	CapReplace            = "replace"
 	CapInventory          = "inventory"
+	CapStagedWrites       = "staged-writes"
 )
 
 var capabilityNames = map[pb.Capability]string{
@@ -74,6 +75,7 @@ var capabilityNames = map[pb.Capability]string{
 	pb.Capability_CAPABILITY_FINGERPRINTS:         CapFingerprints,
 	pb.Capability_CAPABILITY_REPLACE:              CapReplace,
 	pb.Capability_CAPABILITY_INVENTORY:            CapInventory,
+	pb.Capability_CAPABILITY_STAGED_WRITES:        CapStagedWrites,
 }
 
 var kindNames = map[pb.Component_Kind]Kind{

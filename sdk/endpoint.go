@@ -37,9 +37,9 @@ type EndpointSpec struct {
 	// last item it removes what was not written. The host refuses --rm
 	// for endpoints that do not.
 	Replaces bool
-	// ConcurrentWrites lets the host send a resource as soon as its parents
-	// are written, instead of in strict order; results may come back in any
-	// order.
+	// ConcurrentWrites says Write works on several items at once and
+	// reports them in any order, as each finishes; the SDK then never
+	// reports Staged on its behalf.
 	ConcurrentWrites bool
 	// Open opens a location. The endpoint it returns implements any of
 	// Reader, Fetcher, Writer and Deleter.
@@ -129,12 +129,17 @@ type Fetcher interface {
 
 // Writer creates or replaces resources.
 type Writer interface {
-	// Write pulls items in the host's order and calls report once per
-	// item, from any goroutine, as soon as that item is written or failed.
-	// The host may hold back an item until earlier ones are reported (its
-	// parents), so Write must report while it is still pulling. After the
-	// last item Write commits (an atomic replace, removing stale content
-	// under Replace) and returns; a commit error fails the whole write.
+	// Write pulls items in the host's order (parents first) and calls
+	// report once per item, from any goroutine: Written once it is in
+	// place, Unchanged, Failed with the reason, or Staged when it lands
+	// with the commit. The host holds an item back until its parents are
+	// reported and never sends the descendants of a failed one. When
+	// Write asks for the next item while it holds unreported ones and
+	// none is waiting, the SDK reports those Staged (unless the endpoint
+	// declares ConcurrentWrites); an item Write never reports fails.
+	// After the last item Write commits (an atomic replace, removing stale
+	// content under Replace) and returns; a commit error fails every item
+	// not reported otherwise.
 	Write(ctx context.Context, items iter.Seq[WriteItem], report func(WriteResult)) (WriteSummary, error)
 }
 
