@@ -60,14 +60,23 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 	}
 	ext, mediaType := first(r.format.Extensions), first(r.format.MediaTypes)
 
-	// Sender: ready resources -> Write, in messages bounded by bytes.
+	// Sender: ready resources -> Write, in messages bounded by bytes. A
+	// stream the endpoint ended refuses sends with io.EOF; the receiver
+	// says why it ended.
 	g.Go(func() error {
 		sent := false
 		var b batch.Batcher[*pb.WriteItem]
 		b.MaxBytes = batch.TargetBytes
 		send := func() error {
 			sent = true
-			return ws.Send(&pb.Write_Request{Handle: dest.handle, Items: b.Take(), AcceptsStaged: true})
+			err := ws.Send(&pb.Write_Request{Handle: dest.handle, Items: b.Take(), AcceptsStaged: true})
+			if err != nil {
+				sch.stop()
+			}
+			if errors.Is(err, io.EOF) {
+				return errStreamEnded
+			}
+			return err
 		}
 		for {
 			ready := sch.next(batch.MaxItems)
@@ -82,36 +91,34 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 				}
 				if b.Add(item, len(item.GetContent())+len(item.GetResource().GetJson())) {
 					if err := send(); err != nil {
-						sch.stop()
-						return dest.callError(gctx, err)
+						return senderError(gctx, dest, err)
 					}
 				}
 			}
 			if b.Len() > 0 {
 				if err := send(); err != nil {
-					sch.stop()
-					return dest.callError(gctx, err)
+					return senderError(gctx, dest, err)
 				}
 			}
 		}
 		if !sent {
 			// The plugin needs the handle even for an empty write, to
 			// commit (an empty file).
-			if err := ws.Send(&pb.Write_Request{Handle: dest.handle, AcceptsStaged: true}); err != nil {
-				return dest.callError(gctx, err)
+			if err := send(); err != nil {
+				return senderError(gctx, dest, err)
 			}
 		}
-		return ws.CloseSend()
+		return senderError(gctx, dest, ws.CloseSend())
 	})
 	// Receiver: results release children; the last message says the
-	// endpoint committed.
+	// endpoint committed, after which nothing more is sent.
 	committed := false
 	g.Go(func() error {
 		for {
 			resp, err := ws.Recv()
 			if errors.Is(err, io.EOF) {
+				sch.stop()
 				if !committed {
-					sch.stop()
 					return dest.protocolError("ended its write without saying it committed")
 				}
 				return nil
@@ -132,12 +139,23 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 			}
 			if resp.GetDone() {
 				committed = true
+				sch.stop()
 			}
 		}
 	})
-	err = g.Wait()
-	r.settleWrites(sch, err)
-	return err
+	return r.settleWrites(sch, g.Wait())
+}
+
+// errStreamEnded is a send on a Write stream the endpoint already ended.
+var errStreamEnded = errors.New("write stream ended")
+
+// senderError is what the sender returns for err: nothing when the
+// endpoint ended the stream, as the receiver reports that.
+func senderError(ctx context.Context, dest *openEndpoint, err error) error {
+	if err == nil || errors.Is(err, errStreamEnded) {
+		return nil
+	}
+	return dest.callError(ctx, err)
 }
 
 // writeResult takes one reported result: an outcome, or a staged item
@@ -172,12 +190,17 @@ func (r *syncRun) writeResult(sch *scheduler, nodes []*node, res *pb.Write_Resul
 // settleWrites gives every resource of a write that ended without an
 // outcome one: staged ones landed if the write committed; what the
 // endpoint was sent and never answered for may or may not have landed;
-// what it was never sent did not.
-func (r *syncRun) settleWrites(sch *scheduler, err error) {
+// what it was never sent did not. It returns err, or the protocol error
+// of an endpoint that ended its write early.
+func (r *syncRun) settleWrites(sch *scheduler, err error) error {
 	dest := r.destEP
 	staged, handed, held := sch.unsettled()
-	if err == nil && len(handed) > 0 {
+	switch {
+	case err != nil:
+	case len(handed) > 0:
 		err = dest.protocolError("finished its write without reporting %s", handed[0].key())
+	case len(held) > 0 && !sch.failedFast():
+		err = dest.protocolError("committed its write before it was sent %s", held[0].key())
 	}
 	for _, n := range staged {
 		if err == nil {
@@ -198,6 +221,7 @@ func (r *syncRun) settleWrites(sch *scheduler, err error) {
 			r.emit(n.event(OutcomeSkipped, errors.New("not attempted: --fail-fast")))
 		}
 	}
+	return err
 }
 
 func errorCause(err error) error {
@@ -333,9 +357,12 @@ func (e *ProtocolError) Error() string {
 }
 
 func (e *openEndpoint) protocolError(format string, args ...any) error {
-	name := e.target.location
 	if e.plugin != nil {
-		name = e.plugin.Name()
+		return e.plugin.protocolError(format, args...)
 	}
-	return &ProtocolError{Plugin: name, Msg: fmt.Sprintf(format, args...)}
+	return &ProtocolError{Plugin: e.target.location, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (p *Plugin) protocolError(format string, args ...any) error {
+	return &ProtocolError{Plugin: p.Name(), Msg: fmt.Sprintf(format, args...)}
 }

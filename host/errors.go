@@ -53,6 +53,10 @@ func (p *Plugin) callError(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
+	var broke *ProtocolError
+	if errors.As(err, &broke) {
+		return err
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

@@ -267,15 +267,22 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 				if err != nil {
 					return p.callError(ctx, err)
 				}
-				s = newBatchStream(raw)
+				s = newBatchStream(p, raw)
 				streams[e.Name], plugins[e.Name] = s, p
 			}
-			format := e.Name
-			err := s.send(&pb.Decode_Request{Format: format, Documents: groups[e.Name]}, func(resp *pb.Decode_Response) {
+			format, docs, p := e.Name, groups[e.Name], plugins[e.Name]
+			err := s.send(&pb.Decode_Request{Format: format, Documents: docs}, func(resp *pb.Decode_Response) error {
+				if len(resp.GetResults()) != len(docs) {
+					return p.protocolError("answered %d documents with %d decode results", len(docs), len(resp.GetResults()))
+				}
 				var vals []*pb.Value
-				for _, res := range resp.GetResults() {
+				for i, res := range resp.GetResults() {
 					if d := res.GetError(); d != nil {
 						o.problem(diagnosticError(d))
+						continue
+					}
+					if err := o.singleValue(docs[i], res.GetValues()); err != nil {
+						o.problem(err)
 						continue
 					}
 					vals = append(vals, res.GetValues()...)
@@ -284,6 +291,7 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 				case out <- decoded{values: vals, format: format}:
 				case <-ctx.Done():
 				}
+				return nil
 			})
 			if err != nil {
 				failed = plugins[e.Name].callError(ctx, err)
@@ -300,6 +308,20 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		}
 	}
 	return failed
+}
+
+// singleValue refuses a document of a layout holding one value per
+// document (a file of the directory layout) that decoded to none or to
+// several.
+func (o *originReader) singleValue(d *pb.Document, values []*pb.Value) error {
+	switch {
+	case !d.GetSingleValue() || len(values) == 1:
+		return nil
+	case len(values) == 0:
+		return fmt.Errorf("%s: no resource in the file; the directory layout holds one resource per file", d.GetSource())
+	}
+	return &sdk.Error{Source: d.GetSource(), Line: int(values[1].GetLine()),
+		Msg: "a second resource; the directory layout holds one resource per file"}
 }
 
 func describeKind(d *pb.Document) string {
@@ -322,7 +344,7 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 	if err != nil {
 		return p.callError(ctx, err)
 	}
-	s := newBatchStream(raw)
+	s := newBatchStream(p, raw)
 	follow := o.run.follow
 	if o.pagesOnly {
 		follow = pb.Follow_FOLLOW_PAGE_UNSPECIFIED
@@ -331,9 +353,15 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 	for d := range in {
 		var b batch.Batcher[*pb.Value]
 		flush := func() error {
-			format := d.format
-			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: b.Take()},
-				func(resp *pb.Classify_Response) { o.collect(resp, format) })
+			format, values := d.format, b.Take()
+			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: values},
+				func(resp *pb.Classify_Response) error {
+					if len(resp.GetResults()) != len(values) {
+						return p.protocolError("answered %d values with %d classify results", len(values), len(resp.GetResults()))
+					}
+					o.collect(resp, format)
+					return nil
+				})
 		}
 		for _, v := range d.values {
 			if b.Add(v, len(v.GetJson())) && failed == nil {

@@ -355,7 +355,7 @@ func (r *syncRun) encodeEach(ctx context.Context, style pb.Encode_Style, n int,
 	if err != nil {
 		return fp.callError(ctx, err)
 	}
-	enc := newBatchStream(raw)
+	enc := newBatchStream(fp, raw)
 	var sendErr error
 	var b batch.Batcher[int]
 	var values []*pb.Value
@@ -365,18 +365,19 @@ func (r *syncRun) encodeEach(ctx context.Context, style pb.Encode_Style, n int,
 		if sendErr != nil {
 			return
 		}
-		sendErr = enc.send(&pb.Encode_Request{Format: r.format.Name, Style: style, Values: vals}, func(resp *pb.Encode_Response) {
+		sendErr = enc.send(&pb.Encode_Request{Format: r.format.Name, Style: style, Values: vals}, func(resp *pb.Encode_Response) error {
 			results := resp.GetResults()
+			if len(results) != len(idx) {
+				return fp.protocolError("answered %d values with %d encode results", len(idx), len(results))
+			}
 			for k, i := range idx {
-				switch {
-				case k >= len(results):
-					done(i, nil, fmt.Errorf("formatter %s gave no result", r.format.Name))
-				case results[k].GetError() != nil:
-					done(i, nil, diagnosticError(results[k].GetError()))
-				default:
+				if d := results[k].GetError(); d != nil {
+					done(i, nil, diagnosticError(d))
+				} else {
 					done(i, results[k].GetContent(), nil)
 				}
 			}
+			return nil
 		})
 	}
 	for i := range n {

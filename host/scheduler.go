@@ -29,6 +29,7 @@ type scheduler struct {
 	sentDone int // of those handed out, first reports heard
 	failFast bool
 	stopped  bool
+	fastStop bool // stopped by --fail-fast
 	failures []error
 	// onSkip hears about each node skipped because of a failure.
 	onSkip func(n *node, cause error)
@@ -114,7 +115,7 @@ func (s *scheduler) done(seq int, status pb.Write_Status, err error) bool {
 		s.failures = append(s.failures, err)
 		s.skip(seq, err)
 		if s.failFast {
-			s.stopped = true
+			s.stopped, s.fastStop = true, true
 		}
 	default:
 		if !first {
@@ -178,4 +179,11 @@ func (s *scheduler) unsettled() (staged, handed, held []*node) {
 		}
 	}
 	return staged, handed, held
+}
+
+// failedFast says --fail-fast stopped the scheduler.
+func (s *scheduler) failedFast() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fastStop
 }

@@ -134,7 +134,7 @@ func TestSchedulerStagedThenFailedSkipsTheRest(t *testing.T) {
 	s := newScheduler(nodes, true, false)
 	var skipped []string
 	s.onSkip = func(n *node, _ error) { skipped = append(skipped, n.key().String()) }
-	first := s.next(10)                                // c/1, d/1
+	first := s.next(10)                               // c/1, d/1
 	s.done(first[0].seq, pb.Write_STATUS_STAGED, nil) // c/1 releases b/1
 	b := s.next(10)                                   // b/1, handed out
 	s.done(first[0].seq, pb.Write_STATUS_FAILED, errors.New("c/1: commit refused"))
