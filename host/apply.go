@@ -207,11 +207,11 @@ func (r *syncRun) settleWrites(sch *scheduler, err error) error {
 			r.emitOutcome(n, pb.Write_STATUS_WRITTEN, nil)
 			continue
 		}
-		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: staged, and not committed: %w", describeResource(n.res()), errorCause(err))))
+		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: staged, and the write did not commit: %w: %w",
+			describeResource(n.res()), ErrNotConfirmed, errorCause(err))))
 	}
 	for _, n := range handed {
-		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: not confirmed, it may or may not have been written: %w",
-			describeResource(n.res()), errorCause(err))))
+		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: %w: %w", describeResource(n.res()), ErrNotConfirmed, errorCause(err))))
 	}
 	for _, n := range held {
 		switch {
@@ -223,6 +223,11 @@ func (r *syncRun) settleWrites(sch *scheduler, err error) error {
 	}
 	return err
 }
+
+// ErrNotConfirmed is wrapped by the failure of a resource the
+// destination was sent and never confirmed: it may or may not have been
+// written.
+var ErrNotConfirmed = errors.New("not confirmed, it may or may not have been written")
 
 func errorCause(err error) error {
 	if errors.Is(err, context.Canceled) {

@@ -220,6 +220,9 @@ func syncRun(ctx context.Context, o *Options) (err error) {
 	if !o.Quiet && (err == nil || sum.Written()+sum.Unchanged+sum.Deleted+sum.Failed > 0) || ctx.Err() != nil {
 		printSummary(o.IO.ErrOut, sum, o.Plan.deleting())
 	}
+	if ctx.Err() != nil {
+		printInterrupted(o.IO.ErrOut, sum)
+	}
 	return err
 }
 
