@@ -253,7 +253,7 @@ func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, erro
 	}
 	res := n.res()
 	item := &pb.WriteItem{Seq: int64(n.seq), Content: content, Extension: ext, MediaType: mediaType,
-		Resource: &pb.Resource{Id: res.GetId(), Type: res.GetType(), Uri: res.GetUri(), Parents: res.GetParents(),
+		Resource: &pb.Resource{Id: res.GetId(), Type: res.GetType(), Uri: res.GetUri(), Parents: res.GetParents(), ParentRefs: res.GetParentRefs(),
 			Json: body, Source: res.GetSource(), Line: res.GetLine(), Location: res.GetLocation()}}
 	if n.dst != nil {
 		// Where the destination holds it now: an update in place, or a

@@ -253,7 +253,9 @@ func (r *syncRun) checkDeletes(origins *inventory, n, total int) error {
 
 // danglingParents warns about parents that are in neither the origins nor
 // the destination: the write goes ahead, and the server may drop the
-// reference.
+// reference. A parent uri matches a resource's uri once both are
+// normalized, or by path alone (two servers sharing a layout); a parent
+// named by type and id matches that resource.
 func danglingParents(writes []*step, origins, dest *inventory, nowhere string) []string {
 	known := map[string]bool{}
 	for _, inv := range []*inventory{origins, dest} {
@@ -272,6 +274,12 @@ func danglingParents(writes []*step, origins, dest *inventory, nowhere string) [
 		for _, p := range s.src.res.GetParents() {
 			if !known[normalizeURI(p)] && !known[uriPath(p)] {
 				out = append(out, fmt.Sprintf("%s names a parent that is %s: %s", describeResource(s.src.res), nowhere, p))
+			}
+		}
+		for _, p := range s.src.res.GetParentRefs() {
+			k := Key{p.GetType(), p.GetId()}
+			if origins.items[k] == nil && dest.items[k] == nil {
+				out = append(out, fmt.Sprintf("%s names a parent that is %s: %s", describeResource(s.src.res), nowhere, k))
 			}
 		}
 	}
