@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -42,6 +43,9 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*in
 			return nil, err
 		}
 		problems = append(problems, rd.problems...)
+		if len(rd.found) == 0 && rd.unclassified > 0 {
+			problems = append(problems, r.otherSchemas(o, rd))
+		}
 		inv.documents += rd.documents
 		inv.incomplete = append(inv.incomplete, rd.incomplete...)
 		if len(rd.found) == 0 {
@@ -69,6 +73,30 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*in
 		return nil, errorsJoin(problems)
 	}
 	return inv, nil
+}
+
+// otherSchemas explains an origin whose documents the schema refused,
+// every one: they are likely resources of another kind.
+func (r *syncRun) otherSchemas(o *openEndpoint, rd *originReader) error {
+	var others []string
+	for _, name := range strings.Split(r.cat.names(KindSchema), ", ") {
+		if name != r.schema.Name && name != "none" {
+			others = append(others, name)
+		}
+	}
+	hint := "no other schema is installed; a schema plugin for them would say how to read them"
+	if len(others) > 0 {
+		hint = "if they are resources of another kind, try another schema: " + strings.Join(others, ", ") + " (--schema NAME"
+		if slices.Contains(others, "simple") {
+			hint += "; --simple reads plain JSON with id and type fields"
+		}
+		hint += ")"
+	}
+	what := fmt.Sprintf("the %d documents", rd.classified)
+	if rd.classified == 1 {
+		what = "the document"
+	}
+	return fmt.Errorf("the %s schema recognised none of %s of %s; %s", r.schema.Name, what, o.target.name(), hint)
 }
 
 // readDestination reads what the destination holds of the types in scope:
@@ -140,6 +168,9 @@ type originReader struct {
 	problems   []error
 	incomplete []string
 	documents  int
+	// classified and unclassified count the values the schema was given,
+	// and those it refused.
+	classified, unclassified int
 	links      []string
 	aliases    []string // uris of documents already fetched under another uri
 }
@@ -388,8 +419,10 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 func (o *originReader) collect(resp *pb.Classify_Response, format string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.classified += len(resp.GetResults())
 	for _, res := range resp.GetResults() {
 		if d := res.GetError(); d != nil {
+			o.unclassified++
 			o.problemLocked(diagnosticError(d))
 			continue
 		}

@@ -36,6 +36,10 @@ func testPlugin() sdk.Plugin {
 			{Name: "memory", Schemes: []string{"memory"}, Open: openMemory(false), Implements: (*memoryEndpoint)(nil)},
 			{Name: "leaky", Schemes: []string{"leaky"}, Open: openMemory(true), Implements: (*memoryEndpoint)(nil)},
 		},
+		Schemas: []sdk.SchemaSpec{
+			{Name: "tidy", Summary: "key, kind, owner and results fields", Schema: tidy},
+			{Name: "sloppy", Schema: sloppy{}},
+		},
 	}
 }
 
