@@ -171,8 +171,8 @@ type originReader struct {
 	// classified and unclassified count the values the schema was given,
 	// and those it refused.
 	classified, unclassified int
-	links      []string
-	aliases    []string // uris of documents already fetched under another uri
+	links                    []string
+	aliases                  []string // uris of documents already fetched under another uri
 }
 
 func (o *originReader) readAll(ctx context.Context, produce func(context.Context, chan<- docBatch) error) error {

@@ -347,4 +347,3 @@ func classifyGuarded(s sdk.Schema, v sdk.Value, mode sdk.Follow) (c sdk.Classifi
 	}()
 	return s.Classify(v, mode)
 }
-
