@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/resource-sync/resource-sync/internal/batch"
+	"github.com/resource-sync/resource-sync/internal/layout"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -349,10 +350,9 @@ func (o *originReader) singleValue(d *pb.Document, values []*pb.Value) error {
 	case !d.GetSingleValue() || len(values) == 1:
 		return nil
 	case len(values) == 0:
-		return fmt.Errorf("%s: no resource in the file; the directory layout holds one resource per file", d.GetSource())
+		return &sdk.Error{Source: d.GetSource(), Msg: layout.ErrNoResource.Error()}
 	}
-	return &sdk.Error{Source: d.GetSource(), Line: int(values[1].GetLine()),
-		Msg: "a second resource; the directory layout holds one resource per file"}
+	return &sdk.Error{Source: d.GetSource(), Line: int(values[1].GetLine()), Msg: layout.ErrSecondResource.Error()}
 }
 
 func describeKind(d *pb.Document) string {

@@ -52,11 +52,12 @@ func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
 				return e.yieldProblem(yield, rel, err)
 			}
 			doc := sdk.Document{
-				Content:   content,
-				Extension: ext,
-				Source:    e.source(rel),
-				TypeHint:  typeHint(rel),
-				Location:  rel,
+				Content:     content,
+				Extension:   ext,
+				Source:      e.source(rel),
+				TypeHint:    typeHint(rel),
+				Location:    rel,
+				SingleValue: true, // the layout holds one resource per file
 			}
 			if !yield(doc, nil) {
 				return errStopped
