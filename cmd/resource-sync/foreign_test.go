@@ -43,6 +43,13 @@ func TestForeignDataOverHTTP(t *testing.T) {
 				"the simple schema recognised none of the 3 documents of " + url + "/things; if they are resources of another kind, try another schema: hal (--schema NAME)",
 			},
 		},
+		"hal, none recognised": {
+			args: []string{"--hal", url + "/things"},
+			want: []string{
+				url + "/things:1: document has no id",
+				"the hal schema recognised none of the 3 documents of " + url + "/things; if they are resources of another kind, try another schema: simple (--schema NAME; --simple reads plain JSON with id and type fields)",
+			},
+		},
 		"simple, one of two without id": {
 			args: []string{"--simple", url + "/posts"},
 			want: []string{"Error: " + url + "/posts:1: document has no id"},

@@ -20,6 +20,8 @@ func TestClassifyErrors(t *testing.T) {
 		"a number":                      {input{json: `12`}, "document is not a mapping: found a number"},
 		"null":                          {input{json: `null`}, "document is not a mapping: found null"},
 		"a file without id or items":    {input{json: `{"name": "x", "_links": {"self": {"href": "http://h/order/o1"}}}`, typeHint: "order"}, "document has no id"},
+		"foreign data over HTTP":        {input{json: `{"uuid": "9f", "name": "x"}`, uri: "http://h/things/9f"}, "document has no id"},
+		"a foreign item in a page":      {input{json: `{"items": [{"id": "o1", "_links": {"self": {"href": "/order/o1"}}}, {"uuid": 2}]}`, uri: "http://h/order"}, "items[1]: document has no id"},
 		"a boolean id":                  {input{json: `{"id": true}`, typeHint: "t"}, "id is a boolean, want a string or a number"},
 		"a list id":                     {input{json: `{"id": ["o1"]}`, typeHint: "t"}, "id is a list, want a string or a number"},
 		"a mapping id":                  {input{json: `{"id": {"v": 1}}`, typeHint: "t"}, "id is a mapping, want a string or a number"},

@@ -12,8 +12,8 @@
 package hal
 
 import (
-	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
 	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/sdk/schemakit"
 )
 
 // Version is the plugin's version.
@@ -41,13 +41,13 @@ func Plugin() sdk.Plugin {
 // Classify returns the resources in v, in document order, and the uris to
 // follow under mode.
 func (Schema) Classify(v sdk.Value, mode sdk.Follow) (sdk.Classified, error) {
-	doc, err := schemautil.Decode(v)
-	if err != nil {
-		return sdk.Classified{}, schemautil.InputError(v, err)
-	}
-	c := classifier{value: v, mode: mode}
-	if err := c.top(doc); err != nil {
-		return sdk.Classified{}, schemautil.InputError(v, err)
-	}
-	return sdk.Classified{Resources: c.resources, Links: c.links.List(), Aliases: c.aliases}, nil
+	return rules.Classify(v, mode)
+}
+
+// rules are HAL's: the id field (the default), _links, parent: links (the
+// default), the collection of the self link, items and _embedded.items.
+var rules = schemakit.Schema{
+	Links:    links,
+	Type:     typeOf,
+	Children: children,
 }
