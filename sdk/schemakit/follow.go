@@ -34,15 +34,15 @@ func IsParent(relation string) bool {
 	return strings.HasPrefix(relation, "parent:")
 }
 
-// Links collects the uris to follow once each, in the order first seen.
+// linkSet collects the uris to follow once each, in the order first seen.
 // Uris that are not absolute are dropped: no endpoint could fetch them.
-type Links struct {
+type linkSet struct {
 	seen map[string]bool
 	list []string
 }
 
 // Add adds uri unless it is relative or already present.
-func (l *Links) Add(uri string) {
+func (l *linkSet) Add(uri string) {
 	if l.seen[uri] || !IsAbsolute(uri) {
 		return
 	}
@@ -54,10 +54,10 @@ func (l *Links) Add(uri string) {
 }
 
 // List returns the uris in the order they were added; nil when none.
-func (l *Links) List() []string { return l.list }
+func (l *linkSet) List() []string { return l.list }
 
-// AppendUnique appends s to list unless list already holds it.
-func AppendUnique(list []string, s string) []string {
+// appendUnique appends s to list unless list already holds it.
+func appendUnique(list []string, s string) []string {
 	for _, x := range list {
 		if x == s {
 			return list

@@ -83,7 +83,7 @@ type walk struct {
 	value     sdk.Value
 	mode      sdk.Follow
 	resources []sdk.Resource
-	links     Links
+	links     linkSet
 	aliases   []string
 }
 
@@ -180,7 +180,7 @@ func (w *walk) resource(d Doc, id, uri, base string, links []Link) error {
 		if err != nil {
 			return fmt.Errorf("%s: %v", p.Field, err)
 		}
-		uris = AppendUnique(uris, u)
+		uris = appendUnique(uris, u)
 	}
 	typeOf := w.schema.Type
 	if typeOf == nil {
