@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"strconv"
+	"strings"
 	"sync"
 
 	"google.golang.org/grpc"
@@ -49,7 +50,8 @@ func (s *endpointServer) Open(ctx context.Context, req *pb.Open_Request) (*pb.Op
 	}
 	ep, err := spec.Open(ctx, fromproto.OpenRequest(req))
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, toproto.Diagnostic(err).GetSummary())
+		// The whole message, an *sdk.Error's source with it.
+		return nil, status.Error(codes.InvalidArgument, strings.ToValidUTF8(err.Error(), "\uFFFD"))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

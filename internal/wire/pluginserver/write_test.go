@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
 
 	"github.com/resource-sync/resource-sync/internal/wire"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
@@ -244,4 +245,26 @@ func TestWriteFailsWhatTheWriterNeverReported(t *testing.T) {
 	w.send(3)
 	const never = " plugin test: its Write returned without reporting this item"
 	check(t, w.finish(), "FAILED"+never+"@2", "FAILED"+never+"@3", "done")
+}
+
+// An error from Open reaches the host whole: an *sdk.Error with its source.
+func TestOpenErrorKeepsItsSource(t *testing.T) {
+	t.Parallel()
+	p := sdk.Plugin{Name: "test", Endpoints: []sdk.EndpointSpec{{
+		Name: "w", Schemes: []string{"w"},
+		Open: func(context.Context, sdk.OpenRequest) (sdk.Endpoint, error) {
+			return nil, &sdk.Error{Source: "exmaples", Msg: "no such directory \xff"}
+		},
+	}}}
+	client, server := plugin.TestPluginGRPCConn(t, false, wire.PluginSet(func(s *grpc.Server) { Register(s, p) })[wire.ProtocolVersion])
+	_ = server
+	t.Cleanup(func() { client.Close() })
+	raw, err := client.Dispense(wire.PluginKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pb.NewEndpointClient(raw.(*grpc.ClientConn)).Open(t.Context(), &pb.Open_Request{Endpoint: "w", Location: "exmaples"})
+	if got := status.Convert(err).Message(); got != "exmaples: no such directory \uFFFD" {
+		t.Errorf("Open: %q, want the source and the message, valid UTF-8", got)
+	}
 }
