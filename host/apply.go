@@ -35,8 +35,9 @@ func (r *syncRun) apply(ctx context.Context, p *plan) error {
 }
 
 // applyWrites streams the resources to write to the destination. An
-// endpoint with concurrent writes gets each one once its parents are
-// written; a failed resource's descendants are skipped.
+// endpoint that reports every item as it takes it (concurrent writes or
+// staged writes) gets each one once its parents are reported; a failed
+// resource's descendants that were not sent yet are skipped.
 func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 	dest := r.destEP
 	nodes := p.writes
@@ -52,20 +53,30 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 	if err != nil {
 		return err
 	}
-	sch := newScheduler(nodes, dest.can(CapConcurrentWrites), r.opts.FailFast)
+	gated := dest.can(CapConcurrentWrites) || dest.can(CapStagedWrites)
+	sch := newScheduler(nodes, gated, r.opts.FailFast)
 	sch.onSkip = func(n *node, cause error) {
 		r.emit(n.event(OutcomeSkipped, fmt.Errorf("a parent failed: %w", cause)))
 	}
 	ext, mediaType := first(r.format.Extensions), first(r.format.MediaTypes)
 
-	// Sender: ready resources -> Write, in messages bounded by bytes.
+	// Sender: ready resources -> Write, in messages bounded by bytes. A
+	// stream the endpoint ended refuses sends with io.EOF; the receiver
+	// says why it ended.
 	g.Go(func() error {
 		sent := false
 		var b batch.Batcher[*pb.WriteItem]
 		b.MaxBytes = batch.TargetBytes
 		send := func() error {
 			sent = true
-			return ws.Send(&pb.Write_Request{Handle: dest.handle, Items: b.Take()})
+			err := ws.Send(&pb.Write_Request{Handle: dest.handle, Items: b.Take(), AcceptsStaged: true})
+			if err != nil {
+				sch.stop()
+			}
+			if errors.Is(err, io.EOF) {
+				return errStreamEnded
+			}
+			return err
 		}
 		for {
 			ready := sch.next(batch.MaxItems)
@@ -80,86 +91,139 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 				}
 				if b.Add(item, len(item.GetContent())+len(item.GetResource().GetJson())) {
 					if err := send(); err != nil {
-						sch.stop()
-						return dest.callError(gctx, err)
+						return senderError(gctx, dest, err)
 					}
 				}
 			}
 			if b.Len() > 0 {
 				if err := send(); err != nil {
-					sch.stop()
-					return dest.callError(gctx, err)
+					return senderError(gctx, dest, err)
 				}
 			}
 		}
 		if !sent {
 			// The plugin needs the handle even for an empty write, to
 			// commit (an empty file).
-			if err := ws.Send(&pb.Write_Request{Handle: dest.handle}); err != nil {
-				return dest.callError(gctx, err)
+			if err := send(); err != nil {
+				return senderError(gctx, dest, err)
 			}
 		}
-		return ws.CloseSend()
+		return senderError(gctx, dest, ws.CloseSend())
 	})
-	// Receiver: results release children; the last message commits.
+	// Receiver: results release children; the last message says the
+	// endpoint committed, after which nothing more is sent.
+	committed := false
 	g.Go(func() error {
 		for {
 			resp, err := ws.Recv()
 			if errors.Is(err, io.EOF) {
+				sch.stop()
+				if !committed {
+					return dest.protocolError("ended its write without saying it committed")
+				}
 				return nil
 			}
 			if err != nil {
 				sch.stop()
 				return dest.callError(gctx, err)
 			}
+			if committed {
+				sch.stop()
+				return dest.protocolError("sent write results after saying it committed")
+			}
 			for _, res := range resp.GetResults() {
-				seq := res.GetSeq()
-				if seq < 0 || seq >= int64(len(nodes)) {
+				if err := r.writeResult(sch, nodes, res); err != nil {
 					sch.stop()
-					return dest.protocolError("reported a write result for item %d, which it was never sent", seq)
+					return err
 				}
-				n := nodes[seq]
-				var ferr error
-				if d := res.GetError(); d != nil {
-					ferr = fmt.Errorf("%s: %w", describeResource(n.res()), diagnosticError(d))
-				}
-				status := res.GetStatus()
-				if status == pb.Write_STATUS_UNSPECIFIED || status > pb.Write_STATUS_PRECONDITION_FAILED ||
-					status == pb.Write_STATUS_PRECONDITION_FAILED && n.cond == nil {
-					sch.stop()
-					return dest.protocolError("reported write status %d for %s, which this host does not know", status, n.key())
-				}
-				// A conditional write (bisync) reports what it found.
-				if n.cond != nil {
-					n.cond.etag, n.cond.uri = res.GetEtag(), res.GetUri()
-					if status == pb.Write_STATUS_PRECONDITION_FAILED {
-						n.cond.failed = true
-						status = pb.Write_STATUS_FAILED
-					}
-				}
-				if !sch.done(int(seq), status, ferr) {
-					sch.stop()
-					return dest.protocolError("reported %s twice", n.key())
-				}
-				r.emitOutcome(n, status, ferr)
 			}
 			if resp.GetDone() {
-				return nil
+				committed = true
+				sch.stop()
 			}
 		}
 	})
-	err = g.Wait()
-	// What the endpoint was sent and never answered for may or may not
-	// have landed; what it was never sent did not.
-	handed, held := sch.unsettled()
-	for _, n := range handed {
-		cause := err
-		if cause == nil {
-			cause = dest.protocolError("finished its write without reporting %s", n.key())
-			err = cause
+	return r.settleWrites(sch, g.Wait())
+}
+
+// errStreamEnded is a send on a Write stream the endpoint already ended.
+var errStreamEnded = errors.New("write stream ended")
+
+// senderError is what the sender returns for err: nothing when the
+// endpoint ended the stream, as the receiver reports that.
+func senderError(ctx context.Context, dest *openEndpoint, err error) error {
+	if err == nil || errors.Is(err, errStreamEnded) {
+		return nil
+	}
+	return dest.callError(ctx, err)
+}
+
+// writeResult takes one reported result: an outcome, or a staged item
+// whose outcome comes with the commit. Anything the protocol does not
+// allow stops the sync with an error naming the plugin.
+func (r *syncRun) writeResult(sch *scheduler, nodes []*node, res *pb.Write_Result) error {
+	dest := r.destEP
+	seq := res.GetSeq()
+	if seq < 0 || seq >= int64(len(nodes)) || !sch.handedOut(int(seq)) {
+		return dest.protocolError("reported a write result for item %d, which it was never sent", seq)
+	}
+	n := nodes[seq]
+	status := res.GetStatus()
+	switch status {
+	case pb.Write_STATUS_WRITTEN, pb.Write_STATUS_UNCHANGED, pb.Write_STATUS_FAILED, pb.Write_STATUS_STAGED:
+	case pb.Write_STATUS_PRECONDITION_FAILED:
+		if n.cond == nil {
+			return dest.protocolError("reported a failed precondition for %s, which was sent without one", n.key())
 		}
-		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: not confirmed, it may or may not have been written: %w",
-			describeResource(n.res()), errorCause(cause))))
+	default:
+		return dest.protocolError("reported write status %d for %s, which this host does not know", status, n.key())
+	}
+	var ferr error
+	if d := res.GetError(); d != nil {
+		ferr = fmt.Errorf("%s: %w", describeResource(n.res()), diagnosticError(d))
+	}
+	// A conditional write (bisync) reports what it found.
+	if n.cond != nil {
+		n.cond.etag, n.cond.uri = res.GetEtag(), res.GetUri()
+		if status == pb.Write_STATUS_PRECONDITION_FAILED {
+			n.cond.failed = true
+			status = pb.Write_STATUS_FAILED
+		}
+	}
+	if !sch.done(int(seq), status, ferr) {
+		return dest.protocolError("reported %s twice", n.key())
+	}
+	if status != pb.Write_STATUS_STAGED {
+		r.emitOutcome(n, status, ferr)
+	}
+	return nil
+}
+
+// settleWrites gives every resource of a write that ended without an
+// outcome one: staged ones landed if the write committed; what the
+// endpoint was sent and never answered for may or may not have landed;
+// what it was never sent did not. It returns err, or the protocol error
+// of an endpoint that ended its write early.
+func (r *syncRun) settleWrites(sch *scheduler, err error) error {
+	dest := r.destEP
+	staged, handed, held := sch.unsettled()
+	switch {
+	case err != nil:
+	case len(handed) > 0:
+		err = dest.protocolError("finished its write without reporting %s", handed[0].key())
+	case len(held) > 0 && !sch.failedFast():
+		err = dest.protocolError("committed its write before it was sent %s", held[0].key())
+	}
+	for _, n := range staged {
+		if err == nil {
+			r.emitOutcome(n, pb.Write_STATUS_WRITTEN, nil)
+			continue
+		}
+		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: staged, and the write did not commit: %w: %w",
+			describeResource(n.res()), ErrNotConfirmed, errorCause(err))))
+	}
+	for _, n := range handed {
+		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: %w: %w", describeResource(n.res()), ErrNotConfirmed, errorCause(err))))
 	}
 	for _, n := range held {
 		switch {
@@ -171,6 +235,11 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 	}
 	return err
 }
+
+// ErrNotConfirmed is wrapped by the failure of a resource the
+// destination was sent and never confirmed: it may or may not have been
+// written.
+var ErrNotConfirmed = errors.New("not confirmed, it may or may not have been written")
 
 func errorCause(err error) error {
 	if errors.Is(err, context.Canceled) {
@@ -196,7 +265,7 @@ func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, erro
 	}
 	res := n.res()
 	item := &pb.WriteItem{Seq: int64(n.seq), Content: content, Extension: ext, MediaType: mediaType,
-		Resource: &pb.Resource{Id: res.GetId(), Type: res.GetType(), Uri: res.GetUri(), Parents: res.GetParents(),
+		Resource: &pb.Resource{Id: res.GetId(), Type: res.GetType(), Uri: res.GetUri(), Parents: res.GetParents(), ParentRefs: res.GetParentRefs(),
 			Json: body, Source: res.GetSource(), Line: res.GetLine(), Location: res.GetLocation()}}
 	if n.dst != nil {
 		// Where the destination holds it now: an update in place, or a
@@ -280,7 +349,7 @@ func (r *syncRun) applyDeletes(ctx context.Context, nodes []*node) error {
 		})
 	}
 	wg.Wait()
-	handed, held := sch.unsettled()
+	_, handed, held := sch.unsettled()
 	for _, n := range append(handed, held...) {
 		if ctx.Err() != nil {
 			r.emit(n.event(OutcomeSkipped, errors.New("not deleted: interrupted")))
@@ -317,9 +386,12 @@ func (e *ProtocolError) Error() string {
 }
 
 func (e *openEndpoint) protocolError(format string, args ...any) error {
-	name := e.target.location
 	if e.plugin != nil {
-		name = e.plugin.Name()
+		return e.plugin.protocolError(format, args...)
 	}
-	return &ProtocolError{Plugin: name, Msg: fmt.Sprintf(format, args...)}
+	return &ProtocolError{Plugin: e.target.location, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (p *Plugin) protocolError(format string, args ...any) error {
+	return &ProtocolError{Plugin: p.Name(), Msg: fmt.Sprintf(format, args...)}
 }

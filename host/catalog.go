@@ -87,6 +87,26 @@ func (c *catalog) names(kind Kind) string {
 	return strings.Join(names, ", ")
 }
 
+// standaloneSchemas names the schemas of plugins that serve no endpoint:
+// those a user may pick for any origin. A schema that comes with an
+// endpoint (an adapter's) is the one that endpoint recommends.
+func (c *catalog) standaloneSchemas() []string {
+	withEndpoint := map[string]bool{}
+	for _, e := range c.entries {
+		if e.Kind == KindEndpoint {
+			withEndpoint[e.plugin] = true
+		}
+	}
+	var names []string
+	for _, e := range c.entries {
+		if e.Kind == KindSchema && !withEndpoint[e.plugin] {
+			names = append(names, e.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 func (c *catalog) formatter(name string) (entry, error) {
 	e, ok := c.find(KindFormatter, func(comp Component) bool { return comp.Name == name })
 	if err := c.unusable[name]; !ok && err != nil {

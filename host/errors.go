@@ -10,8 +10,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
-	"github.com/resource-sync/resource-sync/sdk"
 )
 
 // UsageError is a mistake in what the user asked for (an unknown format, an
@@ -52,6 +52,10 @@ func (e *PluginError) Error() string { return e.Msg }
 func (p *Plugin) callError(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
+	}
+	var broke *ProtocolError
+	if errors.As(err, &broke) {
+		return err
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -100,5 +104,5 @@ func diagnosticError(d *pb.Diagnostic) error {
 	if d == nil {
 		return nil
 	}
-	return sdk.DiagnosticError(d)
+	return fromproto.Error(d)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/internal/wire/pluginserver"
+	"github.com/resource-sync/resource-sync/internal/wire/toproto"
 	"github.com/resource-sync/resource-sync/plugins/dir"
 	"github.com/resource-sync/resource-sync/plugins/hal"
 	httpplugin "github.com/resource-sync/resource-sync/plugins/http"
@@ -33,7 +35,7 @@ func TestMain(m *testing.M) {
 	if name := os.Getenv(envServe); name != "" {
 		for _, p := range plugins() {
 			if p.Name == name {
-				sdk.Serve(p)
+				pluginserver.Serve(p)
 				os.Exit(0)
 			}
 		}
@@ -52,7 +54,7 @@ func sources(t testing.TB) []host.Source {
 	}
 	var out []host.Source
 	for _, p := range plugins() {
-		m := host.ManifestFromProto(sdk.Describe(&p))
+		m := host.ManifestFromProto(toproto.Describe_Response(p))
 		name := p.Name
 		out = append(out, host.Source{Name: name, Path: exe, Manifest: &m, Command: func() *exec.Cmd {
 			cmd := exec.Command(exe)

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/resource-sync/resource-sync/internal/batch"
+	"github.com/resource-sync/resource-sync/internal/layout"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -46,6 +48,9 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*in
 			r.memory[i] = rd.next
 		}
 		problems = append(problems, rd.problems...)
+		if len(rd.found) == 0 && rd.unclassified > 0 {
+			problems = append(problems, r.otherSchemas(o, rd))
+		}
 		inv.documents += rd.documents
 		inv.incomplete = append(inv.incomplete, rd.incomplete...)
 		if len(rd.found) == 0 {
@@ -73,6 +78,30 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*in
 		return nil, errorsJoin(problems)
 	}
 	return inv, nil
+}
+
+// otherSchemas explains an origin whose documents the schema refused,
+// every one: they are likely resources of another kind.
+func (r *syncRun) otherSchemas(o *openEndpoint, rd *originReader) error {
+	var others []string
+	for _, name := range r.cat.standaloneSchemas() {
+		if name != r.schema.Name {
+			others = append(others, name)
+		}
+	}
+	hint := "no other schema is installed; a schema plugin for them would say how to read them"
+	if len(others) > 0 {
+		hint = "if they are resources of another kind, try another schema: " + strings.Join(others, ", ") + " (--schema NAME"
+		if slices.Contains(others, "simple") {
+			hint += "; --simple reads plain JSON with id and type fields"
+		}
+		hint += ")"
+	}
+	what := fmt.Sprintf("the %d documents", rd.classified)
+	if rd.classified == 1 {
+		what = "the document"
+	}
+	return fmt.Errorf("the %s schema recognised none of %s of %s; %s", r.schema.Name, what, o.target.name(), hint)
 }
 
 // readDestination reads what the destination holds of the types in scope:
@@ -155,6 +184,9 @@ type originReader struct {
 	// etags holds the ETag of each document that had one, by normalized
 	// uri: the ETag of the resource whose uri it is (conditional writes).
 	etags map[string]string
+	// classified and unclassified count the values the schema was given,
+	// and those it refused.
+	classified, unclassified int
 }
 
 // readAll runs the endpoint's documents through one pipeline: produce
@@ -360,7 +392,7 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 				if err != nil {
 					return p.callError(ctx, err)
 				}
-				s = newBatchStream(raw)
+				s = newBatchStream(p, raw)
 				streams[e.Name], plugins[e.Name] = s, p
 				go func(name string) {
 					<-s.ended()
@@ -370,13 +402,20 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 					}
 				}(e.Name)
 			}
-			format, sent := e.Name, groups[e.Name]
-			err := s.send(&pb.Decode_Request{Format: format, Documents: sent}, func(resp *pb.Decode_Response) {
+			format, sent, p := e.Name, groups[e.Name], plugins[e.Name]
+			err := s.send(&pb.Decode_Request{Format: format, Documents: sent}, func(resp *pb.Decode_Response) error {
+				if len(resp.GetResults()) != len(sent) {
+					return p.protocolError("answered %d documents with %d decode results", len(sent), len(resp.GetResults()))
+				}
 				var vals []*pb.Value
 				var docs []string
 				for i, res := range resp.GetResults() {
 					if d := res.GetError(); d != nil {
 						o.problem(diagnosticError(d))
+						continue
+					}
+					if err := o.singleValue(sent[i], res.GetValues()); err != nil {
+						o.problem(err)
 						continue
 					}
 					vals = append(vals, res.GetValues()...)
@@ -391,12 +430,13 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 				o.work.add(len(vals))
 				o.work.finish(len(sent))
 				if len(vals) == 0 {
-					return
+					return nil
 				}
 				select {
 				case out <- decoded{values: vals, docs: docs, format: format}:
 				case <-ctx.Done():
 				}
+				return nil
 			})
 			if err != nil {
 				failed = plugins[e.Name].callError(ctx, err)
@@ -410,6 +450,19 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		}
 	}
 	return failed
+}
+
+// singleValue refuses a document of a layout holding one value per
+// document (a file of the directory layout) that decoded to none or to
+// several.
+func (o *originReader) singleValue(d *pb.Document, values []*pb.Value) error {
+	switch {
+	case !d.GetSingleValue() || len(values) == 1:
+		return nil
+	case len(values) == 0:
+		return &sdk.Error{Source: d.GetSource(), Msg: layout.ErrNoResource.Error()}
+	}
+	return &sdk.Error{Source: d.GetSource(), Line: int(values[1].GetLine()), Msg: layout.ErrSecondResource.Error()}
 }
 
 func describeKind(d *pb.Document) string {
@@ -432,7 +485,7 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 	if err != nil {
 		return p.callError(ctx, err)
 	}
-	s := newBatchStream(raw)
+	s := newBatchStream(p, raw)
 	follow := o.run.follow
 	if o.pagesOnly {
 		follow = pb.Follow_FOLLOW_PAGE_UNSPECIFIED
@@ -461,7 +514,13 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 			}
 			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: values,
 				Options: o.run.schemaOptions(o.ep)},
-				func(resp *pb.Classify_Response) { o.collect(resp, format, docs) })
+				func(resp *pb.Classify_Response) error {
+					if len(resp.GetResults()) != len(values) {
+						return p.protocolError("answered %d values with %d classify results", len(values), len(resp.GetResults()))
+					}
+					o.collect(resp, format, docs)
+					return nil
+				})
 		}
 		for i, v := range d.values {
 			dv := docValue{value: v}
@@ -499,6 +558,7 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 	defer o.work.finish(len(docs))
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.classified += len(resp.GetResults())
 	var links []string
 	for i, res := range resp.GetResults() {
 		var made *docMade
@@ -506,6 +566,7 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 			made = o.next.get(docs[i])
 		}
 		if d := res.GetError(); d != nil {
+			o.unclassified++
 			o.problemLocked(diagnosticError(d))
 			continue
 		}

@@ -63,6 +63,7 @@ const (
 	CapInventory          = "inventory"
 	CapConditionalRead    = "conditional-read"
 	CapChanges            = "changes"
+	CapStagedWrites       = "staged-writes"
 )
 
 var capabilityNames = map[pb.Capability]string{
@@ -78,6 +79,7 @@ var capabilityNames = map[pb.Capability]string{
 	pb.Capability_CAPABILITY_INVENTORY:            CapInventory,
 	pb.Capability_CAPABILITY_CONDITIONAL_READ:     CapConditionalRead,
 	pb.Capability_CAPABILITY_CHANGES:              CapChanges,
+	pb.Capability_CAPABILITY_STAGED_WRITES:        CapStagedWrites,
 }
 
 var kindNames = map[pb.Component_Kind]Kind{

@@ -20,16 +20,19 @@ type node struct {
 // order sorts steps by (type, id) and then so that every parent comes
 // before its children; among steps whose parents are all placed, the
 // smallest (type, id) goes first, so the same input always gives the same
-// order. resOf picks the copy of each resource whose parents count. Parent
-// links to uris outside steps are ignored. A cycle is an error naming the
-// resources in it.
+// order. resOf picks the copy of each resource whose parents count: its
+// parent uris (normalized, see normalizeURI) and its parents named by type
+// and id. Parents outside steps are ignored here (danglingParents reports
+// them). A cycle is an error naming the resources in it.
 func order(steps []*step, resOf func(*step) *pb.Resource) ([]*node, error) {
 	sort.Slice(steps, func(i, j int) bool { return compareKeys(steps[i].key(), steps[j].key()) < 0 })
 	byURI := make(map[string]int, len(steps))
+	byKey := make(map[Key]int, len(steps))
 	for i, s := range steps {
 		if u := resOf(s).GetUri(); u != "" {
 			byURI[normalizeURI(u)] = i
 		}
+		byKey[s.key()] = i
 	}
 	nodes := make([]*node, len(steps))
 	for i, s := range steps {
@@ -38,14 +41,22 @@ func order(steps []*step, resOf func(*step) *pb.Resource) ([]*node, error) {
 	indegree := make([]int, len(steps))
 	for i, n := range nodes {
 		seen := map[int]bool{}
-		for _, p := range resOf(n.step).GetParents() {
-			j, ok := byURI[normalizeURI(p)]
+		link := func(j int, ok bool) {
 			if !ok || j == i || seen[j] {
-				continue
+				return
 			}
 			seen[j] = true
 			nodes[j].children = append(nodes[j].children, i)
 			indegree[i]++
+		}
+		r := resOf(n.step)
+		for _, p := range r.GetParents() {
+			j, ok := byURI[normalizeURI(p)]
+			link(j, ok)
+		}
+		for _, p := range r.GetParentRefs() {
+			j, ok := byKey[Key{p.GetType(), p.GetId()}]
+			link(j, ok)
 		}
 	}
 	ready := &indexHeap{}

@@ -13,6 +13,17 @@ func res(typ, id string, parents ...string) *step {
 	return &step{action: ActionCreate, src: &found{res: &pb.Resource{Type: typ, Id: id, Uri: "http://x/api/" + typ + "/" + id, Parents: parents}}}
 }
 
+// ref is a resource without a uri whose parents are named by type and id,
+// as "type/id".
+func ref(typ, id string, parents ...string) *step {
+	r := &pb.Resource{Type: typ, Id: id}
+	for _, p := range parents {
+		t, i, _ := strings.Cut(p, "/")
+		r.ParentRefs = append(r.ParentRefs, &pb.ParentRef{Type: t, Id: i})
+	}
+	return &step{action: ActionCreate, src: &found{res: r}}
+}
+
 func srcRes(s *step) *pb.Resource { return s.src.res }
 
 func uri(typ, id string) string { return "http://x/api/" + typ + "/" + id }
@@ -53,6 +64,18 @@ func TestOrder(t *testing.T) {
 		},
 		"self parent ignored": {
 			[]*step{res("a", "1", uri("a", "1"))},
+			[]string{"a/1"},
+		},
+		"parents by type and id": {
+			[]*step{ref("share", "s1", "folder/f1"), ref("folder", "f1", "device/d 1"), ref("device", "d 1")},
+			[]string{"device/d 1", "folder/f1", "share/s1"},
+		},
+		"parents by uri and by type and id together": {
+			[]*step{ref("a", "1", "c/1"), res("c", "1", uri("b", "1")), res("b", "1")},
+			[]string{"b/1", "c/1", "a/1"},
+		},
+		"unknown parent ref ignored": {
+			[]*step{ref("a", "1", "b/nowhere")},
 			[]string{"a/1"},
 		},
 		"smallest ready first": {
@@ -116,5 +139,33 @@ func TestNormalizeURI(t *testing.T) {
 	}
 	if normalizeURI("http://h/a?x=1") == normalizeURI("http://h/a?x=2") {
 		t.Error("different queries normalise the same")
+	}
+}
+
+func TestDanglingParents(t *testing.T) {
+	inv := func(steps ...*step) *inventory {
+		i := &inventory{items: map[Key]*found{}}
+		for _, s := range steps {
+			i.items[s.key()] = s.src
+		}
+		return i
+	}
+	writes := []*step{
+		res("order", "o1", uri("customer", "c1")),
+		res("order", "o2", "http://other-host/api/customer/c2"), // same path as the destination's c2
+		res("order", "o3", uri("customer", "gone")),
+		ref("line", "l1", "order/o1"),
+		ref("line", "l2", "order/o9"),
+		ref("line", "l3", "customer/c2"),
+	}
+	origins := inv(append(writes, res("customer", "c1"))...)
+	dest := inv(res("customer", "c2"))
+	got := danglingParents(writes, origins, dest, "nowhere")
+	want := []string{
+		"order/o3 (http://x/api/order/o3) names a parent that is nowhere: http://x/api/customer/gone",
+		"line/l2 names a parent that is nowhere: order/o9",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -273,7 +273,9 @@ func (r *syncRun) checkDeletes(origins *inventory, n, total int) error {
 
 // danglingParents warns about parents that are in neither the origins nor
 // the destination: the write goes ahead, and the server may drop the
-// reference.
+// reference. A parent uri matches a resource's uri once both are
+// normalized, or by path alone (two servers sharing a layout); a parent
+// named by type and id matches that resource.
 func danglingParents(writes []*step, origins, dest *inventory, nowhere string) []string {
 	known := map[string]bool{}
 	for _, inv := range []*inventory{origins, dest} {
@@ -292,6 +294,12 @@ func danglingParents(writes []*step, origins, dest *inventory, nowhere string) [
 		for _, p := range s.src.res.GetParents() {
 			if !known[normalizeURI(p)] && !known[uriPath(p)] {
 				out = append(out, fmt.Sprintf("%s names a parent that is %s: %s", describeResource(s.src.res), nowhere, p))
+			}
+		}
+		for _, p := range s.src.res.GetParentRefs() {
+			k := Key{p.GetType(), p.GetId()}
+			if origins.items[k] == nil && dest.items[k] == nil {
+				out = append(out, fmt.Sprintf("%s names a parent that is %s: %s", describeResource(s.src.res), nowhere, k))
 			}
 		}
 	}
@@ -375,7 +383,7 @@ func (r *syncRun) encodeEach(ctx context.Context, style pb.Encode_Style, n int,
 	if err != nil {
 		return fp.callError(ctx, err)
 	}
-	enc := newBatchStream(raw)
+	enc := newBatchStream(fp, raw)
 	var sendErr error
 	var b batch.Batcher[int]
 	var values []*pb.Value
@@ -385,18 +393,19 @@ func (r *syncRun) encodeEach(ctx context.Context, style pb.Encode_Style, n int,
 		if sendErr != nil {
 			return
 		}
-		sendErr = enc.send(&pb.Encode_Request{Format: r.format.Name, Style: style, Values: vals}, func(resp *pb.Encode_Response) {
+		sendErr = enc.send(&pb.Encode_Request{Format: r.format.Name, Style: style, Values: vals}, func(resp *pb.Encode_Response) error {
 			results := resp.GetResults()
+			if len(results) != len(idx) {
+				return fp.protocolError("answered %d values with %d encode results", len(idx), len(results))
+			}
 			for k, i := range idx {
-				switch {
-				case k >= len(results):
-					done(i, nil, fmt.Errorf("formatter %s gave no result", r.format.Name))
-				case results[k].GetError() != nil:
-					done(i, nil, diagnosticError(results[k].GetError()))
-				default:
+				if d := results[k].GetError(); d != nil {
+					done(i, nil, diagnosticError(d))
+				} else {
 					done(i, results[k].GetContent(), nil)
 				}
 			}
+			return nil
 		})
 	}
 	for i := range n {

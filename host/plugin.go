@@ -17,6 +17,7 @@ import (
 
 	"github.com/resource-sync/resource-sync/internal/batch"
 	"github.com/resource-sync/resource-sync/internal/grpcpool"
+	"github.com/resource-sync/resource-sync/internal/wire"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -55,7 +56,7 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 	cmd := src.command()
 	// The plugin's socket goes in the host's own directory, removed on
 	// Close, so a crashed plugin leaves no stale socket behind.
-	cmd.Env = append(cmd.Environ(), sdk.EnvLogLevel+"="+h.logger.GetLevel().String(),
+	cmd.Env = append(cmd.Environ(), wire.EnvLogLevel+"="+h.logger.GetLevel().String(),
 		plugin.EnvUnixSocketDir+"="+h.socketDir)
 	var secure *plugin.SecureConfig
 	if pin, ok := h.pins[src.Name]; ok && !src.Builtin {
@@ -72,8 +73,8 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 	}
 	stderr := newTail(20)
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSet(nil),
+		HandshakeConfig:  wire.Handshake,
+		VersionedPlugins: wire.PluginSet(nil),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           h.logger.Named(src.Name),
@@ -95,7 +96,7 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 		client.Kill() // waits for the process, so cmd.ProcessState is set
 		return nil, h.startError(src, cmd.ProcessState, stderr, err)
 	}
-	raw, err := rpc.Dispense(sdk.PluginKey)
+	raw, err := rpc.Dispense(wire.PluginKey)
 	if err != nil {
 		client.Kill()
 		return nil, fmt.Errorf("plugin %s: %w", src.Name, err)

@@ -37,7 +37,10 @@ func (f *found) key() Key { return Key{f.res.GetType(), f.res.GetId()} }
 func fingerprint(sum [sha256.Size]byte) string { return "sha256:" + hex.EncodeToString(sum[:]) }
 
 func describeResource(r *pb.Resource) string {
-	return fmt.Sprintf("%s/%s (%s)", r.GetType(), r.GetId(), where(r))
+	if w := where(r); w != "" {
+		return fmt.Sprintf("%s/%s (%s)", r.GetType(), r.GetId(), w)
+	}
+	return r.GetType() + "/" + r.GetId()
 }
 
 func where(r *pb.Resource) string {

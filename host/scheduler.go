@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
@@ -9,33 +10,38 @@ import (
 
 // scheduler hands out nodes whose prerequisites are done (parents for
 // writes, children for deletes) and tracks outcomes. A failed node's
-// dependents are skipped. Without concurrency every node is ready at once,
-// in order.
+// dependents that were not handed out yet are skipped. Gated, a node is
+// ready once its prerequisites are reported (written, unchanged or
+// staged); ungated, every node is ready at once, in order, and only the
+// dependents still waiting here when a node fails are skipped.
 type scheduler struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	nodes    []*node
-	waiting  []int // prerequisites not yet done, per node
+	waiting  []int // prerequisites not yet reported, per node
 	state    []pb.Write_Status
+	staged   []bool // reported staged: settled for scheduling, its outcome to come
 	skipped  []bool
 	handed   []bool // handed out by next
 	ready    []int
 	sent     int // handed out by next
 	unsent   int // neither handed out nor skipped
-	sentDone int // of those, settled
+	sentDone int // of those handed out, first reports heard
 	failFast bool
 	stopped  bool
+	fastStop bool // stopped by --fail-fast
 	failures []error
 	// onSkip hears about each node skipped because of a failure.
 	onSkip func(n *node, cause error)
 }
 
-func newScheduler(nodes []*node, concurrent, failFast bool) *scheduler {
+func newScheduler(nodes []*node, gated, failFast bool) *scheduler {
 	s := &scheduler{nodes: nodes, waiting: make([]int, len(nodes)), state: make([]pb.Write_Status, len(nodes)),
-		skipped: make([]bool, len(nodes)), handed: make([]bool, len(nodes)), failFast: failFast, unsent: len(nodes)}
+		staged: make([]bool, len(nodes)), skipped: make([]bool, len(nodes)), handed: make([]bool, len(nodes)),
+		failFast: failFast, unsent: len(nodes)}
 	s.cond = sync.NewCond(&s.mu)
 	for i, n := range nodes {
-		if concurrent {
+		if gated {
 			s.waiting[i] = len(n.parents)
 		}
 		if s.waiting[i] == 0 {
@@ -50,7 +56,11 @@ func newScheduler(nodes []*node, concurrent, failFast bool) *scheduler {
 func (s *scheduler) next(max int) []*node {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.ready) == 0 && !s.stopped && s.unsent > 0 && s.sent > s.sentDone {
+	for {
+		s.ready = slices.DeleteFunc(s.ready, func(i int) bool { return s.skipped[i] })
+		if len(s.ready) > 0 || s.stopped || s.unsent == 0 || s.sent == s.sentDone {
+			break
+		}
 		s.cond.Wait()
 	}
 	if s.stopped || len(s.ready) == 0 {
@@ -68,17 +78,35 @@ func (s *scheduler) next(max int) []*node {
 	return out
 }
 
-// done records an outcome and releases or skips the node's dependents.
-// It reports whether this was the node's first outcome: a plugin that
-// reports a node twice is heard once.
+// handedOut reports whether seq was handed out: a result for anything
+// else is a result for an item the endpoint was never sent.
+func (s *scheduler) handedOut(seq int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return seq >= 0 && seq < len(s.nodes) && s.handed[seq]
+}
+
+// done records a report and releases or skips the node's dependents. A
+// node is reported once, or staged once and then reported once; done
+// says false for any other report, which breaks the protocol.
 func (s *scheduler) done(seq int, status pb.Write_Status, err error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state[seq] != pb.Write_STATUS_UNSPECIFIED {
 		return false
 	}
-	s.state[seq] = status
-	s.sentDone++
+	first := !s.staged[seq]
+	switch {
+	case status == pb.Write_STATUS_STAGED && !first:
+		return false
+	case status == pb.Write_STATUS_STAGED:
+		s.staged[seq] = true
+	default:
+		s.state[seq] = status
+	}
+	if first {
+		s.sentDone++
+	}
 	switch status {
 	case pb.Write_STATUS_FAILED:
 		if err == nil {
@@ -87,9 +115,12 @@ func (s *scheduler) done(seq int, status pb.Write_Status, err error) bool {
 		s.failures = append(s.failures, err)
 		s.skip(seq, err)
 		if s.failFast {
-			s.stopped = true
+			s.stopped, s.fastStop = true, true
 		}
 	default:
+		if !first {
+			break // released when staged
+		}
 		for _, c := range s.nodes[seq].children {
 			if s.skipped[c] {
 				continue
@@ -109,7 +140,7 @@ func (s *scheduler) done(seq int, status pb.Write_Status, err error) bool {
 // skipped.
 func (s *scheduler) skip(seq int, cause error) {
 	for _, c := range s.nodes[seq].children {
-		if s.skipped[c] || s.waiting[c] == 0 {
+		if s.skipped[c] || s.handed[c] {
 			continue
 		}
 		s.skipped[c] = true
@@ -130,26 +161,29 @@ func (s *scheduler) stop() {
 }
 
 // unsettled lists the nodes that never got an outcome: those handed out
-// (the endpoint went away before answering) and those never handed out
-// (--fail-fast stopped first, or the sync did).
-func (s *scheduler) unsettled() (handed, held []*node) {
+// and staged (their outcome waits for the commit), those handed out and
+// never reported (the endpoint went away before answering), and those
+// never handed out (--fail-fast stopped first, or the sync did).
+func (s *scheduler) unsettled() (staged, handed, held []*node) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, st := range s.state {
-		if st != pb.Write_STATUS_UNSPECIFIED || s.skipped[i] {
-			continue
-		}
-		if s.handed[i] {
+		switch {
+		case st != pb.Write_STATUS_UNSPECIFIED || s.skipped[i]:
+		case s.staged[i]:
+			staged = append(staged, s.nodes[i])
+		case s.handed[i]:
 			handed = append(handed, s.nodes[i])
-		} else {
+		default:
 			held = append(held, s.nodes[i])
 		}
 	}
-	return handed, held
+	return staged, handed, held
 }
 
-func (s *scheduler) failed() bool {
+// failedFast says --fail-fast stopped the scheduler.
+func (s *scheduler) failedFast() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.failures) > 0
+	return s.fastStop
 }

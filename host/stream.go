@@ -15,8 +15,9 @@ import (
 // earlier answers are being handled, which keeps the plugin busy.
 type batchStream[Req, Resp any] struct {
 	stream  grpc.BidiStreamingClient[Req, Resp]
+	plugin  *Plugin
 	mu      sync.Mutex
-	waiting chan func(*Resp)
+	waiting chan func(*Resp) error
 	done    chan struct{}
 	err     error
 }
@@ -24,10 +25,11 @@ type batchStream[Req, Resp any] struct {
 // maxInFlight bounds the batches sent and not yet answered on one stream.
 const maxInFlight = 16
 
-func newBatchStream[Req, Resp any](stream grpc.BidiStreamingClient[Req, Resp]) *batchStream[Req, Resp] {
+func newBatchStream[Req, Resp any](p *Plugin, stream grpc.BidiStreamingClient[Req, Resp]) *batchStream[Req, Resp] {
 	b := &batchStream[Req, Resp]{
 		stream:  stream,
-		waiting: make(chan func(*Resp), maxInFlight),
+		plugin:  p,
+		waiting: make(chan func(*Resp) error, maxInFlight),
 		done:    make(chan struct{}),
 	}
 	go b.receive()
@@ -38,6 +40,16 @@ func (b *batchStream[Req, Resp]) receive() {
 	defer close(b.done)
 	for {
 		resp, err := b.stream.Recv()
+		if err == nil {
+			// A handler is queued before its request is sent: an answer
+			// with none waiting answers nothing the host asked.
+			select {
+			case handle := <-b.waiting:
+				err = handle(resp)
+			default:
+				err = b.plugin.protocolError("answered a request it was never sent")
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				b.err = err
@@ -51,13 +63,12 @@ func (b *batchStream[Req, Resp]) receive() {
 				}
 			}
 		}
-		handle := <-b.waiting
-		handle(resp)
 	}
 }
 
-// send queues handle for the answer to req.
-func (b *batchStream[Req, Resp]) send(req *Req, handle func(*Resp)) error {
+// send queues handle for the answer to req. An error from handle ends
+// the stream with it: the answer broke the protocol.
+func (b *batchStream[Req, Resp]) send(req *Req, handle func(*Resp) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	select {

@@ -64,6 +64,10 @@ type Summary struct {
 	Kept int
 	// Failures lists what failed, in the order it happened.
 	Failures []error
+	// Unconfirmed names the failed resources the destination was sent and
+	// never confirmed (an interrupt, a plugin gone): they may or may not
+	// have been written.
+	Unconfirmed []string
 	// DeletedKeys names what was deleted.
 	DeletedKeys []string
 	// Warnings are problems that did not stop the sync (a parent that is
@@ -546,6 +550,9 @@ func (t *tally) add(e Event) {
 		if e.Err != nil {
 			t.sum.Failures = append(t.sum.Failures, e.Err)
 		}
+		if errors.Is(e.Err, ErrNotConfirmed) {
+			t.sum.Unconfirmed = append(t.sum.Unconfirmed, e.Type+"/"+e.ID)
+		}
 	case OutcomeSkipped:
 		t.sum.Skipped++
 	}
@@ -570,6 +577,7 @@ func (t *tally) snapshot() Summary {
 	s.Kept = t.kept
 	s.Failures = append([]error(nil), s.Failures...)
 	s.DeletedKeys = append([]string(nil), s.DeletedKeys...)
+	s.Unconfirmed = append([]string(nil), s.Unconfirmed...)
 	s.Warnings = append([]string(nil), s.Warnings...)
 	return s
 }

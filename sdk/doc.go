@@ -7,8 +7,10 @@
 // hashicorp/go-plugin, and moves data between components; components never
 // call each other.
 //
-// Start with [Serve] and the component interfaces [Endpoint], [Formatter] and
-// [Schema]. Batching, limits, panics, logging and the wire protocol are the
-// SDK's job: implementations see one document or one iterator at a time.
-// Package sdktest holds the conformance kit every plugin should run.
+// Start with the component interfaces [Endpoint], [Formatter] and [Schema],
+// gathered in a [Plugin] that the binary's main hands to package serve.
+// Batching, limits, panics, logging and the wire protocol are the SDK's
+// job: implementations see one document or one iterator at a time.
+// Package sdktest holds the conformance kit every plugin should run;
+// package schemakit helps write a schema.
 package sdk

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"strconv"
 )
 
 // EndpointSpec registers an endpoint kind with [Serve].
@@ -37,9 +38,9 @@ type EndpointSpec struct {
 	// last item it removes what was not written. The host refuses --rm
 	// for endpoints that do not.
 	Replaces bool
-	// ConcurrentWrites lets the host send a resource as soon as its parents
-	// are written, instead of in strict order; results may come back in any
-	// order.
+	// ConcurrentWrites says Write works on several items at once and
+	// reports them in any order, as each finishes; the SDK then never
+	// reports Staged on its behalf.
 	ConcurrentWrites bool
 	// ConditionalReads says Read and Fetch honour
 	// OpenRequest.ConditionalReads, yielding documents unchanged since the
@@ -146,14 +147,18 @@ type Fetcher interface {
 
 // Writer creates or replaces resources.
 type Writer interface {
-	// Write pulls items in the host's order and calls report once per
-	// item, from any goroutine, once that item is written (durably in
-	// place) or failed. An endpoint declaring ConcurrentWrites gets a
-	// child only after its parents are reported, so it must report while
-	// it is still pulling; any other gets every item without waiting and
-	// may report in batches, as it commits them. After the last item Write
-	// commits (an atomic replace, removing stale content under Replace) and
-	// returns; a commit error fails the whole write.
+	// Write pulls items in the host's order (parents first) and calls
+	// report once per item, from any goroutine: Written once it is in
+	// place, Unchanged, Failed with the reason, PreconditionFailed when its
+	// IfMatch or IfNoneMatch did not hold, or Staged when it lands with the
+	// commit. The host holds an item back until its parents are
+	// reported and never sends the descendants of a failed one. When
+	// Write asks for the next item while it holds unreported ones and
+	// none is waiting, the SDK reports those Staged (unless the endpoint
+	// declares ConcurrentWrites); an item Write never reports fails.
+	// After the last item Write commits (an atomic replace, removing stale
+	// content under Replace) and returns; a commit error fails every item
+	// not reported otherwise.
 	Write(ctx context.Context, items iter.Seq[WriteItem], report func(WriteResult)) (WriteSummary, error)
 }
 
@@ -277,7 +282,29 @@ const (
 	// PreconditionFailed: the item's IfMatch or IfNoneMatch did not hold
 	// (the resource changed since the host read it); nothing was written.
 	PreconditionFailed
+	// Staged says the endpoint accepted the item and it lands when Write
+	// returns without an error (the commit). The host releases its
+	// children as for Written. Report Written, Unchanged or Failed for it
+	// later only to say more; without that, a Write that returns nil makes
+	// it written and one that fails makes it failed.
+	Staged
 )
+
+func (s WriteStatus) String() string {
+	switch s {
+	case Written:
+		return "written"
+	case Unchanged:
+		return "unchanged"
+	case Failed:
+		return "failed"
+	case PreconditionFailed:
+		return "precondition failed"
+	case Staged:
+		return "staged"
+	}
+	return "WriteStatus(" + strconv.Itoa(int(s)) + ")"
+}
 
 // WriteResult reports one item; Err is set when Status is Failed.
 type WriteResult struct {

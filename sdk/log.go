@@ -4,10 +4,9 @@ import (
 	"os"
 
 	"github.com/hashicorp/go-hclog"
-)
 
-// EnvLogLevel carries the host's log level to its plugins.
-const EnvLogLevel = "RESOURCE_SYNC_PLUGIN_LOG_LEVEL"
+	"github.com/resource-sync/resource-sync/internal/wire"
+)
 
 var logger = newLogger()
 
@@ -15,7 +14,7 @@ var logger = newLogger()
 // and re-logs each at its level through the host's logger, so plugin logs
 // follow the user's -v.
 func newLogger() hclog.Logger {
-	level := hclog.LevelFromString(os.Getenv(EnvLogLevel))
+	level := hclog.LevelFromString(os.Getenv(wire.EnvLogLevel))
 	if level == hclog.NoLevel {
 		level = hclog.Info
 	}

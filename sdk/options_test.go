@@ -6,9 +6,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/testing/protocmp"
-
-	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
 type testOptions struct {
@@ -20,76 +17,6 @@ type testOptions struct {
 	Timeout  time.Duration `option:"timeout" default:"30s"`
 	Small    int8          `option:"small"`
 	internal string        // not an option
-}
-
-func TestOptionDecls(t *testing.T) {
-	got := optionDecls(EndpointSpec{Name: "acme", Options: (*testOptions)(nil)})
-	want := []*pb.OptionDecl{
-		{Name: "limit", Type: pb.OptionDecl_TYPE_INT, DefaultValue: "100", Min: "1", Help: "page size"},
-		{Name: "rate", Type: pb.OptionDecl_TYPE_FLOAT, Min: "0", Help: "requests per second"},
-		{Name: "token", Type: pb.OptionDecl_TYPE_STRING_UNSPECIFIED, Secret: true, Credential: true, Env: "ACME_TOKEN", Help: "API token"},
-		{Name: "header", Type: pb.OptionDecl_TYPE_LIST, Secret: true, Credential: true, Help: "extra header"},
-		{Name: "insecure", Type: pb.OptionDecl_TYPE_BOOL, Credential: true},
-		{Name: "timeout", Type: pb.OptionDecl_TYPE_DURATION, DefaultValue: "30s"},
-		{Name: "small", Type: pb.OptionDecl_TYPE_INT},
-	}
-	if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
-		t.Errorf("declarations (-want +got):\n%s", diff)
-	}
-	if got := optionDecls(EndpointSpec{Name: "plain"}); len(got) != 0 {
-		t.Errorf("no Options declares %v", got)
-	}
-	// A non-nil pointer declares the same.
-	if got := optionDecls(EndpointSpec{Name: "acme", Options: &testOptions{}}); len(got) != len(want) {
-		t.Errorf("&testOptions{} declares %d options", len(got))
-	}
-}
-
-func TestBadOptionDecls(t *testing.T) {
-	tests := map[string]struct {
-		options any
-		want    string
-	}{
-		"not a pointer": {testOptions{}, "want a pointer to a struct"},
-		"upper case": {(*struct {
-			A int `option:"Limit"`
-		})(nil), `option name "Limit": use lower-case words`},
-		"reserved": {(*struct {
-			A string `option:"follow"`
-		})(nil), `option name "follow" is reserved`},
-		"scope prefix": {(*struct {
-			A string `option:"to-zone"`
-		})(nil), "start with from- or to-"},
-		"twice": {(*struct {
-			A, B string `option:"x"`
-		})(nil), `option "x" is declared twice`},
-		"unknown flag": {(*struct {
-			A string `option:"x,hidden"`
-		})(nil), `unknown option flag "hidden"`},
-		"unsupported": {(*struct {
-			A map[string]string `option:"x"`
-		})(nil), "has type map[string]string"},
-		"bad default": {(*struct {
-			A int `option:"x" default:"many"`
-		})(nil), `default: "many" is not a whole number`},
-		"default too low": {(*struct {
-			A int `option:"x" default:"0" min:"1"`
-		})(nil), "default: must be at least 1"},
-		"min on a string": {(*struct {
-			A string `option:"x" min:"1"`
-		})(nil), "min is for numbers"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			defer func() {
-				msg, _ := recover().(string)
-				if !strings.Contains(msg, tc.want) || !strings.HasPrefix(msg, "endpoint bad: ") {
-					t.Errorf("panic %q, want one naming the endpoint and saying %q", msg, tc.want)
-				}
-			}()
-			optionDecls(EndpointSpec{Name: "bad", Options: tc.options})
-		})
-	}
 }
 
 func TestDecodeOptions(t *testing.T) {

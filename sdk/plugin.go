@@ -10,3 +10,8 @@ type Plugin struct {
 	Formatters []FormatterSpec
 	Schemas    []SchemaSpec
 }
+
+// ProtocolVersion is the plugin protocol version this SDK speaks. The host
+// and plugin agree on it when the plugin starts: a host refuses a plugin
+// speaking another version, saying so.
+const ProtocolVersion = 1

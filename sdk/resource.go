@@ -30,6 +30,10 @@ type Document struct {
 	// does conditional writes (EndpointSpec.ConditionalWrite): HTTP's ETag
 	// of a GET that answered this one document.
 	ETag string
+	// SingleValue says the endpoint's layout holds exactly one value in
+	// this document (a file of the directory layout): the host refuses a
+	// document that decodes to none or to several.
+	SingleValue bool
 }
 
 // Value is one decoded document as canonical JSON (see [CanonicalJSON]),
@@ -43,14 +47,26 @@ type Value struct {
 	Location string
 }
 
-// Resource is a value a schema has classified.
+// Resource is a value a schema has classified. See [Schema] for what each
+// field must hold.
 type Resource struct {
+	// ID and Type name the resource: together they are unique within a
+	// sync, and each must be usable as a file name and a url path segment
+	// (valid UTF-8, at most 250 bytes, no '/', '\' or control characters,
+	// not starting with a dot).
 	ID   string
 	Type string
-	URI  string
+	// URI is where the resource lives, absolute when it was fetched; ""
+	// when it has none (a file of a schema without uris).
+	URI string
 	// Parents are the uris of resources this one depends on; the host
-	// writes parents first.
+	// writes parents first. They are matched against other resources' URI
+	// after normalization (scheme and host lower-cased, query parameters
+	// sorted, fragment and trailing slash dropped), else by path alone.
 	Parents []string
+	// ParentRefs name the resources this one depends on by type and id,
+	// for schemas whose resources carry no uris.
+	ParentRefs []Ref
 	// JSON is the resource's canonical JSON.
 	JSON     []byte
 	Source   string
@@ -60,6 +76,14 @@ type Resource struct {
 	// it is sent to; a conditional Delete removes it only while that holds.
 	ETag string
 }
+
+// Ref names a resource by type and id.
+type Ref struct {
+	Type string
+	ID   string
+}
+
+func (r Ref) String() string { return r.Type + "/" + r.ID }
 
 // Error is a problem with one piece of input, meant for the user. It
 // crosses the plugin boundary with its source and line intact; any other

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/resource-sync/resource-sync/internal/layout"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -25,7 +26,7 @@ func (st *store) load(dir string) error {
 		if name == "." {
 			return nil
 		}
-		if strings.HasPrefix(d.Name(), ".") {
+		if layout.IsHidden(d.Name()) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -34,7 +35,7 @@ func (st *store) load(dir string) error {
 		if d.IsDir() {
 			return nil
 		}
-		f := st.formats[strings.ToLower(path.Ext(name))]
+		f, ext := st.formatOf(d.Name())
 		if f == nil {
 			return nil // a README, a .gitignore: not resources
 		}
@@ -46,7 +47,7 @@ func (st *store) load(dir string) error {
 				return nil
 			}
 		}
-		if err := st.loadFile(fsys, dir, name, f); err != nil {
+		if err := st.loadFile(fsys, dir, name, ext, f); err != nil {
 			errs = append(errs, err)
 		}
 		return nil
@@ -58,7 +59,7 @@ func (st *store) load(dir string) error {
 }
 
 // loadFile indexes the one resource in file.
-func (st *store) loadFile(fsys fs.FS, dir, file string, f sdk.Formatter) error {
+func (st *store) loadFile(fsys fs.FS, dir, file, ext string, f sdk.Formatter) error {
 	source := filepath.Join(dir, filepath.FromSlash(file))
 	fail := func(line int, format string, args ...any) error {
 		return &sdk.Error{Source: source, Line: line, Msg: fmt.Sprintf(format, args...)}
@@ -67,10 +68,10 @@ func (st *store) loadFile(fsys fs.FS, dir, file string, f sdk.Formatter) error {
 	if err != nil {
 		return fail(0, "%v", err)
 	}
-	typeDir := typeDirOf(file)
+	typeDir := layout.TypeHint(file)
 	values, err := f.Decode(sdk.Document{
 		Content:   data,
-		Extension: path.Ext(file),
+		Extension: ext,
 		Source:    source,
 		TypeHint:  typeDir,
 		Location:  file,
@@ -84,9 +85,9 @@ func (st *store) loadFile(fsys fs.FS, dir, file string, f sdk.Formatter) error {
 	}
 	switch {
 	case len(values) == 0:
-		return fail(0, "no resource in the file")
+		return fail(0, "%v", layout.ErrNoResource)
 	case len(values) > 1:
-		return fail(values[1].Line, "a second resource; the directory layout holds one resource per file")
+		return fail(values[1].Line, "%v", layout.ErrSecondResource)
 	}
 	line := values[0].Line
 	v, err := sdk.UnmarshalJSON(values[0].JSON)
@@ -150,14 +151,4 @@ func loadedTarget(doc map[string]any, file, typeDir string) (target, error) {
 		id = strings.TrimSuffix(path.Base(file), path.Ext(file))
 	}
 	return resourceTarget([]string{"api", typeDir, id})
-}
-
-// typeDirOf is the type directory a file sits in, as the dir endpoint
-// sees it: "order" for "order/o1.yaml", nothing at the top or deeper down.
-func typeDirOf(file string) string {
-	typ, name, ok := strings.Cut(file, "/")
-	if !ok || strings.Contains(name, "/") {
-		return ""
-	}
-	return typ
 }

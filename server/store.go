@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/resource-sync/resource-sync/internal/layout"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -25,6 +27,7 @@ import (
 type store struct {
 	root     *os.Root
 	formats  map[string]sdk.Formatter
+	exts     layout.Extensions // the formats' extensions
 	writeExt string
 	locks    pathLocks
 	log      *txlog
@@ -48,6 +51,7 @@ func newStore(root *os.Root, formats map[string]sdk.Formatter, writeExt string, 
 		log:         log,
 		root:        root,
 		formats:     formats,
+		exts:        layout.ClaimedExtensions([]sdk.FormatInfo{{Extensions: slices.Collect(maps.Keys(formats))}}),
 		writeExt:    writeExt,
 		byPath:      map[string]*resource{},
 		collections: map[string]*collection{},
@@ -240,10 +244,21 @@ func (st *store) deleteLocked(path string, cond precondition) error {
 	return nil
 }
 
+// formatOf is the formatter of a file named name, by the layout's rule
+// (the longest claimed extension, ignoring case), and that extension; nil
+// when no format claims it.
+func (st *store) formatOf(name string) (sdk.Formatter, string) {
+	ext, ok := st.exts.Match(name)
+	if !ok {
+		return nil, ""
+	}
+	return st.formats[ext], ext
+}
+
 // writeFile encodes canon in the format of file's extension and replaces
 // file atomically, unless it already holds exactly those bytes.
 func (st *store) writeFile(file string, canon []byte) (changed bool, err error) {
-	f := st.formats[strings.ToLower(path.Ext(file))]
+	f, _ := st.formatOf(path.Base(file))
 	if f == nil {
 		return false, fmt.Errorf("write %s: no formatter for its extension", file)
 	}

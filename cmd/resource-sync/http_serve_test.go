@@ -19,8 +19,9 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/builtin"
+	"github.com/resource-sync/resource-sync/internal/wire"
+	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
-	"github.com/resource-sync/resource-sync/sdk"
 	"github.com/resource-sync/resource-sync/server"
 )
 
@@ -418,7 +419,7 @@ func TestHTTPServeDeleteThroughPlugin(t *testing.T) {
 		}
 		var msgs []string
 		for _, d := range resp.GetErrors() {
-			msgs = append(msgs, sdk.DiagnosticError(d).Error())
+			msgs = append(msgs, fromproto.Error(d).Error())
 		}
 		switch got := strings.Join(msgs, "\n"); {
 		case tt.wantErr == "" && got != "":
@@ -456,8 +457,8 @@ func startBuiltin(t *testing.T, name string) *grpc.ClientConn {
 	logs := &testWriter{t: t}
 	t.Cleanup(logs.stop) // runs after the kill below
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSet(nil),
+		HandshakeConfig:  wire.Handshake,
+		VersionedPlugins: wire.PluginSet(nil),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.Error, Output: logs}),
@@ -467,7 +468,7 @@ func startBuiltin(t *testing.T, name string) *grpc.ClientConn {
 	if err != nil {
 		t.Fatalf("starting plugin %s: %v", name, err)
 	}
-	raw, err := rpc.Dispense(sdk.PluginKey)
+	raw, err := rpc.Dispense(wire.PluginKey)
 	if err != nil {
 		t.Fatalf("plugin %s: %v", name, err)
 	}

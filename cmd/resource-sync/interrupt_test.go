@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -110,4 +111,67 @@ func childrenOf(pid int) []int {
 		}
 	}
 	return out
+}
+
+// Ctrl-C in the middle of a push to an HTTP API: the message says what
+// was actually written. The customers are written; the orders' PUTs hang
+// until the signal, so nobody knows whether they landed; the order lines
+// were never sent.
+func TestInterruptedPushSaysWhatWasWritten(t *testing.T) {
+	srv := serveDir(t, t.TempDir())
+	stalled := make(chan struct{}, 1)
+	release := make(chan struct{})
+	blocking := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && strings.Contains(r.URL.Path, "/order/") {
+			io.Copy(io.Discard, r.Body) // read, so that a client going away cancels r's context
+			select {
+			case stalled <- struct{}{}:
+			default:
+			}
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		srv.Handler().ServeHTTP(w, r)
+	})
+	api := httptest.NewServer(blocking)
+	defer api.Close()
+	defer close(release)
+
+	cmd := exec.Command(os.Args[0], "--keep-links", examplesDir, api.URL+"/")
+	cmd.Env = append(os.Environ(), envRunCLI+"=1", "XDG_CACHE_HOME="+t.TempDir())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-stalled:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("no order was ever PUT; stderr:\n%s", stderr.String())
+	}
+	time.Sleep(200 * time.Millisecond) // let the other orders' PUTs start
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit code %d (%v), want 130; stderr:\n%s", code, err, stderr.String())
+	}
+	out := stderr.String()
+	for _, want := range []string{
+		"12 read: 3 created, 0 updated, 0 unchanged, 0 deleted, 4 failed, 5 skipped\n",
+		"Interrupted while writing: 3 written; 4 sent and not confirmed, which may or may not have been written: order/o1, order/o2, order/o3, order/o4; 5 not sent.\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "nothing was written") {
+		t.Errorf("stderr claims nothing was written:\n%s", out)
+	}
+	if got := srv.Len(); got != 3 {
+		t.Errorf("the API holds %d resources, want the 3 customers", got)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/resource-sync/resource-sync/internal/layout"
 	"github.com/resource-sync/resource-sync/plugins/internal/fileutil"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -60,12 +61,6 @@ func checkExtension(ext string) error {
 	return nil
 }
 
-// typeHint is the type directory a file sits in: "order" for
-// "order/o1.json", nothing for files at the top or deeper down.
-func typeHint(rel string) string {
-	typ, name, ok := strings.Cut(rel, "/")
-	if !ok || strings.Contains(name, "/") {
-		return ""
-	}
-	return typ
-}
+// typeHint is the type directory a file sits in: the layout's rule,
+// which serve shares.
+func typeHint(rel string) string { return layout.TypeHint(rel) }

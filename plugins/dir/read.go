@@ -104,6 +104,8 @@ func (r *reader) walk(dir *os.File, rel string) bool {
 			Source:    r.e.source(childRel),
 			TypeHint:  typeHint(childRel),
 			Location:  childRel,
+			// The layout holds one resource per file.
+			SingleValue: true,
 		}
 		if !r.yield(doc, nil) {
 			return false

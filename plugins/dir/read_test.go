@@ -32,12 +32,13 @@ func TestReadSkipsHiddenAndUnclaimedFiles(t *testing.T) {
 	if len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}
+	// Every file holds one resource (SingleValue): the layout's rule.
 	want := []sdk.Document{
-		{Content: []byte(`id: awkward` + "\n"), Extension: ".yml", Source: filepath.Join(root, "Hello, 世界", `" ' @ < > & ? + ≠ 🦀.yml`), TypeHint: "Hello, 世界", Location: `Hello, 世界/" ' @ < > & ? + ≠ 🦀.yml`},
-		{Content: []byte("id: deep\n"), Extension: ".yaml", Source: filepath.Join(root, "a", "b", "deep.yaml"), Location: "a/b/deep.yaml"},
-		{Content: []byte("id: sausage\n"), Extension: ".yaml", Source: filepath.Join(root, "order", "hello? sausage.YAML"), TypeHint: "order", Location: "order/hello? sausage.YAML"},
-		{Content: []byte(`{"id":"o1"}`), Extension: ".json", Source: filepath.Join(root, "order", "o1.json"), TypeHint: "order", Location: "order/o1.json"},
-		{Content: []byte("{}"), Extension: ".json", Source: filepath.Join(root, "top.json"), Location: "top.json"},
+		{Content: []byte(`id: awkward` + "\n"), Extension: ".yml", Source: filepath.Join(root, "Hello, 世界", `" ' @ < > & ? + ≠ 🦀.yml`), TypeHint: "Hello, 世界", Location: `Hello, 世界/" ' @ < > & ? + ≠ 🦀.yml`, SingleValue: true},
+		{Content: []byte("id: deep\n"), Extension: ".yaml", Source: filepath.Join(root, "a", "b", "deep.yaml"), Location: "a/b/deep.yaml", SingleValue: true},
+		{Content: []byte("id: sausage\n"), Extension: ".yaml", Source: filepath.Join(root, "order", "hello? sausage.YAML"), TypeHint: "order", Location: "order/hello? sausage.YAML", SingleValue: true},
+		{Content: []byte(`{"id":"o1"}`), Extension: ".json", Source: filepath.Join(root, "order", "o1.json"), TypeHint: "order", Location: "order/o1.json", SingleValue: true},
+		{Content: []byte("{}"), Extension: ".json", Source: filepath.Join(root, "top.json"), Location: "top.json", SingleValue: true},
 	}
 	if diff := cmp.Diff(want, docs); diff != "" {
 		t.Errorf("Read (-want +got):\n%s", diff)

@@ -31,7 +31,13 @@ func (c *classifier) top(doc object) error {
 	if err != nil {
 		return err
 	}
-	if c.value.URI == "" && len(c.resources) == 0 && !hasItems {
+	if len(c.resources) > 0 || hasItems {
+		return nil
+	}
+	// A fetched document may be a discovery document: links and nothing
+	// else. One without even links is data of another kind, never skipped
+	// in silence.
+	if c.value.URI == "" || isNull(doc.field(`"_links"`)) && isNull(doc.field(`"_embedded"`)) {
 		return errNoID
 	}
 	return nil

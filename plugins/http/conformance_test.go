@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,13 +31,18 @@ func TestConformance(t *testing.T) {
 			t.Cleanup(srv.Close)
 			return srv.URL + "/store"
 		},
+		// Each resource lives at LOCATION/TYPE/ID, where Fetch finds it.
+		ResourceURI: func(location, typ, id string) string {
+			return location + "/" + url.PathEscape(typ) + "/" + url.PathEscape(id)
+		},
 		// A REST API cannot list what a sync did not write.
 		SkipReplace: true,
 	})
 }
 
-// store keeps what is PUT under its prefix and lists it one resource per
-// page, chained by Link rel="next" headers, as paginated APIs do.
+// store keeps what is PUT under its prefix, answers a GET of each, and
+// lists them one resource per page, chained by Link rel="next" headers,
+// as paginated APIs do.
 type store struct {
 	prefix string
 	mu     sync.Mutex
@@ -71,6 +77,14 @@ func (s *store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Write(s.docs[keys[page-1]])
+	case r.Method == http.MethodGet && strings.HasPrefix(path, s.prefix+"/") && strings.Count(path[len(s.prefix):], "/") == 2:
+		doc, ok := s.docs[path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(doc)
 	case r.Method == http.MethodPut && strings.HasPrefix(path, s.prefix+"/"):
 		body, err := io.ReadAll(r.Body)
 		if err != nil {

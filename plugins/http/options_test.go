@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resource-sync/resource-sync/internal/wire/toproto"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -98,7 +99,7 @@ func TestOptionErrors(t *testing.T) {
 // no other key; a key the plugin does not declare (from an older host)
 // is ignored, not refused, so the protocol can grow.
 func TestOptionsDeclared(t *testing.T) {
-	desc := sdk.Describe(&sdk.Plugin{Name: "http", Endpoints: []sdk.EndpointSpec{Spec()}})
+	desc := toproto.Describe_Response(sdk.Plugin{Name: "http", Endpoints: []sdk.EndpointSpec{Spec()}})
 	var names []string
 	for _, o := range desc.GetComponents()[0].GetOptions() {
 		names = append(names, o.GetName())

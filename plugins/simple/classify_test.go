@@ -73,9 +73,6 @@ func TestClassifyFields(t *testing.T) {
 		"an empty container in a file": {
 			in: input{json: `{"embedded": []}`},
 		},
-		"a document without id over HTTP": {
-			in: input{json: `{"status": "ok"}`, uri: "http://h/health"},
-		},
 		"embedded resources without id are traversed": {
 			in:   input{json: `{"embedded": [{"embedded": [{"id": "o1", "type": "order"}]}]}`, uri: "http://h/"},
 			want: []found{{"o1", "order", "", nil}},

@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
+	"github.com/resource-sync/resource-sync/sdk/schemakit"
 )
 
 // fetched is what the uri a value was fetched from says about a resource
@@ -19,7 +19,7 @@ type fetched struct {
 // fromFetchURI reads fetchURI for the resource id. The query is dropped:
 // "/posts?_page=2" lists resources whose uris are "/posts/<id>".
 func fromFetchURI(fetchURI, id string) fetched {
-	segs := schemautil.Segments(fetchURI)
+	segs := schemakit.Segments(fetchURI)
 	u, err := url.Parse(fetchURI)
 	if err != nil || len(segs) == 0 {
 		return fetched{}

@@ -9,8 +9,8 @@
 package simple
 
 import (
-	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
 	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/sdk/schemakit"
 )
 
 // Version is the plugin's version.
@@ -21,7 +21,7 @@ type Schema struct{}
 
 var _ sdk.Schema = Schema{}
 
-// Spec registers the schema with sdk.Serve.
+// Spec registers the schema in a plugin.
 func Spec() sdk.SchemaSpec {
 	return sdk.SchemaSpec{
 		Name:    "simple",
@@ -38,13 +38,15 @@ func Plugin() sdk.Plugin {
 // Classify returns the resources in v, in document order, and the uris to
 // follow under mode.
 func (Schema) Classify(v sdk.Value, mode sdk.Follow) (sdk.Classified, error) {
-	doc, err := schemautil.Decode(v)
-	if err != nil {
-		return sdk.Classified{}, schemautil.InputError(v, err)
-	}
-	c := classifier{value: v, mode: mode}
-	if err := c.top(doc); err != nil {
-		return sdk.Classified{}, schemautil.InputError(v, err)
-	}
-	return sdk.Classified{Resources: c.resources, Links: c.links.List()}, nil
+	return rules.Classify(v, mode)
+}
+
+// rules are the simple schema: the id field (the default), links and the
+// uri field, the parents field, the type field or where the value sits,
+// and the embedded list.
+var rules = schemakit.Schema{
+	Links:    links,
+	Parents:  parents,
+	Type:     typeOf,
+	Children: func(d schemakit.Doc) ([]schemakit.Doc, bool, error) { return d.Docs("embedded") },
 }

@@ -29,7 +29,7 @@ func TestKitCatchesBrokenPlugins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), exe, "-test.run=^TestBrokenPlugins$/^(Formatter|Endpoint)$/^InProcess$", "-test.v", "-test.count=1")
+	cmd := exec.CommandContext(t.Context(), exe, "-test.run=^TestBrokenPlugins$/^(Formatter|Endpoint|Schema)$/^InProcess$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), envBroken+"=1")
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
@@ -48,14 +48,19 @@ func TestKitCatchesBrokenPlugins(t *testing.T) {
 		{"Formatter/InProcess/Cancel", "PASS"},
 		{"Formatter/InProcess/Garbage", "FAIL"},
 		{"Endpoint/InProcess/Describe", "PASS"},
-		{"Endpoint/InProcess/WriteRead", "PASS"},
+		{"Endpoint/InProcess/ReadBack", "PASS"},
 		{"Endpoint/InProcess/Rewrite", "FAIL"},
 		{"Endpoint/InProcess/Replace", "FAIL"},
 		{"Endpoint/InProcess/Large", "PASS"},
 		{"Endpoint/InProcess/Batches", "PASS"},
 		{"Endpoint/InProcess/Cancel", "SKIP"},
+		{"Endpoint/InProcess/Fetch", "SKIP"},
+		{"Endpoint/InProcess/Inventory", "SKIP"},
 		{"Endpoint/InProcess/EscapingIDs", "FAIL"},
 		{"Endpoint/InProcess/Delete", "FAIL"},
+		{"Schema/InProcess/Describe", "FAIL"},
+		{"Schema/InProcess/Cases", "FAIL"},
+		{"Schema/InProcess/Promises", "FAIL"},
 	} {
 		line := regexp.MustCompile(`(?m)^\s*--- ` + want.result + `: TestBrokenPlugins/` + regexp.QuoteMeta(want.check) + ` `)
 		if !line.Match(out) {
@@ -72,6 +77,11 @@ func TestKitCatchesBrokenPlugins(t *testing.T) {
 		"status STATUS_WRITTEN; an id that would leave the location must fail",
 		"escape.json appeared",
 		`thing/"delete me" is read back but should not be there`,
+		"the schema has no summary",
+		`is not an *sdk.Error at the value's source and line`,
+		"its body is not canonical JSON",
+		`link "/relative" is not absolute`,
+		"classified as sloppy/x; want the error",
 	} {
 		if !regexp.MustCompile(regexp.QuoteMeta(msg)).Match(out) {
 			t.Errorf("want a failure saying %q", msg)
@@ -98,6 +108,12 @@ func TestBrokenPlugins(t *testing.T) {
 			ExpectUnchanged:    true,
 			SkipCancel:         true,
 		})
+	})
+	t.Run("Schema", func(t *testing.T) {
+		sdktest.RunSchema(t, sdktest.SchemaOpt{Plugin: testPlugin(), Name: "sloppy", Cases: []sdktest.SchemaCase{
+			{Name: "wrong type", JSON: `{"id": 1}`, Want: []sdk.Resource{{ID: "1", Type: "thing"}}},
+			{Name: "no error", JSON: `{"id": []}`, WantError: "id is a list"},
+		}})
 	})
 }
 

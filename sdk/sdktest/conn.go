@@ -16,6 +16,8 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/resource-sync/resource-sync/internal/batch"
+	"github.com/resource-sync/resource-sync/internal/wire"
+	"github.com/resource-sync/resource-sync/internal/wire/pluginserver"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -44,7 +46,7 @@ func serveInProcess(t *testing.T, p sdk.Plugin) *grpc.ClientConn {
 	ctx, stop := context.WithCancel(context.Background())
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
-	go sdk.Serve(p, sdk.WithTestConfig(&plugin.ServeTestConfig{
+	go pluginserver.Serve(p, pluginserver.WithTest(&plugin.ServeTestConfig{
 		Context:          ctx,
 		ReattachConfigCh: reattach,
 		CloseCh:          closed,
@@ -108,8 +110,8 @@ func serveProcess(t *testing.T) *grpc.ClientConn {
 // to the protocol's and go-plugin's own logging kept quiet.
 func clientConfig(logger hclog.Logger, set func(*plugin.ClientConfig)) *plugin.ClientConfig {
 	c := &plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSet(nil),
+		HandshakeConfig:  wire.Handshake,
+		VersionedPlugins: wire.PluginSet(nil),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           logger,
 		SyncStdout:       io.Discard,
@@ -130,9 +132,9 @@ func dispense(t *testing.T, client *plugin.Client) *grpc.ClientConn {
 	if err != nil {
 		t.Fatalf("cannot connect to the plugin: %v", err)
 	}
-	raw, err := rpc.Dispense(sdk.PluginKey)
+	raw, err := rpc.Dispense(wire.PluginKey)
 	if err != nil {
-		t.Fatalf("cannot dispense %q: %v", sdk.PluginKey, err)
+		t.Fatalf("cannot dispense %q: %v", wire.PluginKey, err)
 	}
 	conn, ok := raw.(*grpc.ClientConn)
 	if !ok {

@@ -1,5 +1,7 @@
-// Package sdktest is the conformance kit every resource-sync endpoint and
-// formatter plugin runs from a small test file:
+// Package sdktest is the conformance kit every resource-sync endpoint,
+// formatter and schema plugin runs from a small test file
+// ([RunEndpoint], [RunFormatter], [RunSchema]; [FuzzSchema] fuzzes a
+// schema):
 //
 //	func TestMain(m *testing.M) { sdktest.Main(m, toml.Plugin()) }
 //

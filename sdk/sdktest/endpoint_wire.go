@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
+	"github.com/resource-sync/resource-sync/internal/wire/toproto"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -31,7 +33,7 @@ func (e *endpointChecks) open(t *testing.T, loc string, role pb.Open_Role, repla
 		Location: loc,
 		Role:     role,
 		Replace:  replace,
-		Formats:  []*pb.FormatInfo{{Name: f.Name, Extensions: f.Extensions, MediaTypes: f.MediaTypes}},
+		Formats:  []*pb.FormatInfo{toproto.FormatInfo(f)},
 		Options:  e.opt.Options,
 	})
 	if err != nil {
@@ -57,12 +59,10 @@ func (e *endpointChecks) close(t *testing.T, handle string) {
 	}
 }
 
-func (e *endpointChecks) wireResource(loc string, r resource) *pb.Resource {
-	res := &pb.Resource{Id: r.id, Type: r.typ, Json: r.json, Source: "sdktest/" + r.typ + "/" + r.id}
-	if e.opt.ResourceURI != nil {
-		res.Uri = e.opt.ResourceURI(loc, r.typ, r.id)
-	}
-	return res
+// wireResource is r as the host sends it in a write.
+func (e *endpointChecks) wireResource(r sdk.Resource) *pb.Resource {
+	r.Source = "sdktest/" + r.Type + "/" + r.ID
+	return toproto.Resource(r)
 }
 
 // writeOutcome is what one Write call reported.
@@ -73,8 +73,8 @@ type writeOutcome struct {
 
 // write writes rs to loc in one Write call, in messages of the given
 // sizes (all in one when nil), and checks the endpoint reports each item
-// exactly once and ends with done.
-func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []resource, sizes []int) writeOutcome {
+// exactly once (staging first, if it must) and ends with done.
+func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []sdk.Resource, sizes []int) writeOutcome {
 	t.Helper()
 	if sizes == nil {
 		sizes = []int{len(rs)}
@@ -82,17 +82,17 @@ func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []reso
 	items := make([]*pb.WriteItem, len(rs))
 	ext, mediaType := first(e.opt.Format.Extensions), first(e.opt.Format.MediaTypes)
 	for i, r := range rs {
-		res := e.wireResource(loc, r)
-		content, err := e.opt.Formatter.Encode(sdk.Value{JSON: r.json, Source: res.GetSource()}, sdk.StyleFile)
+		res := e.wireResource(r)
+		content, err := e.opt.Formatter.Encode(sdk.Value{JSON: r.JSON, Source: res.GetSource()}, sdk.StyleFile)
 		if err != nil {
-			t.Fatalf("encoding %v with the test's formatter: %v", r.key(), err)
+			t.Fatalf("encoding %v with the test's formatter: %v", keyOf(r), err)
 		}
 		items[i] = &pb.WriteItem{Seq: int64(i + 1), Resource: res, Content: content, Extension: ext, MediaType: mediaType}
 	}
 	var reqs []*pb.Write_Request
 	next := 0
 	for _, s := range sizes {
-		reqs = append(reqs, &pb.Write_Request{Items: items[next : next+s]})
+		reqs = append(reqs, &pb.Write_Request{Items: items[next : next+s], AcceptsStaged: true})
 		next += s
 	}
 	if next != len(items) {
@@ -116,6 +116,7 @@ func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []reso
 		_ = stream.CloseSend()
 	}()
 	out := writeOutcome{results: map[int64]*pb.Write_Result{}}
+	staged := map[int64]bool{}
 	done := false
 	for {
 		resp, err := stream.Recv()
@@ -134,7 +135,11 @@ func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []reso
 			case seq < 1 || seq > int64(len(items)):
 				t.Errorf("Write: a result for seq %d, which was never sent", seq)
 			case out.results[seq] != nil:
-				t.Errorf("Write: a second result for seq %d (%v)", seq, rs[seq-1].key())
+				t.Errorf("Write: a second result for seq %d (%v)", seq, keyOf(rs[seq-1]))
+			case r.GetStatus() == pb.Write_STATUS_STAGED && staged[seq]:
+				t.Errorf("Write: seq %d (%v) staged twice", seq, keyOf(rs[seq-1]))
+			case r.GetStatus() == pb.Write_STATUS_STAGED:
+				staged[seq] = true
 			default:
 				out.results[seq] = r
 			}
@@ -146,11 +151,17 @@ func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []reso
 	if !done {
 		t.Errorf("Write ended without a message saying done")
 	}
+	// Staged and never reported again: written by the commit.
+	for seq := range staged {
+		if out.results[seq] == nil {
+			out.results[seq] = &pb.Write_Result{Seq: seq, Status: pb.Write_STATUS_WRITTEN}
+		}
+	}
 	if missing := len(items) - len(out.results); missing > 0 {
 		var some []string
 		for i, r := range rs {
 			if out.results[int64(i+1)] == nil && len(some) < 5 {
-				some = append(some, r.key().String())
+				some = append(some, keyOf(r).String())
 			}
 		}
 		t.Errorf("Write: %d of %d items got no result, among them %s", missing, len(items), strings.Join(some, ", "))
@@ -169,14 +180,14 @@ func (e *endpointChecks) expectStatus(t *testing.T, out writeOutcome, want ...pb
 		}
 		msg := fmt.Sprintf("item %d: status %v, want %v", seq, r.GetStatus(), want)
 		if d := r.GetError(); d != nil {
-			msg += ": " + sdk.DiagnosticError(d).Error()
+			msg += ": " + fromproto.Error(d).Error()
 		}
 		t.Error(msg)
 	}
 }
 
 // readAll opens loc as an origin and reads it.
-func (e *endpointChecks) readAll(t *testing.T, loc string) map[resourceKey][]byte {
+func (e *endpointChecks) readAll(t *testing.T, loc string) map[resourceKey]sdk.Resource {
 	t.Helper()
 	handle := e.open(t, loc, pb.Open_ROLE_ORIGIN_UNSPECIFIED, false)
 	got := e.read(t, handle)
@@ -184,8 +195,8 @@ func (e *endpointChecks) readAll(t *testing.T, loc string) map[resourceKey][]byt
 	return got
 }
 
-// read reads every document and decodes it with the test's formatter.
-func (e *endpointChecks) read(t *testing.T, handle string) map[resourceKey][]byte {
+// read reads every document and finds the resources in them.
+func (e *endpointChecks) read(t *testing.T, handle string) map[resourceKey]sdk.Resource {
 	t.Helper()
 	ctx, cancel := callContext(t.Context())
 	defer cancel()
@@ -193,79 +204,96 @@ func (e *endpointChecks) read(t *testing.T, handle string) map[resourceKey][]byt
 	if err != nil {
 		t.Fatalf("Read: %v", err)
 	}
-	got := map[resourceKey][]byte{}
+	return e.receive(t, "Read", stream)
+}
+
+// receive drains a stream of documents (Read, Fetch, Inventory) and finds
+// the resources in them, each once.
+func (e *endpointChecks) receive(t *testing.T, call string, stream interface {
+	Recv() (*pb.Read_Response, error)
+}) map[resourceKey]sdk.Resource {
+	t.Helper()
+	got := map[resourceKey]sdk.Resource{}
 	for {
 		resp, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			t.Fatalf("Read: %v", err)
+			t.Fatalf("%s: %v", call, err)
 		}
 		for _, d := range resp.GetErrors() {
-			t.Errorf("Read: %v", sdk.DiagnosticError(d))
+			t.Errorf("%s: %v", call, fromproto.Error(d))
 		}
 		for _, doc := range resp.GetDocuments() {
-			e.decodeInto(t, got, doc)
+			e.decodeInto(t, call, got, fromproto.Document(doc))
 		}
 	}
 	return got
 }
 
-// decodeInto decodes one document read back and files its values by the
-// id and type they carry.
-func (e *endpointChecks) decodeInto(t *testing.T, got map[resourceKey][]byte, doc *pb.Document) {
+// decodeInto decodes one document read back, as the host would with the
+// test's formatter and schema, and files its resources by type and id.
+func (e *endpointChecks) decodeInto(t *testing.T, call string, got map[resourceKey]sdk.Resource, doc sdk.Document) {
 	t.Helper()
 	f := e.opt.Format
-	if !slices.ContainsFunc(f.Extensions, func(ext string) bool { return strings.EqualFold(ext, doc.GetExtension()) }) &&
-		!slices.Contains(f.MediaTypes, doc.GetMediaType()) {
-		t.Errorf("Read: document %s has extension %q and media type %q: the host could not tell it is %s",
-			doc.GetSource(), doc.GetExtension(), doc.GetMediaType(), f.Name)
+	if !slices.ContainsFunc(f.Extensions, func(ext string) bool { return strings.EqualFold(ext, doc.Extension) }) &&
+		!slices.Contains(f.MediaTypes, doc.MediaType) {
+		t.Errorf("%s: document %s has extension %q and media type %q: the host could not tell it is %s",
+			call, doc.Source, doc.Extension, doc.MediaType, f.Name)
 	}
-	values, err := e.opt.Formatter.Decode(sdk.Document{Content: doc.GetContent(), Extension: doc.GetExtension(),
-		MediaType: doc.GetMediaType(), Source: doc.GetSource()})
+	values, err := e.opt.Formatter.Decode(doc)
 	if err != nil {
-		t.Errorf("Read: document %s does not decode: %v\ncontent: %s", doc.GetSource(), err, clip(doc.GetContent()))
+		t.Errorf("%s: document %s does not decode: %v\ncontent: %s", call, doc.Source, err, clip(doc.Content))
 		return
 	}
 	for _, v := range values {
-		parsed, err := sdk.UnmarshalJSON(v.JSON)
-		obj, _ := parsed.(map[string]any)
-		id, idOK := obj["id"].(string)
-		typ, typeOK := obj["type"].(string)
-		if err != nil || !idOK || !typeOK {
-			t.Errorf("Read: document %s holds a value the checks did not write: %s", doc.GetSource(), clip(v.JSON))
+		c, err := e.opt.Schema.Classify(v, sdk.FollowNone)
+		if err != nil {
+			t.Errorf("%s: document %s: %v", call, doc.Source, err)
 			continue
 		}
-		k := resourceKey{typ, id}
-		if got[k] != nil {
-			t.Errorf("Read: %v read twice, the second time from %s", k, doc.GetSource())
+		for _, r := range c.Resources {
+			k := keyOf(r)
+			if _, twice := got[k]; twice {
+				t.Errorf("%s: %v read twice, the second time from %s", call, k, doc.Source)
+			}
+			got[k] = r
 		}
-		got[k] = v.JSON
 	}
 }
 
+// body is what the checks compare of a resource: its body, normalized.
+func (e *endpointChecks) body(r sdk.Resource) []byte {
+	if e.opt.Normalize != nil {
+		return e.opt.Normalize(r)
+	}
+	return r.JSON
+}
+
+func (e *endpointChecks) sameBody(a, b sdk.Resource) bool { return bytes.Equal(e.body(a), e.body(b)) }
+
 // compare fails the test unless got holds exactly want.
-func (e *endpointChecks) compare(t *testing.T, got map[resourceKey][]byte, want []resource) {
+func (e *endpointChecks) compare(t *testing.T, got map[resourceKey]sdk.Resource, want []sdk.Resource) {
 	t.Helper()
 	seen := map[resourceKey]bool{}
 	missing := 0
 	for _, r := range want {
-		k := r.key()
+		k := keyOf(r)
 		seen[k] = true
 		g, ok := got[k]
 		switch {
 		case !ok:
 			missing++
 			if missing <= 5 {
-				t.Errorf("%v was written but is not read back", k)
+				t.Errorf("%v was stored but is not read back", k)
 			}
-		case !bytes.Equal(g, r.json):
-			t.Errorf("%v reads back different\n%s", k, diff(g, r.json))
+		case !e.sameBody(g, r):
+			t.Errorf("%v reads back different\n%s", k, diff(e.body(g), e.body(r)))
 		}
 	}
 	if missing > 5 {
-		t.Errorf("%d resources in all were written but are not read back", missing)
+		t.Errorf("%d resources in all were stored but are not read back", missing)
 	}
 	for k := range got {
 		if !seen[k] {

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -143,7 +144,7 @@ func (f *formatterChecks) roundTrip(t *testing.T, style pb.Encode_Style, names [
 	var which []int
 	for i, r := range encoded {
 		if d := r.GetError(); d != nil {
-			t.Errorf("%s: Encode failed: %v\nvalue: %s", names[i], sdk.DiagnosticError(d), clip(values[i]))
+			t.Errorf("%s: Encode failed: %v\nvalue: %s", names[i], fromproto.Error(d), clip(values[i]))
 			continue
 		}
 		docs = append(docs, f.document(names[i], r.GetContent()))
@@ -164,7 +165,7 @@ func (f *formatterChecks) roundTrip(t *testing.T, style pb.Encode_Style, names [
 func (f *formatterChecks) checkDecoded(t *testing.T, name string, doc *pb.Document, r *pb.Decode_Result, want []byte) bool {
 	t.Helper()
 	if d := r.GetError(); d != nil {
-		t.Errorf("%s: Decode of its own encoding failed: %v\nencoded: %s", name, sdk.DiagnosticError(d), clip(doc.GetContent()))
+		t.Errorf("%s: Decode of its own encoding failed: %v\nencoded: %s", name, fromproto.Error(d), clip(doc.GetContent()))
 		return false
 	}
 	if n := len(r.GetValues()); n != 1 {
@@ -254,7 +255,7 @@ func (f *formatterChecks) testRewrite(t *testing.T) {
 			for j, r := range twice {
 				i := which2[j]
 				if d := r.GetError(); d != nil {
-					t.Errorf("%s: encoding the decoded value failed: %v", samples[i].Name, sdk.DiagnosticError(d))
+					t.Errorf("%s: encoding the decoded value failed: %v", samples[i].Name, fromproto.Error(d))
 					continue
 				}
 				if !bytes.Equal(r.GetContent(), once[i].GetContent()) {
@@ -327,7 +328,7 @@ func (f *formatterChecks) batchRoundTrip(t *testing.T, values [][]byte, sizes []
 		var docs []*pb.Document
 		for j, r := range rs {
 			if d := r.GetError(); d != nil {
-				t.Fatalf("request %d, value %d: Encode failed: %v", i+1, j+1, sdk.DiagnosticError(d))
+				t.Fatalf("request %d, value %d: Encode failed: %v", i+1, j+1, fromproto.Error(d))
 			}
 			docs = append(docs, f.document("batch", r.GetContent()))
 		}
@@ -341,7 +342,7 @@ func (f *formatterChecks) batchRoundTrip(t *testing.T, values [][]byte, sizes []
 	for _, rs := range decoded {
 		for _, r := range rs {
 			if d := r.GetError(); d != nil {
-				t.Fatalf("value %d: Decode failed: %v", n, sdk.DiagnosticError(d))
+				t.Fatalf("value %d: Decode failed: %v", n, fromproto.Error(d))
 			}
 			if len(r.GetValues()) != 1 || !bytes.Equal(r.GetValues()[0].GetJson(), values[n]) {
 				t.Fatalf("result %d is not value %d: results must come one per value, in order\n got %d values: %s\nwant %s",
@@ -375,7 +376,7 @@ func (f *formatterChecks) testCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d := encoded[0].GetError(); d != nil {
-		t.Fatalf("Encode failed: %v", sdk.DiagnosticError(d))
+		t.Fatalf("Encode failed: %v", fromproto.Error(d))
 	}
 	docs := make([]*pb.Document, 100)
 	for i := range docs {
@@ -439,7 +440,7 @@ func (f *formatterChecks) testGarbage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d := encoded[0].GetError(); d != nil {
-		t.Fatalf("Encode failed: %v", sdk.DiagnosticError(d))
+		t.Fatalf("Encode failed: %v", fromproto.Error(d))
 	}
 	var docs []*pb.Document
 	for i, g := range garbage {

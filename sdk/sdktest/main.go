@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/resource-sync/resource-sync/internal/wire/pluginserver"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -23,7 +24,7 @@ var executable string
 // the binary's plugin, not to the Plugin field of their options.
 func Main(m *testing.M, p sdk.Plugin) {
 	if os.Getenv(EnvServe) == "1" {
-		sdk.Serve(p)
+		pluginserver.Serve(p)
 		os.Exit(0)
 	}
 	// Resolved now: a test may change directory before starting a plugin.

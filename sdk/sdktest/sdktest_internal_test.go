@@ -59,13 +59,13 @@ func TestUnevenSizes(t *testing.T) {
 	}
 }
 
-func TestNewResourceIsCanonical(t *testing.T) {
-	r := newResource(`quote's "type"`, "a/b", mustCanonical(`{"z": 1, "a": [true]}`))
-	canon, err := sdk.CanonicalJSON(r.json)
+func TestKitResourceIsCanonical(t *testing.T) {
+	r := kitResource(`quote's "type"`, "a/b", mustCanonical(`{"z": 1, "a": [true]}`))
+	canon, err := sdk.CanonicalJSON(r.JSON)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(string(canon), string(r.json)); diff != "" {
+	if diff := cmp.Diff(string(canon), string(r.JSON)); diff != "" {
 		t.Errorf("resource JSON is not canonical (-want +got):\n%s", diff)
 	}
 }

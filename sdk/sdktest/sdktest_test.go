@@ -3,6 +3,8 @@ package sdktest_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,8 +35,13 @@ func testPlugin() sdk.Plugin {
 			{Name: "lossy", Extensions: []string{".lossy"}, MediaTypes: []string{"application/x-lossy"}, Formatter: lossyFormatter{}},
 		},
 		Endpoints: []sdk.EndpointSpec{
-			{Name: "memory", Schemes: []string{"memory"}, Open: openMemory(false), Implements: (*memoryEndpoint)(nil)},
-			{Name: "leaky", Schemes: []string{"leaky"}, Open: openMemory(true), Implements: (*memoryEndpoint)(nil)},
+			{Name: "memory", Schemes: []string{"memory"}, Replaces: true, Open: openMemory(false), Implements: (*memoryEndpoint)(nil)},
+			{Name: "leaky", Schemes: []string{"leaky"}, Replaces: true, Open: openMemory(true), Implements: (*memoryEndpoint)(nil)},
+			{Name: "shelf", Schemes: []string{"shelf"}, Open: openShelf, Implements: (*shelfEndpoint)(nil)},
+		},
+		Schemas: []sdk.SchemaSpec{
+			{Name: "tidy", Summary: "key, kind, owner and results fields", Schema: tidy},
+			{Name: "sloppy", Schema: sloppy{}},
 		},
 	}
 }
@@ -53,6 +60,84 @@ func TestEndpoint(t *testing.T) {
 		RefusesEscapingIDs: true,
 		ExpectUnchanged:    true,
 	})
+}
+
+// A read-only endpoint is read on what Seed puts in place: files of a
+// directory, which the Process checks' plugin process sees too.
+func TestReadOnlyEndpoint(t *testing.T) {
+	sdktest.RunEndpoint(t, sdktest.EndpointOpt{
+		Plugin:      testPlugin(),
+		Name:        "shelf",
+		Location:    func(t *testing.T) string { return t.TempDir() },
+		ResourceURI: shelfURI,
+		Seed: func(t *testing.T, location string, resources []sdk.Resource) {
+			for _, r := range resources {
+				if err := os.WriteFile(strings.TrimPrefix(shelfURI(location, r.Type, r.ID), "file://"), r.JSON, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+	})
+}
+
+// shelfURI is where the shelf holds a resource: a file named by a hash
+// of its type and id.
+func shelfURI(location, typ, id string) string {
+	sum := sha256.Sum256([]byte(typ + "/" + id))
+	return "file://" + filepath.Join(location, hex.EncodeToString(sum[:])+".json")
+}
+
+// shelfEndpoint reads the JSON files of a directory, and fetches them by
+// file:// uri.
+type shelfEndpoint struct{ dir string }
+
+var (
+	_ sdk.Reader  = (*shelfEndpoint)(nil)
+	_ sdk.Fetcher = (*shelfEndpoint)(nil)
+)
+
+func openShelf(_ context.Context, req sdk.OpenRequest) (sdk.Endpoint, error) {
+	return &shelfEndpoint{dir: req.Location}, nil
+}
+
+func (e *shelfEndpoint) Close() error { return nil }
+
+func (e *shelfEndpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
+	return func(yield func(sdk.Document, error) bool) {
+		names, err := filepath.Glob(filepath.Join(e.dir, "*.json"))
+		if err != nil {
+			yield(sdk.Document{}, err)
+			return
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if ctx.Err() != nil {
+				yield(sdk.Document{}, ctx.Err())
+				return
+			}
+			if !yield(e.document(n)) {
+				return
+			}
+		}
+	}
+}
+
+func (e *shelfEndpoint) Fetch(_ context.Context, uris []string) iter.Seq2[sdk.Document, error] {
+	return func(yield func(sdk.Document, error) bool) {
+		for _, u := range uris {
+			if !yield(e.document(strings.TrimPrefix(u, "file://"))) {
+				return
+			}
+		}
+	}
+}
+
+func (e *shelfEndpoint) document(path string) (sdk.Document, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return sdk.Document{}, &sdk.Error{Source: path, Msg: err.Error()}
+	}
+	return sdk.Document{Content: data, Extension: ".json", Source: path, URI: "file://" + path}, nil
 }
 
 // jsonFormatter reads one JSON value per document and writes it indented

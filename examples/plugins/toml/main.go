@@ -6,8 +6,8 @@
 // and put DIR on RESOURCE_SYNC_PLUGIN_PATH; see README.md.
 package main
 
-import "github.com/resource-sync/resource-sync/sdk"
+import "github.com/resource-sync/resource-sync/sdk/serve"
 
 func main() {
-	sdk.Serve(Plugin())
+	serve.Plugin(Plugin())
 }

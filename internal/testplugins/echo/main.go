@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/sdk/serve"
 )
 
 // Options are every type an option can have.
@@ -85,7 +86,7 @@ func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
 }
 
 func main() {
-	sdk.Serve(sdk.Plugin{
+	serve.Plugin(sdk.Plugin{
 		Name:    "echo",
 		Version: "0.1.0",
 		Endpoints: []sdk.EndpointSpec{{

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"strings"
 
 	"github.com/resource-sync/resource-sync/internal/atomicfile"
 )
@@ -16,12 +15,6 @@ const (
 	FilePerm fs.FileMode = 0o644
 	DirPerm  fs.FileMode = 0o755
 )
-
-// IsHidden reports whether a file or directory name is hidden (".git",
-// ".DS_Store"); hidden entries are never resources.
-func IsHidden(name string) bool {
-	return strings.HasPrefix(name, ".")
-}
 
 // Holds reports whether name inside root is a regular file holding exactly
 // content, so that an identical rewrite can be skipped and the file's

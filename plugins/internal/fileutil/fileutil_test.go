@@ -7,43 +7,7 @@ import (
 	"testing"
 
 	"github.com/resource-sync/resource-sync/plugins/internal/fileutil"
-	"github.com/resource-sync/resource-sync/sdk"
 )
-
-func TestExtensionsMatch(t *testing.T) {
-	exts := fileutil.ClaimedExtensions([]sdk.FormatInfo{
-		{Name: "yaml", Extensions: []string{".yaml", "YML"}},
-		{Name: "json", Extensions: []string{".json"}},
-		{Name: "hal", Extensions: []string{".hal.json"}},
-	})
-	for name, want := range map[string]string{
-		"o1.json":             ".json",
-		"hello? sausage.YAML": ".yaml",
-		"世界 🦀.Yml":            ".yml",
-		"x.hal.json":          ".hal.json",
-		"README.md":           "",
-		"json":                "",
-		".json":               "",
-		"o1.json.bak":         "",
-	} {
-		// Several times over: the claims are a map, iterated in random order.
-		for range 20 {
-			got, ok := exts.Match(name)
-			if got != want || ok != (want != "") {
-				t.Errorf("Match(%q) = %q, %v; want %q", name, got, ok, want)
-				break
-			}
-		}
-	}
-}
-
-func TestClaims(t *testing.T) {
-	yaml := sdk.FormatInfo{Name: "yaml", Extensions: []string{".yaml", ".yml"}}
-	json := sdk.FormatInfo{Name: "json", Extensions: []string{".json"}}
-	if !fileutil.Claims(yaml, ".YAML") || fileutil.Claims(json, ".yaml") || fileutil.Claims(yaml, "") {
-		t.Error("Claims got a format's extensions wrong")
-	}
-}
 
 func TestHoldsAndWriteFile(t *testing.T) {
 	dir := t.TempDir()

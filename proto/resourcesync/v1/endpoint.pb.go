@@ -80,6 +80,11 @@ const (
 	// changed since the host read it, and nothing was written. Sent only
 	// for items carrying one.
 	Write_STATUS_PRECONDITION_FAILED Write_Status = 4
+	// Accepted; it lands when the write commits (the response with done
+	// set). The host releases its children as for WRITTEN. A later result
+	// for the same item (WRITTEN, UNCHANGED, FAILED) is its outcome; without
+	// one, a commit makes it written and a failed write makes it failed.
+	Write_STATUS_STAGED Write_Status = 5
 )
 
 // Enum value maps for Write_Status.
@@ -90,6 +95,7 @@ var (
 		2: "STATUS_UNCHANGED",
 		3: "STATUS_FAILED",
 		4: "STATUS_PRECONDITION_FAILED",
+		5: "STATUS_STAGED",
 	}
 	Write_Status_value = map[string]int32{
 		"STATUS_UNSPECIFIED":         0,
@@ -97,6 +103,7 @@ var (
 		"STATUS_UNCHANGED":           2,
 		"STATUS_FAILED":              3,
 		"STATUS_PRECONDITION_FAILED": 4,
+		"STATUS_STAGED":              5,
 	}
 )
 
@@ -1209,9 +1216,12 @@ func (x *Fetch_Request) GetUris() []string {
 }
 
 type Write_Request struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Handle        string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
-	Items         []*WriteItem           `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Handle string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	Items  []*WriteItem           `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	// The host understands STATUS_STAGED. A plugin must not report it to
+	// a host that does not say so.
+	AcceptsStaged bool `protobuf:"varint,3,opt,name=accepts_staged,json=acceptsStaged,proto3" json:"accepts_staged,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1258,6 +1268,13 @@ func (x *Write_Request) GetItems() []*WriteItem {
 		return x.Items
 	}
 	return nil
+}
+
+func (x *Write_Request) GetAcceptsStaged() bool {
+	if x != nil {
+		return x.AcceptsStaged
+	}
+	return false
 }
 
 type Write_Result struct {
@@ -1794,11 +1811,12 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\tunchanged\x18\x06 \x01(\bR\tunchanged\x12+\n" +
 	"\x11existing_location\x18\a \x01(\tR\x10existingLocation\x12\x19\n" +
 	"\bif_match\x18\b \x01(\tR\aifMatch\x12\"\n" +
-	"\rif_none_match\x18\t \x01(\bR\vifNoneMatch\"\xfb\x03\n" +
-	"\x05Write\x1aS\n" +
+	"\rif_none_match\x18\t \x01(\bR\vifNoneMatch\"\xb6\x04\n" +
+	"\x05Write\x1az\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x120\n" +
-	"\x05items\x18\x02 \x03(\v2\x1a.resourcesync.v1.WriteItemR\x05items\x1a\xaa\x01\n" +
+	"\x05items\x18\x02 \x03(\v2\x1a.resourcesync.v1.WriteItemR\x05items\x12%\n" +
+	"\x0eaccepts_staged\x18\x03 \x01(\bR\racceptsStaged\x1a\xaa\x01\n" +
 	"\x06Result\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x125\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1d.resourcesync.v1.Write.StatusR\x06status\x121\n" +
@@ -1808,13 +1826,14 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\bResponse\x127\n" +
 	"\aresults\x18\x01 \x03(\v2\x1d.resourcesync.v1.Write.ResultR\aresults\x12\x12\n" +
 	"\x04done\x18\x02 \x01(\bR\x04done\x12\x18\n" +
-	"\aremoved\x18\x03 \x01(\x03R\aremoved\"}\n" +
+	"\aremoved\x18\x03 \x01(\x03R\aremoved\"\x90\x01\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTATUS_WRITTEN\x10\x01\x12\x14\n" +
 	"\x10STATUS_UNCHANGED\x10\x02\x12\x11\n" +
 	"\rSTATUS_FAILED\x10\x03\x12\x1e\n" +
-	"\x1aSTATUS_PRECONDITION_FAILED\x10\x04\"\xd6\x01\n" +
+	"\x1aSTATUS_PRECONDITION_FAILED\x10\x04\x12\x11\n" +
+	"\rSTATUS_STAGED\x10\x05\"\xd6\x01\n" +
 	"\x06Delete\x1aZ\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x127\n" +

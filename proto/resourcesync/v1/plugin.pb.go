@@ -76,6 +76,12 @@ const (
 	// what changed. Per location the feed may be unavailable
 	// (Changes.Response.unavailable): the host then reads everything.
 	Capability_CAPABILITY_CHANGES Capability = 12
+	// Write reports every item it takes, as STATUS_STAGED when its outcome
+	// waits for the commit, before it waits for the next one: the host may
+	// then hold each item back until its parents are reported, so that a
+	// failed parent's descendants are never sent. Needs a host that sets
+	// Write.Request.accepts_staged.
+	Capability_CAPABILITY_STAGED_WRITES Capability = 13
 )
 
 // Enum value maps for Capability.
@@ -94,6 +100,7 @@ var (
 		10: "CAPABILITY_INVENTORY",
 		11: "CAPABILITY_CONDITIONAL_READ",
 		12: "CAPABILITY_CHANGES",
+		13: "CAPABILITY_STAGED_WRITES",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -109,6 +116,7 @@ var (
 		"CAPABILITY_INVENTORY":            10,
 		"CAPABILITY_CONDITIONAL_READ":     11,
 		"CAPABILITY_CHANGES":              12,
+		"CAPABILITY_STAGED_WRITES":        13,
 	}
 )
 
@@ -881,7 +889,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\awarning\x18\x04 \x01(\bR\awarning\x12\x1e\n" +
 	"\n" +
 	"incomplete\x18\x05 \x01(\bR\n" +
-	"incomplete*\xf1\x02\n" +
+	"incomplete*\x8f\x03\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -897,7 +905,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x14CAPABILITY_INVENTORY\x10\n" +
 	"\x12\x1f\n" +
 	"\x1bCAPABILITY_CONDITIONAL_READ\x10\v\x12\x16\n" +
-	"\x12CAPABILITY_CHANGES\x10\f2_\n" +
+	"\x12CAPABILITY_CHANGES\x10\f\x12\x1c\n" +
+	"\x18CAPABILITY_STAGED_WRITES\x10\r2_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"

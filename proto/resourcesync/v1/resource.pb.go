@@ -48,7 +48,11 @@ type Document struct {
 	Unchanged bool `protobuf:"varint,8,opt,name=unchanged,proto3" json:"unchanged,omitempty"`
 	// The document's ETag, under CAPABILITY_CONDITIONAL_WRITE (HTTP: the
 	// ETag header of a GET answering this one document).
-	Etag          string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The endpoint's layout holds exactly one value in this document (a file
+	// of the directory layout): the host refuses one that decodes to none
+	// or to several.
+	SingleValue   bool `protobuf:"varint,10,opt,name=single_value,json=singleValue,proto3" json:"single_value,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -144,6 +148,13 @@ func (x *Document) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Document) GetSingleValue() bool {
+	if x != nil {
+		return x.SingleValue
+	}
+	return false
 }
 
 // Value is one decoded document as canonical JSON: object keys sorted, no
@@ -247,7 +258,11 @@ type Resource struct {
 	Location string `protobuf:"bytes,8,opt,name=location,proto3" json:"location,omitempty"`
 	// The ETag the host holds for the resource on the endpoint it is sent
 	// to; Delete honours it under CAPABILITY_CONDITIONAL_WRITE.
-	Etag          string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Resources this one depends on, named by type and id, for schemas whose
+	// resources carry no uris; the host writes them first, as it does the
+	// resources named in parents.
+	ParentRefs    []*ParentRef `protobuf:"bytes,10,rep,name=parent_refs,json=parentRefs,proto3" json:"parent_refs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -345,11 +360,71 @@ func (x *Resource) GetEtag() string {
 	return ""
 }
 
+func (x *Resource) GetParentRefs() []*ParentRef {
+	if x != nil {
+		return x.ParentRefs
+	}
+	return nil
+}
+
+// ParentRef names a resource by type and id.
+type ParentRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ParentRef) Reset() {
+	*x = ParentRef{}
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ParentRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ParentRef) ProtoMessage() {}
+
+func (x *ParentRef) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ParentRef.ProtoReflect.Descriptor instead.
+func (*ParentRef) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ParentRef) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ParentRef) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 var File_resourcesync_v1_resource_proto protoreflect.FileDescriptor
 
 const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\n" +
-	"\x1eresourcesync/v1/resource.proto\x12\x0fresourcesync.v1\"\xf6\x01\n" +
+	"\x1eresourcesync/v1/resource.proto\x12\x0fresourcesync.v1\"\x99\x02\n" +
 	"\bDocument\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12\x1d\n" +
 	"\n" +
@@ -360,14 +435,16 @@ const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\ttype_hint\x18\x06 \x01(\tR\btypeHint\x12\x1a\n" +
 	"\blocation\x18\a \x01(\tR\blocation\x12\x1c\n" +
 	"\tunchanged\x18\b \x01(\bR\tunchanged\x12\x12\n" +
-	"\x04etag\x18\t \x01(\tR\x04etag\"\x92\x01\n" +
+	"\x04etag\x18\t \x01(\tR\x04etag\x12!\n" +
+	"\fsingle_value\x18\n" +
+	" \x01(\bR\vsingleValue\"\x92\x01\n" +
 	"\x05Value\x12\x12\n" +
 	"\x04json\x18\x01 \x01(\fR\x04json\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x12\n" +
 	"\x04line\x18\x03 \x01(\x05R\x04line\x12\x10\n" +
 	"\x03uri\x18\x04 \x01(\tR\x03uri\x12\x1b\n" +
 	"\ttype_hint\x18\x05 \x01(\tR\btypeHint\x12\x1a\n" +
-	"\blocation\x18\x06 \x01(\tR\blocation\"\xca\x01\n" +
+	"\blocation\x18\x06 \x01(\tR\blocation\"\x87\x02\n" +
 	"\bResource\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x10\n" +
@@ -377,7 +454,13 @@ const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\x06source\x18\x06 \x01(\tR\x06source\x12\x12\n" +
 	"\x04line\x18\a \x01(\x05R\x04line\x12\x1a\n" +
 	"\blocation\x18\b \x01(\tR\blocation\x12\x12\n" +
-	"\x04etag\x18\t \x01(\tR\x04etagBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
+	"\x04etag\x18\t \x01(\tR\x04etag\x12;\n" +
+	"\vparent_refs\x18\n" +
+	" \x03(\v2\x1a.resourcesync.v1.ParentRefR\n" +
+	"parentRefs\"/\n" +
+	"\tParentRef\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02idBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
 
 var (
 	file_resourcesync_v1_resource_proto_rawDescOnce sync.Once
@@ -391,18 +474,20 @@ func file_resourcesync_v1_resource_proto_rawDescGZIP() []byte {
 	return file_resourcesync_v1_resource_proto_rawDescData
 }
 
-var file_resourcesync_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_resourcesync_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_resourcesync_v1_resource_proto_goTypes = []any{
-	(*Document)(nil), // 0: resourcesync.v1.Document
-	(*Value)(nil),    // 1: resourcesync.v1.Value
-	(*Resource)(nil), // 2: resourcesync.v1.Resource
+	(*Document)(nil),  // 0: resourcesync.v1.Document
+	(*Value)(nil),     // 1: resourcesync.v1.Value
+	(*Resource)(nil),  // 2: resourcesync.v1.Resource
+	(*ParentRef)(nil), // 3: resourcesync.v1.ParentRef
 }
 var file_resourcesync_v1_resource_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	3, // 0: resourcesync.v1.Resource.parent_refs:type_name -> resourcesync.v1.ParentRef
+	1, // [1:1] is the sub-list for method output_type
+	1, // [1:1] is the sub-list for method input_type
+	1, // [1:1] is the sub-list for extension type_name
+	1, // [1:1] is the sub-list for extension extendee
+	0, // [0:1] is the sub-list for field type_name
 }
 
 func init() { file_resourcesync_v1_resource_proto_init() }
@@ -416,7 +501,7 @@ func file_resourcesync_v1_resource_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_resourcesync_v1_resource_proto_rawDesc), len(file_resourcesync_v1_resource_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 
 	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/internal/wire/pluginserver"
+	"github.com/resource-sync/resource-sync/internal/wire/toproto"
 	"github.com/resource-sync/resource-sync/plugins/adapter"
 	"github.com/resource-sync/resource-sync/plugins/dir"
 	"github.com/resource-sync/resource-sync/plugins/hal"
@@ -42,7 +44,7 @@ func ServeIfAsked() bool {
 	}
 	for _, p := range Plugins() {
 		if p.Name == name {
-			sdk.Serve(p)
+			pluginserver.Serve(p)
 			return true
 		}
 	}
@@ -59,7 +61,7 @@ func Sources() ([]host.Source, error) {
 	}
 	var out []host.Source
 	for _, p := range Plugins() {
-		m := host.ManifestFromProto(sdk.Describe(&p))
+		m := host.ManifestFromProto(toproto.Describe_Response(p))
 		name := p.Name
 		out = append(out, host.Source{
 			Name:     name,
@@ -81,7 +83,7 @@ func EndpointOptions() []host.OptionDecl {
 	var out []host.OptionDecl
 	seen := map[string]bool{}
 	for _, p := range Plugins() {
-		m := host.ManifestFromProto(sdk.Describe(&p))
+		m := host.ManifestFromProto(toproto.Describe_Response(p))
 		for _, c := range m.Components {
 			for _, d := range c.Options {
 				if !seen[d.Name] {

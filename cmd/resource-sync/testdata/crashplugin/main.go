@@ -23,6 +23,7 @@ import (
 
 	"github.com/resource-sync/resource-sync/plugins/dir"
 	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/sdk/serve"
 )
 
 func main() {
@@ -30,7 +31,7 @@ func main() {
 	spec.Summary = "the dir endpoint, dying mid-write (a test plugin)"
 	spec.Open = open
 	spec.Implements = (*endpoint)(nil)
-	sdk.Serve(sdk.Plugin{Name: "dir", Version: "0.0.0-crash", Endpoints: []sdk.EndpointSpec{spec}})
+	serve.Plugin(sdk.Plugin{Name: "dir", Version: "0.0.0-crash", Endpoints: []sdk.EndpointSpec{spec}})
 }
 
 // endpoint is the real directory endpoint with a Write that dies.

@@ -3,9 +3,9 @@ package main
 
 import (
 	"github.com/resource-sync/resource-sync/plugins/hal"
-	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/sdk/serve"
 )
 
 func main() {
-	sdk.Serve(hal.Plugin())
+	serve.Plugin(hal.Plugin())
 }

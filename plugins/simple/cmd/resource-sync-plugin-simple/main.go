@@ -4,9 +4,9 @@ package main
 
 import (
 	"github.com/resource-sync/resource-sync/plugins/simple"
-	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/sdk/serve"
 )
 
 func main() {
-	sdk.Serve(simple.Plugin())
+	serve.Plugin(simple.Plugin())
 }

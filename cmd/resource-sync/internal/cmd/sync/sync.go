@@ -147,6 +147,9 @@ func syncRun(ctx context.Context, o *Options) (err error) {
 	if !o.Quiet && (err == nil || sum.Written()+sum.Unchanged+sum.Deleted+sum.Failed > 0) || ctx.Err() != nil {
 		shared.PrintSummary(o.IO.ErrOut, sum, o.Plan.Deleting())
 	}
+	if ctx.Err() != nil {
+		printInterrupted(o.IO.ErrOut, sum)
+	}
 	return err
 }
 

@@ -1,13 +1,16 @@
-package sdk
+package pluginserver
 
 import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/resource-sync/resource-sync/sdk"
 )
 
 // guard runs component code, turning a panic into an error that names the
@@ -15,7 +18,7 @@ import (
 func guard(plugin string, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			logger.Debug("panic in plugin code", "plugin", plugin, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			sdk.Logger().Debug("panic in plugin code", "plugin", plugin, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = fmt.Errorf("plugin %s panicked: %v", plugin, r)
 		}
 	}()
@@ -47,5 +50,5 @@ func asStatus(err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
-	return status.Error(codes.Unknown, validUTF8(err.Error()))
+	return status.Error(codes.Unknown, strings.ToValidUTF8(err.Error(), "\uFFFD"))
 }

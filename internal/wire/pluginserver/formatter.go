@@ -1,4 +1,4 @@
-package sdk
+package pluginserver
 
 import (
 	"errors"
@@ -8,24 +8,27 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
+	"github.com/resource-sync/resource-sync/internal/wire/toproto"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+	"github.com/resource-sync/resource-sync/sdk"
 )
 
 type formatterServer struct {
 	pb.UnimplementedFormatterServer
 	plugin     string
-	formatters map[string]Formatter
+	formatters map[string]sdk.Formatter
 }
 
-func newFormatterServer(p *Plugin) *formatterServer {
-	s := &formatterServer{plugin: p.Name, formatters: map[string]Formatter{}}
+func newFormatterServer(p sdk.Plugin) *formatterServer {
+	s := &formatterServer{plugin: p.Name, formatters: map[string]sdk.Formatter{}}
 	for _, f := range p.Formatters {
 		s.formatters[f.Name] = f.Formatter
 	}
 	return s
 }
 
-func (s *formatterServer) lookup(name string) (Formatter, error) {
+func (s *formatterServer) lookup(name string) (sdk.Formatter, error) {
 	f, ok := s.formatters[name]
 	if !ok {
 		return nil, status.Errorf(codes.NotFound, "plugin %s has no formatter %q", s.plugin, name)
@@ -41,16 +44,12 @@ func (s *formatterServer) Decode(stream grpc.BidiStreamingServer[pb.Decode_Reque
 		}
 		resp := &pb.Decode_Response{Results: make([]*pb.Decode_Result, len(req.GetDocuments()))}
 		for i, d := range req.GetDocuments() {
-			var values []Value
+			var values []sdk.Value
 			err := guard(s.plugin, func() (err error) {
-				values, err = f.Decode(documentFromProto(d))
+				values, err = f.Decode(fromproto.Document(d))
 				return err
 			})
-			r := &pb.Decode_Result{Error: diagnostic(err)}
-			for _, v := range values {
-				r.Values = append(r.Values, valueToProto(v))
-			}
-			resp.Results[i] = r
+			resp.Results[i] = toproto.Decode_Result(values, err)
 		}
 		return resp, nil
 	})
@@ -62,15 +61,15 @@ func (s *formatterServer) Encode(stream grpc.BidiStreamingServer[pb.Encode_Reque
 		if err != nil {
 			return nil, err
 		}
-		style := Style(req.GetStyle())
+		style := fromproto.Style(req.GetStyle())
 		resp := &pb.Encode_Response{Results: make([]*pb.Encode_Result, len(req.GetValues()))}
 		for i, v := range req.GetValues() {
 			var content []byte
 			err := guard(s.plugin, func() (err error) {
-				content, err = f.Encode(valueFromProto(v), style)
+				content, err = f.Encode(fromproto.Value(v), style)
 				return err
 			})
-			resp.Results[i] = &pb.Encode_Result{Content: content, Error: diagnostic(err)}
+			resp.Results[i] = toproto.Encode_Result(content, err)
 		}
 		return resp, nil
 	})

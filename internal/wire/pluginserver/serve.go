@@ -1,4 +1,4 @@
-package sdk
+package pluginserver
 
 import (
 	"fmt"
@@ -13,15 +13,15 @@ import (
 
 	"github.com/resource-sync/resource-sync/internal/batch"
 	"github.com/resource-sync/resource-sync/internal/grpcpool"
+	"github.com/resource-sync/resource-sync/internal/wire"
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+	"github.com/resource-sync/resource-sync/sdk"
 )
 
 // Serve runs p as a plugin: it answers the host's handshake on stdout and
-// serves gRPC until the host goes away. Call it from main and do nothing
-// else first: anything printed to stdout before Serve breaks the handshake.
-//
-// Started by hand (not by resource-sync), the binary says so and exits 1.
-func Serve(p Plugin, opts ...ServeOpt) {
-	var cfg serveConfig
+// serves gRPC until the host goes away.
+func Serve(p sdk.Plugin, opts ...Option) {
+	var cfg config
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -31,8 +31,8 @@ func Serve(p Plugin, opts ...ServeOpt) {
 		defer profileCPU(p.Name)()
 	}
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig:  Handshake,
-		VersionedPlugins: PluginSet(&p),
+		HandshakeConfig:  wire.Handshake,
+		VersionedPlugins: wire.PluginSet(func(s *grpc.Server) { Register(s, p) }),
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			opts = append(opts,
 				grpc.MaxRecvMsgSize(batch.MaxMessageBytes),
@@ -41,22 +41,30 @@ func Serve(p Plugin, opts ...ServeOpt) {
 			opts = append(opts, panicInterceptors(p.Name)...)
 			return grpc.NewServer(opts...)
 		},
-		Logger: logger.Named(p.Name),
+		Logger: sdk.Logger().Named(p.Name),
 		Test:   cfg.test,
 	})
 }
 
-// ServeOpt configures Serve.
-type ServeOpt func(*serveConfig)
+// Option configures Serve.
+type Option func(*config)
 
-type serveConfig struct {
+type config struct {
 	test *plugin.ServeTestConfig
 }
 
-// WithTestConfig serves inside a test process for a host to reattach to
-// (go-plugin's ServeTestConfig). Package sdktest uses it.
-func WithTestConfig(c *plugin.ServeTestConfig) ServeOpt {
-	return func(cfg *serveConfig) { cfg.test = c }
+// WithTest serves inside a test process for a client to reattach to
+// (go-plugin's ServeTestConfig).
+func WithTest(c *plugin.ServeTestConfig) Option {
+	return func(cfg *config) { cfg.test = c }
+}
+
+// Register puts every service of p on s.
+func Register(s *grpc.Server, p sdk.Plugin) {
+	pb.RegisterPluginInfoServer(s, &infoServer{plugin: p})
+	pb.RegisterFormatterServer(s, newFormatterServer(p))
+	pb.RegisterSchemaServer(s, newSchemaServer(p))
+	pb.RegisterEndpointServer(s, newEndpointServer(p))
 }
 
 // watchParent exits when the host dies without stopping us (SIGKILL, a
@@ -64,7 +72,7 @@ func WithTestConfig(c *plugin.ServeTestConfig) ServeOpt {
 func watchParent(ppid int) {
 	for range time.Tick(200 * time.Millisecond) {
 		if os.Getppid() != ppid {
-			logger.Warn("host process went away; exiting")
+			sdk.Logger().Warn("host process went away; exiting")
 			os.Exit(2)
 		}
 	}
@@ -94,12 +102,12 @@ func profileCPU(name string) (stop func()) {
 	}
 	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s.%d.pprof", name, os.Getpid())))
 	if err != nil {
-		logger.Warn("cannot write the CPU profile", "error", err)
+		sdk.Logger().Warn("cannot write the CPU profile", "error", err)
 		return func() {}
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
 		f.Close()
-		logger.Warn("cannot profile", "error", err)
+		sdk.Logger().Warn("cannot profile", "error", err)
 		return func() {}
 	}
 	return func() {

@@ -1,0 +1,270 @@
+package pluginserver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
+
+	"github.com/resource-sync/resource-sync/internal/wire"
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+	"github.com/resource-sync/resource-sync/sdk"
+)
+
+// writerFunc is an endpoint whose Write is a function.
+type writerFunc func(ctx context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error)
+
+type writeEndpoint struct{ write writerFunc }
+
+func (e writeEndpoint) Close() error { return nil }
+func (e writeEndpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
+	return e.write(ctx, items, report)
+}
+
+// batchWriter reports only after the last item, as a writer that commits
+// everything at the end does.
+func batchWriter(ctx context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
+	var seqs []int64
+	for it := range items {
+		seqs = append(seqs, it.Seq)
+	}
+	for _, s := range seqs {
+		report(sdk.WriteResult{Seq: s, Status: sdk.Written})
+	}
+	return sdk.WriteSummary{}, nil
+}
+
+// connect serves an endpoint around write in this process and opens it.
+func connect(t *testing.T, write writerFunc, concurrent bool) (pb.EndpointClient, string) {
+	t.Helper()
+	p := sdk.Plugin{Name: "test", Endpoints: []sdk.EndpointSpec{{
+		Name: "w", Schemes: []string{"w"}, ConcurrentWrites: concurrent, Implements: writeEndpoint{},
+		Open: func(context.Context, sdk.OpenRequest) (sdk.Endpoint, error) { return writeEndpoint{write}, nil },
+	}}}
+	client, server := plugin.TestPluginGRPCConn(t, false, wire.PluginSet(func(s *grpc.Server) { Register(s, p) })[wire.ProtocolVersion])
+	_ = server // stopped by closing the client
+	t.Cleanup(func() { client.Close() })
+	raw, err := client.Dispense(wire.PluginKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := pb.NewEndpointClient(raw.(*grpc.ClientConn))
+	resp, err := ep.Open(t.Context(), &pb.Open_Request{Endpoint: "w", Location: "w://x", Role: pb.Open_ROLE_DESTINATION})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ep, resp.GetHandle()
+}
+
+// writeSession is one Write call seen from the host.
+type writeSession struct {
+	t      *testing.T
+	stream grpc.BidiStreamingClient[pb.Write_Request, pb.Write_Response]
+	handle string
+	stages bool
+}
+
+func startWrite(t *testing.T, ep pb.EndpointClient, handle string, acceptsStaged bool) *writeSession {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	stream, err := ep.Write(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &writeSession{t: t, stream: stream, handle: handle, stages: acceptsStaged}
+}
+
+func (w *writeSession) send(seqs ...int64) {
+	w.t.Helper()
+	req := &pb.Write_Request{Handle: w.handle, AcceptsStaged: w.stages}
+	for _, s := range seqs {
+		req.Items = append(req.Items, &pb.WriteItem{Seq: s, Resource: &pb.Resource{Id: "i", Type: "t"}})
+	}
+	if err := w.stream.Send(req); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// expect receives results until it has n of them, as "seq:status" lines.
+func (w *writeSession) expect(n int) []string {
+	w.t.Helper()
+	var got []string
+	for len(got) < n {
+		resp, err := w.stream.Recv()
+		if err != nil {
+			w.t.Fatalf("after %v: %v", got, err)
+		}
+		for _, r := range resp.GetResults() {
+			line := pb.Write_Status_name[int32(r.GetStatus())]
+			if r.GetError() != nil {
+				line += " " + r.GetError().GetSummary()
+			}
+			got = append(got, strings.TrimPrefix(line, "STATUS_")+"@"+string(rune('0'+r.GetSeq())))
+		}
+		if resp.GetDone() {
+			w.t.Fatalf("done after %v, want %d results", got, n)
+		}
+	}
+	slices.Sort(got)
+	return got
+}
+
+// finish half-closes and returns the remaining results, sorted, ending
+// with "done".
+func (w *writeSession) finish() []string {
+	w.t.Helper()
+	if err := w.stream.CloseSend(); err != nil {
+		w.t.Fatal(err)
+	}
+	var got []string
+	done := false
+	for {
+		resp, err := w.stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			w.t.Fatalf("after %v: %v", got, err)
+		}
+		for _, r := range resp.GetResults() {
+			line := strings.TrimPrefix(pb.Write_Status_name[int32(r.GetStatus())], "STATUS_")
+			if r.GetError() != nil {
+				line += " " + r.GetError().GetSummary()
+			}
+			got = append(got, line+"@"+string(rune('0'+r.GetSeq())))
+		}
+		done = done || resp.GetDone()
+	}
+	slices.Sort(got)
+	if done {
+		got = append(got, "done")
+	}
+	return got
+}
+
+func check(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A writer that reports only at the end gets its items staged whenever
+// it waits for more, so a host holding children back is never stuck.
+func TestWriteStagesForAWriterReportingAtTheEnd(t *testing.T) {
+	t.Parallel()
+	ep, h := connect(t, batchWriter, false)
+	w := startWrite(t, ep, h, true)
+	w.send(1, 2)
+	check(t, w.expect(2), "STAGED@1", "STAGED@2")
+	w.send(3)
+	check(t, w.expect(1), "STAGED@3")
+	check(t, w.finish(), "WRITTEN@1", "WRITTEN@2", "WRITTEN@3", "done")
+}
+
+// A host that does not know Staged never hears it.
+func TestWriteNeverStagesForAnOlderHost(t *testing.T) {
+	t.Parallel()
+	ep, h := connect(t, batchWriter, false)
+	w := startWrite(t, ep, h, false)
+	w.send(1, 2)
+	w.send(3)
+	check(t, w.finish(), "WRITTEN@1", "WRITTEN@2", "WRITTEN@3", "done")
+}
+
+// Nor does an endpoint writing concurrently, which reports as it goes.
+func TestWriteNeverStagesForConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	ep, h := connect(t, batchWriter, true)
+	w := startWrite(t, ep, h, true)
+	w.send(1, 2)
+	check(t, w.finish(), "WRITTEN@1", "WRITTEN@2", "done")
+}
+
+// A writer that reports each item before it pulls the next is never
+// staged.
+func TestWriteReportingAsItGoesIsNotStaged(t *testing.T) {
+	t.Parallel()
+	ep, h := connect(t, func(_ context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
+		for it := range items {
+			report(sdk.WriteResult{Seq: it.Seq, Status: sdk.Written})
+		}
+		return sdk.WriteSummary{}, nil
+	}, false)
+	w := startWrite(t, ep, h, true)
+	w.send(1)
+	check(t, w.expect(1), "WRITTEN@1")
+	check(t, w.finish(), "done")
+}
+
+// An item the writer staged itself lands with the commit: the host hears
+// Staged, or an older host Written once the write returned.
+func TestWriteStagedByTheWriter(t *testing.T) {
+	t.Parallel()
+	stager := func(_ context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
+		for it := range items {
+			report(sdk.WriteResult{Seq: it.Seq, Status: sdk.Staged})
+		}
+		return sdk.WriteSummary{}, nil
+	}
+	ep, h := connect(t, stager, false)
+	w := startWrite(t, ep, h, true)
+	w.send(1)
+	check(t, w.expect(1), "STAGED@1")
+	check(t, w.finish(), "done")
+
+	old := startWrite(t, ep, h, false)
+	old.send(1)
+	check(t, old.finish(), "WRITTEN@1", "done")
+}
+
+// Items a writer took and never reported fail, staged for it or not.
+func TestWriteFailsWhatTheWriterNeverReported(t *testing.T) {
+	t.Parallel()
+	forgetful := func(_ context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
+		for it := range items {
+			if it.Seq == 1 {
+				report(sdk.WriteResult{Seq: it.Seq, Status: sdk.Written})
+			}
+		}
+		return sdk.WriteSummary{}, nil
+	}
+	ep, h := connect(t, forgetful, false)
+	w := startWrite(t, ep, h, true)
+	w.send(1, 2)
+	check(t, w.expect(2), "STAGED@2", "WRITTEN@1")
+	w.send(3)
+	const never = " plugin test: its Write returned without reporting this item"
+	check(t, w.finish(), "FAILED"+never+"@2", "FAILED"+never+"@3", "done")
+}
+
+// An error from Open reaches the host whole: an *sdk.Error with its source.
+func TestOpenErrorKeepsItsSource(t *testing.T) {
+	t.Parallel()
+	p := sdk.Plugin{Name: "test", Endpoints: []sdk.EndpointSpec{{
+		Name: "w", Schemes: []string{"w"},
+		Open: func(context.Context, sdk.OpenRequest) (sdk.Endpoint, error) {
+			return nil, &sdk.Error{Source: "exmaples", Msg: "no such directory \xff"}
+		},
+	}}}
+	client, server := plugin.TestPluginGRPCConn(t, false, wire.PluginSet(func(s *grpc.Server) { Register(s, p) })[wire.ProtocolVersion])
+	_ = server
+	t.Cleanup(func() { client.Close() })
+	raw, err := client.Dispense(wire.PluginKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pb.NewEndpointClient(raw.(*grpc.ClientConn)).Open(t.Context(), &pb.Open_Request{Endpoint: "w", Location: "exmaples"})
+	if got := status.Convert(err).Message(); got != "exmaples: no such directory \uFFFD" {
+		t.Errorf("Open: %q, want the source and the message, valid UTF-8", got)
+	}
+}
