@@ -9,6 +9,7 @@ import (
 
 	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
 	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/sdk/schemakit"
 )
 
 // Schema options, which the adapter endpoint recommends with the schema:
@@ -113,7 +114,7 @@ func (c *Collection) itemID(doc map[string]any) (string, error) {
 	}
 	id, ok := scalarString(vals[0])
 	if !ok {
-		return "", fmt.Errorf("%s item's id field %s holds %s, not a string or a number", c.Name, c.ID.text, schemautil.Kind(vals[0]))
+		return "", fmt.Errorf("%s item's id field %s holds %s, not a string or a number", c.Name, c.ID.text, schemakit.Kind(vals[0]))
 	}
 	if id == "" {
 		return "", fmt.Errorf("%s item's id field %s is empty", c.Name, c.ID.text)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
 	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/sdk/schemakit"
 )
 
 // classifier walks one value: the document, then its items, depth first,
@@ -66,7 +67,7 @@ func (c *classifier) document(doc object, path, base string, top bool) (hasItems
 	}
 	uri := ""
 	if href != "" {
-		if uri, err = schemautil.Resolve(base, href); err != nil {
+		if uri, err = schemakit.Resolve(base, href); err != nil {
 			return false, fmt.Errorf("%s: %v", schemautil.Field(path, "_links.self.href"), err)
 		}
 		// An item's links are relative to the item; the top document's
@@ -85,7 +86,7 @@ func (c *classifier) document(doc object, path, base string, top bool) (hasItems
 	}
 	var parents []string
 	for _, l := range links {
-		if schemautil.IsParent(l.relation) {
+		if schemakit.IsParent(l.relation) {
 			parents = schemautil.AppendUnique(parents, l.href)
 		}
 	}
@@ -106,7 +107,7 @@ func (c *classifier) document(doc object, path, base string, top bool) (hasItems
 		})
 	}
 	for _, l := range links {
-		if schemautil.Follows(c.mode, l.relation) {
+		if schemakit.Follows(c.mode, l.relation) {
 			c.links.Add(l.href)
 		}
 	}
@@ -117,7 +118,7 @@ func (c *classifier) document(doc object, path, base string, top bool) (hasItems
 // or for the top document the type its place implies (a dir's type
 // directory). A hint describes the value, not the resources it embeds.
 func (c *classifier) typeOf(id, uri, path string, top bool) (string, error) {
-	if typ := schemautil.TypeFromURI(uri); typ != "" {
+	if typ := schemakit.TypeFromURI(uri); typ != "" {
 		return typ, nil
 	}
 	if top && c.value.TypeHint != "" {

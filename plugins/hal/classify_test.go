@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/resource-sync/resource-sync/plugins/hal"
 	"github.com/resource-sync/resource-sync/sdk"
 )

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
+	"github.com/resource-sync/resource-sync/sdk/schemakit"
 )
 
 // items classifies the resources embedded in doc: its "items" list (the
@@ -54,7 +55,7 @@ func (c *classifier) items(doc object, path, base string, inResource bool) (foun
 // otherwise only mappings with a self link are resources, the rest data.
 func (c *classifier) list(list [][]byte, path, base string, strict bool) error {
 	for i, x := range list {
-		field := schemautil.Index(path, i)
+		field := schemakit.Index(path, i)
 		if x[0] != '{' {
 			if strict {
 				return fmt.Errorf("%s is %s, want a mapping", field, kind(x))

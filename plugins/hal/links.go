@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
+	"github.com/resource-sync/resource-sync/sdk/schemakit"
 )
 
 // link is one usable HAL link: templated links are skipped, since they are
@@ -38,7 +39,7 @@ func parseLinks(raw any, path string) ([]link, error) {
 			}
 		case []any:
 			for i, e := range x {
-				elemField := schemautil.Index(relField, i)
+				elemField := schemakit.Index(relField, i)
 				obj, err := schemautil.Mapping(e, elemField)
 				if err != nil {
 					return nil, err
@@ -48,7 +49,7 @@ func parseLinks(raw any, path string) ([]link, error) {
 				}
 			}
 		default:
-			return nil, fmt.Errorf("%s is %s, want a link or a list of links", relField, schemautil.Kind(x))
+			return nil, fmt.Errorf("%s is %s, want a link or a list of links", relField, schemakit.Kind(x))
 		}
 	}
 	return links, nil
@@ -65,7 +66,7 @@ func appendLink(links []link, rel string, obj map[string]any, field string) ([]l
 		if obj["href"] == nil {
 			return nil, fmt.Errorf("%s is missing", hrefField)
 		}
-		return nil, fmt.Errorf("%s is %s, want a string", hrefField, schemautil.Kind(obj["href"]))
+		return nil, fmt.Errorf("%s is %s, want a string", hrefField, schemakit.Kind(obj["href"]))
 	}
 	return append(links, link{relation: rel, href: href, field: hrefField}), nil
 }
@@ -73,7 +74,7 @@ func appendLink(links []link, rel string, obj map[string]any, field string) ([]l
 // resolve makes every href absolute against base, in place.
 func resolve(links []link, base string) error {
 	for i := range links {
-		uri, err := schemautil.Resolve(base, links[i].href)
+		uri, err := schemakit.Resolve(base, links[i].href)
 		if err != nil {
 			return fmt.Errorf("%s: %v", links[i].field, err)
 		}

@@ -3,28 +3,9 @@ package schemautil
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
-)
 
-// Kind names the JSON type of a decoded value for messages: "a mapping",
-// "a list", "a string", "a number", "a boolean" or "null".
-func Kind(x any) string {
-	switch x.(type) {
-	case map[string]any:
-		return "a mapping"
-	case []any:
-		return "a list"
-	case string:
-		return "a string"
-	case json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case nil:
-		return "null"
-	}
-	return fmt.Sprintf("a %T", x)
-}
+	"github.com/resource-sync/resource-sync/sdk/schemakit"
+)
 
 // Field names key inside the field at path, for messages ("items[2]._links").
 func Field(path, key string) string {
@@ -34,16 +15,11 @@ func Field(path, key string) string {
 	return path + "." + key
 }
 
-// Index names element i of the list at path ("items[2]").
-func Index(path string, i int) string {
-	return path + "[" + strconv.Itoa(i) + "]"
-}
-
 // Mapping returns x as a mapping; the error names the field at path.
 func Mapping(x any, path string) (map[string]any, error) {
 	m, ok := x.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s is %s, want a mapping", path, Kind(x))
+		return nil, fmt.Errorf("%s is %s, want a mapping", path, schemakit.Kind(x))
 	}
 	return m, nil
 }
@@ -57,7 +33,7 @@ func String(doc map[string]any, key, path string) (string, error) {
 	case string:
 		return x, nil
 	default:
-		return "", fmt.Errorf("%s is %s, want a string", Field(path, key), Kind(x))
+		return "", fmt.Errorf("%s is %s, want a string", Field(path, key), schemakit.Kind(x))
 	}
 }
 
@@ -69,7 +45,7 @@ func List(doc map[string]any, key, path string) (list []any, ok bool, err error)
 	case []any:
 		return x, true, nil
 	default:
-		return nil, false, fmt.Errorf("%s is %s, want a list", Field(path, key), Kind(x))
+		return nil, false, fmt.Errorf("%s is %s, want a list", Field(path, key), schemakit.Kind(x))
 	}
 }
 
@@ -88,6 +64,6 @@ func ID(doc map[string]any, path string) (id string, ok bool, err error) {
 	case json.Number:
 		return x.String(), true, nil
 	default:
-		return "", false, fmt.Errorf("%s is %s, want a string or a number", Field(path, "id"), Kind(x))
+		return "", false, fmt.Errorf("%s is %s, want a string or a number", Field(path, "id"), schemakit.Kind(x))
 	}
 }

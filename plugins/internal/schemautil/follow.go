@@ -1,35 +1,6 @@
 package schemautil
 
-import (
-	"strings"
-
-	"github.com/resource-sync/resource-sync/sdk"
-)
-
-// Follows reports whether a link of this relation is followed under mode.
-// A resource's own uri (self) is never followed.
-func Follows(mode sdk.Follow, relation string) bool {
-	if relation == "self" {
-		return false
-	}
-	switch mode {
-	case sdk.FollowNone:
-		return false
-	case sdk.FollowAll:
-		return true
-	case sdk.FollowChild:
-		if strings.HasPrefix(relation, "child:") {
-			return true
-		}
-	}
-	return relation == "next" || relation == "prev"
-}
-
-// IsParent reports whether a relation is a dependency edge: the linked
-// resource must be written first.
-func IsParent(relation string) bool {
-	return strings.HasPrefix(relation, "parent:")
-}
+import "github.com/resource-sync/resource-sync/sdk/schemakit"
 
 // Links collects the uris to follow once each, in the order first seen.
 // Uris that are not absolute are dropped: no endpoint could fetch them.
@@ -40,7 +11,7 @@ type Links struct {
 
 // Add adds uri unless it is relative or already present.
 func (l *Links) Add(uri string) {
-	if l.seen[uri] || !IsAbsolute(uri) {
+	if l.seen[uri] || !schemakit.IsAbsolute(uri) {
 		return
 	}
 	if l.seen == nil {

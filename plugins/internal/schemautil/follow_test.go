@@ -4,30 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/resource-sync/resource-sync/sdk"
 )
-
-func TestFollows(t *testing.T) {
-	t.Parallel()
-	relations := []string{"self", "next", "prev", "child:line", "parent:customer", "docs", "", "childish", "Next"}
-	for mode, want := range map[sdk.Follow][]string{
-		sdk.FollowNone:  nil,
-		sdk.FollowPage:  {"next", "prev"},
-		sdk.FollowChild: {"next", "prev", "child:line"},
-		sdk.FollowAll:   {"next", "prev", "child:line", "parent:customer", "docs", "", "childish", "Next"},
-		sdk.Follow(-1):  {"next", "prev"},
-	} {
-		var got []string
-		for _, rel := range relations {
-			if Follows(mode, rel) {
-				got = append(got, rel)
-			}
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("mode %v (-want +got):\n%s", mode, diff)
-		}
-	}
-}
 
 func TestLinks(t *testing.T) {
 	t.Parallel()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/resource-sync/resource-sync/sdk"
+	"github.com/resource-sync/resource-sync/sdk/schemakit"
 )
 
 // Decode parses v.JSON, which must hold a mapping: a schema finds ids and
@@ -15,7 +16,7 @@ func Decode(v sdk.Value) (map[string]any, error) {
 	}
 	doc, ok := x.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("document is not a mapping: found %s", Kind(x))
+		return nil, fmt.Errorf("document is not a mapping: found %s", schemakit.Kind(x))
 	}
 	return doc, nil
 }
