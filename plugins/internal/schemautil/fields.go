@@ -1,7 +1,6 @@
 package schemautil
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/resource-sync/resource-sync/sdk/schemakit"
@@ -53,17 +52,5 @@ func List(doc map[string]any, key, path string) (list []any, ok bool, err error)
 // exactly as written (ids beyond 2^53 keep every digit). ok is false when
 // the document has no id (missing or null).
 func ID(doc map[string]any, path string) (id string, ok bool, err error) {
-	switch x := doc["id"].(type) {
-	case nil:
-		return "", false, nil
-	case string:
-		if x == "" {
-			return "", false, fmt.Errorf("%s is an empty string", Field(path, "id"))
-		}
-		return x, true, nil
-	case json.Number:
-		return x.String(), true, nil
-	default:
-		return "", false, fmt.Errorf("%s is %s, want a string or a number", Field(path, "id"), schemakit.Kind(x))
-	}
+	return schemakit.Doc{Fields: doc, Path: path}.Text("id")
 }

@@ -7,38 +7,6 @@ import (
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
-func TestID(t *testing.T) {
-	t.Parallel()
-	for name, tc := range map[string]struct {
-		doc    string
-		id     string
-		hasID  bool
-		errMsg string
-	}{
-		"string":      {doc: `{"id": "o1"}`, id: "o1", hasID: true},
-		"unicode":     {doc: `{"id": " é \"世\" "}`, id: ` é "世" `, hasID: true},
-		"big integer": {doc: `{"id": 123456789012345678901234567890}`, id: "123456789012345678901234567890", hasID: true},
-		"exponent":    {doc: `{"id": 1E+2}`, id: "1E+2", hasID: true},
-		"missing":     {doc: `{"ID": 1}`},
-		"null":        {doc: `{"id": null}`},
-		"empty":       {doc: `{"id": ""}`, errMsg: "x.id is an empty string"},
-		"boolean":     {doc: `{"id": false}`, errMsg: "x.id is a boolean, want a string or a number"},
-		"mapping":     {doc: `{"id": {}}`, errMsg: "x.id is a mapping, want a string or a number"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			x, err := sdk.UnmarshalJSON([]byte(tc.doc))
-			if err != nil {
-				t.Fatal(err)
-			}
-			id, hasID, err := ID(x.(map[string]any), "x")
-			if id != tc.id || hasID != tc.hasID || errText(err) != tc.errMsg {
-				t.Errorf("ID(%s) = %q, %v, %q; want %q, %v, %q", tc.doc, id, hasID, errText(err), tc.id, tc.hasID, tc.errMsg)
-			}
-		})
-	}
-}
-
 func TestStringAndList(t *testing.T) {
 	t.Parallel()
 	doc := map[string]any{"s": "v", "n": nil, "l": []any{"a"}, "num": json.Number("2")}
