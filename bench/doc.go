@@ -5,7 +5,11 @@
 //     directory of JSON files (LocalPlainConvert is the plain program);
 //   - BenchmarkPull: a paginated HAL collection from `resource-sync serve`
 //     into a directory of YAML files (plainPull);
-//   - BenchmarkPush: a directory into an empty `serve` (plainPush).
+//   - BenchmarkPush: a directory into an empty `serve` (plainPush);
+//   - BenchmarkRepush and BenchmarkDiff: a directory against a `serve`
+//     already holding it (unchanged, or 1% changed), against the GETs
+//     alone (plainGetAll: ratio) and against the whole job done by a
+//     plain program (plainCompare: same-job-ratio).
 //
 // One command runs them all (about ten minutes on two cores; drop -large
 // for 10,000 resources only):

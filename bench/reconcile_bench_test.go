@@ -3,15 +3,24 @@ package bench
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/resource-sync/resource-sync/plugins/yaml"
+	"github.com/resource-sync/resource-sync/sdk"
 )
 
 // plainGetAll is the reference for a sync that writes nothing: GET every
@@ -28,6 +37,122 @@ func plainGetAll(ctx context.Context, client *http.Client, first string) (int, e
 		u = page.Links.Next.Href
 	}
 	return n, nil
+}
+
+// plainCompare is the reference for the whole job of a re-push or a
+// diff, as a hand-written program would do it with the same libraries:
+// read and decode every file of dir (concurrency at a time), GET every
+// page of the collection, and compare each resource's canonical JSON
+// without _links and _embedded by its self link's path. It returns how
+// many resources differ (changed, or on one side only).
+func plainCompare(ctx context.Context, client *http.Client, dir, first string) (int, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && filepath.Ext(p) == ".yaml" {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	local := make(map[string][sha256.Size]byte, len(files))
+	var mu sync.Mutex
+	jobs := make(chan string)
+	g, gctx := errgroup.WithContext(ctx)
+	for range concurrency {
+		g.Go(func() error {
+			for file := range jobs {
+				content, err := os.ReadFile(file)
+				if err != nil {
+					return err
+				}
+				values, err := yaml.Formatter{}.Decode(sdk.Document{Content: content, Extension: ".yaml", Source: file})
+				if err != nil {
+					return err
+				}
+				key, sum, err := selfAndSum(values[0].JSON)
+				if err != nil {
+					return fmt.Errorf("%s: %w", file, err)
+				}
+				mu.Lock()
+				local[key] = sum
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(jobs)
+		for _, f := range files {
+			select {
+			case jobs <- f:
+			case <-gctx.Done():
+				return nil
+			}
+		}
+		return nil
+	})
+	remote := map[string][sha256.Size]byte{}
+	fetchErr := func() error {
+		for u := first; u != ""; {
+			page, err := getPage(ctx, client, u)
+			if err != nil {
+				return err
+			}
+			for _, item := range page.Items {
+				key, sum, err := selfAndSum(item)
+				if err != nil {
+					return fmt.Errorf("%s: %w", u, err)
+				}
+				remote[key] = sum
+			}
+			u = page.Links.Next.Href
+		}
+		return nil
+	}()
+	if err := errors.Join(g.Wait(), fetchErr); err != nil {
+		return 0, err
+	}
+	differ := 0
+	for key, sum := range local {
+		if other, ok := remote[key]; !ok || other != sum {
+			differ++
+		}
+	}
+	for key := range remote {
+		if _, ok := local[key]; !ok {
+			differ++
+		}
+	}
+	return differ, nil
+}
+
+// selfAndSum returns a HAL resource's self link path and the sha256 of its
+// canonical JSON without _links and _embedded.
+func selfAndSum(raw []byte) (string, [sha256.Size]byte, error) {
+	v, err := sdk.UnmarshalJSON(raw)
+	if err != nil {
+		return "", [sha256.Size]byte{}, err
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return "", [sha256.Size]byte{}, errors.New("not a mapping")
+	}
+	links, _ := doc["_links"].(map[string]any)
+	self, _ := links["self"].(map[string]any)
+	href, _ := self["href"].(string)
+	u, err := url.Parse(href)
+	if err != nil || href == "" {
+		return "", [sha256.Size]byte{}, fmt.Errorf("no self link: %v", err)
+	}
+	delete(doc, "_links")
+	delete(doc, "_embedded")
+	body, err := sdk.MarshalCanonical(doc)
+	if err != nil {
+		return "", [sha256.Size]byte{}, err
+	}
+	return u.EscapedPath(), sha256.Sum256(body), nil
 }
 
 // runExpecting runs the binary and fails unless it exits with code.
@@ -51,8 +176,10 @@ func runExpecting(tb testing.TB, code int, args ...string) {
 
 // reconcileBench times a resource-sync command against a destination that
 // already holds the origin (changed first by change), next to plainGetAll
-// of the destination's collection, alternating which goes first.
-func reconcileBench(b *testing.B, change func(dir string), code int, args ...string) {
+// of the destination's collection (the issue's reference: ratio) and
+// plainCompare, the same job done by a plain program (same-job-ratio),
+// rotating which goes first. want is how many resources differ.
+func reconcileBench(b *testing.B, change func(dir string), want, code int, args ...string) {
 	src := benchDir(b)
 	generate(b, src, benchResources)
 	base, log, _ := serveDir(b, benchDir(b))
@@ -62,7 +189,7 @@ func reconcileBench(b *testing.B, change func(dir string), code int, args ...str
 		change(src)
 	}
 	client := plainClient()
-	var rsTime, plainTime time.Duration
+	var rsTime, plainTime, sameJobTime time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		runRS := func() {
@@ -83,15 +210,22 @@ func reconcileBench(b *testing.B, change func(dir string), code int, args ...str
 			})
 			log.take()
 		}
-		if i%2 == 0 {
-			runRS()
+		runSameJob := func() {
+			sameJobTime += timed(func() {
+				n, err := plainCompare(b.Context(), client, src, firstPage(base))
+				if err != nil || n != want {
+					b.Fatalf("plain compare: %d resources differ, want %d; %v", n, want, err)
+				}
+			})
+			log.take()
 		}
-		runPlain()
-		if i%2 == 1 {
-			runRS()
+		runs := []func(){runRS, runPlain, runSameJob}
+		for j := range runs {
+			runs[(i+j)%len(runs)]()
 		}
 	}
 	report(b, benchResources, rsTime, plainTime)
+	b.ReportMetric(sameJobTime.Seconds()/rsTime.Seconds(), "same-job-ratio")
 }
 
 // BenchmarkRepush re-pushes 10,000 resources that `serve` already holds:
@@ -99,7 +233,7 @@ func reconcileBench(b *testing.B, change func(dir string), code int, args ...str
 // sends no write, against a plain client that only GETs the collection.
 // Goal: at most 1.3 times the plain client's time.
 func BenchmarkRepush(b *testing.B) {
-	reconcileBench(b, nil, 0, "-q")
+	reconcileBench(b, nil, 0, 0, "-q")
 }
 
 // BenchmarkDiff diffs 10,000 resources against `serve` holding them, 1%
@@ -119,5 +253,5 @@ func BenchmarkDiff(b *testing.B) {
 			}
 		}
 	}
-	reconcileBench(b, change, 3, "diff", "-q")
+	reconcileBench(b, change, benchResources/100, 3, "diff", "-q")
 }
