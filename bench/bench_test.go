@@ -334,13 +334,7 @@ func writeItem(dir string, dirs *sync.Map, item json.RawMessage) error {
 // canonical JSON at its self link's path on the destination, concurrency
 // requests at a time.
 func plainPush(ctx context.Context, client *http.Client, dir, dest string) error {
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && filepath.Ext(p) == ".yaml" {
-			files = append(files, p)
-		}
-		return err
-	})
+	files, err := yamlFiles(dir)
 	if err != nil {
 		return err
 	}
@@ -362,6 +356,18 @@ func plainPush(ctx context.Context, client *http.Client, dir, dest string) error
 	close(jobs)
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// yamlFiles lists the .yaml files below dir.
+func yamlFiles(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && filepath.Ext(p) == ".yaml" {
+			files = append(files, p)
+		}
+		return err
+	})
+	return files, err
 }
 
 func putFile(ctx context.Context, client *http.Client, file, dest string) error {

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -46,13 +45,7 @@ func plainGetAll(ctx context.Context, client *http.Client, first string) (int, e
 // without _links and _embedded by its self link's path. It returns how
 // many resources differ (changed, or on one side only).
 func plainCompare(ctx context.Context, client *http.Client, dir, first string) (int, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && filepath.Ext(p) == ".yaml" {
-			files = append(files, p)
-		}
-		return err
-	})
+	files, err := yamlFiles(dir)
 	if err != nil {
 		return 0, err
 	}
