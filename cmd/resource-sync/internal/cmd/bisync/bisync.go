@@ -69,8 +69,10 @@ planned again, never overwritten. One that offers a transaction log
 only what changed since the last run is fetched.
 
 Give an HTTP side as a location that lists what to sync: a collection URL,
-or a discovery document with -a. Endpoint options go to both sides, a
-credential to the one that takes it; --from-NAME is for A and --to-NAME for B.
+or a discovery document with -a. An adapter location (adapter:FILE) works on
+either side, both sides then using the schema it recommends. Endpoint options
+go to both sides, a credential to the one that takes it; --from-NAME is for A
+and --to-NAME for B.
 
 Exit status: 0 in sync, 3 conflicts left (or, with --dry-run, changes to
 make), 1 error or failed writes (tried again next run), 2 usage error.`
