@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/resource-sync/resource-sync/internal/envref"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
@@ -207,7 +208,7 @@ func AssignOptions(eps []SyncEndpoint, given []GivenOption, warn func(string)) e
 		if credential && len(takers) > 1 {
 			return ambiguousError(eps, g, takers)
 		}
-		if secret && warn != nil && len(EnvRefs(g.Value)) == 0 {
+		if secret && warn != nil && len(envref.Refs(g.Value)) == 0 {
 			warn(fmt.Sprintf("%s: the value is visible to other users of this machine (ps, shell history); pass %s instead",
 				g.Flag, fromEnvFlag(g.Flag, "VARIABLE")))
 		}
@@ -352,7 +353,7 @@ func (r *syncRun) prepareOptions(t *target) error {
 		if !ok {
 			return unknownOptionError(*t, k)
 		}
-		v, err := ExpandEnv(loc.Options[k], nil)
+		v, err := envref.Expand(loc.Options[k], nil)
 		if err != nil {
 			return usageErrorf("%s: option %s: %w", loc, k, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/resource-sync/resource-sync/internal/envref"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -172,8 +173,8 @@ func MaskSecrets(doc []byte, typ, id string, fields []SecretField) ([]byte, []Fo
 			return nil, nil, &SecretError{Resource: typ + "/" + id, Pointer: f.Pointer,
 				Msg: fmt.Sprintf("holds %s, and only a string can be kept out of files", jsonKind(cur))}
 		}
-		if refs := EnvRefs(s); len(refs) > 0 {
-			if !isPlaceholder(s) {
+		if refs := envref.Refs(s); len(refs) > 0 {
+			if !envref.IsPlaceholder(s) {
 				return nil, nil, &SecretError{Resource: typ + "/" + id, Pointer: f.Pointer,
 					Msg: "mixes ${env:...} with other text; a secret field holds its value or one placeholder"}
 			}
@@ -209,13 +210,13 @@ func SubstituteSecrets(doc []byte, typ, id string, fields []SecretField, lookup 
 		}
 		parent, key, cur, ok := lookupPointer(v, f.tokens)
 		s, isString := cur.(string)
-		if !ok || !isString || len(EnvRefs(s)) == 0 {
+		if !ok || !isString || len(envref.Refs(s)) == 0 {
 			continue
 		}
-		clear, err := ExpandEnv(s, lookup)
+		clear, err := envref.Expand(s, lookup)
 		if err != nil {
 			se := &SecretError{Resource: typ + "/" + id, Pointer: f.Pointer, Msg: err.Error()}
-			if unset, ok := err.(*UnsetEnvError); ok {
+			if unset, ok := err.(*envref.UnsetError); ok {
 				se.Var = unset.Var
 			}
 			return nil, se
@@ -246,18 +247,12 @@ func SecretPlaceholders(doc []byte, typ string, fields []SecretField) (map[strin
 		}
 		_, _, cur, ok := lookupPointer(v, f.tokens)
 		if s, isString := cur.(string); ok && isString {
-			for _, name := range EnvRefs(s) {
+			for _, name := range envref.Refs(s) {
 				vars[name] = f.Pointer
 			}
 		}
 	}
 	return vars, nil
-}
-
-// isPlaceholder reports whether s is exactly one ${env:NAME}.
-func isPlaceholder(s string) bool {
-	name, rest, ok := envRef(s)
-	return ok && name != "" && rest == ""
 }
 
 // lookupPointer walks v along tokens and returns the container holding the

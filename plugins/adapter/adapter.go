@@ -15,7 +15,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/resource-sync/resource-sync/internal/envref"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -137,7 +137,7 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 	}
 	base := e.opts.BaseURL
 	if base == "" {
-		if base, err = expandEnv(f.BaseURL, os.LookupEnv); err != nil {
+		if base, err = envref.Expand(f.BaseURL, nil); err != nil {
 			return nil, &sdk.Error{Source: f.Path, Line: f.baseLine, Msg: "base_url: " + err.Error()}
 		}
 	}
@@ -171,7 +171,7 @@ func (e *Endpoint) credentials() (auth, error) {
 		if opt != "" {
 			return opt, nil
 		}
-		v, err := expandEnv(inFile, os.LookupEnv)
+		v, err := envref.Expand(inFile, nil)
 		if err != nil {
 			return "", &sdk.Error{Source: e.file.Path, Line: fa.Line, Msg: "auth " + what + ": " + err.Error()}
 		}

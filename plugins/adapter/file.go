@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/resource-sync/resource-sync/internal/envref"
 )
 
 // File is an adapter file, read and checked: everything resource-sync
@@ -369,7 +371,7 @@ func (p *parser) checkBaseURL(n *yaml.Node, s string) {
 		p.errorf(n, "base_url: %v", err)
 		return
 	}
-	if len(envRefs(s)) > 0 {
+	if len(envref.Refs(s)) > 0 {
 		return // checked once expanded, when the endpoint opens
 	}
 	if err := checkBase(s); err != nil {
@@ -425,7 +427,7 @@ func (p *parser) auth(n *yaml.Node) *Auth {
 		}
 		if err := checkEnvRefs(v.Value); err != nil {
 			p.errorf(v, "auth %s: %v", k, err)
-		} else if len(envRefs(v.Value)) == 0 {
+		} else if len(envref.Refs(v.Value)) == 0 {
 			p.errorf(v, "auth %s is written in the file: take it from the environment with ${env:NAME} (or give it with --token/--password), so no secret is stored with the adapter", k)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/theory/jsonpath"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/resource-sync/resource-sync/internal/envref"
 )
 
 // A field path names fields of an item: "id", "meta.owner", and, where a
@@ -345,77 +347,8 @@ func resolve(base *url.URL, path string) (*url.URL, error) {
 	return url.Parse(strings.TrimSuffix(base.String(), "/") + "/" + strings.TrimPrefix(path, "/"))
 }
 
-// envRefs lists the variables s names with ${env:NAME}.
-func envRefs(s string) []string {
-	var names []string
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			return names
-		}
-		if i > 0 && s[i-1] == '$' {
-			s = s[i+2:]
-			continue
-		}
-		name, rest, ok := envRef(s[i:])
-		if !ok {
-			s = s[i+2:]
-			continue
-		}
-		names = append(names, name)
-		s = rest
-	}
-}
-
 // checkEnvRefs refuses a "${" that is not ${env:NAME}.
 func checkEnvRefs(s string) error {
-	_, err := expandEnv(s, func(string) (string, bool) { return "", true })
+	_, err := envref.Expand(s, func(string) (string, bool) { return "", true })
 	return err
-}
-
-// expandEnv replaces ${env:NAME} with the variable's value, as the host
-// expands option values; $${ is a literal ${.
-func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String(), nil
-		}
-		if i > 0 && s[i-1] == '$' {
-			b.WriteString(s[:i-1])
-			b.WriteString("${")
-			s = s[i+2:]
-			continue
-		}
-		b.WriteString(s[:i])
-		name, rest, ok := envRef(s[i:])
-		if !ok {
-			return "", errors.New("a ${ that does not start ${env:NAME} (write $${ for a literal ${)")
-		}
-		v, set := lookup(name)
-		if !set {
-			return "", fmt.Errorf("environment variable %s is not set", name)
-		}
-		b.WriteString(v)
-		s = rest
-	}
-}
-
-func envRef(s string) (name, rest string, ok bool) {
-	body, ok := strings.CutPrefix(s, "${env:")
-	if !ok {
-		return "", "", false
-	}
-	end := strings.IndexByte(body, '}')
-	if end <= 0 {
-		return "", "", false
-	}
-	for i, r := range body[:end] {
-		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
-			return "", "", false
-		}
-	}
-	return body[:end], body[end+1:], true
 }

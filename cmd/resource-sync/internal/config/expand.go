@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/internal/envref"
 )
 
 // envRef is a location naming an environment: "NAME:" or "NAME:REST".
@@ -55,7 +56,7 @@ func (f *File) Check(env *Environment, component string, declared []host.OptionD
 				env.Name, k, component, names(declared))
 		case env.Lists[k] && d.Type != host.OptionList:
 			e.Msg = fmt.Sprintf("environment %s: %s takes one value, not a list", env.Name, k)
-		case len(host.EnvRefs(env.Options[k])) == 0:
+		case len(envref.Refs(env.Options[k])) == 0:
 			if err := host.CheckOptionValue(d, env.Options[k]); err != nil {
 				e.Msg = fmt.Sprintf("environment %s: %s: %v", env.Name, k, err)
 			}

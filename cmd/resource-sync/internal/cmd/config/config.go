@@ -15,6 +15,7 @@ import (
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/cmdutil"
 	configfile "github.com/resource-sync/resource-sync/cmd/resource-sync/internal/config"
 	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/internal/envref"
 )
 
 // NewCmdConfig groups the config commands.
@@ -155,12 +156,12 @@ func showEnvironment(ctx context.Context, w io.Writer, h *host.Host, cfg *config
 // shown is an option's value as it resolves: a secret masked, saying where
 // it comes from; a variable that is not set, said so.
 func shown(d host.OptionDecl, raw string) string {
-	refs := host.EnvRefs(raw)
+	refs := envref.Refs(raw)
 	from := ""
 	if len(refs) > 0 {
 		from = fmt.Sprintf(" (from %s)", raw)
 	}
-	v, err := host.ExpandEnv(raw, nil)
+	v, err := envref.Expand(raw, nil)
 	if err != nil {
 		if d.Secret {
 			return fmt.Sprintf("*** %s: %v", raw, err)

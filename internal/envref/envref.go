@@ -1,4 +1,8 @@
-package host
+// Package envref is the ${env:NAME} syntax option values, config files,
+// adapter files and secret placeholders share: text taken from the
+// environment, so that secrets stay out of argv, shell history and files.
+// $${ stands for a literal ${.
+package envref
 
 import (
 	"fmt"
@@ -6,21 +10,17 @@ import (
 	"strings"
 )
 
-// An option value, or a placeholder in a resource, may take text from the
-// environment: ${env:NAME}. $${ stands for a literal ${. Secrets written
-// so stay out of argv, shell history and files.
+// UnsetError is a ${env:NAME} whose variable is not set.
+type UnsetError struct{ Var string }
 
-// UnsetEnvError is a ${env:NAME} whose variable is not set.
-type UnsetEnvError struct{ Var string }
-
-func (e *UnsetEnvError) Error() string {
+func (e *UnsetError) Error() string {
 	return fmt.Sprintf("environment variable %s is not set", e.Var)
 }
 
-// ExpandEnv replaces every ${env:NAME} in s with $NAME, looked up with
+// Expand replaces every ${env:NAME} in s with $NAME, looked up with
 // lookup (os.LookupEnv when nil). A variable that is not set is an
-// *UnsetEnvError; set and empty is fine.
-func ExpandEnv(s string, lookup func(string) (string, bool)) (string, error) {
+// *UnsetError; set and empty is fine.
+func Expand(s string, lookup func(string) (string, bool)) (string, error) {
 	if !strings.Contains(s, "${") {
 		return s, nil
 	}
@@ -48,11 +48,17 @@ func ExpandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 		}
 		v, set := lookup(name)
 		if !set {
-			return "", &UnsetEnvError{Var: name}
+			return "", &UnsetError{Var: name}
 		}
 		b.WriteString(v)
 		s = rest
 	}
+}
+
+// IsPlaceholder reports whether s is exactly one ${env:NAME}.
+func IsPlaceholder(s string) bool {
+	name, rest, ok := envRef(s)
+	return ok && name != "" && rest == ""
 }
 
 // envRef reads "${env:NAME}" at the start of s.
@@ -68,8 +74,8 @@ func envRef(s string) (name, rest string, ok bool) {
 	return body[:end], body[end+1:], true
 }
 
-// EnvRefs lists the variables s refers to with ${env:NAME}.
-func EnvRefs(s string) []string {
+// Refs lists the variables s refers to with ${env:NAME}.
+func Refs(s string) []string {
 	var names []string
 	for {
 		i := strings.Index(s, "${")
