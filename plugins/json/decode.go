@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/resource-sync/resource-sync/internal/jsonscan"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -26,7 +27,7 @@ func (Formatter) Decode(doc sdk.Document) ([]sdk.Value, error) {
 		return nil, &sdk.Error{Source: doc.Source, Line: 1, Msg: "invalid JSON: the document is empty (an empty list is [])"}
 	}
 	for pos := skipSpace(data, 0); pos < len(data); pos = skipSpace(data, pos) {
-		end := valueEnd(data, pos)
+		end := jsonscan.ValueEnd(data, pos)
 		raw := data[pos:end]
 		if !json.Valid(raw) {
 			return nil, d.syntaxError(pos, raw)
@@ -79,7 +80,7 @@ func (d *decoder) add(start, end int) error {
 func (d *decoder) addElements(start, end int) error {
 	pos := skipSpace(d.data, start+1)
 	for pos < end && d.data[pos] != ']' {
-		elemEnd := valueEnd(d.data, pos)
+		elemEnd := jsonscan.ValueEnd(d.data, pos)
 		if err := d.add(pos, elemEnd); err != nil {
 			return err
 		}
@@ -148,57 +149,4 @@ func skipSpace(data []byte, pos int) int {
 		pos++
 	}
 	return pos
-}
-
-// valueEnd returns where the value starting at data[pos] ends. It only
-// finds the boundary (strings, bracket depth, literal runs); validation is
-// left to encoding/json. It always advances at least one byte, so a stray
-// delimiter becomes a value of its own that fails validation.
-func valueEnd(data []byte, pos int) int {
-	switch data[pos] {
-	case '"':
-		return stringEnd(data, pos)
-	case '{', '[':
-		depth := 0
-		for i := pos; i < len(data); i++ {
-			switch data[i] {
-			case '"':
-				i = stringEnd(data, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return len(data)
-	}
-	i := pos
-	for i < len(data) && !isDelimiter(data[i]) {
-		i++
-	}
-	return max(i, pos+1)
-}
-
-// stringEnd returns the offset just after the string starting at data[pos].
-func stringEnd(data []byte, pos int) int {
-	for i := pos + 1; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return len(data)
-}
-
-func isDelimiter(c byte) bool {
-	switch c {
-	case '{', '}', '[', ']', ',', ':', '"':
-		return true
-	}
-	return isSpace(c)
 }

@@ -1,0 +1,62 @@
+// Package jsonscan finds the boundaries of JSON values in bytes without
+// decoding them: the json formatter splits a stream of documents with it,
+// and the hal schema reads fields of canonical objects. Validation is left
+// to encoding/json.
+package jsonscan
+
+// ValueEnd returns where the value starting at data[pos] ends. It only
+// finds the boundary (strings, bracket depth, literal runs); validation is
+// left to encoding/json. It always advances at least one byte, so a stray
+// delimiter becomes a value of its own that fails validation.
+func ValueEnd(data []byte, pos int) int {
+	switch data[pos] {
+	case '"':
+		return StringEnd(data, pos)
+	case '{', '[':
+		depth := 0
+		for i := pos; i < len(data); i++ {
+			switch data[i] {
+			case '"':
+				i = StringEnd(data, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(data)
+	}
+	i := pos
+	for i < len(data) && !isDelimiter(data[i]) {
+		i++
+	}
+	return max(i, pos+1)
+}
+
+// StringEnd returns the offset just after the string starting at data[pos].
+func StringEnd(data []byte, pos int) int {
+	for i := pos + 1; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(data)
+}
+
+func isDelimiter(c byte) bool {
+	switch c {
+	case '{', '}', '[', ']', ',', ':', '"':
+		return true
+	}
+	return isSpace(c)
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
