@@ -180,7 +180,7 @@ func (r *syncRun) writeResult(sch *scheduler, nodes []*node, res *pb.Write_Resul
 	}
 	var ferr error
 	if d := res.GetError(); d != nil {
-		ferr = fmt.Errorf("%s: %w", describeResource(n.res()), diagnosticError(d))
+		ferr = fmt.Errorf("%s: %w", n.res().describe(), diagnosticError(d))
 	}
 	// A conditional write (bisync) reports what it found.
 	if n.cond != nil {
@@ -220,10 +220,10 @@ func (r *syncRun) settleWrites(sch *scheduler, err error) error {
 			continue
 		}
 		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: staged, and the write did not commit: %w: %w",
-			describeResource(n.res()), ErrNotConfirmed, errorCause(err))))
+			n.res().describe(), ErrNotConfirmed, errorCause(err))))
 	}
 	for _, n := range handed {
-		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: %w: %w", describeResource(n.res()), ErrNotConfirmed, errorCause(err))))
+		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: %w: %w", n.res().describe(), ErrNotConfirmed, errorCause(err))))
 	}
 	for _, n := range held {
 		switch {
@@ -263,14 +263,12 @@ func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, erro
 	if err != nil {
 		return nil, err
 	}
-	res := n.res()
 	item := &pb.WriteItem{Seq: int64(n.seq), Content: content, Extension: ext, MediaType: mediaType,
-		Resource: &pb.Resource{Id: res.GetId(), Type: res.GetType(), Uri: res.GetUri(), Parents: res.GetParents(), ParentRefs: res.GetParentRefs(),
-			Json: body, Source: res.GetSource(), Line: res.GetLine(), Location: res.GetLocation()}}
+		Resource: n.res().toProto(body, "")}
 	if n.dst != nil {
 		// Where the destination holds it now: an update in place, or a
 		// move when the format (file extension) changes.
-		item.ExistingLocation = n.dst.res.GetLocation()
+		item.ExistingLocation = n.dst.rec.Location()
 		item.Unchanged = n.action == ActionUnchanged
 	}
 	if n.cond != nil {
@@ -329,7 +327,7 @@ func (r *syncRun) applyDeletes(ctx context.Context, nodes []*node) error {
 					return
 				}
 				n := batch[0]
-				err := dest.delete(ctx, n.dst.res)
+				err := dest.delete(ctx, n.dst.rec.toProto(nil, n.deleteETag()))
 				if n.cond != nil && errors.Is(err, errPreconditionFailed) {
 					// Changed since read (bisync): read again, planned again.
 					n.cond.failed = true
@@ -338,7 +336,7 @@ func (r *syncRun) applyDeletes(ctx context.Context, nodes []*node) error {
 					continue
 				}
 				if err != nil {
-					err = fmt.Errorf("%s: cannot delete: %w", describeResource(n.dst.res), err)
+					err = fmt.Errorf("%s: cannot delete: %w", n.dst.rec.describe(), err)
 					sch.done(n.seq, pb.Write_STATUS_FAILED, err)
 					r.emit(n.event(OutcomeFailed, err))
 					continue

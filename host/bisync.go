@@ -530,7 +530,7 @@ func (b *bisyncRun) readChanges(ctx context.Context, s *bside, feed changeFeed) 
 // body, its fingerprint, uri, ETag and parents.
 func journalFound(e *journalEntry, i int) *found {
 	side := e.Sides[i]
-	f := &found{res: &pb.Resource{Id: e.ID, Type: e.Type, Uri: side.URI, Parents: side.Parents}, etag: side.ETag, body: noBody}
+	f := &found{rec: toRecord(&pb.Resource{Id: e.ID, Type: e.Type, Uri: side.URI, Parents: side.Parents}), etag: side.ETag, body: noBody}
 	f.fp, _ = parseFingerprint(e.Fingerprint)
 	return f
 }

@@ -11,8 +11,6 @@ import (
 	"sync"
 
 	"golang.org/x/sync/errgroup"
-
-	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
 // conditional says side i does conditional writes.
@@ -59,8 +57,8 @@ func (b *bisyncRun) prefetch(ctx context.Context, keys []Key) error {
 			// fields, and to show a dry run's diff.
 			needBody := it.verdict == copyTo && !hasBody(dst) && (len(b.norm.rules(k.Type)) > 0 || b.opts.DryRun)
 			needETag := b.conditional(x) && b.etagOn(it, x) == ""
-			if (needBody || needETag) && dst.res.GetUri() != "" && s.readEP.can(CapFetch) {
-				uris = append(uris, dst.res.GetUri())
+			if (needBody || needETag) && dst.rec.URI() != "" && s.readEP.can(CapFetch) {
+				uris = append(uris, dst.rec.URI())
 				items = append(items, it)
 			}
 		}
@@ -119,8 +117,7 @@ func (b *bisyncRun) makePlans(ctx context.Context, keys []Key, first bool) error
 			case it.verdict == deleteOn && it.to == x:
 				st := &step{action: ActionDelete, dst: dst, fp: dst.fp, reason: it.reason}
 				if cond {
-					st.cond = &condition{}
-					dst.res.Etag = b.etagOn(it, x)
+					st.cond = &condition{ifMatch: b.etagOn(it, x)}
 				}
 				deletes = append(deletes, st)
 				changes++
@@ -147,10 +144,10 @@ func (b *bisyncRun) makePlans(ctx context.Context, keys []Key, first bool) error
 		p.steps = append(append(p.steps, writes...), deletes...)
 		slices.SortFunc(p.steps, func(a, c *step) int { return compareKeys(a.key(), c.key()) })
 		var err error
-		if p.writes, err = order(writes, func(s *step) *pb.Resource { return s.res() }); err != nil {
+		if p.writes, err = order(writes, (*step).res); err != nil {
 			return fmt.Errorf("writing %s: %w", s.name, err)
 		}
-		if p.deletes, err = order(deletes, func(s *step) *pb.Resource { return s.dst.res }); err != nil {
+		if p.deletes, err = order(deletes, func(s *step) *record { return &s.dst.rec }); err != nil {
 			return fmt.Errorf("deleting on %s: %w", s.name, err)
 		}
 		reverseOrder(p.deletes)
@@ -515,7 +512,7 @@ func (b *bisyncRun) reread(ctx context.Context, items []*bitem) error {
 			}
 		}
 		if uri == "" && it.cur[x] != nil {
-			uri = it.cur[x].res.GetUri()
+			uri = it.cur[x].rec.URI()
 		}
 		if uri == "" {
 			// Skipped for its parent's sake: nothing changed here.
@@ -597,7 +594,7 @@ func (b *bisyncRun) record() error {
 
 // sideEntry is what the journal keeps of a resource as a side holds it.
 func (b *bisyncRun) sideEntry(f *found) sideEntry {
-	e := sideEntry{URI: f.res.GetUri(), ETag: f.etag, Parents: f.res.GetParents()}
+	e := sideEntry{URI: f.rec.URI(), ETag: f.etag, Parents: slices.Collect(f.rec.Parents())}
 	if len(b.updated) > 0 && hasBody(f) {
 		if v, err := b.updateOf(f); err == nil {
 			e.Updated = v.text
@@ -611,9 +608,9 @@ func (b *bisyncRun) sideEntry(f *found) sideEntry {
 // side's host.
 func (b *bisyncRun) written(it *bitem, src *found) sideEntry {
 	x := it.to
-	e := sideEntry{URI: src.res.GetUri(), Parents: src.res.GetParents()}
-	if dst := it.cur[x]; dst != nil && dst.res.GetUri() != "" {
-		e.URI = dst.res.GetUri()
+	e := sideEntry{URI: src.rec.URI(), Parents: slices.Collect(src.rec.Parents())}
+	if dst := it.cur[x]; dst != nil && dst.rec.URI() != "" {
+		e.URI = dst.rec.URI()
 	}
 	for _, n := range b.plans[x].writes {
 		if n.key() == it.key && n.cond != nil {
@@ -623,10 +620,10 @@ func (b *bisyncRun) written(it *bitem, src *found) sideEntry {
 			e.ETag = n.cond.etag
 		}
 	}
-	if e.URI != src.res.GetUri() {
-		e.Parents = make([]string, len(src.res.GetParents()))
-		for i, p := range src.res.GetParents() {
-			e.Parents[i] = rebaseOnto(p, src.res.GetUri(), e.URI)
+	if e.URI != src.rec.URI() {
+		e.Parents = e.Parents[:0]
+		for p := range src.rec.Parents() {
+			e.Parents = append(e.Parents, rebaseOnto(p, src.rec.URI(), e.URI))
 		}
 	}
 	if len(b.updated) > 0 {

@@ -55,7 +55,7 @@ func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 		s := changed[jobs[k]/2]
 		sp, res := s.body, s.res()
 		if jobs[k]%2 == 0 {
-			sp, res = s.dst.body, s.dst.res
+			sp, res = s.dst.body, &s.dst.rec
 		}
 		body, err := r.spill.get(sp)
 		if err != nil {
@@ -65,14 +65,14 @@ func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 		// leaves out (links, ignored fields) is left out of both sides.
 		// A create or delete shows the whole document.
 		if s.action == ActionUpdate {
-			if body, err = r.norm.normalize(res.GetType(), body); err != nil {
-				return nil, fmt.Errorf("%s: %w", describeResource(res), err)
+			if body, err = r.norm.normalize(res.Type(), body); err != nil {
+				return nil, fmt.Errorf("%s: %w", res.describe(), err)
 			}
 		}
 		if opts.Mask != nil {
-			body = opts.Mask(res.GetType(), body)
+			body = opts.Mask(res.Type(), body)
 		}
-		return &pb.Value{Json: body, Source: res.GetSource(), Line: res.GetLine()}, nil
+		return &pb.Value{Json: body, Source: res.Source(), Line: res.Line()}, nil
 	}, func(k int, content []byte, err error) {
 		mu.Lock()
 		defer mu.Unlock()

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -62,7 +61,7 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*in
 			if prev, ok := seen[k]; ok {
 				if prev.sum != f.sum {
 					problems = append(problems, fmt.Errorf("%s is defined twice with different content: %s and %s",
-						k, where(prev.res), where(f.res)))
+						k, prev.rec.where(), f.rec.where()))
 				}
 				continue
 			}
@@ -147,7 +146,7 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	for _, f := range rd.found {
 		if prev, ok := inv.items[f.key()]; ok {
 			r.h.logger.Debug("destination holds a resource twice; the first copy is compared", "resource", f.key().String(),
-				"first", where(prev.res), "second", where(f.res))
+				"first", prev.rec.where(), "second", f.rec.where())
 			continue
 		}
 		inv.items[f.key()] = f
@@ -590,7 +589,7 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 				o.problems = append(o.problems, err)
 				continue
 			}
-			f := &found{res: r, origin: o.origin, format: format, sum: sha256.Sum256(r.GetJson())}
+			f := &found{rec: toRecord(r), origin: o.origin, format: format, sum: sha256.Sum256(r.GetJson())}
 			fp, err := o.run.norm.fingerprint(r.GetType(), r.GetJson(), f.sum)
 			if err != nil {
 				o.problems = append(o.problems, fmt.Errorf("%s: %w", describeResource(r), err))
@@ -606,7 +605,6 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 			if u := r.GetUri(); u != "" && o.etags != nil {
 				f.etag = o.etags[normalizeURI(u)]
 			}
-			r.Json = nil
 			o.found = append(o.found, f)
 			made.addFound(f)
 		}
@@ -651,32 +649,4 @@ func (o *originReader) accept(r *pb.Resource) error {
 			float64(n)/(1<<20), batch.MaxResourceBytes>>20)
 	}
 	return nil
-}
-
-// normalizeURI makes equal uris compare equal: query parameters sorted,
-// fragment and trailing slash dropped, scheme and host lower-cased.
-func normalizeURI(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return s
-	}
-	u.Fragment = ""
-	u.Host = strings.ToLower(u.Host)
-	u.Scheme = strings.ToLower(u.Scheme)
-	u.RawQuery = u.Query().Encode() // Encode sorts by key
-	if len(u.Path) > 1 {
-		u.Path = strings.TrimSuffix(u.Path, "/")
-		u.RawPath = ""
-	}
-	return u.String()
-}
-
-// uriPath is the path of a uri, normalized, for matching resources of two
-// servers that share a layout.
-func uriPath(s string) string {
-	u, err := url.Parse(normalizeURI(s))
-	if err != nil {
-		return s
-	}
-	return u.EscapedPath()
 }

@@ -15,9 +15,9 @@ func (r *syncRun) keepNewer(s *step) error {
 	if err != nil {
 		return err
 	}
-	why, older, err := r.opts.Older(s.src.res.GetType(), s.src.res.GetId(), s.src.res.GetUri(), origin, dest)
+	why, older, err := r.opts.Older(s.src.rec.Type(), s.src.rec.ID(), s.src.rec.URI(), origin, dest)
 	if err != nil {
-		return fmt.Errorf("%s: %w", describeResource(s.src.res), err)
+		return fmt.Errorf("%s: %w", s.src.rec.describe(), err)
 	}
 	if older {
 		s.action, s.reason = ActionUnchanged, why

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
 // node is a step in an apply order, with its dependency edges.
@@ -24,12 +22,12 @@ type node struct {
 // parent uris (normalized, see normalizeURI) and its parents named by type
 // and id. Parents outside steps are ignored here (danglingParents reports
 // them). A cycle is an error naming the resources in it.
-func order(steps []*step, resOf func(*step) *pb.Resource) ([]*node, error) {
+func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 	sort.Slice(steps, func(i, j int) bool { return compareKeys(steps[i].key(), steps[j].key()) < 0 })
 	byURI := make(map[string]int, len(steps))
 	byKey := make(map[Key]int, len(steps))
 	for i, s := range steps {
-		if u := resOf(s).GetUri(); u != "" {
+		if u := resOf(s).URI(); u != "" {
 			byURI[normalizeURI(u)] = i
 		}
 		byKey[s.key()] = i
@@ -50,12 +48,12 @@ func order(steps []*step, resOf func(*step) *pb.Resource) ([]*node, error) {
 			indegree[i]++
 		}
 		r := resOf(n.step)
-		for _, p := range r.GetParents() {
+		for p := range r.Parents() {
 			j, ok := byURI[normalizeURI(p)]
 			link(j, ok)
 		}
-		for _, p := range r.GetParentRefs() {
-			j, ok := byKey[Key{p.GetType(), p.GetId()}]
+		for p := range r.ParentRefs() {
+			j, ok := byKey[p]
 			link(j, ok)
 		}
 	}
@@ -133,7 +131,7 @@ func (h *indexHeap) Pop() any {
 
 // cycleError walks parent edges among the unplaced resources until one
 // repeats, and names that loop.
-func cycleError(nodes []*node, indegree []int, resOf func(*step) *pb.Resource) error {
+func cycleError(nodes []*node, indegree []int, resOf func(*step) *record) error {
 	parentOf := map[int]int{}
 	start := -1
 	for i, n := range nodes {
@@ -162,7 +160,7 @@ func cycleError(nodes []*node, indegree []int, resOf func(*step) *pb.Resource) e
 	names := make([]string, 0, len(path)+1)
 	for k := len(path) - 1; k >= 0; k-- {
 		r := resOf(nodes[path[k]].step)
-		names = append(names, r.GetType()+"/"+r.GetId())
+		names = append(names, r.Type()+"/"+r.ID())
 	}
 	names = append(names, names[0])
 	return fmt.Errorf("dependency cycle: %s (each is a parent of the next)", strings.Join(names, " -> "))

@@ -10,7 +10,7 @@ import (
 )
 
 func res(typ, id string, parents ...string) *step {
-	return &step{action: ActionCreate, src: &found{res: &pb.Resource{Type: typ, Id: id, Uri: "http://x/api/" + typ + "/" + id, Parents: parents}}}
+	return &step{action: ActionCreate, src: &found{rec: toRecord(&pb.Resource{Type: typ, Id: id, Uri: "http://x/api/" + typ + "/" + id, Parents: parents})}}
 }
 
 // ref is a resource without a uri whose parents are named by type and id,
@@ -21,10 +21,10 @@ func ref(typ, id string, parents ...string) *step {
 		t, i, _ := strings.Cut(p, "/")
 		r.ParentRefs = append(r.ParentRefs, &pb.ParentRef{Type: t, Id: i})
 	}
-	return &step{action: ActionCreate, src: &found{res: r}}
+	return &step{action: ActionCreate, src: &found{rec: toRecord(r)}}
 }
 
-func srcRes(s *step) *pb.Resource { return s.src.res }
+func srcRes(s *step) *record { return &s.src.rec }
 
 func uri(typ, id string) string { return "http://x/api/" + typ + "/" + id }
 
@@ -167,5 +167,36 @@ func TestDanglingParents(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestRecordKeepsWhatItWasGiven(t *testing.T) {
+	for _, in := range []*pb.Resource{
+		{},
+		{Id: "1", Type: "t"},
+		{Id: "é/ü", Type: "type", Uri: "http://x/api/type/1", Source: "dir/type/1.yaml", Line: 7, Location: "type/1.yaml",
+			Parents:    []string{"http://x/api/p/1", "", strings.Repeat("p", 300)},
+			ParentRefs: []*pb.ParentRef{{Type: "p", Id: "1"}, {Type: "", Id: ""}, {Type: "q", Id: strings.Repeat("q", 200)}}},
+		{Id: "2", Type: "t", ParentRefs: []*pb.ParentRef{{Type: "p", Id: "9"}}},
+	} {
+		rec := toRecord(in)
+		got := rec.toProto(nil, "")
+		if got.GetId() != in.GetId() || got.GetType() != in.GetType() || got.GetUri() != in.GetUri() || got.GetSource() != in.GetSource() ||
+			got.GetLine() != in.GetLine() || got.GetLocation() != in.GetLocation() {
+			t.Errorf("toRecord(%v).toProto() = %v", in, got)
+		}
+		if diff := cmp.Diff(in.GetParents(), got.GetParents()); diff != "" {
+			t.Errorf("parents of %v (-want +got):\n%s", in, diff)
+		}
+		var want, have []string
+		for _, p := range in.GetParentRefs() {
+			want = append(want, p.GetType()+"/"+p.GetId())
+		}
+		for k := range rec.ParentRefs() {
+			have = append(have, k.String())
+		}
+		if diff := cmp.Diff(want, have); diff != "" {
+			t.Errorf("parent refs of %v (-want +got):\n%s", in, diff)
+		}
 	}
 }

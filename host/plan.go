@@ -43,18 +43,27 @@ type condition struct {
 }
 
 // res is the resource as written (src), else as the destination has it.
-func (s *step) res() *pb.Resource {
+func (s *step) res() *record {
 	if s.src != nil {
-		return s.src.res
+		return &s.src.rec
 	}
-	return s.dst.res
+	return &s.dst.rec
 }
 
-func (s *step) key() Key { return Key{s.res().GetType(), s.res().GetId()} }
+func (s *step) key() Key { return s.res().key() }
+
+// deleteETag is the ETag a conditional delete must match (bisync); ""
+// deletes whatever the destination holds.
+func (s *step) deleteETag() string {
+	if s.cond == nil {
+		return ""
+	}
+	return s.cond.ifMatch
+}
 
 func (s *step) event(outcome Outcome, err error) Event {
 	r := s.res()
-	return Event{Outcome: outcome, Action: s.action, Type: r.GetType(), ID: r.GetId(), URI: r.GetUri(),
+	return Event{Outcome: outcome, Action: s.action, Type: r.Type(), ID: r.ID(), URI: r.URI(),
 		Fingerprint: fingerprint(s.fp), Reason: s.reason, Err: err}
 }
 
@@ -197,10 +206,10 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		}
 	}
 	var err error
-	if p.writes, err = order(writes, func(s *step) *pb.Resource { return s.res() }); err != nil {
+	if p.writes, err = order(writes, (*step).res); err != nil {
 		return nil, err
 	}
-	if p.deletes, err = order(deletes, func(s *step) *pb.Resource { return s.dst.res }); err != nil {
+	if p.deletes, err = order(deletes, func(s *step) *record { return &s.dst.rec }); err != nil {
 		return nil, fmt.Errorf("at the destination: %w", err)
 	}
 	reverseOrder(p.deletes)
@@ -241,7 +250,7 @@ func (r *syncRun) normalizedBody(typ string, f *found) (any, error) {
 	}
 	v, err := r.norm.normalized(typ, body)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", describeResource(f.res), err)
+		return nil, fmt.Errorf("%s: %w", f.rec.describe(), err)
 	}
 	return v, nil
 }
@@ -280,7 +289,7 @@ func danglingParents(writes []*step, origins, dest *inventory, nowhere string) [
 	known := map[string]bool{}
 	for _, inv := range []*inventory{origins, dest} {
 		for _, f := range inv.items {
-			if u := f.res.GetUri(); u != "" {
+			if u := f.rec.URI(); u != "" {
 				known[normalizeURI(u)] = true
 				known[uriPath(u)] = true
 			}
@@ -291,15 +300,14 @@ func danglingParents(writes []*step, origins, dest *inventory, nowhere string) [
 		if s.src == nil {
 			continue
 		}
-		for _, p := range s.src.res.GetParents() {
+		for p := range s.src.rec.Parents() {
 			if !known[normalizeURI(p)] && !known[uriPath(p)] {
-				out = append(out, fmt.Sprintf("%s names a parent that is %s: %s", describeResource(s.src.res), nowhere, p))
+				out = append(out, fmt.Sprintf("%s names a parent that is %s: %s", s.src.rec.describe(), nowhere, p))
 			}
 		}
-		for _, p := range s.src.res.GetParentRefs() {
-			k := Key{p.GetType(), p.GetId()}
+		for k := range s.src.rec.ParentRefs() {
 			if origins.items[k] == nil && dest.items[k] == nil {
-				out = append(out, fmt.Sprintf("%s names a parent that is %s: %s", describeResource(s.src.res), nowhere, k))
+				out = append(out, fmt.Sprintf("%s names a parent that is %s: %s", s.src.rec.describe(), nowhere, k))
 			}
 		}
 	}
@@ -333,7 +341,7 @@ func (r *syncRun) encode(ctx context.Context, writes []*node) error {
 		if body, err = r.secrets.onWrite(n.res(), body); err != nil {
 			return nil, err
 		}
-		return &pb.Value{Json: body, Source: n.res().GetSource(), Line: n.res().GetLine()}, nil
+		return &pb.Value{Json: body, Source: n.res().Source(), Line: n.res().Line()}, nil
 	}, func(i int, content []byte, err error) {
 		n := writes[i]
 		if err == nil && len(content) > batch.MaxResourceBytes {
@@ -345,7 +353,7 @@ func (r *syncRun) encode(ctx context.Context, writes []*node) error {
 		}
 		if err != nil {
 			mu.Lock()
-			problems = append(problems, fmt.Errorf("%s: %w", describeResource(n.res()), err))
+			problems = append(problems, fmt.Errorf("%s: %w", n.res().describe(), err))
 			mu.Unlock()
 		}
 	})
@@ -430,7 +438,7 @@ func (r *syncRun) encodeEach(ctx context.Context, style pb.Encode_Style, n int,
 // mergeIgnored makes an update's body keep the destination's ignored
 // fields.
 func (r *syncRun) mergeIgnored(s *step) error {
-	if len(r.norm.rules(s.src.res.GetType())) == 0 {
+	if len(r.norm.rules(s.src.rec.Type())) == 0 {
 		return nil
 	}
 	src, err := r.spill.get(s.src.body)
@@ -441,9 +449,9 @@ func (r *syncRun) mergeIgnored(s *step) error {
 	if err != nil {
 		return err
 	}
-	merged, err := r.norm.keepIgnored(s.src.res.GetType(), src, dst)
+	merged, err := r.norm.keepIgnored(s.src.rec.Type(), src, dst)
 	if err != nil {
-		return fmt.Errorf("%s: %w", describeResource(s.src.res), err)
+		return fmt.Errorf("%s: %w", s.src.rec.describe(), err)
 	}
 	s.body, err = r.spill.put(merged)
 	return err

@@ -110,7 +110,7 @@ func (s *scheduler) done(seq int, status pb.Write_Status, err error) bool {
 	switch status {
 	case pb.Write_STATUS_FAILED:
 		if err == nil {
-			err = fmt.Errorf("%s: failed", describeResource(s.nodes[seq].res()))
+			err = fmt.Errorf("%s: failed", s.nodes[seq].res().describe())
 		}
 		s.failures = append(s.failures, err)
 		s.skip(seq, err)

@@ -127,13 +127,13 @@ func (s *secretRun) check() error {
 
 // onWrite runs before a resource is encoded for the destination: a
 // service gets the values in place of the placeholders.
-func (s *secretRun) onWrite(r *pb.Resource, body []byte) ([]byte, error) {
+func (s *secretRun) onWrite(r *record, body []byte) ([]byte, error) {
 	if s == nil || !s.clear || len(s.fields) == 0 {
 		return body, nil
 	}
-	out, err := SubstituteSecrets(body, r.GetType(), r.GetId(), s.fields, s.lookup)
+	out, err := SubstituteSecrets(body, r.Type(), r.ID(), s.fields, s.lookup)
 	if se, ok := err.(*SecretError); ok {
-		se.Source, se.Line = r.GetSource(), int(r.GetLine())
+		se.Source, se.Line = r.Source(), int(r.Line())
 	}
 	return out, err
 }

@@ -250,11 +250,12 @@ func originsDigest(inv *inventory) [sha256.Size]byte {
 		buf = buf[:0]
 		field(k.Type)
 		field(k.ID)
-		field(f.res.GetUri())
+		field(f.rec.URI())
 		buf = binary.AppendVarint(buf, int64(f.origin))
 		buf = append(buf, f.sum[:]...)
-		buf = binary.AppendUvarint(buf, uint64(len(f.res.GetParents())))
-		for _, p := range f.res.GetParents() {
+		parents := slices.Collect(f.rec.Parents())
+		buf = binary.AppendUvarint(buf, uint64(len(parents)))
+		for _, p := range parents {
 			field(p)
 		}
 		h.Write(buf)

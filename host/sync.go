@@ -290,7 +290,7 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 func scopeOf(inv *inventory) []*pb.Resource {
 	scope := make([]*pb.Resource, 0, len(inv.items))
 	for _, f := range inv.items {
-		scope = append(scope, &pb.Resource{Id: f.res.GetId(), Type: f.res.GetType(), Uri: f.res.GetUri()})
+		scope = append(scope, &pb.Resource{Id: f.rec.ID(), Type: f.rec.Type(), Uri: f.rec.URI()})
 	}
 	return scope
 }

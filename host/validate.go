@@ -90,7 +90,7 @@ func (h *Host) Validate(ctx context.Context, opts ValidateOptions) (Validation, 
 	for _, f := range inv.items {
 		steps = append(steps, &step{action: ActionCreate, src: f})
 	}
-	if _, err := order(steps, func(s *step) *pb.Resource { return s.src.res }); err != nil {
+	if _, err := order(steps, func(s *step) *record { return &s.src.rec }); err != nil {
 		return Validation{}, &InputError{Problems: []error{err}}
 	}
 	v := Validation{Read: len(inv.items), Warnings: r.tally.snapshot().Warnings}
