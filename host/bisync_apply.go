@@ -102,7 +102,7 @@ func (b *bisyncRun) makePlans(ctx context.Context, keys []Key, first bool) error
 			switch {
 			case it.verdict == copyTo && it.to == x:
 				src := it.cur[1-x]
-				st := &step{src: src, dst: dst, body: src.body, fp: src.fp, reason: it.reason, action: ActionCreate}
+				st := &step{src: src, dst: dst, body: src.body, reason: it.reason, action: ActionCreate}
 				if dst != nil {
 					st.action = ActionUpdate
 				}
@@ -115,7 +115,7 @@ func (b *bisyncRun) makePlans(ctx context.Context, keys []Key, first bool) error
 				writes = append(writes, st)
 				changes++
 			case it.verdict == deleteOn && it.to == x:
-				st := &step{action: ActionDelete, dst: dst, fp: dst.fp, reason: it.reason}
+				st := &step{action: ActionDelete, dst: dst, reason: it.reason}
 				if cond {
 					st.cond = &condition{ifMatch: b.etagOn(it, x)}
 				}
@@ -123,7 +123,7 @@ func (b *bisyncRun) makePlans(ctx context.Context, keys []Key, first bool) error
 				changes++
 			case whole && dst != nil:
 				// A whole-content side keeps only what it is sent.
-				writes = append(writes, &step{action: ActionUnchanged, dst: dst, body: dst.body, fp: dst.fp, reason: "kept"})
+				writes = append(writes, &step{action: ActionUnchanged, dst: dst, body: dst.body, reason: "kept"})
 			}
 		}
 		if changes == 0 {

@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -59,7 +58,9 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*in
 		for _, f := range rd.found {
 			k := f.key()
 			if prev, ok := seen[k]; ok {
-				if prev.sum != f.sum {
+				if same, err := r.spill.same(prev.body, f.body); err != nil {
+					problems = append(problems, err)
+				} else if !same {
 					problems = append(problems, fmt.Errorf("%s is defined twice with different content: %s and %s",
 						k, prev.rec.where(), f.rec.where()))
 				}
@@ -589,8 +590,8 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 				o.problems = append(o.problems, err)
 				continue
 			}
-			f := &found{rec: toRecord(r), origin: o.origin, format: format, sum: sha256.Sum256(r.GetJson())}
-			fp, err := o.run.norm.fingerprint(r.GetType(), r.GetJson(), f.sum)
+			f := &found{rec: toRecord(r), origin: o.origin, format: format}
+			fp, err := o.run.norm.fingerprint(r.GetType(), r.GetJson())
 			if err != nil {
 				o.problems = append(o.problems, fmt.Errorf("%s: %w", describeResource(r), err))
 				continue

@@ -97,11 +97,10 @@ func (n *normalizer) rules(typ string) [][]string {
 	return append(slices.Clip(n.all), n.byType[typ]...)
 }
 
-// fingerprint is the SHA-256 of body's normalized form; sum is the SHA-256
-// of body itself, which is the answer when normalizing changes nothing.
-func (n *normalizer) fingerprint(typ string, body []byte, sum [sha256.Size]byte) ([sha256.Size]byte, error) {
+// fingerprint is the SHA-256 of body's normalized form.
+func (n *normalizer) fingerprint(typ string, body []byte) ([sha256.Size]byte, error) {
 	if !n.mayChange(typ, body) {
-		return sum, nil
+		return sha256.Sum256(body), nil
 	}
 	if len(n.rules(typ)) == 0 {
 		if stripped, ok := dropTopLevel(body, envelope); ok {
@@ -110,7 +109,7 @@ func (n *normalizer) fingerprint(typ string, body []byte, sum [sha256.Size]byte)
 	}
 	norm, err := n.normalize(typ, body)
 	if err != nil {
-		return sum, err
+		return [sha256.Size]byte{}, err
 	}
 	return sha256.Sum256(norm), nil
 }

@@ -21,7 +21,7 @@ func (r *syncRun) keepNewer(s *step) error {
 	}
 	if older {
 		s.action, s.reason = ActionUnchanged, why
-		s.body, s.fp = s.dst.body, s.dst.fp
+		s.body, s.keepsDst = s.dst.body, true
 	}
 	return nil
 }

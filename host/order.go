@@ -3,16 +3,19 @@ package host
 import (
 	"container/heap"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
 
-// node is a step in an apply order, with its dependency edges.
+// node is a step in an apply order, with its dependency edges. The nodes
+// of one order and their edges share a few large allocations: a sync
+// holds one node per resource.
 type node struct {
 	*step
 	seq      int
-	parents  []int // indexes into the ordered slice
-	children []int
+	parents  []int32 // indexes into the ordered slice
+	children []int32
 }
 
 // order sorts steps by (type, id) and then so that every parent comes
@@ -24,30 +27,30 @@ type node struct {
 // them). A cycle is an error naming the resources in it.
 func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 	sort.Slice(steps, func(i, j int) bool { return compareKeys(steps[i].key(), steps[j].key()) < 0 })
-	byURI := make(map[string]int, len(steps))
-	byKey := make(map[Key]int, len(steps))
+	byURI := make(map[string]int32, len(steps))
+	byKey := make(map[Key]int32, len(steps))
 	for i, s := range steps {
 		if u := resOf(s).URI(); u != "" {
-			byURI[normalizeURI(u)] = i
+			byURI[normalizeURI(u)] = int32(i)
 		}
-		byKey[s.key()] = i
+		byKey[s.key()] = int32(i)
 	}
-	nodes := make([]*node, len(steps))
+	// Edges as (parent, child) pairs, each once.
+	var edges [][2]int32
 	for i, s := range steps {
-		nodes[i] = &node{step: s}
-	}
-	indegree := make([]int, len(steps))
-	for i, n := range nodes {
-		seen := map[int]bool{}
-		link := func(j int, ok bool) {
-			if !ok || j == i || seen[j] {
+		first := len(edges)
+		link := func(j int32, ok bool) {
+			if !ok || int(j) == i {
 				return
 			}
-			seen[j] = true
-			nodes[j].children = append(nodes[j].children, i)
-			indegree[i]++
+			for _, e := range edges[first:] {
+				if e[0] == j {
+					return
+				}
+			}
+			edges = append(edges, [2]int32{j, int32(i)})
 		}
-		r := resOf(n.step)
+		r := resOf(s)
 		for p := range r.Parents() {
 			j, ok := byURI[normalizeURI(p)]
 			link(j, ok)
@@ -57,6 +60,17 @@ func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 			link(j, ok)
 		}
 	}
+	all := make([]node, len(steps))
+	nodes := make([]*node, len(steps))
+	for i, s := range steps {
+		all[i].step = s
+		nodes[i] = &all[i]
+	}
+	childrenOf := adjacency(nodes, edges, 0)
+	indegree := make([]int, len(steps))
+	for _, e := range edges {
+		indegree[e[1]]++
+	}
 	ready := &indexHeap{}
 	for i := range nodes {
 		if indegree[i] == 0 {
@@ -64,49 +78,74 @@ func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 		}
 	}
 	out := make([]*node, 0, len(nodes))
-	position := make([]int, len(nodes))
+	position := make([]int32, len(nodes))
 	for ready.Len() > 0 {
 		i := heap.Pop(ready).(int)
-		position[i] = len(out)
+		position[i] = int32(len(out))
 		nodes[i].seq = len(out)
 		out = append(out, nodes[i])
-		for _, c := range nodes[i].children {
+		for _, c := range childrenOf[i] {
 			if indegree[c]--; indegree[c] == 0 {
-				heap.Push(ready, c)
+				heap.Push(ready, int(c))
 			}
 		}
 	}
 	if len(out) < len(nodes) {
-		return nil, cycleError(nodes, indegree, resOf)
+		return nil, cycleError(nodes, childrenOf, indegree, resOf)
 	}
 	// Re-express edges as positions in the output.
-	for _, n := range out {
-		for k, c := range n.children {
-			n.children[k] = position[c]
-		}
-		sort.Ints(n.children)
+	for k, e := range edges {
+		edges[k] = [2]int32{position[e[0]], position[e[1]]}
 	}
-	for _, n := range out {
-		for _, c := range n.children {
-			out[c].parents = append(out[c].parents, n.seq)
-		}
+	for i, c := range adjacency(out, edges, 0) {
+		slices.Sort(c)
+		out[i].children = c
+	}
+	for i, p := range adjacency(out, edges, 1) {
+		slices.Sort(p)
+		out[i].parents = p
 	}
 	return out, nil
+}
+
+// adjacency lists, for each node, the other end of the edges whose end
+// from is that node (0: a parent's children, 1: a child's parents), all
+// in one backing array.
+func adjacency(nodes []*node, edges [][2]int32, from int) [][]int32 {
+	count := make([]int32, len(nodes)+1)
+	for _, e := range edges {
+		count[e[from]+1]++
+	}
+	for i := 1; i < len(count); i++ {
+		count[i] += count[i-1]
+	}
+	backing := make([]int32, len(edges))
+	fill := slices.Clone(count[:len(nodes)])
+	for _, e := range edges {
+		backing[fill[e[from]]] = e[1-from]
+		fill[e[from]]++
+	}
+	lists := make([][]int32, len(nodes))
+	for i := range nodes {
+		lists[i] = backing[count[i]:count[i+1]:count[i+1]]
+	}
+	return lists
 }
 
 // reverse turns a parents-first order into a children-first one: a
 // node's children become what it waits for.
 func reverseOrder(nodes []*node) {
-	last := len(nodes) - 1
-	for i, j := 0, last; i < j; i, j = i+1, j-1 {
+	last := int32(len(nodes) - 1)
+	for i, j := 0, len(nodes)-1; i < j; i, j = i+1, j-1 {
 		nodes[i], nodes[j] = nodes[j], nodes[i]
 	}
-	flip := func(idx []int) []int {
-		out := make([]int, len(idx))
+	// In place: positions mirror, so each list reversed stays sorted.
+	flip := func(idx []int32) []int32 {
+		slices.Reverse(idx)
 		for k, v := range idx {
-			out[len(idx)-1-k] = last - v
+			idx[k] = last - v
 		}
-		return out
+		return idx
 	}
 	for i, n := range nodes {
 		n.seq = i
@@ -131,15 +170,15 @@ func (h *indexHeap) Pop() any {
 
 // cycleError walks parent edges among the unplaced resources until one
 // repeats, and names that loop.
-func cycleError(nodes []*node, indegree []int, resOf func(*step) *record) error {
+func cycleError(nodes []*node, childrenOf [][]int32, indegree []int, resOf func(*step) *record) error {
 	parentOf := map[int]int{}
 	start := -1
-	for i, n := range nodes {
-		for _, c := range n.children {
+	for i := range nodes {
+		for _, c := range childrenOf[i] {
 			if indegree[c] > 0 && indegree[i] > 0 {
-				parentOf[c] = i
+				parentOf[int(c)] = i
 				if start < 0 {
-					start = c
+					start = int(c)
 				}
 			}
 		}

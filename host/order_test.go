@@ -97,7 +97,7 @@ func TestOrder(t *testing.T) {
 					t.Errorf("%s has seq %d at position %d", keys(got)[i], n.seq, i)
 				}
 				for _, p := range n.parents {
-					if p >= i {
+					if int(p) >= i {
 						t.Errorf("%s comes before its parent at %d", keys(got)[i], p)
 					}
 				}

@@ -25,7 +25,9 @@ type step struct {
 	// them; content is body in the destination's format.
 	body    span
 	content span
-	fp      [sha256.Size]byte
+	// keepsDst: the destination's copy stays though an origin has one
+	// (older.go).
+	keepsDst bool
 	// cond makes the write or delete conditional (bisync); nil for a
 	// sync.
 	cond *condition
@@ -52,6 +54,14 @@ func (s *step) res() *record {
 
 func (s *step) key() Key { return s.res().key() }
 
+// fp is the fingerprint of what the destination holds once s is applied.
+func (s *step) fp() [sha256.Size]byte {
+	if s.src == nil || s.keepsDst {
+		return s.dst.fp
+	}
+	return s.src.fp
+}
+
 // deleteETag is the ETag a conditional delete must match (bisync); ""
 // deletes whatever the destination holds.
 func (s *step) deleteETag() string {
@@ -64,7 +74,7 @@ func (s *step) deleteETag() string {
 func (s *step) event(outcome Outcome, err error) Event {
 	r := s.res()
 	return Event{Outcome: outcome, Action: s.action, Type: r.Type(), ID: r.ID(), URI: r.URI(),
-		Fingerprint: fingerprint(s.fp), Reason: s.reason, Err: err}
+		Fingerprint: fingerprint(s.fp()), Reason: s.reason, Err: err}
 }
 
 // plan is what a sync will do.
@@ -136,7 +146,7 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 	}
 	// Creates and updates.
 	for k, src := range origins.items {
-		s := &step{src: src, body: src.body, fp: src.fp}
+		s := &step{src: src, body: src.body}
 		dst := dest.items[k]
 		switch {
 		case dst == nil:
@@ -175,13 +185,13 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		}
 		switch {
 		case selected && r.opts.Delete:
-			s := &step{action: ActionDelete, dst: dst, fp: dst.fp, reason: "in no origin"}
+			s := &step{action: ActionDelete, dst: dst, reason: "in no origin"}
 			deletes = append(deletes, s)
 			p.steps = append(p.steps, s)
 		case whole:
 			// A whole-content destination keeps what it is not told to
 			// drop only if it is written again.
-			p.steps = append(p.steps, &step{action: ActionUnchanged, dst: dst, body: dst.body, fp: dst.fp, reason: "kept"})
+			p.steps = append(p.steps, &step{action: ActionUnchanged, dst: dst, body: dst.body, reason: "kept"})
 			if selected {
 				p.kept++
 			}

@@ -25,7 +25,6 @@ type found struct {
 	rec    record
 	origin int               // index of the origin; -1 for the destination
 	format string            // the formatter that decoded it
-	sum    [sha256.Size]byte // SHA-256 of the canonical JSON as read
 	fp     [sha256.Size]byte // SHA-256 of the normalized form (normalize.go)
 	body   span
 	// etag is the resource's ETag where the endpoint gave one for it
@@ -51,39 +50,41 @@ type record struct {
 
 // toRecord keeps what the host needs of r, without its body.
 func toRecord(r *pb.Resource) record {
-	id, typ, uri, source, loc := r.GetId(), r.GetType(), r.GetUri(), r.GetSource(), r.GetLocation()
-	n := len(id) + len(typ) + len(uri) + len(source) + len(loc)
+	var rec record
+	fixed := []string{r.GetId(), r.GetType(), r.GetUri(), r.GetSource(), r.GetLocation()}
+	ends := []*uint32{&rec.idEnd, &rec.typeEnd, &rec.uriEnd, &rec.sourceEnd, &rec.locEnd}
+	refs := r.GetParentRefs()
+	n := binary.MaxVarintLen32
+	for _, s := range fixed {
+		n += len(s)
+	}
 	for _, p := range r.GetParents() {
 		n += binary.MaxVarintLen32 + len(p)
 	}
-	for _, p := range r.GetParentRefs() {
+	for _, p := range refs {
 		n += 2*binary.MaxVarintLen32 + len(p.GetType()) + len(p.GetId())
 	}
-	b := make([]byte, 0, n)
-	var rec record
-	b = append(b, id...)
-	rec.idEnd = uint32(len(b))
-	b = append(b, typ...)
-	rec.typeEnd = uint32(len(b))
-	b = append(b, uri...)
-	rec.uriEnd = uint32(len(b))
-	b = append(b, source...)
-	rec.sourceEnd = uint32(len(b))
-	b = append(b, loc...)
-	rec.locEnd = uint32(len(b))
-	field := func(s string) {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+	var b strings.Builder
+	b.Grow(n)
+	for i, s := range fixed {
+		b.WriteString(s)
+		*ends[i] = uint32(b.Len())
 	}
-	b = binary.AppendUvarint(b, uint64(len(r.GetParents())))
+	var scratch [binary.MaxVarintLen64]byte
+	uvarint := func(v int) { b.Write(binary.AppendUvarint(scratch[:0], uint64(v))) }
+	field := func(s string) {
+		uvarint(len(s))
+		b.WriteString(s)
+	}
+	uvarint(len(r.GetParents()))
 	for _, p := range r.GetParents() {
 		field(p)
 	}
-	for _, p := range r.GetParentRefs() {
+	for _, p := range refs {
 		field(p.GetType())
 		field(p.GetId())
 	}
-	rec.packed = string(b)
+	rec.packed = b.String()
 	rec.line = r.GetLine()
 	return rec
 }

@@ -127,7 +127,7 @@ func (s *scheduler) done(seq int, status pb.Write_Status, err error) bool {
 			}
 			if s.waiting[c] > 0 {
 				if s.waiting[c]--; s.waiting[c] == 0 {
-					s.ready = append(s.ready, c)
+					s.ready = append(s.ready, int(c))
 				}
 			}
 		}
@@ -149,7 +149,7 @@ func (s *scheduler) skip(seq int, cause error) {
 		if s.onSkip != nil {
 			s.onSkip(s.nodes[c], cause)
 		}
-		s.skip(c, cause)
+		s.skip(int(c), cause)
 	}
 }
 

@@ -232,6 +232,7 @@ func (r *syncRun) conditionalReads(t target) bool {
 
 // originsDigest sums up everything a plan takes from the origins: a pass
 // whose origins have the digest of the last applied one has nothing to do.
+// Bodies count by their normalized fingerprint, as the plan compares them.
 // Fields are length-prefixed, so no two inventories share an input.
 func originsDigest(inv *inventory) [sha256.Size]byte {
 	keys := make([]Key, 0, len(inv.items))
@@ -252,7 +253,7 @@ func originsDigest(inv *inventory) [sha256.Size]byte {
 		field(k.ID)
 		field(f.rec.URI())
 		buf = binary.AppendVarint(buf, int64(f.origin))
-		buf = append(buf, f.sum[:]...)
+		buf = append(buf, f.fp[:]...)
 		parents := slices.Collect(f.rec.Parents())
 		buf = binary.AppendUvarint(buf, uint64(len(parents)))
 		for _, p := range parents {

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"sync"
@@ -49,6 +50,22 @@ func (s *spill) get(sp span) ([]byte, error) {
 		return nil, fmt.Errorf("spill file: %w", err)
 	}
 	return b, nil
+}
+
+// same says whether two spans hold the same bytes.
+func (s *spill) same(a, b span) (bool, error) {
+	if a.n != b.n {
+		return false, nil
+	}
+	x, err := s.get(a)
+	if err != nil {
+		return false, err
+	}
+	y, err := s.get(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(x, y), nil
 }
 
 func (s *spill) close() {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
@@ -40,6 +41,13 @@ const usageLine = "Usage: resource-sync [OPTIONS] [ORIGIN]... DESTINATION\nRun '
 func Main() int {
 	if builtin.ServeIfAsked() {
 		return 0
+	}
+	if os.Getenv("GOGC") == "" {
+		// Most of the host's heap is the inventory, alive from the read
+		// to the last write; collecting at 1.5 times it rather than twice
+		// cuts the peak by a sixth at 100,000 resources for little CPU
+		// (docs/guarantees.md). GOGC, when set, wins.
+		debug.SetGCPercent(50)
 	}
 	io := iostreams.System()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
