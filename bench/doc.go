@@ -6,6 +6,9 @@
 //   - BenchmarkPull: a paginated HAL collection from `resource-sync serve`
 //     into a directory of YAML files (plainPull);
 //   - BenchmarkPush: a directory into an empty `serve` (plainPush);
+//   - BenchmarkLocalResync: the same directory synced again into its
+//     converted copy, writing nothing, against `resource-sync validate` of
+//     the origin (reading it alone) and a plain program reading it;
 //   - BenchmarkRepush and BenchmarkDiff: a directory against a `serve`
 //     already holding it (unchanged, or 1% changed), against the GETs
 //     alone (plainGetAll: ratio) and against the whole job done by a
