@@ -400,8 +400,8 @@ func (b *bisyncRun) chooseFormat(ctx context.Context, s *bside) error {
 	}
 	count := map[string]int{}
 	for _, f := range s.inv.items {
-		if f.format != "" {
-			count[f.format]++
+		if f.rec.Format() != "" {
+			count[f.rec.Format()]++
 		}
 	}
 	best := s.run.format.Name
@@ -530,7 +530,7 @@ func (b *bisyncRun) readChanges(ctx context.Context, s *bside, feed changeFeed) 
 // body, its fingerprint, uri, ETag and parents.
 func journalFound(e *journalEntry, i int) *found {
 	side := e.Sides[i]
-	f := &found{rec: toRecord(&pb.Resource{Id: e.ID, Type: e.Type, Uri: side.URI, Parents: side.Parents}), etag: side.ETag, body: noBody}
+	f := &found{rec: toRecord(&pb.Resource{Id: e.ID, Type: e.Type, Uri: side.URI, Parents: side.Parents, Etag: side.ETag}, ""), body: noBody}
 	f.fp, _ = parseFingerprint(e.Fingerprint)
 	return f
 }

@@ -26,8 +26,8 @@ func (b *bisyncRun) etagOn(it *bitem, i int) string {
 	etag := ""
 	switch {
 	case f == nil:
-	case f.etag != "":
-		etag = f.etag
+	case f.rec.ETag() != "":
+		etag = f.rec.ETag()
 	case it.j != nil && it.change[i] == unchanged:
 		etag = it.j.Sides[i].ETag
 	}
@@ -565,8 +565,8 @@ func (b *bisyncRun) record() error {
 		case keep:
 			if e := b.journal.entries[k]; e != nil {
 				for i, f := range it.cur {
-					if f != nil && f.etag != "" {
-						e.Sides[i].ETag = f.etag
+					if f != nil && f.rec.ETag() != "" {
+						e.Sides[i].ETag = f.rec.ETag()
 					}
 				}
 			}
@@ -594,7 +594,7 @@ func (b *bisyncRun) record() error {
 
 // sideEntry is what the journal keeps of a resource as a side holds it.
 func (b *bisyncRun) sideEntry(f *found) sideEntry {
-	e := sideEntry{URI: f.rec.URI(), ETag: f.etag, Parents: slices.Collect(f.rec.Parents())}
+	e := sideEntry{URI: f.rec.URI(), ETag: f.rec.ETag(), Parents: slices.Collect(f.rec.Parents())}
 	if len(b.updated) > 0 && hasBody(f) {
 		if v, err := b.updateOf(f); err == nil {
 			e.Updated = v.text

@@ -54,10 +54,10 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*in
 		if len(rd.found) == 0 {
 			inv.empty = append(inv.empty, o.target.name())
 		}
-		seen := map[Key]*found{}
 		for _, f := range rd.found {
 			k := f.key()
-			if prev, ok := seen[k]; ok {
+			prev, ok := inv.items[k]
+			if ok && prev.origin == i {
 				if same, err := r.spill.same(prev.body, f.body); err != nil {
 					problems = append(problems, err)
 				} else if !same {
@@ -66,8 +66,7 @@ func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*in
 				}
 				continue
 			}
-			seen[k] = f
-			if prev, ok := inv.items[k]; ok && prev.origin != i {
+			if ok {
 				r.h.logger.Info(fmt.Sprintf("%s from %s overrides the copy from %s",
 					k, o.target.name(), origins[prev.origin].target.name()))
 			}
@@ -590,7 +589,12 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 				o.problems = append(o.problems, err)
 				continue
 			}
-			f := &found{rec: toRecord(r), origin: o.origin, format: format}
+			// The ETag is the one its document came with, if any.
+			r.Etag = ""
+			if u := r.GetUri(); u != "" && o.etags != nil {
+				r.Etag = o.etags[normalizeURI(u)]
+			}
+			f := &found{rec: toRecord(r, format), origin: o.origin}
 			fp, err := o.run.norm.fingerprint(r.GetType(), r.GetJson())
 			if err != nil {
 				o.problems = append(o.problems, fmt.Errorf("%s: %w", describeResource(r), err))
@@ -603,9 +607,6 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 				continue
 			}
 			f.body = sp
-			if u := r.GetUri(); u != "" && o.etags != nil {
-				f.etag = o.etags[normalizeURI(u)]
-			}
 			o.found = append(o.found, f)
 			made.addFound(f)
 		}

@@ -28,12 +28,21 @@ type node struct {
 func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 	sort.Slice(steps, func(i, j int) bool { return compareKeys(steps[i].key(), steps[j].key()) < 0 })
 	byURI := make(map[string]int32, len(steps))
-	byKey := make(map[Key]int32, len(steps))
 	for i, s := range steps {
 		if u := resOf(s).URI(); u != "" {
 			byURI[normalizeURI(u)] = int32(i)
 		}
-		byKey[s.key()] = int32(i)
+	}
+	var byKey map[Key]int32 // made for the first parent named by type and id
+	keyIndex := func(k Key) (int32, bool) {
+		if byKey == nil {
+			byKey = make(map[Key]int32, len(steps))
+			for i, s := range steps {
+				byKey[s.key()] = int32(i)
+			}
+		}
+		j, ok := byKey[k]
+		return j, ok
 	}
 	// Edges as (parent, child) pairs, each once.
 	var edges [][2]int32
@@ -56,8 +65,7 @@ func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 			link(j, ok)
 		}
 		for p := range r.ParentRefs() {
-			j, ok := byKey[p]
-			link(j, ok)
+			link(keyIndex(p))
 		}
 	}
 	all := make([]node, len(steps))

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 
@@ -10,7 +11,7 @@ import (
 )
 
 func res(typ, id string, parents ...string) *step {
-	return &step{action: ActionCreate, src: &found{rec: toRecord(&pb.Resource{Type: typ, Id: id, Uri: "http://x/api/" + typ + "/" + id, Parents: parents})}}
+	return &step{action: ActionCreate, src: &found{rec: toRecord(&pb.Resource{Type: typ, Id: id, Uri: "http://x/api/" + typ + "/" + id, Parents: parents}, "")}}
 }
 
 // ref is a resource without a uri whose parents are named by type and id,
@@ -21,7 +22,7 @@ func ref(typ, id string, parents ...string) *step {
 		t, i, _ := strings.Cut(p, "/")
 		r.ParentRefs = append(r.ParentRefs, &pb.ParentRef{Type: t, Id: i})
 	}
-	return &step{action: ActionCreate, src: &found{rec: toRecord(r)}}
+	return &step{action: ActionCreate, src: &found{rec: toRecord(r, "")}}
 }
 
 func srcRes(s *step) *record { return &s.src.rec }
@@ -177,13 +178,18 @@ func TestRecordKeepsWhatItWasGiven(t *testing.T) {
 		{Id: "é/ü", Type: "type", Uri: "http://x/api/type/1", Source: "dir/type/1.yaml", Line: 7, Location: "type/1.yaml",
 			Parents:    []string{"http://x/api/p/1", "", strings.Repeat("p", 300)},
 			ParentRefs: []*pb.ParentRef{{Type: "p", Id: "1"}, {Type: "", Id: ""}, {Type: "q", Id: strings.Repeat("q", 200)}}},
-		{Id: "2", Type: "t", ParentRefs: []*pb.ParentRef{{Type: "p", Id: "9"}}},
+		{Id: "2", Type: "t", ParentRefs: []*pb.ParentRef{{Type: "p", Id: "9"}}, Etag: `W/"7"`},
+		{Id: "3", Type: "t", Source: "http://x/api/t?offset=100", Location: "t/3.yaml"},
+		{Id: "4", Type: "t", Source: "t/4.yaml", Location: "t/4.yaml"},
 	} {
-		rec := toRecord(in)
+		rec := toRecord(in, "yaml")
 		got := rec.toProto(nil, "")
 		if got.GetId() != in.GetId() || got.GetType() != in.GetType() || got.GetUri() != in.GetUri() || got.GetSource() != in.GetSource() ||
 			got.GetLine() != in.GetLine() || got.GetLocation() != in.GetLocation() {
 			t.Errorf("toRecord(%v).toProto() = %v", in, got)
+		}
+		if rec.Format() != "yaml" || rec.ETag() != in.GetEtag() {
+			t.Errorf("toRecord(%v) has format %q and ETag %q", in, rec.Format(), rec.ETag())
 		}
 		if diff := cmp.Diff(in.GetParents(), got.GetParents()); diff != "" {
 			t.Errorf("parents of %v (-want +got):\n%s", in, diff)
@@ -197,6 +203,14 @@ func TestRecordKeepsWhatItWasGiven(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, have); diff != "" {
 			t.Errorf("parent refs of %v (-want +got):\n%s", in, diff)
+		}
+	}
+}
+
+func TestUvarintLen(t *testing.T) {
+	for _, v := range []int{0, 1, 127, 128, 300, 16383, 16384, 1 << 28, 1<<31 - 1} {
+		if got, want := uvarintLen(v), len(binary.AppendUvarint(nil, uint64(v))); got != want {
+			t.Errorf("uvarintLen(%d) = %d, want %d", v, got, want)
 		}
 	}
 }

@@ -151,9 +151,9 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		switch {
 		case dst == nil:
 			s.action = ActionCreate
-		case dst.format != r.format.Name:
+		case dst.rec.Format() != r.format.Name:
 			s.action, s.dst = ActionUpdate, dst
-			s.reason = fmt.Sprintf("stored as %s, written as %s", dst.format, r.format.Name)
+			s.reason = fmt.Sprintf("stored as %s, written as %s", dst.rec.Format(), r.format.Name)
 		case dst.fp == src.fp:
 			s.action, s.dst = ActionUnchanged, dst
 		default:
@@ -296,14 +296,29 @@ func (r *syncRun) checkDeletes(origins *inventory, n, total int) error {
 // normalized, or by path alone (two servers sharing a layout); a parent
 // named by type and id matches that resource.
 func danglingParents(writes []*step, origins, dest *inventory, nowhere string) []string {
+	// The paths are listed only if a parent matches no uri, which is rare:
+	// a set of strings per resource is a tenth of the plan's memory.
 	known := map[string]bool{}
-	for _, inv := range []*inventory{origins, dest} {
-		for _, f := range inv.items {
-			if u := f.rec.URI(); u != "" {
-				known[normalizeURI(u)] = true
-				known[uriPath(u)] = true
+	var paths map[string]bool
+	uris := func(add func(string)) {
+		for _, inv := range []*inventory{origins, dest} {
+			for _, f := range inv.items {
+				if u := f.rec.URI(); u != "" {
+					add(u)
+				}
 			}
 		}
+	}
+	uris(func(u string) { known[normalizeURI(u)] = true })
+	isKnown := func(p string) bool {
+		if known[normalizeURI(p)] {
+			return true
+		}
+		if paths == nil {
+			paths = map[string]bool{}
+			uris(func(u string) { paths[uriPath(u)] = true })
+		}
+		return paths[normalizeURI(p)] || known[uriPath(p)] || paths[uriPath(p)]
 	}
 	var out []string
 	for _, s := range writes {
@@ -311,7 +326,7 @@ func danglingParents(writes []*step, origins, dest *inventory, nowhere string) [
 			continue
 		}
 		for p := range s.src.rec.Parents() {
-			if !known[normalizeURI(p)] && !known[uriPath(p)] {
+			if !isKnown(p) {
 				out = append(out, fmt.Sprintf("%s names a parent that is %s: %s", s.src.rec.describe(), nowhere, p))
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unique"
 
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
@@ -23,46 +24,54 @@ func (k Key) String() string { return k.Type + "/" + k.ID }
 // body is in the spill file.
 type found struct {
 	rec    record
-	origin int               // index of the origin; -1 for the destination
-	format string            // the formatter that decoded it
 	fp     [sha256.Size]byte // SHA-256 of the normalized form (normalize.go)
 	body   span
-	// etag is the resource's ETag where the endpoint gave one for it
-	// (conditional writes, bisync).
-	etag string
+	origin int // index of the origin; -1 for the destination
 }
 
 func (f *found) key() Key { return f.rec.key() }
 
 // record is what the host keeps of a resource besides its body: identity,
-// references and where it was read. The protobuf message it came from is
-// dropped once read (toRecord), and its strings are packed into one, so
-// that a sync of 100,000 resources keeps one small allocation for each
-// instead of a message and half a dozen strings.
+// references, where it was read, the formatter that decoded it and the
+// ETag the endpoint gave for it (conditional writes, bisync). The protobuf
+// message it came from is dropped once read (toRecord): a sync of 100,000
+// resources keeps one string per resource, and one copy of each source
+// that many resources share (a page's uri, a directory's path).
 type record struct {
-	// packed holds id, type, uri, source and location back to back, then
-	// each parent uri and each parent's type and id, each of those
-	// preceded by its length as a uvarint.
-	packed                                    string
-	idEnd, typeEnd, uriEnd, sourceEnd, locEnd uint32
-	line                                      int32
+	// packed holds id, type, uri, location, format and ETag back to back,
+	// then the number of parent uris, each of them and each parent's type
+	// and id, each of those preceded by its length as a uvarint.
+	packed string
+	// source is where the resource was read, less its location when it
+	// ends with it (sourceHasLoc).
+	source                                             unique.Handle[string]
+	idEnd, typeEnd, uriEnd, locEnd, formatEnd, etagEnd uint32
+	line                                               int32
+	sourceHasLoc                                       bool
 }
 
-// toRecord keeps what the host needs of r, without its body.
-func toRecord(r *pb.Resource) record {
-	var rec record
-	fixed := []string{r.GetId(), r.GetType(), r.GetUri(), r.GetSource(), r.GetLocation()}
-	ends := []*uint32{&rec.idEnd, &rec.typeEnd, &rec.uriEnd, &rec.sourceEnd, &rec.locEnd}
+// toRecord keeps what the host needs of r, without its body. format names
+// the formatter that decoded it.
+func toRecord(r *pb.Resource, format string) record {
+	rec := record{line: r.GetLine()}
+	source, loc := r.GetSource(), r.GetLocation()
+	if loc != "" && strings.HasSuffix(source, loc) {
+		source, rec.sourceHasLoc = strings.TrimSuffix(source, loc), true
+	}
+	rec.source = unique.Make(source)
+	fixed := []string{r.GetId(), r.GetType(), r.GetUri(), loc, format, r.GetEtag()}
+	ends := []*uint32{&rec.idEnd, &rec.typeEnd, &rec.uriEnd, &rec.locEnd, &rec.formatEnd, &rec.etagEnd}
 	refs := r.GetParentRefs()
-	n := binary.MaxVarintLen32
+	// Sized exactly: the string is kept for the whole sync.
+	n := uvarintLen(len(r.GetParents()))
 	for _, s := range fixed {
 		n += len(s)
 	}
 	for _, p := range r.GetParents() {
-		n += binary.MaxVarintLen32 + len(p)
+		n += uvarintLen(len(p)) + len(p)
 	}
 	for _, p := range refs {
-		n += 2*binary.MaxVarintLen32 + len(p.GetType()) + len(p.GetId())
+		n += uvarintLen(len(p.GetType())) + len(p.GetType()) + uvarintLen(len(p.GetId())) + len(p.GetId())
 	}
 	var b strings.Builder
 	b.Grow(n)
@@ -85,22 +94,39 @@ func toRecord(r *pb.Resource) record {
 		field(p.GetId())
 	}
 	rec.packed = b.String()
-	rec.line = r.GetLine()
 	return rec
+}
+
+// uvarintLen is how many bytes binary.AppendUvarint takes for v.
+func uvarintLen(v int) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
 }
 
 func (r *record) ID() string       { return r.packed[:r.idEnd] }
 func (r *record) Type() string     { return r.packed[r.idEnd:r.typeEnd] }
 func (r *record) URI() string      { return r.packed[r.typeEnd:r.uriEnd] }
-func (r *record) Source() string   { return r.packed[r.uriEnd:r.sourceEnd] }
-func (r *record) Location() string { return r.packed[r.sourceEnd:r.locEnd] }
+func (r *record) Location() string { return r.packed[r.uriEnd:r.locEnd] }
+func (r *record) Format() string   { return r.packed[r.locEnd:r.formatEnd] }
+func (r *record) ETag() string     { return r.packed[r.formatEnd:r.etagEnd] }
 func (r *record) Line() int32      { return r.line }
 func (r *record) key() Key         { return Key{r.Type(), r.ID()} }
+
+// Source is where the resource was read: a file, a page's uri.
+func (r *record) Source() string {
+	if r.sourceHasLoc {
+		return r.source.Value() + r.Location()
+	}
+	return r.source.Value()
+}
 
 // references walks the packed parents: each parent uri to uri, then each
 // parent ref to ref (nil: stop there). A false from either stops the walk.
 func (r *record) references(uri func(string) bool, ref func(Key) bool) {
-	rest := r.packed[r.locEnd:]
+	rest := r.packed[r.etagEnd:]
 	next := func() string {
 		n, w := binary.Uvarint([]byte(rest[:min(len(rest), binary.MaxVarintLen64)]))
 		s := rest[w : w+int(n)]
