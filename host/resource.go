@@ -169,10 +169,8 @@ func (r *record) toProto(json []byte, etag string) *pb.Resource {
 	return out
 }
 
-func (r *record) describe() string {
-	return describeAt(r.Type(), r.ID(), whereAt(r.Source(), r.line, r.URI()))
-}
-func (r *record) where() string { return whereAt(r.Source(), r.line, r.URI()) }
+func (r *record) describe() string { return describeAt(r.Type(), r.ID(), r.where()) }
+func (r *record) where() string    { return whereAt(r.Source(), r.line, r.URI()) }
 
 // fingerprint is how reports name a body: "sha256:" and the hex digest of
 // the normalized canonical JSON.
