@@ -45,8 +45,9 @@ func Main() int {
 	if os.Getenv("GOGC") == "" {
 		// Most of the host's heap is the inventory, alive from the read
 		// to the last write; collecting at 1.5 times it rather than twice
-		// cuts the peak by a sixth at 100,000 resources for little CPU
-		// (docs/guarantees.md). GOGC, when set, wins.
+		// cuts the peak at 100,000 resources by a fifth, for about 5% of
+		// a small sync's time (docs/architecture.md, Memory). GOGC, when
+		// set, wins.
 		debug.SetGCPercent(50)
 	}
 	io := iostreams.System()
