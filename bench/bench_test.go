@@ -371,30 +371,15 @@ func yamlFiles(dir string) ([]string, error) {
 }
 
 func putFile(ctx context.Context, client *http.Client, file, dest string) error {
-	content, err := os.ReadFile(file)
+	raw, err := readYAMLResource(file)
 	if err != nil {
 		return err
 	}
-	values, err := yaml.Formatter{}.Decode(sdk.Document{Content: content, Extension: ".yaml", Source: file})
+	path, body, err := selfAndBody(raw)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", file, err)
 	}
-	v, err := sdk.UnmarshalJSON(values[0].JSON)
-	if err != nil {
-		return err
-	}
-	doc := v.(map[string]any)
-	self, err := url.Parse(doc["_links"].(map[string]any)["self"].(map[string]any)["href"].(string))
-	if err != nil {
-		return err
-	}
-	delete(doc, "_links")
-	delete(doc, "_embedded")
-	body, err := sdk.MarshalCanonical(doc)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, dest+self.EscapedPath(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, dest+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

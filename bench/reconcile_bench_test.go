@@ -56,15 +56,11 @@ func plainCompare(ctx context.Context, client *http.Client, dir, first string) (
 	for range concurrency {
 		g.Go(func() error {
 			for file := range jobs {
-				content, err := os.ReadFile(file)
+				raw, err := readYAMLResource(file)
 				if err != nil {
 					return err
 				}
-				values, err := yaml.Formatter{}.Decode(sdk.Document{Content: content, Extension: ".yaml", Source: file})
-				if err != nil {
-					return err
-				}
-				key, sum, err := selfAndSum(values[0].JSON)
+				key, sum, err := selfAndSum(raw)
 				if err != nil {
 					return fmt.Errorf("%s: %w", file, err)
 				}
@@ -124,28 +120,54 @@ func plainCompare(ctx context.Context, client *http.Client, dir, first string) (
 // selfAndSum returns a HAL resource's self link path and the sha256 of its
 // canonical JSON without _links and _embedded.
 func selfAndSum(raw []byte) (string, [sha256.Size]byte, error) {
-	v, err := sdk.UnmarshalJSON(raw)
+	path, body, err := selfAndBody(raw)
 	if err != nil {
 		return "", [sha256.Size]byte{}, err
 	}
+	return path, sha256.Sum256(body), nil
+}
+
+// selfAndBody returns a HAL resource's self link path and its canonical
+// JSON without _links and _embedded: what a plain client PUTs there.
+func selfAndBody(raw []byte) (string, []byte, error) {
+	v, err := sdk.UnmarshalJSON(raw)
+	if err != nil {
+		return "", nil, err
+	}
 	doc, ok := v.(map[string]any)
 	if !ok {
-		return "", [sha256.Size]byte{}, errors.New("not a mapping")
+		return "", nil, errors.New("not a mapping")
 	}
 	links, _ := doc["_links"].(map[string]any)
 	self, _ := links["self"].(map[string]any)
 	href, _ := self["href"].(string)
 	u, err := url.Parse(href)
 	if err != nil || href == "" {
-		return "", [sha256.Size]byte{}, fmt.Errorf("no self link: %v", err)
+		return "", nil, fmt.Errorf("no self link: %v", err)
 	}
 	delete(doc, "_links")
 	delete(doc, "_embedded")
 	body, err := sdk.MarshalCanonical(doc)
 	if err != nil {
-		return "", [sha256.Size]byte{}, err
+		return "", nil, err
 	}
-	return u.EscapedPath(), sha256.Sum256(body), nil
+	return u.EscapedPath(), body, nil
+}
+
+// readYAMLResource reads a file holding one resource as canonical JSON.
+func readYAMLResource(file string) ([]byte, error) {
+	content, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	values, err := yaml.Formatter{}.Decode(sdk.Document{Content: content, Extension: ".yaml", Source: file})
+	if err != nil {
+		return nil, err
+	}
+	if len(values) != 1 {
+		return nil, fmt.Errorf("%s holds %d values, not one resource", file, len(values))
+	}
+	return values[0].JSON, nil
 }
 
 // runExpecting runs the binary and fails unless it exits with code.
