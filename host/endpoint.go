@@ -125,9 +125,10 @@ func (e *openEndpoint) read(ctx context.Context, out chan<- docBatch) error {
 	return e.receive(ctx, stream, out)
 }
 
-// inventory streams what the endpoint holds of the resources in scope.
-func (e *openEndpoint) inventory(ctx context.Context, scope []*pb.Resource, out chan<- docBatch) error {
-	stream, err := e.plugin.endpoints().Inventory(ctx, &pb.Inventory_Request{Handle: e.handle, Scope: scope})
+// inventory streams what the endpoint holds of the resources in scope;
+// more adds them to the inventory the last call began (inventory-more).
+func (e *openEndpoint) inventory(ctx context.Context, scope []*pb.Resource, more bool, out chan<- docBatch) error {
+	stream, err := e.plugin.endpoints().Inventory(ctx, &pb.Inventory_Request{Handle: e.handle, Scope: scope, More: more})
 	if err != nil {
 		return e.plugin.callError(ctx, err)
 	}

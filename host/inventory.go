@@ -34,10 +34,16 @@ type inventory struct {
 // later origin's copy of a resource wins. Any problem fails the sync
 // before anything is planned.
 func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*inventory, error) {
+	return r.readOriginsInto(ctx, origins, nil)
+}
+
+// readOriginsInto reads the origins as readOrigins does, and passes scope
+// each resource found as it is found (when not nil).
+func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, scope *scopeFeed) (*inventory, error) {
 	inv := &inventory{items: map[Key]*found{}}
 	var problems []error
 	for i, o := range origins {
-		rd := &originReader{run: r, ep: o, origin: i, followLinks: r.follow != pb.Follow_FOLLOW_NONE && o.can(CapFetch)}
+		rd := &originReader{run: r, ep: o, origin: i, followLinks: r.follow != pb.Follow_FOLLOW_NONE && o.can(CapFetch), scope: scope}
 		rd.remember(r.memory, i) // a session's pass (session.go)
 		if err := rd.readAll(ctx, o.read); err != nil {
 			return nil, err
@@ -106,18 +112,32 @@ func (r *syncRun) otherSchemas(o *openEndpoint, rd *originReader) error {
 // readDestination reads what the destination holds of the types in scope:
 // all of it for an endpoint that is cheap to read (compare-before-write),
 // the collections of the resources to write for one that can list an
-// inventory (an HTTP API). Problems there are logged, not fatal: a
-// resource the destination cannot show is written again, and one it cannot
-// show is never deleted.
-func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope []*pb.Resource) (*inventory, error) {
+// inventory (an HTTP API), part after part as scope hands them out.
+// Problems there are logged, not fatal: a resource the destination cannot
+// show is written again, and one it cannot show is never deleted.
+func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope *scopeFeed) (*inventory, error) {
 	inv := &inventory{items: map[Key]*found{}}
 	var produce func(context.Context, chan<- docBatch) error
 	switch {
 	case dest.can(CapInventory):
-		if len(scope) == 0 {
-			return inv, nil
+		produce = func(ctx context.Context, out chan<- docBatch) error {
+			more := false
+			for {
+				part, last, err := scope.take(ctx)
+				if err != nil {
+					return err
+				}
+				if len(part) > 0 {
+					if err := dest.inventory(ctx, part, more, out); err != nil {
+						return err
+					}
+					more = true
+				}
+				if last {
+					return nil
+				}
+			}
 		}
-		produce = func(ctx context.Context, out chan<- docBatch) error { return dest.inventory(ctx, scope, out) }
 	case dest.can(CapCompareBeforeWrite) && dest.can(CapRead), dest.wholeContent() && dest.can(CapRead):
 		produce = dest.read
 	default:
@@ -186,6 +206,9 @@ type originReader struct {
 	// classified and unclassified count the values the schema was given,
 	// and those it refused.
 	classified, unclassified int
+	// scope, when set, hears of each resource an origin yields, for a
+	// destination inventory listed while the origins are read.
+	scope *scopeFeed
 }
 
 // readAll runs the endpoint's documents through one pipeline: produce
@@ -559,6 +582,7 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 	defer o.mu.Unlock()
 	o.classified += len(resp.GetResults())
 	var links []string
+	var scope []*pb.Resource
 	for i, res := range resp.GetResults() {
 		var made *docMade
 		if o.next != nil && i < len(docs) {
@@ -609,9 +633,15 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 			f.body = sp
 			o.found = append(o.found, f)
 			made.addFound(f)
+			if o.scope != nil {
+				scope = append(scope, scopeResource(r.GetId(), r.GetType(), r.GetUri()))
+			}
 		}
 		made.addLinks(res.GetLinks(), res.GetAliases())
 		links = o.newLinks(links, res.GetLinks(), res.GetAliases())
+	}
+	if len(scope) > 0 {
+		o.scope.add(scope)
 	}
 	o.follow(links)
 }

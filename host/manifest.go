@@ -64,6 +64,7 @@ const (
 	CapConditionalRead    = "conditional-read"
 	CapChanges            = "changes"
 	CapStagedWrites       = "staged-writes"
+	CapInventoryMore      = "inventory-more"
 )
 
 var capabilityNames = map[pb.Capability]string{
@@ -80,6 +81,7 @@ var capabilityNames = map[pb.Capability]string{
 	pb.Capability_CAPABILITY_CONDITIONAL_READ:     CapConditionalRead,
 	pb.Capability_CAPABILITY_CHANGES:              CapChanges,
 	pb.Capability_CAPABILITY_STAGED_WRITES:        CapStagedWrites,
+	pb.Capability_CAPABILITY_INVENTORY_MORE:       CapInventoryMore,
 }
 
 var kindNames = map[pb.Component_Kind]Kind{

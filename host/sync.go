@@ -229,20 +229,35 @@ func (r *syncRun) openOrigins(ctx context.Context) error {
 // readAndPlan returns a nil Run without reading the destination.
 func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory) (idle bool)) (*Run, error) {
 	// A destination read whole goes alongside the origins; one that lists
-	// an inventory needs to know what is about to be written, and a
-	// session's pass may not need it at all.
+	// an inventory needs to know what is about to be written: it goes
+	// alongside too when it can be listed in parts (inventory-more), each
+	// part the resources the origins yielded since the last. A session's
+	// pass may not need the destination at all.
 	var dest *inventory
 	var destErr error
 	destDone := make(chan struct{})
 	scoped := r.destEP.can(CapInventory) || afterOrigins != nil
-	if !scoped {
+	var early *scopeFeed
+	if afterOrigins == nil && r.destEP.can(CapInventory) && r.destEP.can(CapInventoryMore) {
+		early = newScopeFeed()
+	}
+	destCtx, cancelDest := context.WithCancel(ctx)
+	defer cancelDest()
+	alongside := !scoped || early != nil
+	if alongside {
 		go func() {
 			defer close(destDone)
-			dest, destErr = r.readDestination(ctx, r.destEP, nil)
+			dest, destErr = r.readDestination(destCtx, r.destEP, early)
 		}()
 	}
-	origins, err := r.readOrigins(ctx, r.originEPs)
-	if !scoped {
+	origins, err := r.readOriginsInto(ctx, r.originEPs, early)
+	if alongside {
+		if early != nil {
+			early.close()
+		}
+		if err != nil {
+			cancelDest() // what it holds does not matter any more
+		}
 		<-destDone
 	}
 	if err != nil {
@@ -256,8 +271,8 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	if afterOrigins != nil && afterOrigins(origins) {
 		return nil, nil
 	}
-	if scoped {
-		var scope []*pb.Resource
+	if !alongside {
+		var scope *scopeFeed
 		if r.destEP.can(CapInventory) {
 			scope = scopeOf(origins)
 		}
@@ -286,13 +301,16 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 }
 
 // scopeOf is what a destination inventory is asked about: the resources
-// about to be written, without their bodies.
-func scopeOf(inv *inventory) []*pb.Resource {
+// about to be written, without their bodies, in one part.
+func scopeOf(inv *inventory) *scopeFeed {
 	scope := make([]*pb.Resource, 0, len(inv.items))
 	for _, f := range inv.items {
-		scope = append(scope, &pb.Resource{Id: f.rec.ID(), Type: f.rec.Type(), Uri: f.rec.URI()})
+		scope = append(scope, scopeResource(f.rec.ID(), f.rec.Type(), f.rec.URI()))
 	}
-	return scope
+	s := newScopeFeed()
+	s.add(scope)
+	s.close()
+	return s
 }
 
 // nothingRead explains a sync whose origins held no resources.

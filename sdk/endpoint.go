@@ -140,6 +140,20 @@ type Inventorier interface {
 	Inventory(ctx context.Context, scope []Resource) iter.Seq2[Document, error]
 }
 
+// InventoryExtender is an Inventorier whose inventory can come in parts:
+// the host then starts listing the destination with the first resources
+// the origins yield, while it reads the rest, instead of after the whole
+// read.
+type InventoryExtender interface {
+	Inventorier
+	// ExtendInventory adds scope to the last Inventory call on this
+	// handle: it yields what the endpoint holds of scope that the parts
+	// before did not list (for HTTP: the collections not listed yet). The
+	// host keeps what the earlier parts yielded. Yielding a document again
+	// is allowed, only slower.
+	ExtendInventory(ctx context.Context, scope []Resource) iter.Seq2[Document, error]
+}
+
 // Fetcher fetches documents by uri, for link following.
 type Fetcher interface {
 	Fetch(ctx context.Context, uris []string) iter.Seq2[Document, error]

@@ -77,11 +77,11 @@ func Plugin() sdk.Plugin {
 }
 
 var (
-	_ sdk.Reader      = (*Endpoint)(nil)
-	_ sdk.Inventorier = (*Endpoint)(nil)
-	_ sdk.Writer      = (*Endpoint)(nil)
-	_ sdk.Deleter     = (*Endpoint)(nil)
-	_ sdk.Recommender = (*Endpoint)(nil)
+	_ sdk.Reader            = (*Endpoint)(nil)
+	_ sdk.InventoryExtender = (*Endpoint)(nil)
+	_ sdk.Writer            = (*Endpoint)(nil)
+	_ sdk.Deleter           = (*Endpoint)(nil)
+	_ sdk.Recommender       = (*Endpoint)(nil)
 )
 
 // Endpoint is an open adapter location: the API an adapter file
@@ -99,6 +99,9 @@ type Endpoint struct {
 	// that merges sends null for each field to remove.
 	mu   sync.Mutex
 	held map[string]map[string]map[string]any
+	// listed names the collections the current inventory listed, which
+	// ExtendInventory does not list again.
+	listed map[string]bool
 }
 
 // ParseLocation returns the adapter file named by "adapter:FILE".

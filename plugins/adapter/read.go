@@ -31,13 +31,35 @@ func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
 // belong to. A collection the server does not know (404, 410) holds
 // nothing. The items are kept, for updates that merge (see held).
 func (e *Endpoint) Inventory(ctx context.Context, scope []sdk.Resource) iter.Seq2[sdk.Document, error] {
+	return e.inventory(ctx, scope, true)
+}
+
+// ExtendInventory lists the collections of scope that the inventory the
+// last Inventory call began did not.
+func (e *Endpoint) ExtendInventory(ctx context.Context, scope []sdk.Resource) iter.Seq2[sdk.Document, error] {
+	return e.inventory(ctx, scope, false)
+}
+
+func (e *Endpoint) inventory(ctx context.Context, scope []sdk.Resource, fresh bool) iter.Seq2[sdk.Document, error] {
 	return func(yield func(sdk.Document, error) bool) {
 		types := map[string]bool{}
 		for _, r := range scope {
 			types[r.Type] = true
 		}
+		e.mu.Lock()
+		if fresh || e.listed == nil {
+			e.listed = map[string]bool{}
+		}
+		var todo []*Collection
 		for _, c := range e.file.Collections {
-			if types[c.Name] && !e.list(ctx, c, true, yield) {
+			if types[c.Name] && !e.listed[c.Name] {
+				e.listed[c.Name] = true
+				todo = append(todo, c)
+			}
+		}
+		e.mu.Unlock()
+		for _, c := range todo {
+			if !e.list(ctx, c, true, yield) {
 				return
 			}
 		}

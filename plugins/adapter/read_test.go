@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -298,5 +299,41 @@ collections:
 	}
 	if _, err := s.Classify(sdk.Value{TypeHint: "devices", JSON: []byte(`{}`)}, sdk.FollowPage); err == nil || !strings.Contains(err.Error(), "adapter:FILE") {
 		t.Errorf("without options: %v", err)
+	}
+}
+
+// TestExtendInventory lists an inventory in two parts: the second lists
+// only the collections the first did not; a new inventory starts over.
+func TestExtendInventory(t *testing.T) {
+	var mu sync.Mutex
+	gets := map[string]int{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gets[r.URL.Path]++
+		mu.Unlock()
+		fmt.Fprint(w, `[]`)
+	}))
+	t.Cleanup(ts.Close)
+	e := openAdapter(t, ts.URL, "collections:\n  a: {list: /a, item: '/a/{id}'}\n  b: {list: /b, item: '/b/{id}'}\n", sdk.RoleDestination)
+	drain := func(docs iter.Seq2[sdk.Document, error]) {
+		for _, err := range docs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	count := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		return gets["/a"], gets["/b"]
+	}
+	drain(e.Inventory(t.Context(), []sdk.Resource{{Type: "a", ID: "x"}}))
+	drain(e.ExtendInventory(t.Context(), []sdk.Resource{{Type: "a", ID: "y"}, {Type: "b", ID: "z"}}))
+	if a, b := count(); a != 1 || b != 1 {
+		t.Errorf("two parts listed /a %d and /b %d times, want once each", a, b)
+	}
+	drain(e.Inventory(t.Context(), []sdk.Resource{{Type: "a", ID: "x"}}))
+	if a, _ := count(); a != 2 {
+		t.Errorf("a new inventory must list /a again: %d lists in all", a)
 	}
 }

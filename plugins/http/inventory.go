@@ -16,14 +16,28 @@ import (
 // holds nothing. One that cannot be listed (400, 403, 405, 406, 501) is
 // replaced by a GET of each resource, where 404 means absent.
 func (e *Endpoint) Inventory(ctx context.Context, scope []sdk.Resource) iter.Seq2[sdk.Document, error] {
+	return e.inventory(ctx, scope, true)
+}
+
+// ExtendInventory lists the collections of scope that the inventory
+// begun by the last Inventory call did not: it goes on with the same
+// traversal, which knows every page listed or fetched since.
+func (e *Endpoint) ExtendInventory(ctx context.Context, scope []sdk.Resource) iter.Seq2[sdk.Document, error] {
+	return e.inventory(ctx, scope, false)
+}
+
+func (e *Endpoint) inventory(ctx context.Context, scope []sdk.Resource, fresh bool) iter.Seq2[sdk.Document, error] {
 	return func(yield func(sdk.Document, error) bool) {
-		trav := newTraversal()
 		e.mu.Lock()
-		e.trav = trav // a new traversal, as Read starts one
+		if fresh || e.trav == nil {
+			e.trav = newTraversal() // a new traversal, as Read starts one
+		}
+		trav := e.trav
 		e.mu.Unlock()
 
 		type coll struct {
 			url     *url.URL
+			key     string // pageKey(url)
 			targets []*url.URL
 		}
 		var colls []*coll
@@ -36,13 +50,18 @@ func (e *Endpoint) Inventory(ctx context.Context, scope []sdk.Resource) iter.Seq
 			c := collection(t)
 			k := pageKey(c)
 			if byKey[k] == nil {
-				byKey[k] = &coll{url: c}
+				byKey[k] = &coll{url: c, key: k}
 				colls = append(colls, byKey[k])
 			}
 			byKey[k].targets = append(byKey[k].targets, t)
 		}
 		for _, c := range colls {
 			if ok, _ := e.claim(trav, c.url); !ok {
+				// Listed by an earlier part of this inventory, unless it
+				// could not be: then this part's resources are GET too.
+				if trav.isUnlisted(c.key) && !e.yieldEach(ctx, trav, c.targets, yield) {
+					return
+				}
 				continue
 			}
 			trav.countPage(collectionOf(c.url), e.cfg.maxPages)
@@ -60,6 +79,7 @@ func (e *Endpoint) Inventory(ctx context.Context, scope []sdk.Resource) iter.Seq
 			case status == http.StatusBadRequest || status == http.StatusForbidden || status == http.StatusMethodNotAllowed ||
 				status == http.StatusNotAcceptable || status == http.StatusNotImplemented:
 				e.log.Debug("collection cannot be listed; fetching its resources one by one", "uri", e.redact.URL(c.url), "status", status)
+				trav.markUnlisted(c.key)
 				if !e.yieldEach(ctx, trav, c.targets, yield) {
 					return
 				}
@@ -125,4 +145,4 @@ func (e *Endpoint) yieldEach(ctx context.Context, trav *traversal, targets []*ur
 	return true
 }
 
-var _ sdk.Inventorier = (*Endpoint)(nil)
+var _ sdk.InventoryExtender = (*Endpoint)(nil)

@@ -249,6 +249,9 @@ type traversal struct {
 	// skipped.
 	seen        map[string]bool
 	collections map[string]*collectionPages
+	// unlisted holds the pageKey of every collection an inventory could
+	// not list, so that a later part of it GETs its resources one by one.
+	unlisted map[string]bool
 }
 
 // collectionPages is what was read from one collection.
@@ -261,7 +264,19 @@ type collectionPages struct {
 }
 
 func newTraversal() *traversal {
-	return &traversal{seen: map[string]bool{}, collections: map[string]*collectionPages{}}
+	return &traversal{seen: map[string]bool{}, collections: map[string]*collectionPages{}, unlisted: map[string]bool{}}
+}
+
+func (t *traversal) markUnlisted(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.unlisted[key] = true
+}
+
+func (t *traversal) isUnlisted(key string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.unlisted[key]
 }
 
 // collectionOf is the collection a page uri belongs to, for the page

@@ -3,6 +3,7 @@ package sdktest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -190,6 +191,7 @@ func RunEndpoint(t *testing.T, opt EndpointOpt) {
 		t.Run("Cancel", e.testCancel)
 		t.Run("Fetch", e.testFetch)
 		t.Run("Inventory", e.testInventory)
+		t.Run("InventoryMore", e.testInventoryMore)
 		t.Run("EscapingIDs", e.testEscapingIDs)
 		t.Run("Delete", e.testDelete)
 	})
@@ -538,6 +540,46 @@ func (e *endpointChecks) testInventory(t *testing.T) {
 		case !containsKey(scope, k):
 		case !listed:
 			t.Errorf("%v is in scope but not in the inventory", k)
+		case !e.sameBody(g, r):
+			t.Errorf("%v is listed differently from how it was stored\n%s", k, diff(e.body(g), e.body(r)))
+		}
+	}
+}
+
+// testInventoryMore asks for the inventory of stored resources in two
+// parts, the second with more set (ExtendInventory): every resource of
+// either part must be among what the two list, as stored.
+func (e *endpointChecks) testInventoryMore(t *testing.T) {
+	e.need(t, pb.Capability_CAPABILITY_INVENTORY_MORE)
+	e.needStore(t)
+	if e.opt.SkipInventory {
+		t.Skip("EndpointOpt.SkipInventory is set")
+	}
+	loc := e.opt.Location(t)
+	rs := e.awkwardResources(loc, 0)
+	e.put(t, loc, rs)
+	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, false)
+	ctx, cancel := callContext(t.Context())
+	defer cancel()
+	got := map[resourceKey]sdk.Resource{}
+	half := len(rs) / 2
+	for i, part := range [][]sdk.Resource{rs[:half], rs[half:]} {
+		req := &pb.Inventory_Request{Handle: handle, More: i > 0}
+		for _, r := range part {
+			req.Scope = append(req.Scope, &pb.Resource{Id: r.ID, Type: r.Type, Uri: r.URI})
+		}
+		stream, err := e.client.Inventory(ctx, req)
+		if err != nil {
+			t.Fatalf("Inventory (part %d): %v", i+1, err)
+		}
+		maps.Copy(got, e.receive(t, "Inventory", stream))
+	}
+	for _, r := range rs {
+		k := keyOf(r)
+		g, listed := got[k]
+		switch {
+		case !listed:
+			t.Errorf("%v is in scope but in neither part of the inventory", k)
 		case !e.sameBody(g, r):
 			t.Errorf("%v is listed differently from how it was stored\n%s", k, diff(e.body(g), e.body(r)))
 		}

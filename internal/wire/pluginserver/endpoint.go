@@ -124,7 +124,11 @@ func (s *endpointServer) Inventory(req *pb.Inventory_Request, stream grpc.Server
 	if !ok {
 		return status.Errorf(codes.Unimplemented, "plugin %s: endpoint cannot list an inventory", s.plugin)
 	}
-	return sendDocuments(stream, inv.Inventory(stream.Context(), fromproto.Resources(req.GetScope())))
+	scope := fromproto.Resources(req.GetScope())
+	if ext, ok := inv.(sdk.InventoryExtender); ok && req.GetMore() {
+		return sendDocuments(stream, ext.ExtendInventory(stream.Context(), scope))
+	}
+	return sendDocuments(stream, inv.Inventory(stream.Context(), scope))
 }
 
 // sendDocuments batches a document iterator onto a stream. Problems with

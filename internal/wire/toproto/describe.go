@@ -83,6 +83,9 @@ func Capabilities(e sdk.EndpointSpec) []pb.Capability {
 	if _, ok := impl.(sdk.Inventorier); ok {
 		caps = append(caps, pb.Capability_CAPABILITY_INVENTORY)
 	}
+	if _, ok := impl.(sdk.InventoryExtender); ok {
+		caps = append(caps, pb.Capability_CAPABILITY_INVENTORY_MORE)
+	}
 	if e.CompareBeforeWrite {
 		caps = append(caps, pb.Capability_CAPABILITY_COMPARE_BEFORE_WRITE)
 	}

@@ -1114,7 +1114,12 @@ type Inventory_Request struct {
 	// (for HTTP: the collections those resources live in, or each
 	// resource where there is no collection); the host follows the
 	// documents' page links itself.
-	Scope         []*Resource `protobuf:"bytes,2,rep,name=scope,proto3" json:"scope,omitempty"`
+	Scope []*Resource `protobuf:"bytes,2,rep,name=scope,proto3" json:"scope,omitempty"`
+	// CAPABILITY_INVENTORY_MORE: this scope adds to the last Inventory
+	// call on this handle, made while the host still reads the origins.
+	// What that call (or a later one with more set) listed need not be
+	// listed again; the host keeps what it was sent.
+	More          bool `protobuf:"varint,3,opt,name=more,proto3" json:"more,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1161,6 +1166,13 @@ func (x *Inventory_Request) GetScope() []*Resource {
 		return x.Scope
 	}
 	return nil
+}
+
+func (x *Inventory_Request) GetMore() bool {
+	if x != nil {
+		return x.More
+	}
+	return false
 }
 
 type Fetch_Request struct {
@@ -1792,11 +1804,12 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x1ax\n" +
 	"\bResponse\x127\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x19.resourcesync.v1.DocumentR\tdocuments\x123\n" +
-	"\x06errors\x18\x02 \x03(\v2\x1b.resourcesync.v1.DiagnosticR\x06errors\"_\n" +
-	"\tInventory\x1aR\n" +
+	"\x06errors\x18\x02 \x03(\v2\x1b.resourcesync.v1.DiagnosticR\x06errors\"s\n" +
+	"\tInventory\x1af\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x12/\n" +
-	"\x05scope\x18\x02 \x03(\v2\x19.resourcesync.v1.ResourceR\x05scope\">\n" +
+	"\x05scope\x18\x02 \x03(\v2\x19.resourcesync.v1.ResourceR\x05scope\x12\x12\n" +
+	"\x04more\x18\x03 \x01(\bR\x04more\">\n" +
 	"\x05Fetch\x1a5\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x12\x12\n" +

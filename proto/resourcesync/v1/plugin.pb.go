@@ -82,6 +82,11 @@ const (
 	// failed parent's descendants are never sent. Needs a host that sets
 	// Write.Request.accepts_staged.
 	Capability_CAPABILITY_STAGED_WRITES Capability = 13
+	// Inventory honours Inventory.Request.more: the host may list the
+	// destination in parts, starting with the resources the origins yielded
+	// first, while it reads the rest, and the endpoint does not list again
+	// what an earlier part of the same inventory listed.
+	Capability_CAPABILITY_INVENTORY_MORE Capability = 14
 )
 
 // Enum value maps for Capability.
@@ -101,6 +106,7 @@ var (
 		11: "CAPABILITY_CONDITIONAL_READ",
 		12: "CAPABILITY_CHANGES",
 		13: "CAPABILITY_STAGED_WRITES",
+		14: "CAPABILITY_INVENTORY_MORE",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -117,6 +123,7 @@ var (
 		"CAPABILITY_CONDITIONAL_READ":     11,
 		"CAPABILITY_CHANGES":              12,
 		"CAPABILITY_STAGED_WRITES":        13,
+		"CAPABILITY_INVENTORY_MORE":       14,
 	}
 )
 
@@ -889,7 +896,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\awarning\x18\x04 \x01(\bR\awarning\x12\x1e\n" +
 	"\n" +
 	"incomplete\x18\x05 \x01(\bR\n" +
-	"incomplete*\x8f\x03\n" +
+	"incomplete*\xae\x03\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -906,7 +913,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x12\x1f\n" +
 	"\x1bCAPABILITY_CONDITIONAL_READ\x10\v\x12\x16\n" +
 	"\x12CAPABILITY_CHANGES\x10\f\x12\x1c\n" +
-	"\x18CAPABILITY_STAGED_WRITES\x10\r2_\n" +
+	"\x18CAPABILITY_STAGED_WRITES\x10\r\x12\x1d\n" +
+	"\x19CAPABILITY_INVENTORY_MORE\x10\x0e2_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
