@@ -136,7 +136,20 @@ func searched(dirs []string) string { return strings.Join(dirs, ", ") }
 
 // Plugin starts the named plugin, once, and returns it.
 func (h *Host) Plugin(ctx context.Context, name string) (*Plugin, error) {
+	c := h.startCall(ctx, name)
+	select {
+	case <-c.done:
+		return c.p, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// startCall starts the named plugin unless it was started already; Close
+// waits for the start and stops the plugin.
+func (h *Host) startCall(ctx context.Context, name string) *startCall {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	c, ok := h.starting[name]
 	if !ok {
 		c = &startCall{done: make(chan struct{})}
@@ -151,13 +164,7 @@ func (h *Host) Plugin(ctx context.Context, name string) (*Plugin, error) {
 			c.p, c.err = h.start(ctx, src)
 		}()
 	}
-	h.mu.Unlock()
-	select {
-	case <-c.done:
-		return c.p, c.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return c
 }
 
 // StartAll starts the named plugins in parallel.

@@ -186,6 +186,10 @@ func (h *Host) startRun(ctx context.Context, opts SyncOptions, conditional bool)
 		return nil, err
 	}
 	r.secrets = newSecretRun(opts.Secrets, r.dest, h.redact)
+	// The schema is known for sure once the endpoints are open (adopt), but
+	// it is nearly always the one resolved now: its start overlaps theirs.
+	// A failure is reported by adopt, if this schema is the one used.
+	h.startCall(ctx, r.schema.plugin)
 	if err := h.StartAll(ctx, r.plugins()); err != nil {
 		return nil, err
 	}
