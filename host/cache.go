@@ -26,9 +26,9 @@ func cachePath() string {
 		return ""
 	}
 	// The name changes when Manifest gains fields (v2: option
-	// declarations), so entries an older host wrote are not taken as
-	// complete.
-	return filepath.Join(dir, "resource-sync", "manifests-v2.json")
+	// declarations; v3: page links), so entries an older host wrote are
+	// not taken as complete.
+	return filepath.Join(dir, "resource-sync", "manifests-v3.json")
 }
 
 func readCache(path string) map[string]cacheEntry {

@@ -46,6 +46,7 @@ func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openE
 		Filters:  r.opts.Filter.Args(),
 		// A session reads its origins again and again (session.go).
 		ConditionalReads: role == pb.Open_ROLE_ORIGIN_UNSPECIFIED && r.conditionalReads(t),
+		PageLinks:        r.schema.PageLinks,
 	})
 	if err != nil {
 		return nil, p.callError(ctx, err)

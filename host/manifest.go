@@ -36,6 +36,8 @@ type Component struct {
 	Capabilities  []string `json:"capabilities,omitempty"`
 	// Options an endpoint takes.
 	Options []OptionDecl `json:"options,omitempty"`
+	// Where a schema's pages name their next page (JSON pointers).
+	PageLinks []string `json:"page_links,omitempty"`
 }
 
 // Has reports whether the component declares capability c ("read",
@@ -103,6 +105,7 @@ func ManifestFromProto(d *pb.Describe_Response) Manifest {
 			Kind: kind, Name: c.GetName(), Summary: c.GetSummary(),
 			Schemes: c.GetSchemes(), OpaqueSchemes: c.GetOpaqueSchemes(), PathPatterns: c.GetPathPatterns(), Directories: c.GetDirectories(),
 			DefaultFormat: c.GetDefaultFormat(), Extensions: c.GetExtensions(), MediaTypes: c.GetMediaTypes(),
+			PageLinks: c.GetPageLinks(),
 		}
 		for _, cp := range c.GetCapabilities() {
 			if name, ok := capabilityNames[cp]; ok {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/resource-sync/resource-sync/internal/jsonscan"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -52,20 +53,13 @@ func ParseIgnore(s string) (IgnoreRule, error) {
 
 // pointerTokens splits an RFC 6901 pointer into its reference tokens.
 func pointerTokens(p string) ([]string, error) {
-	if p == "" || p[0] != '/' {
+	switch p {
+	case "":
 		return nil, fmt.Errorf("a JSON pointer starts with /")
-	}
-	if p == "/" {
+	case "/":
 		return nil, fmt.Errorf("a JSON pointer names a field, not the whole document")
 	}
-	parts := strings.Split(p[1:], "/")
-	for i, t := range parts {
-		if strings.Contains(strings.ReplaceAll(strings.ReplaceAll(t, "~0", ""), "~1", ""), "~") {
-			return nil, fmt.Errorf("%q: ~ must be followed by 0 or 1", p)
-		}
-		parts[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
-	}
-	return parts, nil
+	return jsonscan.PointerTokens(p)
 }
 
 // normalizer knows the ignore rules of a sync.

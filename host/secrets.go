@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/resource-sync/resource-sync/internal/envref"
+	"github.com/resource-sync/resource-sync/internal/jsonscan"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -79,14 +80,9 @@ func parsePointer(p string) ([]string, error) {
 	if !strings.HasPrefix(p, "/") {
 		return nil, fmt.Errorf("secret field %q is not a JSON pointer: it starts with /", p)
 	}
-	tokens := strings.Split(p[1:], "/")
-	for i, t := range tokens {
-		for j := 0; j < len(t); j++ {
-			if t[j] == '~' && (j+1 == len(t) || (t[j+1] != '0' && t[j+1] != '1')) {
-				return nil, fmt.Errorf("secret field %q: ~ must be followed by 0 or 1", p)
-			}
-		}
-		tokens[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
+	tokens, err := jsonscan.PointerTokens(p)
+	if err != nil {
+		return nil, fmt.Errorf("secret field %w", err)
 	}
 	return tokens, nil
 }

@@ -112,6 +112,13 @@ type OpenRequest struct {
 	// endpoint yielded before, unchanged since, may be yielded as
 	// Document{URI, Source, MediaType, TypeHint, Unchanged: true}.
 	ConditionalReads bool
+	// PageLinks are where a page of the schema in use names its next page
+	// (SchemaSpec.PageLinks), as RFC 6901 JSON pointers to a uri. An
+	// endpoint that pages by itself, as it follows Link rel="next"
+	// headers, may follow these too unless Follow is FollowNone; the host
+	// still asks for the links the schema finds, and an endpoint skips
+	// what it fetched already. A hint: ignoring it is correct, only slower.
+	PageLinks []string
 }
 
 // Endpoint is an open location. It implements some of [Reader], [Fetcher],

@@ -52,4 +52,11 @@ type SchemaSpec struct {
 	Name    string
 	Summary string
 	Schema  Schema
+	// PageLinks are where a page of this schema's documents names its next
+	// page, as RFC 6901 JSON pointers to a uri ("/_links/next/href" for
+	// HAL). The host hands them to the endpoints it opens
+	// (OpenRequest.PageLinks), so that an API's pages are fetched one after
+	// the other instead of each waiting for the last to be classified.
+	// Classify still reports those links.
+	PageLinks []string
 }

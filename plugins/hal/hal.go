@@ -32,6 +32,8 @@ func Spec() sdk.SchemaSpec {
 		Name:    "hal",
 		Summary: "HAL JSON: id field, _links.self.href, parent: links, items (the default)",
 		Schema:  Schema{},
+		// Collection pages link to the next one (parseLinks).
+		PageLinks: []string{"/_links/next/href"},
 	}
 }
 

@@ -60,8 +60,9 @@ func openTest(t *testing.T, location string, opts ...string) testEndpoint {
 
 // tryOpen opens location with options given as name, value pairs; the
 // pair "follow", "none" sets the request's Follow instead, as the host
-// does for -n, and "conditional-reads", "true" asks for conditional reads,
-// as resource-sync watch does.
+// does for -n, "conditional-reads", "true" asks for conditional reads,
+// as resource-sync watch does, and "page-links", POINTER passes a schema's
+// page link.
 func tryOpen(location string, opts ...string) (*Endpoint, *logBuffer, error) {
 	req := sdk.OpenRequest{Location: location, Formats: testFormats, Options: map[string]string{}, Schema: "hal"}
 	for i := 0; i+1 < len(opts); i += 2 {
@@ -71,6 +72,10 @@ func tryOpen(location string, opts ...string) (*Endpoint, *logBuffer, error) {
 		}
 		if opts[i] == "conditional-reads" {
 			req.ConditionalReads = opts[i+1] == "true"
+			continue
+		}
+		if opts[i] == "page-links" {
+			req.PageLinks = append(req.PageLinks, opts[i+1])
 			continue
 		}
 		req.Options[opts[i]] = opts[i+1]

@@ -1,10 +1,13 @@
 package http
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/resource-sync/resource-sync/internal/jsonscan"
 )
 
 // link is one RFC 8288 link-value of a Link header.
@@ -114,6 +117,43 @@ func skipLinkValue(s string) string {
 		}
 	}
 	return ""
+}
+
+// pageLinkPointers parses the schema's page links; one that is not a JSON
+// pointer is dropped: they only spare the host fetching those pages.
+func pageLinkPointers(pointers []string) [][]string {
+	var out [][]string
+	for _, p := range pointers {
+		if tokens, err := jsonscan.PointerTokens(p); err == nil && len(tokens) > 0 {
+			out = append(out, tokens)
+		}
+	}
+	return out
+}
+
+// bodyLinks are the next pages a JSON page names where the schema says
+// (sdk.OpenRequest.PageLinks), resolved as the schema resolves a page's
+// links: against the uri the page was fetched from. Only the uri at each
+// pointer is read; the page is not decoded.
+func bodyLinks(body []byte, mediaType string, pointers [][]string, base *url.URL) []*url.URL {
+	if len(pointers) == 0 || !isJSON(mediaType) {
+		return nil
+	}
+	var next []*url.URL
+	for _, p := range pointers {
+		raw, ok := jsonscan.Pointer(body, p)
+		if !ok || raw[0] != '"' {
+			continue
+		}
+		var href string
+		if json.Unmarshal(raw, &href) != nil || href == "" {
+			continue
+		}
+		if u, err := base.Parse(href); err == nil {
+			next = append(next, u)
+		}
+	}
+	return next
 }
 
 // nextLinks returns the absolute targets of rel="next" links in h,

@@ -11,7 +11,9 @@ import (
 
 // config is the validated form of OpenRequest.Options.
 type config struct {
-	followNext     bool
+	followNext bool
+	// pageLinks are the schema's JSON pointers to a page's next page.
+	pageLinks      [][]string
 	limit          int
 	concurrency    int
 	batchSize      int
@@ -98,6 +100,7 @@ func parseOptions(req sdk.OpenRequest) (*config, error) {
 		insecure:       o.Insecure,
 		keepLinks:      o.KeepLinks,
 		createWithPost: o.CreateWithPost,
+		pageLinks:      pageLinkPointers(req.PageLinks),
 	}
 	if c.password != "" && c.username == "" {
 		return nil, fmt.Errorf("option password needs username")

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/resource-sync/resource-sync/sdk"
 )
 
 // endlessServer answers /items?page=N with body(N) and a next link to
@@ -106,4 +108,56 @@ func TestPageLimitAcrossFetches(t *testing.T) {
 	if n := len(rec.all()); n != 3 {
 		t.Errorf("%d requests, want 3", n)
 	}
+}
+
+// bodyPagedServer answers /items (page 1) and /items?page=N up to page 3,
+// each naming the next in its body only (HAL _links.next.href, absolute,
+// relative, after the items, with spaces), never in a Link header.
+func bodyPagedServer(t *testing.T) (string, *recorder) {
+	srv, rec := newServer(t, func(w http.ResponseWriter, r *http.Request, _ recorded) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		w.Header().Set("Content-Type", "application/hal+json")
+		switch n {
+		case 0, 1:
+			fmt.Fprintf(w, `{"_links":{"next":{"href":"http://%s/items?page=2"}},"items":[{"id":"1"}]}`, r.Host)
+		case 2:
+			fmt.Fprint(w, `{ "items" : [ {"id":"2"} ], "_links" : { "self": {"href": "items?page=2"}, "next" : { "href" : "items?page=3" } } }`)
+		default:
+			fmt.Fprint(w, `{"_links":{"prev":{"href":"items?page=2"}},"items":[{"id":"3"}]}`)
+		}
+	})
+	return srv.URL, rec
+}
+
+// TestBodyPageLinks: given the schema's page links, Read and Inventory go
+// from page to page by themselves, as with Link headers; without them, or
+// under follow none, they stop at the first page and leave it to the host.
+func TestBodyPageLinks(t *testing.T) {
+	const next = "/_links/next/href"
+	base, _ := bodyPagedServer(t)
+	for _, tc := range []struct {
+		name  string
+		opts  []string
+		pages int
+	}{
+		{"page links", []string{"page-links", next}, 3},
+		{"no page links", nil, 1},
+		{"follow none", []string{"page-links", next, "follow", "none"}, 1},
+		{"a page link that is no pointer", []string{"page-links", "_links.next"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := openTest(t, base+"/items", tc.opts...)
+			docs, errs := collect(t, e.Read(t.Context()))
+			if len(docs) != tc.pages || errs != nil {
+				t.Errorf("Read: %d pages, %v; want %d", len(docs), errs, tc.pages)
+			}
+		})
+	}
+	t.Run("inventory", func(t *testing.T) {
+		e := openTest(t, base+"/", "page-links", next)
+		docs, errs := collect(t, e.Inventory(t.Context(), []sdk.Resource{{Type: "items", ID: "1", URI: base + "/items/1"}}))
+		if len(docs) != 3 || errs != nil {
+			t.Errorf("Inventory: %d pages, %v; want 3", len(docs), errs)
+		}
+	})
 }

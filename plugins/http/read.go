@@ -391,6 +391,7 @@ func (e *Endpoint) document(u *url.URL, r *response) (sdk.Document, []*url.URL, 
 	var next []*url.URL
 	if e.cfg.followNext {
 		next = nextLinks(r.header, r.url)
+		next = append(next, bodyLinks(r.body, mediaType, e.cfg.pageLinks, u)...)
 	}
 	return doc, next, nil
 }

@@ -23,6 +23,7 @@ func OpenRequest(in *pb.Open_Request) sdk.OpenRequest {
 		Filters:  in.GetFilters(),
 		// The server keeps it only for an endpoint that declared it.
 		ConditionalReads: in.GetConditionalReads(),
+		PageLinks:        in.GetPageLinks(),
 	}
 }
 

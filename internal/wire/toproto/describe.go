@@ -33,7 +33,7 @@ func Describe_Response(p sdk.Plugin) *pb.Describe_Response {
 	}
 	for _, s := range p.Schemas {
 		resp.Components = append(resp.Components, &pb.Component{
-			Kind: pb.Component_KIND_SCHEMA, Name: s.Name, Summary: s.Summary,
+			Kind: pb.Component_KIND_SCHEMA, Name: s.Name, Summary: s.Summary, PageLinks: s.PageLinks,
 		})
 	}
 	return resp

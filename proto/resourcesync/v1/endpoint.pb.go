@@ -799,8 +799,16 @@ type Open_Request struct {
 	// as Document.unchanged without content. Sent only to endpoints
 	// declaring CAPABILITY_CONDITIONAL_READ.
 	ConditionalReads bool `protobuf:"varint,11,opt,name=conditional_reads,json=conditionalReads,proto3" json:"conditional_reads,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Where a page of the schema in use names its next page, as RFC 6901
+	// JSON pointers to a uri ("/_links/next/href"; Component.page_links).
+	// An endpoint that pages by itself (HTTP Link headers) may follow
+	// those uris too, under the same follow mode, instead of waiting for
+	// the host to fetch them once the page is classified. A hint: the host
+	// still fetches the links the schema reports, and an endpoint skips
+	// those it fetched already.
+	PageLinks     []string `protobuf:"bytes,12,rep,name=page_links,json=pageLinks,proto3" json:"page_links,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Open_Request) Reset() {
@@ -908,6 +916,13 @@ func (x *Open_Request) GetConditionalReads() bool {
 		return x.ConditionalReads
 	}
 	return false
+}
+
+func (x *Open_Request) GetPageLinks() []string {
+	if x != nil {
+		return x.PageLinks
+	}
+	return nil
 }
 
 type Open_Response struct {
@@ -1764,8 +1779,8 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"extensions\x18\x02 \x03(\tR\n" +
 	"extensions\x12\x1f\n" +
 	"\vmedia_types\x18\x03 \x03(\tR\n" +
-	"mediaTypes\"\x8f\a\n" +
-	"\x04Open\x1a\xee\x03\n" +
+	"mediaTypes\"\xae\a\n" +
+	"\x04Open\x1a\x8d\x04\n" +
 	"\aRequest\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x1a\n" +
 	"\blocation\x18\x02 \x01(\tR\blocation\x12.\n" +
@@ -1778,7 +1793,9 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\aorigins\x18\t \x03(\tR\aorigins\x12\x18\n" +
 	"\afilters\x18\n" +
 	" \x03(\tR\afilters\x12+\n" +
-	"\x11conditional_reads\x18\v \x01(\bR\x10conditionalReads\x1a:\n" +
+	"\x11conditional_reads\x18\v \x01(\bR\x10conditionalReads\x12\x1d\n" +
+	"\n" +
+	"page_links\x18\f \x03(\tR\tpageLinks\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\xda\x02\n" +

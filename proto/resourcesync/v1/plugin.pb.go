@@ -391,6 +391,11 @@ type Component struct {
 	// ("snapshot:./backups@2026-11-30"). One-letter schemes never match, so
 	// Windows drive letters stay paths.
 	OpaqueSchemes []string `protobuf:"bytes,12,rep,name=opaque_schemes,json=opaqueSchemes,proto3" json:"opaque_schemes,omitempty"`
+	// Schemas: where a page names its next page, as RFC 6901 JSON pointers
+	// to a uri ("/_links/next/href" for HAL). The host passes them to the
+	// endpoints it opens (Open.Request.page_links), so that pages can be
+	// fetched one after the other without waiting for each to be classified.
+	PageLinks     []string `protobuf:"bytes,13,rep,name=page_links,json=pageLinks,proto3" json:"page_links,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -505,6 +510,13 @@ func (x *Component) GetOptions() []*OptionDecl {
 func (x *Component) GetOpaqueSchemes() []string {
 	if x != nil {
 		return x.OpaqueSchemes
+	}
+	return nil
+}
+
+func (x *Component) GetPageLinks() []string {
+	if x != nil {
+		return x.PageLinks
 	}
 	return nil
 }
@@ -845,7 +857,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x06limits\x18\x05 \x01(\v2\x17.resourcesync.v1.LimitsR\x06limits\"\\\n" +
 	"\x06Limits\x12*\n" +
 	"\x11max_message_bytes\x18\x01 \x01(\x03R\x0fmaxMessageBytes\x12&\n" +
-	"\x0fmax_batch_items\x18\x02 \x01(\x05R\rmaxBatchItems\"\xac\x04\n" +
+	"\x0fmax_batch_items\x18\x02 \x01(\x05R\rmaxBatchItems\"\xcb\x04\n" +
 	"\tComponent\x123\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1f.resourcesync.v1.Component.KindR\x04kind\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -862,7 +874,9 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x0edefault_format\x18\n" +
 	" \x01(\tR\rdefaultFormat\x125\n" +
 	"\aoptions\x18\v \x03(\v2\x1b.resourcesync.v1.OptionDeclR\aoptions\x12%\n" +
-	"\x0eopaque_schemes\x18\f \x03(\tR\ropaqueSchemes\"T\n" +
+	"\x0eopaque_schemes\x18\f \x03(\tR\ropaqueSchemes\x12\x1d\n" +
+	"\n" +
+	"page_links\x18\r \x03(\tR\tpageLinks\"T\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rKIND_ENDPOINT\x10\x01\x12\x0f\n" +
