@@ -1,15 +1,17 @@
 // Package http is the endpoint plugin for REST APIs over HTTP and HTTPS.
 //
 // As an origin it GETs the location, follows RFC 8288 Link rel="next"
-// headers itself (unless follow is "none") and fetches the uris the host
-// finds in bodies through [Endpoint.Fetch], each uri at most once. As a
-// destination it PUTs every resource at its uri's path on the destination
-// host, optionally in PATCH batches, retrying idempotent requests.
+// headers and the next pages a JSON page names where the schema says
+// (sdk.OpenRequest.PageLinks) itself, unless follow is "none", and fetches
+// the other uris the host finds in bodies through [Endpoint.Fetch], each
+// uri at most once. As a destination it PUTs every resource at its uri's
+// path on the destination host, optionally in PATCH batches, retrying
+// idempotent requests.
 //
 // Options (all strings, see docs/architecture.md):
 //
 //	follow            none | page | child | all (default page); only "none"
-//	                  changes what this plugin does: no Link rel="next"
+//	                  changes what this plugin does: no next pages
 //	limit             page size sent as X-Request-Limit (default 100)
 //	concurrency       requests in flight (default 8)
 //	batch-size        PATCH batch size, 1 = single PUTs (default 1)

@@ -11,8 +11,8 @@ import (
 
 // Inventory reads what the API holds of the resources about to be
 // written: the collection each of them would be written to, page by page
-// (Link rel="next" here; the host follows body links with Fetch, which
-// skips what this fetched). A collection that does not exist (404, 410)
+// (Link rel="next" and the schema's page links here; the host follows the
+// other body links with Fetch, which skips what this fetched). A collection that does not exist (404, 410)
 // holds nothing. One that cannot be listed (400, 403, 405, 406, 501) is
 // replaced by a GET of each resource, where 404 means absent.
 func (e *Endpoint) Inventory(ctx context.Context, scope []sdk.Resource) iter.Seq2[sdk.Document, error] {

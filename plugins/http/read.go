@@ -17,7 +17,7 @@ import (
 const readAhead = 4
 
 // Read fetches the location and, unless follow is none, the pages its
-// Link rel="next" headers lead to. Each Read is a new traversal: it
+// Link rel="next" headers and the schema's page links lead to. Each Read is a new traversal: it
 // forgets what earlier ones fetched, so reading twice reads everything
 // twice, while Fetch calls after it skip what it fetched.
 func (e *Endpoint) Read(ctx context.Context) iter.Seq2[sdk.Document, error] {
@@ -331,8 +331,8 @@ func (t *traversal) readBefore(coll, u *url.URL, sum [sha256.Size]byte) *url.URL
 	return nil
 }
 
-// get fetches one uri and returns its document and, when following, the
-// targets of its Link rel="next" headers.
+// get fetches one uri and returns its document and, when following, its
+// next pages (nextLinks, bodyLinks).
 func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, error) {
 	doc, next, _, err := e.getStatus(ctx, u)
 	return doc, next, err
@@ -364,8 +364,9 @@ func (e *Endpoint) request(ctx context.Context, u *url.URL, extra http.Header) (
 	return r, nil
 }
 
-// document is the document a GET of u answered, and, when following, the
-// targets of its Link rel="next" headers.
+// document is the document a GET of u answered, and, when following, its
+// next pages: the targets of its Link rel="next" headers, and the uris at
+// the schema's page links of a JSON body.
 func (e *Endpoint) document(u *url.URL, r *response) (sdk.Document, []*url.URL, error) {
 	shown := e.redact.URL(u)
 	if r.status >= 400 {
