@@ -75,10 +75,8 @@ func FuzzPointer(f *testing.F) {
 		if !ok {
 			return
 		}
-		var value any
-		dec := json.NewDecoder(bytes.NewReader(got))
-		dec.UseNumber()
-		if err := dec.Decode(&value); err != nil {
+		value, err := decode(got)
+		if err != nil {
 			t.Fatalf("Pointer(%q, %q) = %q, not a JSON value: %v", data, pointer, got, err)
 		}
 		if !reflect.DeepEqual(value, want) {
@@ -89,10 +87,8 @@ func FuzzPointer(f *testing.F) {
 
 // lookup walks a fully decoded document, as a plain program would.
 func lookup(t *testing.T, data []byte, tokens []string) (any, bool) {
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	v, err := decode(data)
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tok := range tokens {
@@ -113,4 +109,13 @@ func lookup(t *testing.T, data []byte, tokens []string) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// decode decodes one JSON value, numbers kept as written.
+func decode(data []byte) (any, error) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	err := dec.Decode(&v)
+	return v, err
 }

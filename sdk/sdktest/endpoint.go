@@ -507,50 +507,36 @@ func (e *endpointChecks) testFetch(t *testing.T) {
 // them: each of those must be among what it lists, once, as stored. It
 // may list more (the whole collection of an API).
 func (e *endpointChecks) testInventory(t *testing.T) {
-	e.need(t, pb.Capability_CAPABILITY_INVENTORY)
-	e.needStore(t)
-	if e.opt.SkipInventory {
-		t.Skip("EndpointOpt.SkipInventory is set")
-	}
-	loc := e.opt.Location(t)
-	rs := e.awkwardResources(loc, 0)
-	e.put(t, loc, rs)
+	rs, handle := e.storeForInventory(t, pb.Capability_CAPABILITY_INVENTORY)
 	var scope []sdk.Resource
 	for i, r := range rs {
 		if i%2 == 0 {
-			scope = append(scope, sdk.Resource{ID: r.ID, Type: r.Type, URI: r.URI})
+			scope = append(scope, r)
 		}
 	}
-	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, false)
 	ctx, cancel := callContext(t.Context())
 	defer cancel()
-	req := &pb.Inventory_Request{Handle: handle}
-	for _, r := range scope {
-		req.Scope = append(req.Scope, &pb.Resource{Id: r.ID, Type: r.Type, Uri: r.URI})
-	}
-	stream, err := e.client.Inventory(ctx, req)
-	if err != nil {
-		t.Fatalf("Inventory: %v", err)
-	}
-	got := e.receive(t, "Inventory", stream)
-	for _, r := range rs {
-		k := keyOf(r)
-		g, listed := got[k]
-		switch {
-		case !containsKey(scope, k):
-		case !listed:
-			t.Errorf("%v is in scope but not in the inventory", k)
-		case !e.sameBody(g, r):
-			t.Errorf("%v is listed differently from how it was stored\n%s", k, diff(e.body(g), e.body(r)))
-		}
-	}
+	e.checkListed(t, e.inventory(t, ctx, handle, scope, false), scope, "the inventory")
 }
 
 // testInventoryMore asks for the inventory of stored resources in two
 // parts, the second with more set (ExtendInventory): every resource of
 // either part must be among what the two list, as stored.
 func (e *endpointChecks) testInventoryMore(t *testing.T) {
-	e.need(t, pb.Capability_CAPABILITY_INVENTORY_MORE)
+	rs, handle := e.storeForInventory(t, pb.Capability_CAPABILITY_INVENTORY_MORE)
+	ctx, cancel := callContext(t.Context())
+	defer cancel()
+	half := len(rs) / 2
+	got := e.inventory(t, ctx, handle, rs[:half], false)
+	maps.Copy(got, e.inventory(t, ctx, handle, rs[half:], true))
+	e.checkListed(t, got, rs, "either part of the inventory")
+}
+
+// storeForInventory stores resources for an inventory check of an
+// endpoint declaring capability, and opens their location as a
+// destination.
+func (e *endpointChecks) storeForInventory(t *testing.T, capability pb.Capability) ([]sdk.Resource, string) {
+	e.need(t, capability)
 	e.needStore(t)
 	if e.opt.SkipInventory {
 		t.Skip("EndpointOpt.SkipInventory is set")
@@ -558,41 +544,38 @@ func (e *endpointChecks) testInventoryMore(t *testing.T) {
 	loc := e.opt.Location(t)
 	rs := e.awkwardResources(loc, 0)
 	e.put(t, loc, rs)
-	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, false)
-	ctx, cancel := callContext(t.Context())
-	defer cancel()
-	got := map[resourceKey]sdk.Resource{}
-	half := len(rs) / 2
-	for i, part := range [][]sdk.Resource{rs[:half], rs[half:]} {
-		req := &pb.Inventory_Request{Handle: handle, More: i > 0}
-		for _, r := range part {
-			req.Scope = append(req.Scope, &pb.Resource{Id: r.ID, Type: r.Type, Uri: r.URI})
-		}
-		stream, err := e.client.Inventory(ctx, req)
-		if err != nil {
-			t.Fatalf("Inventory (part %d): %v", i+1, err)
-		}
-		maps.Copy(got, e.receive(t, "Inventory", stream))
+	return rs, e.open(t, loc, pb.Open_ROLE_DESTINATION, false)
+}
+
+// inventory asks for what the endpoint holds of scope (their id, type and
+// uri); more adds it to the last inventory of handle.
+func (e *endpointChecks) inventory(t *testing.T, ctx context.Context, handle string, scope []sdk.Resource, more bool) map[resourceKey]sdk.Resource {
+	t.Helper()
+	req := &pb.Inventory_Request{Handle: handle, More: more}
+	for _, r := range scope {
+		req.Scope = append(req.Scope, &pb.Resource{Id: r.ID, Type: r.Type, Uri: r.URI})
 	}
-	for _, r := range rs {
+	stream, err := e.client.Inventory(ctx, req)
+	if err != nil {
+		t.Fatalf("Inventory (more %v): %v", more, err)
+	}
+	return e.receive(t, "Inventory", stream)
+}
+
+// checkListed fails for each resource of want that got, what an
+// inventory listed, lacks or holds otherwise than stored.
+func (e *endpointChecks) checkListed(t *testing.T, got map[resourceKey]sdk.Resource, want []sdk.Resource, listing string) {
+	t.Helper()
+	for _, r := range want {
 		k := keyOf(r)
 		g, listed := got[k]
 		switch {
 		case !listed:
-			t.Errorf("%v is in scope but in neither part of the inventory", k)
+			t.Errorf("%v is in scope but not in %s", k, listing)
 		case !e.sameBody(g, r):
 			t.Errorf("%v is listed differently from how it was stored\n%s", k, diff(e.body(g), e.body(r)))
 		}
 	}
-}
-
-func containsKey(rs []sdk.Resource, k resourceKey) bool {
-	for _, r := range rs {
-		if keyOf(r) == k {
-			return true
-		}
-	}
-	return false
 }
 
 // escapingIDs would name something outside the location if used as a
