@@ -406,13 +406,18 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		for _, e := range order {
 			s, ok := streams[e.Name]
 			if !ok {
+				// On failure, break rather than return: the streams
+				// already open must be closed first, or an answer still
+				// on its way would be handed to a closed out.
 				p, err := o.run.h.Plugin(ctx, e.plugin)
 				if err != nil {
-					return err
+					failed = err
+					break
 				}
 				raw, err := p.formatters().Decode(ctx)
 				if err != nil {
-					return p.callError(ctx, err)
+					failed = p.callError(ctx, err)
+					break
 				}
 				s = newBatchStream(p, raw)
 				streams[e.Name], plugins[e.Name] = s, p

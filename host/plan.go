@@ -444,6 +444,7 @@ func (r *syncRun) encodeEach(ctx context.Context, style pb.Encode_Style, n int,
 	for i := range n {
 		v, err := value(i)
 		if err != nil {
+			_ = enc.close() // its handlers must not run after this returns
 			return err
 		}
 		values = append(values, v)
