@@ -188,6 +188,29 @@ func (e *openEndpoint) changes(ctx context.Context, since string, cursorOnly boo
 	}
 }
 
+// listVersions streams the endpoint's documents without their content,
+// each with its version (fingerprints).
+func (e *openEndpoint) listVersions(ctx context.Context, out chan<- docBatch) error {
+	stream, err := e.plugin.endpoints().Read(ctx, &pb.Read_Request{Handle: e.handle, VersionsOnly: true})
+	if err != nil {
+		return e.plugin.callError(ctx, err)
+	}
+	return e.receive(ctx, stream, out)
+}
+
+// readLocations streams the documents at locations, from a listing of
+// versions.
+func (e *openEndpoint) readLocations(ctx context.Context, locations []string, out chan<- docBatch) error {
+	if len(locations) == 0 {
+		return nil
+	}
+	stream, err := e.plugin.endpoints().Read(ctx, &pb.Read_Request{Handle: e.handle, Locations: locations})
+	if err != nil {
+		return e.plugin.callError(ctx, err)
+	}
+	return e.receive(ctx, stream, out)
+}
+
 // fetch streams the documents at uris.
 func (e *openEndpoint) fetch(ctx context.Context, uris []string, out chan<- docBatch) error {
 	stream, err := e.plugin.endpoints().Fetch(ctx, &pb.Fetch_Request{Handle: e.handle, Uris: uris})

@@ -19,7 +19,10 @@ import (
 // inventory is what one side of a sync holds: the merged origins, or the
 // destination's current state for the types in scope.
 type inventory struct {
-	items map[Key]*found
+	// versions, at a destination that lists versions, is what the last
+	// sync made of its documents (versions.go).
+	versions *destVersions
+	items    map[Key]*found
 	// documents counts what the endpoints yielded, to explain a read that
 	// found no resources.
 	documents int
@@ -118,6 +121,7 @@ func (r *syncRun) otherSchemas(o *openEndpoint, rd *originReader) error {
 func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope *scopeFeed) (*inventory, error) {
 	inv := &inventory{items: map[Key]*found{}}
 	var produce func(context.Context, chan<- docBatch) error
+	var kept []*found // unchanged since the last sync (versions.go)
 	switch {
 	case dest.can(CapInventory):
 		produce = func(ctx context.Context, out chan<- docBatch) error {
@@ -140,11 +144,17 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 		}
 	case dest.can(CapCompareBeforeWrite) && dest.can(CapRead), dest.wholeContent() && dest.can(CapRead):
 		produce = dest.read
+		if inv.versions = r.destVersions(dest); inv.versions != nil {
+			produce = inv.versions.produce(dest, &kept)
+		}
 	default:
 		return inv, nil
 	}
 	follow := dest.can(CapFetch) // pages are followed whatever --follow says: it is about the origins
 	rd := &originReader{run: r, ep: dest, origin: -1, followLinks: follow, pagesOnly: true}
+	if inv.versions != nil {
+		rd.versions = map[string]string{}
+	}
 	if err := rd.readAll(ctx, produce); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -156,14 +166,19 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 		r.h.logger.Warn("cannot read the destination to compare; every resource will be written and none deleted",
 			"destination", dest.target.name(), "error", err)
 		inv.incomplete = append(inv.incomplete, err.Error())
+		inv.versions = nil
 		return inv, nil
 	}
 	for _, p := range rd.problems {
 		r.h.logger.Debug("destination", "problem", p)
 	}
-	inv.documents = rd.documents
+	inv.documents = rd.documents + len(kept)
 	inv.incomplete = rd.incomplete
-	for _, f := range rd.found {
+	if inv.versions != nil && inv.versions.last != nil {
+		r.h.logger.Info(fmt.Sprintf("destination: %d of %d documents unchanged since the last sync, not read again",
+			len(kept), inv.documents), "destination", dest.target.name())
+	}
+	for _, f := range slices.Concat(rd.found, kept) {
 		if prev, ok := inv.items[f.key()]; ok {
 			r.h.logger.Debug("destination holds a resource twice; the first copy is compared", "resource", f.key().String(),
 				"first", prev.rec.where(), "second", f.rec.where())
@@ -193,7 +208,10 @@ type originReader struct {
 	incomplete []string
 	documents  int
 	fetched    map[string]bool // normalized uris fetched, or named by a fetched page's aliases
-	work       *pipelineWork
+	// versions are the versions of the single-value documents on their
+	// way, by location, when the destination's are kept (versions.go).
+	versions map[string]string
+	work     *pipelineWork
 	// fetchLinks starts a fetch of links in the read's group.
 	fetchLinks func(links []string)
 	// prev is what the host made of this origin's documents in a session's
@@ -373,6 +391,9 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		o.mu.Lock()
 		o.documents += len(b.docs)
 		for _, d := range b.docs {
+			if o.versions != nil && d.GetVersion() != "" && d.GetSingleValue() {
+				o.versions[d.GetLocation()] = d.GetVersion()
+			}
 			if d.GetEtag() != "" && d.GetUri() != "" {
 				if o.etags == nil {
 					o.etags = map[string]string{}
@@ -624,6 +645,10 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 				r.Etag = o.etags[normalizeURI(u)]
 			}
 			f := &found{rec: toRecord(r, format), origin: o.origin}
+			if o.versions != nil {
+				f.version = o.versions[r.GetLocation()]
+				delete(o.versions, r.GetLocation())
+			}
 			fp, err := o.run.norm.fingerprint(r.GetType(), r.GetJson())
 			if err != nil {
 				o.problems = append(o.problems, fmt.Errorf("%s: %w", describeResource(r), err))

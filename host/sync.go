@@ -285,6 +285,12 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	if destErr != nil {
 		return nil, destErr
 	}
+	if err := r.readUncached(ctx, origins, dest); err != nil {
+		return nil, err
+	}
+	if err := dest.versions.save(dest); err != nil {
+		r.h.logger.Debug("destination versions not kept", "error", err)
+	}
 	r.destIncomplete = dest.incomplete
 	r.read = len(origins.items)
 	if len(origins.items) == 0 {

@@ -161,6 +161,29 @@ type InventoryExtender interface {
 	ExtendInventory(ctx context.Context, scope []Resource) iter.Seq2[Document, error]
 }
 
+// VersionLister is a Reader that can tell which of its documents changed
+// without reading them (capability fingerprints). The host keeps, from one
+// run to the next, what it made of each document at its version; a sync
+// then reads again only the documents whose version changed, so that
+// re-syncing into a directory of 100,000 unchanged files reads none of
+// them.
+type VersionLister interface {
+	Reader
+	// Versions yields every document Read would, with Location, Source,
+	// Extension or MediaType, TypeHint and Version set and no Content.
+	// Read sets Version too.
+	//
+	// A version must change whenever the document's bytes may have
+	// changed. When a change could go unseen (a file modified within its
+	// file system's timestamp granularity), leave Version empty: the host
+	// then reads the document every time.
+	Versions(ctx context.Context) iter.Seq2[Document, error]
+	// ReadLocations yields the documents at these locations (from
+	// Versions) as Read would; one gone since is left out. Problems are
+	// yielded as in Read.
+	ReadLocations(ctx context.Context, locations []string) iter.Seq2[Document, error]
+}
+
 // Fetcher fetches documents by uri, for link following.
 type Fetcher interface {
 	Fetch(ctx context.Context, uris []string) iter.Seq2[Document, error]

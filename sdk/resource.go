@@ -34,6 +34,11 @@ type Document struct {
 	// this document (a file of the directory layout): the host refuses a
 	// document that decodes to none or to several.
 	SingleValue bool
+	// Version, from an endpoint that lists versions ([VersionLister]),
+	// changes whenever the document's bytes may have changed: a file's
+	// device, inode, size, modification and change times; an ETag. Empty
+	// when the endpoint cannot tell yet.
+	Version string
 }
 
 // Value is one decoded document as canonical JSON (see [CanonicalJSON]),

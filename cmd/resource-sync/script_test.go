@@ -48,6 +48,7 @@ import (
 //	cmptree DIR1 DIR2       the two trees hold the same files (hidden ones
 //	                        too) with the same bytes
 //	sha256sum FILE...       prints "HEX  FILE" lines, like coreutils
+//	sleep DURATION          waits, e.g. until files settle (2100ms)
 //	[root]                  holds when the tests run as root
 func TestScripts(t *testing.T) {
 	bins := buildTestPlugins(t)
@@ -83,6 +84,7 @@ func TestScripts(t *testing.T) {
 			"mtimes":    cmdMtimes,
 			"cmptree":   cmdCmpTree,
 			"sha256sum": cmdSHA256Sum,
+			"sleep":     cmdSleep,
 		},
 	})
 }
@@ -143,6 +145,15 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with code %d, want %d", args[1], got, want)
 	}
+}
+
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
 
 // backdated is the mtime backdate gives; a file that still has it was not

@@ -82,17 +82,29 @@ type fileInfoAt struct {
 
 func statAt(dirfd int, name string) (fileInfoAt, error) {
 	var st unix.Stat_t
-	err := retryEINTR(func() error { return unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) })
-	if err != nil {
+	if err := lstatAt(dirfd, name, &st); err != nil {
 		return fileInfoAt{}, err
 	}
 	return fileInfoAt{regular: st.Mode&unix.S_IFMT == unix.S_IFREG, size: st.Size, perm: st.Mode & 0o7777}, nil
+}
+
+// lstatAt fills st with the status of name inside dirfd, without
+// following a symlink.
+func lstatAt(dirfd int, name string, st *unix.Stat_t) error {
+	return retryEINTR(func() error { return unix.Fstatat(dirfd, name, st, unix.AT_SYMLINK_NOFOLLOW) })
 }
 
 // readFileAt reads the regular file name inside dirfd. With wantSize >= 0
 // a file of another size is not read and ok is false, so that a
 // comparison stops at the size.
 func readFileAt(dirfd int, name string, wantSize int64) (content []byte, ok bool, err error) {
+	var st unix.Stat_t
+	return readFileStatAt(dirfd, name, wantSize, &st)
+}
+
+// readFileStatAt is readFileAt that also fills st with the file's status
+// as it was opened.
+func readFileStatAt(dirfd int, name string, wantSize int64, st *unix.Stat_t) (content []byte, ok bool, err error) {
 	var fd int
 	err = retryEINTR(func() (err error) {
 		fd, err = unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -102,8 +114,7 @@ func readFileAt(dirfd int, name string, wantSize int64) (content []byte, ok bool
 		return nil, false, err
 	}
 	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := retryEINTR(func() error { return unix.Fstat(fd, &st) }); err != nil {
+	if err := retryEINTR(func() error { return unix.Fstat(fd, st) }); err != nil {
 		return nil, false, err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {

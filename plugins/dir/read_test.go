@@ -131,3 +131,62 @@ func TestReadCanBeAbandoned(t *testing.T) {
 		t.Errorf("got %d documents before break", n)
 	}
 }
+
+// TestReadLocations reads files named by a listing: one gone since is
+// left out; a location that is not a resource file of the tree is refused,
+// naming it.
+func TestReadLocations(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{
+		"order/o1.json":   `{"id":"o1"}`,
+		"order/.o2.json":  `{"id":"o2"}`,
+		"order/notes.txt": "not a resource",
+		"a/b/deep.yaml":   "id: deep\n",
+	})
+	outside := filepath.Join(filepath.Dir(root), "outside.json")
+	if err := os.WriteFile(outside, []byte(`{"id":"x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(outside) })
+	ep := open(t, root, sdk.RoleOrigin, false)
+
+	listed := map[string]sdk.Document{}
+	for d, err := range ep.Versions(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Content) > 0 {
+			t.Errorf("%s: listed with its content", d.Location)
+		}
+		listed[d.Location] = d
+	}
+	if len(listed) != 2 || listed["order/o1.json"].Location == "" || listed["a/b/deep.yaml"].Location == "" {
+		t.Fatalf("listed %v; want order/o1.json and a/b/deep.yaml", listed)
+	}
+
+	var got []string
+	var problems []string
+	locations := []string{"a/b/deep.yaml", "order/gone.json", "order/.o2.json", "order/notes.txt", "../outside.json", "order/o1.json"}
+	for d, err := range ep.ReadLocations(t.Context(), locations) {
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		got = append(got, d.Location+" "+string(d.Content))
+		if want := listed[d.Location]; d.Source != want.Source || d.TypeHint != want.TypeHint || d.Extension != want.Extension || !d.SingleValue {
+			t.Errorf("%s: read as %+v, listed as %+v", d.Location, d, want)
+		}
+	}
+	want := []string{"a/b/deep.yaml id: deep\n", `order/o1.json {"id":"o1"}`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("documents read (-want +got):\n%s", diff)
+	}
+	wantProblems := []string{
+		filepath.Join(root, "order/.o2.json") + ": a hidden file or directory",
+		filepath.Join(root, "order/notes.txt") + ": no formatter reads this extension",
+		filepath.Join(root, "../outside.json") + ": not a path inside the directory",
+	}
+	if diff := cmp.Diff(wantProblems, problems); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}

@@ -22,5 +22,6 @@ func Document(in *pb.Document) sdk.Document {
 		SingleValue: in.GetSingleValue(),
 		Unchanged:   in.GetUnchanged(),
 		ETag:        in.GetEtag(),
+		Version:     in.GetVersion(),
 	}
 }

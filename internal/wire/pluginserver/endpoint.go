@@ -100,6 +100,16 @@ func (s *endpointServer) Read(req *pb.Read_Request, stream grpc.ServerStreamingS
 	if !ok {
 		return status.Errorf(codes.Unimplemented, "plugin %s: endpoint cannot be read", s.plugin)
 	}
+	if req.GetVersionsOnly() || len(req.GetLocations()) > 0 {
+		v, ok := r.(sdk.VersionLister)
+		if !ok {
+			return status.Errorf(codes.Unimplemented, "plugin %s: endpoint cannot list versions", s.plugin)
+		}
+		if req.GetVersionsOnly() {
+			return sendDocuments(stream, v.Versions(stream.Context()))
+		}
+		return sendDocuments(stream, v.ReadLocations(stream.Context(), req.GetLocations()))
+	}
 	return sendDocuments(stream, r.Read(stream.Context()))
 }
 

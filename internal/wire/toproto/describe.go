@@ -86,6 +86,9 @@ func Capabilities(e sdk.EndpointSpec) []pb.Capability {
 	if _, ok := impl.(sdk.InventoryExtender); ok {
 		caps = append(caps, pb.Capability_CAPABILITY_INVENTORY_MORE)
 	}
+	if _, ok := impl.(sdk.VersionLister); ok {
+		caps = append(caps, pb.Capability_CAPABILITY_FINGERPRINTS)
+	}
 	if e.CompareBeforeWrite {
 		caps = append(caps, pb.Capability_CAPABILITY_COMPARE_BEFORE_WRITE)
 	}

@@ -19,5 +19,6 @@ func Document(in sdk.Document) *pb.Document {
 		SingleValue: in.SingleValue,
 		Unchanged:   in.Unchanged,
 		Etag:        in.ETag,
+		Version:     in.Version,
 	}
 }

@@ -1025,8 +1025,15 @@ func (x *Open_Response) GetService() bool {
 }
 
 type Read_Request struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Handle        string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Handle string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	// CAPABILITY_FINGERPRINTS: list every document a Read would yield,
+	// each with its location, source, extension or media type, type hint
+	// and version, and without content.
+	VersionsOnly bool `protobuf:"varint,2,opt,name=versions_only,json=versionsOnly,proto3" json:"versions_only,omitempty"`
+	// CAPABILITY_FINGERPRINTS: read only the documents at these locations
+	// (from a listing), as a Read would; one gone since is left out.
+	Locations     []string `protobuf:"bytes,3,rep,name=locations,proto3" json:"locations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1066,6 +1073,20 @@ func (x *Read_Request) GetHandle() string {
 		return x.Handle
 	}
 	return ""
+}
+
+func (x *Read_Request) GetVersionsOnly() bool {
+	if x != nil {
+		return x.VersionsOnly
+	}
+	return false
+}
+
+func (x *Read_Request) GetLocations() []string {
+	if x != nil {
+		return x.Locations
+	}
+	return nil
 }
 
 type Read_Response struct {
@@ -1815,10 +1836,12 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\tFieldRule\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n" +
 	"\apointer\x18\x02 \x01(\tR\apointer\x12\x10\n" +
-	"\x03env\x18\x03 \x01(\tR\x03env\"\xa3\x01\n" +
-	"\x04Read\x1a!\n" +
+	"\x03env\x18\x03 \x01(\tR\x03env\"\xe6\x01\n" +
+	"\x04Read\x1ad\n" +
 	"\aRequest\x12\x16\n" +
-	"\x06handle\x18\x01 \x01(\tR\x06handle\x1ax\n" +
+	"\x06handle\x18\x01 \x01(\tR\x06handle\x12#\n" +
+	"\rversions_only\x18\x02 \x01(\bR\fversionsOnly\x12\x1c\n" +
+	"\tlocations\x18\x03 \x03(\tR\tlocations\x1ax\n" +
 	"\bResponse\x127\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x19.resourcesync.v1.DocumentR\tdocuments\x123\n" +
 	"\x06errors\x18\x02 \x03(\v2\x1b.resourcesync.v1.DiagnosticR\x06errors\"s\n" +

@@ -56,7 +56,10 @@ const (
 	// instead of overwriting, and reports the new ETag in Write.Result.etag.
 	// The host sets those fields only for endpoints declaring it.
 	Capability_CAPABILITY_CONDITIONAL_WRITE Capability = 7
-	// Reserved for fingerprint listings.
+	// Read lists documents' versions (Document.version) without their
+	// content, and reads chosen locations (Read.Request.versions_only and
+	// locations); the documents of every Read carry their version. The host
+	// then reads again, run after run, only the documents that changed.
 	Capability_CAPABILITY_FINGERPRINTS Capability = 8
 	// The endpoint honours Open.Request.replace (--rm): after the last
 	// write it removes what was not written. Without it the host refuses

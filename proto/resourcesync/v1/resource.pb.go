@@ -52,7 +52,14 @@ type Document struct {
 	// The endpoint's layout holds exactly one value in this document (a file
 	// of the directory layout): the host refuses one that decodes to none
 	// or to several.
-	SingleValue   bool `protobuf:"varint,10,opt,name=single_value,json=singleValue,proto3" json:"single_value,omitempty"`
+	SingleValue bool `protobuf:"varint,10,opt,name=single_value,json=singleValue,proto3" json:"single_value,omitempty"`
+	// CAPABILITY_FINGERPRINTS: a token that changes whenever the document's
+	// bytes may have changed (dir: the file's device, inode, size,
+	// modification and change times). Empty when the endpoint cannot tell
+	// yet (a file changed too recently for its timestamps to show another
+	// change). The host keeps, across runs, what it made of a document at a
+	// version, and reads it again only once its version changed.
+	Version       string `protobuf:"bytes,11,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -155,6 +162,13 @@ func (x *Document) GetSingleValue() bool {
 		return x.SingleValue
 	}
 	return false
+}
+
+func (x *Document) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
 }
 
 // Value is one decoded document as canonical JSON: object keys sorted, no
@@ -424,7 +438,7 @@ var File_resourcesync_v1_resource_proto protoreflect.FileDescriptor
 
 const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\n" +
-	"\x1eresourcesync/v1/resource.proto\x12\x0fresourcesync.v1\"\x99\x02\n" +
+	"\x1eresourcesync/v1/resource.proto\x12\x0fresourcesync.v1\"\xb3\x02\n" +
 	"\bDocument\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12\x1d\n" +
 	"\n" +
@@ -437,7 +451,8 @@ const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\tunchanged\x18\b \x01(\bR\tunchanged\x12\x12\n" +
 	"\x04etag\x18\t \x01(\tR\x04etag\x12!\n" +
 	"\fsingle_value\x18\n" +
-	" \x01(\bR\vsingleValue\"\x92\x01\n" +
+	" \x01(\bR\vsingleValue\x12\x18\n" +
+	"\aversion\x18\v \x01(\tR\aversion\"\x92\x01\n" +
 	"\x05Value\x12\x12\n" +
 	"\x04json\x18\x01 \x01(\fR\x04json\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x12\n" +

@@ -1,0 +1,523 @@
+package host
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+	"unique"
+
+	"github.com/google/renameio/v2"
+
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+)
+
+// Destination versions (capability fingerprints). A destination that
+// lists its documents' versions without their content (a directory: a
+// file's inode, size and times) is read whole only once. The host keeps,
+// in the user's cache directory, what it made of each document: the
+// resource's identity, references and fingerprint, under the document's
+// version. The next sync lists the versions and reads only the documents
+// whose version changed. A kept resource has no body; any that the plan
+// would update or delete is read again before planning (readUncached), so
+// a body-less resource is only ever found unchanged.
+//
+// The cache is an optimisation only: a file that is missing, torn or
+// written under other rules is ignored, and a version that does not match
+// means a read.
+
+// versionsFormat starts every versions file; it changes when the layout
+// or what a fingerprint covers does.
+const versionsFormat = "resource-sync destination versions 1\n"
+
+// versionsReadChunk is how many locations one ReadLocations call asks
+// for: a request stays far below gRPC's message limit.
+const versionsReadChunk = 2000
+
+// versionsMaxAge is how long a versions file nobody used is kept.
+const versionsMaxAge = 30 * 24 * time.Hour
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// destVersions is what the last sync into a destination made of its
+// documents, and what this one learns.
+type destVersions struct {
+	path string
+	// last is the last sync's resources by location; nil when there is
+	// none to go by.
+	last map[string]*found
+	hits int
+}
+
+// destVersions opens the versions kept for dest, or returns nil when the
+// destination lists no versions, or what it holds cannot be told from
+// its versions alone: secret fields are masked as they are read, and a
+// whole-content destination rewrites every resource it keeps.
+func (r *syncRun) destVersions(dest *openEndpoint) *destVersions {
+	if !dest.can(CapFingerprints) || dest.wholeContent() || (r.secrets != nil && len(r.secrets.fields) > 0) {
+		return nil
+	}
+	path := r.versionsPath(dest)
+	if path == "" {
+		return nil
+	}
+	v := &destVersions{path: path}
+	last, err := loadVersions(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		r.h.logger.Debug("destination versions ignored", "file", path, "error", err)
+	default:
+		v.last = last
+	}
+	return v
+}
+
+// versionsPath names the versions file of dest under this sync's rules:
+// what decides a resource's identity and fingerprint (the schema, the
+// format, the ignored fields, the plugins' and the host's binaries) is
+// hashed into the name, so that a file is only read under the same rules.
+func (r *syncRun) versionsPath(dest *openEndpoint) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	h := sha256.New()
+	field := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
+	fields := func(m map[string]string) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			field(k)
+			field(m[k])
+		}
+		field("")
+	}
+	field(versionsFormat)
+	field(cwd) // a relative location means another directory elsewhere
+	field(dest.target.entry.plugin)
+	field(dest.target.entry.Name)
+	field(dest.target.location)
+	fields(r.openOptions(dest.target))
+	field(r.schema.Name)
+	fields(r.schemaOptions(dest))
+	field(r.format.Name)
+	rules := make([]string, len(r.opts.Ignore))
+	for i, rule := range r.opts.Ignore {
+		rules[i] = rule.String()
+	}
+	slices.Sort(rules)
+	for _, rule := range rules {
+		field(rule)
+	}
+	field("")
+	stamp := func(path string) {
+		field(path)
+		if info, err := os.Stat(path); err == nil {
+			field(fmt.Sprint(info.Size(), info.ModTime().UnixNano()))
+		}
+	}
+	if exe, err := os.Executable(); err == nil {
+		stamp(exe)
+	}
+	for _, s := range r.h.sources {
+		field(s.Name)
+		stamp(s.Path)
+	}
+	return filepath.Join(dir, "resource-sync", "versions", hex.EncodeToString(h.Sum(nil)[:16]))
+}
+
+// hit is what the last sync made of the listed document d, if its version
+// is the same.
+func (v *destVersions) hit(d *pb.Document) *found {
+	if v == nil || d.GetVersion() == "" {
+		return nil
+	}
+	f := v.last[d.GetLocation()]
+	if f == nil || f.version != d.GetVersion() {
+		return nil
+	}
+	v.hits++
+	return f
+}
+
+// produce lists dest's versions and reads, through out, only the
+// documents whose version changed since the last sync; kept collects the
+// resources of the others. Without a last sync it reads everything, each
+// document with its version.
+func (v *destVersions) produce(dest *openEndpoint, kept *[]*found) func(context.Context, chan<- docBatch) error {
+	if v.last == nil {
+		return dest.read
+	}
+	return func(ctx context.Context, out chan<- docBatch) error {
+		listing := make(chan docBatch, 4)
+		listed := make(chan error, 1)
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			defer close(listing)
+			listed <- dest.listVersions(ctx, listing)
+		}()
+		var misses []string
+		for b := range listing {
+			if len(b.errs) > 0 {
+				select {
+				case out <- docBatch{errs: b.errs}:
+				case <-ctx.Done():
+				}
+			}
+			for _, d := range b.docs {
+				if f := v.hit(d); f != nil {
+					*kept = append(*kept, f)
+				} else {
+					misses = append(misses, d.GetLocation())
+				}
+			}
+			if len(misses) >= versionsReadChunk {
+				if err := dest.readLocations(ctx, misses, out); err != nil {
+					return err
+				}
+				misses = nil
+			}
+		}
+		if err := <-listed; err != nil {
+			return err
+		}
+		return dest.readLocations(ctx, misses, out)
+	}
+}
+
+// readUncached reads again, before planning, the destination's resources
+// kept from the last sync whose body the plan needs: those that differ
+// from the origins' (an update shows and merges the destination's body)
+// and, under --delete, those in no origin.
+func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) error {
+	var locations []string
+	for k, f := range dest.items {
+		if !f.cached {
+			continue
+		}
+		src := origins.items[k]
+		switch {
+		case src != nil && src.fp == f.fp && f.rec.Format() == r.format.Name:
+			continue
+		case src == nil && !r.opts.Delete:
+			continue
+		}
+		locations = append(locations, f.rec.Location())
+		delete(dest.items, k)
+	}
+	if len(locations) == 0 {
+		return nil
+	}
+	slices.Sort(locations)
+	ep := r.destEP
+	rd := &originReader{run: r, ep: ep, origin: -1, pagesOnly: true, versions: map[string]string{}}
+	err := rd.readAll(ctx, func(ctx context.Context, out chan<- docBatch) error {
+		for chunk := range slices.Chunk(locations, versionsReadChunk) {
+			if err := ep.readLocations(ctx, chunk, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var crash *CrashError
+		if errors.As(err, &crash) {
+			return err
+		}
+		r.h.logger.Warn("cannot read the destination to compare; every resource will be written and none deleted",
+			"destination", ep.target.name(), "error", err)
+		dest.incomplete = append(dest.incomplete, err.Error())
+		return nil
+	}
+	dest.incomplete = append(dest.incomplete, rd.incomplete...)
+	for _, f := range rd.found {
+		if _, ok := dest.items[f.key()]; !ok {
+			dest.items[f.key()] = f
+		}
+	}
+	return nil
+}
+
+// save keeps what this sync made of the destination's documents that
+// have a version, unless it is what the last sync kept.
+func (v *destVersions) save(dest *inventory) error {
+	if v == nil {
+		return nil
+	}
+	var keep []*found
+	fresh := 0
+	for _, f := range dest.items {
+		if f.version == "" {
+			continue
+		}
+		keep = append(keep, f)
+		if !f.cached {
+			fresh++
+		}
+	}
+	if fresh == 0 && len(keep) == len(v.last) {
+		// Used, so not pruned.
+		now := time.Now()
+		return os.Chtimes(v.path, now, now)
+	}
+	slices.SortFunc(keep, func(a, b *found) int { return strings.Compare(a.rec.Location(), b.rec.Location()) })
+	if err := os.MkdirAll(filepath.Dir(v.path), 0o700); err != nil {
+		return err
+	}
+	pruneVersions(filepath.Dir(v.path))
+	t, err := renameio.TempFile("", v.path)
+	if err != nil {
+		return err
+	}
+	defer t.Cleanup()
+	w := newVersionsWriter(t)
+	w.str(versionsFormat)
+	w.uvarint(uint64(len(keep)))
+	for _, f := range keep {
+		w.entry(f)
+	}
+	if err := w.finish(); err != nil {
+		return err
+	}
+	return t.CloseAtomicallyReplace()
+}
+
+// pruneVersions removes the versions files no sync used for a month.
+func pruneVersions(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > versionsMaxAge {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// A versions file: versionsFormat, the number of entries, the entries
+// sorted by location, then the CRC-32C of all that. An entry: version,
+// packed record and source, each a uvarint length and the bytes; the
+// record's six ends and line, and whether the source ends with the
+// location; the fingerprint.
+
+type versionsWriter struct {
+	w   *bufio.Writer
+	crc hash.Hash32
+	buf []byte
+}
+
+func newVersionsWriter(w io.Writer) *versionsWriter {
+	crc := crc32.New(crcTable)
+	return &versionsWriter{w: bufio.NewWriterSize(io.MultiWriter(w, crc), 1<<16), crc: crc}
+}
+
+func (w *versionsWriter) uvarint(v uint64) {
+	w.buf = binary.AppendUvarint(w.buf[:0], v)
+	w.w.Write(w.buf)
+}
+
+func (w *versionsWriter) str(s string) {
+	w.uvarint(uint64(len(s)))
+	w.w.WriteString(s)
+}
+
+func (w *versionsWriter) entry(f *found) {
+	w.str(f.version)
+	w.str(f.rec.packed)
+	source := f.rec.source.Value()
+	w.str(source)
+	for _, end := range []uint32{f.rec.idEnd, f.rec.typeEnd, f.rec.uriEnd, f.rec.locEnd, f.rec.formatEnd, f.rec.etagEnd} {
+		w.uvarint(uint64(end))
+	}
+	w.buf = binary.AppendVarint(w.buf[:0], int64(f.rec.line))
+	w.w.Write(w.buf)
+	flag := byte(0)
+	if f.rec.sourceHasLoc {
+		flag = 1
+	}
+	w.w.WriteByte(flag)
+	w.w.Write(f.fp[:])
+}
+
+// finish writes the checksum of everything before it.
+func (w *versionsWriter) finish() error {
+	if err := w.w.Flush(); err != nil {
+		return err
+	}
+	sum := w.crc.Sum32()
+	_, err := w.w.Write(binary.LittleEndian.AppendUint32(nil, sum))
+	if err != nil {
+		return err
+	}
+	return w.w.Flush()
+}
+
+var errVersionsFile = errors.New("not a versions file of this version, or a torn one")
+
+// loadVersions reads a versions file into resources by location.
+func loadVersions(path string) (map[string]*found, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	info, err := file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return readVersions(file, info.Size())
+}
+
+// readVersions reads a versions file of size bytes from r.
+func readVersions(r io.Reader, size int64) (map[string]*found, error) {
+	if size < 4 {
+		return nil, errVersionsFile
+	}
+	crc := crc32.New(crcTable)
+	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(r, size-4), crc), 1<<16)
+	rd := versionsReader{r: br, limit: int(size)}
+	if rd.str() != versionsFormat {
+		return nil, errVersionsFile
+	}
+	n := rd.uvarint()
+	if rd.err != nil || n > uint64(size) {
+		return nil, errVersionsFile
+	}
+	last := make(map[string]*found, n)
+	for range n {
+		f := rd.entry()
+		if rd.err != nil {
+			return nil, errVersionsFile
+		}
+		last[f.rec.Location()] = f
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		return nil, errVersionsFile
+	}
+	var sum [4]byte
+	if _, err := io.ReadFull(r, sum[:]); err != nil || binary.LittleEndian.Uint32(sum[:]) != crc.Sum32() {
+		return nil, errVersionsFile
+	}
+	return last, nil
+}
+
+type versionsReader struct {
+	r     *bufio.Reader
+	limit int
+	err   error
+}
+
+func (r *versionsReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, err := binary.ReadUvarint(r.r)
+	r.err = err
+	return v
+}
+
+func (r *versionsReader) str() string {
+	n := r.uvarint()
+	if r.err != nil {
+		return ""
+	}
+	if n > uint64(r.limit) {
+		r.err = errVersionsFile
+		return ""
+	}
+	b := make([]byte, n)
+	_, r.err = io.ReadFull(r.r, b)
+	return string(b)
+}
+
+func (r *versionsReader) entry() *found {
+	f := &found{origin: -1, cached: true}
+	f.version = r.str()
+	f.rec.packed = r.str()
+	f.rec.source = unique.Make(r.str())
+	prev := uint64(0)
+	for _, end := range []*uint32{&f.rec.idEnd, &f.rec.typeEnd, &f.rec.uriEnd, &f.rec.locEnd, &f.rec.formatEnd, &f.rec.etagEnd} {
+		v := r.uvarint()
+		if v < prev || v > uint64(len(f.rec.packed)) {
+			r.err = errVersionsFile
+		}
+		*end, prev = uint32(v), v
+	}
+	if r.err != nil {
+		return nil
+	}
+	line, err := binary.ReadVarint(r.r)
+	if err != nil || line < 0 || line > 1<<31-1 {
+		r.err = errVersionsFile
+		return nil
+	}
+	f.rec.line = int32(line)
+	flag, err := r.r.ReadByte()
+	if err != nil || flag > 1 {
+		r.err = errVersionsFile
+		return nil
+	}
+	f.rec.sourceHasLoc = flag == 1
+	if _, err := io.ReadFull(r.r, f.fp[:]); err != nil || !wellFormedReferences(f.rec.packed[f.rec.etagEnd:]) {
+		r.err = errVersionsFile
+		return nil
+	}
+	return f
+}
+
+// wellFormedReferences says the packed references of a record (the part
+// after its fixed fields) parse to their end, so that walking them
+// (record.references) stays in bounds.
+func wellFormedReferences(rest string) bool {
+	uvarint := func() (uint64, bool) {
+		v, w := binary.Uvarint([]byte(rest[:min(len(rest), binary.MaxVarintLen64)]))
+		if w <= 0 {
+			return 0, false
+		}
+		rest = rest[w:]
+		return v, true
+	}
+	field := func() bool {
+		n, ok := uvarint()
+		if !ok || n > uint64(len(rest)) {
+			return false
+		}
+		rest = rest[n:]
+		return true
+	}
+	count, ok := uvarint()
+	if !ok || count > uint64(len(rest)) {
+		return false
+	}
+	for range count {
+		if !field() {
+			return false
+		}
+	}
+	for rest != "" {
+		if !field() || !field() {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,154 @@
+package host
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+)
+
+// versionsSample is what a sync keeps of two files: awkward ids, parents
+// and references, a source that ends with the location and one that does
+// not.
+func versionsSample() *inventory {
+	inv := &inventory{items: map[Key]*found{}}
+	for i, r := range []*pb.Resource{
+		{Id: "o 1/ü", Type: "order", Uri: "http://x/order/1", Location: "order/o 1.yaml", Source: "/data/tree/order/o 1.yaml",
+			Line: 3, Parents: []string{"http://x/customer/c1"}, ParentRefs: []*pb.ParentRef{{Type: "customer", Id: "c1"}}},
+		{Id: "c1", Type: "customer", Location: "customer/c1.json", Source: "elsewhere"},
+	} {
+		f := &found{rec: toRecord(r, "yaml"), origin: -1, version: "v" + r.GetId()}
+		f.fp = sha256.Sum256([]byte(r.GetId()))
+		f.fp[0] = byte(i)
+		inv.items[f.key()] = f
+	}
+	return inv
+}
+
+// seen is what the checks compare of a kept resource.
+type seen struct {
+	ID, Type, URI, Location, Source, Format, Version string
+	Line                                             int32
+	Parents                                          []string
+	Refs                                             []Key
+	FP                                               [32]byte
+}
+
+func seenOf(f *found) seen {
+	s := seen{ID: f.rec.ID(), Type: f.rec.Type(), URI: f.rec.URI(), Location: f.rec.Location(), Source: f.rec.Source(),
+		Format: f.rec.Format(), Version: f.version, Line: f.rec.Line(), FP: f.fp}
+	for p := range f.rec.Parents() {
+		s.Parents = append(s.Parents, p)
+	}
+	for k := range f.rec.ParentRefs() {
+		s.Refs = append(s.Refs, k)
+	}
+	return s
+}
+
+func TestVersionsRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "versions")
+	inv := versionsSample()
+	if err := (&destVersions{path: path}).save(inv); err != nil {
+		t.Fatal(err)
+	}
+	last, err := loadVersions(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(last) != len(inv.items) {
+		t.Fatalf("kept %d resources, loaded %d", len(inv.items), len(last))
+	}
+	for _, f := range inv.items {
+		got, ok := last[f.rec.Location()]
+		if !ok {
+			t.Errorf("%s: not loaded", f.rec.Location())
+			continue
+		}
+		if !got.cached || got.origin != -1 {
+			t.Errorf("%s: loaded as cached=%v origin=%d", f.rec.Location(), got.cached, got.origin)
+		}
+		if diff := cmp.Diff(seenOf(f), seenOf(got)); diff != "" {
+			t.Errorf("%s (-kept +loaded):\n%s", f.rec.Location(), diff)
+		}
+	}
+
+	// Nothing new: the file is not rewritten.
+	info, _ := os.Stat(path)
+	v := &destVersions{path: path, last: last}
+	kept := &inventory{items: map[Key]*found{}}
+	for _, f := range last {
+		kept.items[f.key()] = f
+	}
+	if err := v.save(kept); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.Stat(path); !os.SameFile(info, after) {
+		t.Error("the versions file was written again though nothing changed")
+	}
+}
+
+// TestVersionsFileDamaged loads a versions file cut short, with a byte
+// changed, or of another format: each is refused as a whole.
+func TestVersionsFileDamaged(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	if err := (&destVersions{path: good}).save(versionsSample()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := append([]byte(nil), data...)
+	flipped[len(flipped)/2] ^= 0x20
+	other := append([]byte("resource-sync destination versions 0\n"), data[len(versionsFormat):]...)
+	for name, content := range map[string][]byte{
+		"empty":                nil,
+		"cut short":            data[:len(data)-7],
+		"without its checksum": data[:len(data)-4],
+		"a byte changed":       flipped,
+		"another format":       other,
+		"trailing bytes":       append(append([]byte(nil), data...), 0),
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if last, err := loadVersions(path); err == nil {
+			t.Errorf("%s: loaded %d resources; want it refused", name, len(last))
+		}
+	}
+}
+
+func FuzzLoadVersions(f *testing.F) {
+	path := filepath.Join(f.TempDir(), "seed")
+	if err := (&destVersions{path: path}).save(versionsSample()); err != nil {
+		f.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add([]byte(versionsFormat))
+	f.Fuzz(func(t *testing.T, content []byte) {
+		last, err := readVersions(bytes.NewReader(content), int64(len(content)))
+		if err != nil {
+			return
+		}
+		// Whatever loads must be usable: every accessor stays in bounds.
+		for loc, f := range last {
+			if f.rec.Location() != loc {
+				t.Errorf("filed under %q, located at %q", loc, f.rec.Location())
+			}
+			_ = seenOf(f)
+			_ = f.rec.describe()
+		}
+	})
+}
