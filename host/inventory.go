@@ -153,7 +153,7 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	follow := dest.can(CapFetch) // pages are followed whatever --follow says: it is about the origins
 	rd := &originReader{run: r, ep: dest, origin: -1, followLinks: follow, pagesOnly: true}
 	if inv.versions != nil {
-		rd.versions = map[string]string{}
+		rd.versions = map[string]uint64{}
 	}
 	if err := rd.readAll(ctx, produce); err != nil {
 		if ctx.Err() != nil {
@@ -174,7 +174,7 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	}
 	inv.documents = rd.documents + len(kept)
 	inv.incomplete = rd.incomplete
-	if inv.versions != nil && inv.versions.last != nil {
+	if inv.versions != nil && inv.versions.lastCount > 0 {
 		r.h.logger.Info(fmt.Sprintf("destination: %d of %d documents unchanged since the last sync, not read again",
 			len(kept), inv.documents), "destination", dest.target.name())
 	}
@@ -210,7 +210,7 @@ type originReader struct {
 	fetched    map[string]bool // normalized uris fetched, or named by a fetched page's aliases
 	// versions are the versions of the single-value documents on their
 	// way, by location, when the destination's are kept (versions.go).
-	versions map[string]string
+	versions map[string]uint64
 	work     *pipelineWork
 	// fetchLinks starts a fetch of links in the read's group.
 	fetchLinks func(links []string)
@@ -392,7 +392,7 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 		o.documents += len(b.docs)
 		for _, d := range b.docs {
 			if o.versions != nil && d.GetVersion() != "" && d.GetSingleValue() {
-				o.versions[d.GetLocation()] = d.GetVersion()
+				o.versions[d.GetLocation()] = versionHash(d.GetVersion())
 			}
 			if d.GetEtag() != "" && d.GetUri() != "" {
 				if o.etags == nil {

@@ -27,10 +27,11 @@ type found struct {
 	fp     [sha256.Size]byte // SHA-256 of the normalized form (normalize.go)
 	body   span
 	origin int // index of the origin; -1 for the destination
-	// version is its document's version at the destination (versions.go),
-	// when the endpoint gives one; cached says the resource was kept from
-	// the last sync, without its body, since the version is the same.
-	version string
+	// version is the hash of its document's version at the destination
+	// (versions.go), when the endpoint gives one; cached says the
+	// resource was kept from the last sync, without its body, since the
+	// version is the same.
+	version uint64
 	cached  bool
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc32"
+	"hash/fnv"
 	"io"
 	"maps"
 	"os"
@@ -56,9 +57,11 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 type destVersions struct {
 	path string
 	// last is the last sync's resources by location; nil when there is
-	// none to go by.
-	last map[string]*found
-	hits int
+	// none to go by, and once the listing is done (lastCount is then how
+	// many there were).
+	last      map[string]*found
+	lastCount int
+	hits      int
 }
 
 // destVersions opens the versions kept for dest, or returns nil when the
@@ -80,7 +83,7 @@ func (r *syncRun) destVersions(dest *openEndpoint) *destVersions {
 	case err != nil:
 		r.h.logger.Debug("destination versions ignored", "file", path, "error", err)
 	default:
-		v.last = last
+		v.last, v.lastCount = last, len(last)
 	}
 	return v
 }
@@ -141,6 +144,19 @@ func (r *syncRun) versionsPath(dest *openEndpoint) string {
 	return filepath.Join(dir, "resource-sync", "versions", hex.EncodeToString(h.Sum(nil)[:16]))
 }
 
+// versionHash is what the host keeps of a document's version: 8 bytes
+// rather than a string per resource. Two versions of a file taken for
+// the same one would need a 64-bit collision between them; 0 is no
+// version.
+func versionHash(v string) uint64 {
+	if v == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(v))
+	return max(h.Sum64(), 1)
+}
+
 // hit is what the last sync made of the listed document d, if its version
 // is the same.
 func (v *destVersions) hit(d *pb.Document) *found {
@@ -148,7 +164,7 @@ func (v *destVersions) hit(d *pb.Document) *found {
 		return nil
 	}
 	f := v.last[d.GetLocation()]
-	if f == nil || f.version != d.GetVersion() {
+	if f == nil || f.version != versionHash(d.GetVersion()) {
 		return nil
 	}
 	v.hits++
@@ -172,6 +188,9 @@ func (v *destVersions) produce(dest *openEndpoint, kept *[]*found) func(context.
 			defer close(listing)
 			listed <- dest.listVersions(ctx, listing)
 		}()
+		// The map is dropped once listed: what it kept that is still
+		// there is in kept.
+		defer func() { v.last = nil }()
 		var misses []string
 		for b := range listing {
 			if len(b.errs) > 0 {
@@ -226,7 +245,7 @@ func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) er
 	}
 	slices.Sort(locations)
 	ep := r.destEP
-	rd := &originReader{run: r, ep: ep, origin: -1, pagesOnly: true, versions: map[string]string{}}
+	rd := &originReader{run: r, ep: ep, origin: -1, pagesOnly: true, versions: map[string]uint64{}}
 	err := rd.readAll(ctx, func(ctx context.Context, out chan<- docBatch) error {
 		for chunk := range slices.Chunk(locations, versionsReadChunk) {
 			if err := ep.readLocations(ctx, chunk, out); err != nil {
@@ -266,7 +285,7 @@ func (v *destVersions) save(dest *inventory) error {
 	var keep []*found
 	fresh := 0
 	for _, f := range dest.items {
-		if f.version == "" {
+		if f.version == 0 {
 			continue
 		}
 		keep = append(keep, f)
@@ -274,7 +293,7 @@ func (v *destVersions) save(dest *inventory) error {
 			fresh++
 		}
 	}
-	if fresh == 0 && len(keep) == len(v.last) {
+	if fresh == 0 && len(keep) == v.lastCount {
 		// Used, so not pruned.
 		now := time.Now()
 		return os.Chtimes(v.path, now, now)
@@ -315,8 +334,9 @@ func pruneVersions(dir string) {
 }
 
 // A versions file: versionsFormat, the number of entries, the entries
-// sorted by location, then the CRC-32C of all that. An entry: version,
-// packed record and source, each a uvarint length and the bytes; the
+// sorted by location, then the CRC-32C of all that. An entry: the
+// version's hash (8 bytes), the packed record and its source, each a
+// uvarint length and the bytes; the
 // record's six ends and line, and whether the source ends with the
 // location; the fingerprint.
 
@@ -342,7 +362,7 @@ func (w *versionsWriter) str(s string) {
 }
 
 func (w *versionsWriter) entry(f *found) {
-	w.str(f.version)
+	w.w.Write(binary.LittleEndian.AppendUint64(w.buf[:0], f.version))
 	w.str(f.rec.packed)
 	source := f.rec.source.Value()
 	w.str(source)
@@ -425,6 +445,7 @@ type versionsReader struct {
 	r     *bufio.Reader
 	limit int
 	err   error
+	buf   []byte // str's, reused
 }
 
 func (r *versionsReader) uvarint() uint64 {
@@ -445,14 +466,22 @@ func (r *versionsReader) str() string {
 		r.err = errVersionsFile
 		return ""
 	}
-	b := make([]byte, n)
+	if uint64(cap(r.buf)) < n {
+		r.buf = make([]byte, n)
+	}
+	b := r.buf[:n]
 	_, r.err = io.ReadFull(r.r, b)
 	return string(b)
 }
 
 func (r *versionsReader) entry() *found {
 	f := &found{origin: -1, cached: true}
-	f.version = r.str()
+	var version [8]byte
+	if _, err := io.ReadFull(r.r, version[:]); err != nil {
+		r.err = errVersionsFile
+		return nil
+	}
+	f.version = binary.LittleEndian.Uint64(version[:])
 	f.rec.packed = r.str()
 	f.rec.source = unique.Make(r.str())
 	prev := uint64(0)

@@ -22,7 +22,7 @@ func versionsSample() *inventory {
 			Line: 3, Parents: []string{"http://x/customer/c1"}, ParentRefs: []*pb.ParentRef{{Type: "customer", Id: "c1"}}},
 		{Id: "c1", Type: "customer", Location: "customer/c1.json", Source: "elsewhere"},
 	} {
-		f := &found{rec: toRecord(r, "yaml"), origin: -1, version: "v" + r.GetId()}
+		f := &found{rec: toRecord(r, "yaml"), origin: -1, version: versionHash("v" + r.GetId())}
 		f.fp = sha256.Sum256([]byte(r.GetId()))
 		f.fp[0] = byte(i)
 		inv.items[f.key()] = f
@@ -32,11 +32,12 @@ func versionsSample() *inventory {
 
 // seen is what the checks compare of a kept resource.
 type seen struct {
-	ID, Type, URI, Location, Source, Format, Version string
-	Line                                             int32
-	Parents                                          []string
-	Refs                                             []Key
-	FP                                               [32]byte
+	ID, Type, URI, Location, Source, Format string
+	Version                                 uint64
+	Line                                    int32
+	Parents                                 []string
+	Refs                                    []Key
+	FP                                      [32]byte
 }
 
 func seenOf(f *found) seen {
@@ -80,7 +81,7 @@ func TestVersionsRoundTrip(t *testing.T) {
 
 	// Nothing new: the file is not rewritten.
 	info, _ := os.Stat(path)
-	v := &destVersions{path: path, last: last}
+	v := &destVersions{path: path, last: last, lastCount: len(last)}
 	kept := &inventory{items: map[Key]*found{}}
 	for _, f := range last {
 		kept.items[f.key()] = f
