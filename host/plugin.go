@@ -85,10 +85,10 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 		Stderr:     stderr,
 		SyncStderr: stderr,
 		SyncStdout: io.Discard,
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
+		GRPCDialOptions: append([]grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(batch.MaxMessageBytes),
-			grpc.MaxCallSendMsgSize(batch.MaxMessageBytes)),
-			grpcpool.DialOption()},
+			grpc.MaxCallSendMsgSize(batch.MaxMessageBytes))},
+			grpcpool.DialOptions()...),
 	})
 	p := &Plugin{Source: src, client: client, stderr: stderr}
 	rpc, err := client.Client()

@@ -33,15 +33,20 @@ var shared = &Pool{}
 
 // Get returns a buffer of length size, zeroed.
 func (p *Pool) Get(size int) *[]byte {
+	buf := p.getUncleared(size)
+	clear(*buf)
+	return buf
+}
+
+// getUncleared is Get for a caller that overwrites the whole buffer.
+func (p *Pool) getUncleared(size int) *[]byte {
 	exp := max(smallest, bits.Len(uint(max(size, 1)-1)))
 	if exp > largest {
 		b := make([]byte, size)
 		return &b
 	}
 	if buf, ok := p.tiers[exp].Get().(*[]byte); ok {
-		b := (*buf)[:size]
-		clear(b)
-		*buf = b
+		*buf = (*buf)[:size]
 		return buf
 	}
 	b := make([]byte, size, 1<<exp)
@@ -61,8 +66,14 @@ func (p *Pool) Put(buf *[]byte) {
 
 var _ mem.BufferPool = (*Pool)(nil)
 
-// DialOption makes a client connection use the pool.
-func DialOption() grpc.DialOption { return experimental.WithBufferPool(shared) }
+// DialOptions make a client connection use the pool, for its transport
+// and for encoding messages (Codec).
+func DialOptions() []grpc.DialOption {
+	return []grpc.DialOption{experimental.WithBufferPool(shared), grpc.WithDefaultCallOptions(grpc.ForceCodecV2(codec{}))}
+}
 
-// ServerOption makes a server use the pool.
-func ServerOption() grpc.ServerOption { return experimental.BufferPool(shared) }
+// ServerOptions make a server use the pool, for its transport and for
+// encoding messages (Codec).
+func ServerOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{experimental.BufferPool(shared), grpc.ForceServerCodecV2(codec{})}
+}

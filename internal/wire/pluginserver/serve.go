@@ -36,8 +36,8 @@ func Serve(p sdk.Plugin, opts ...Option) {
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			opts = append(opts,
 				grpc.MaxRecvMsgSize(batch.MaxMessageBytes),
-				grpc.MaxSendMsgSize(batch.MaxMessageBytes),
-				grpcpool.ServerOption())
+				grpc.MaxSendMsgSize(batch.MaxMessageBytes))
+			opts = append(opts, grpcpool.ServerOptions()...)
 			opts = append(opts, panicInterceptors(p.Name)...)
 			return grpc.NewServer(opts...)
 		},
