@@ -84,6 +84,22 @@ func newNormalizer(rules []IgnoreRule) (*normalizer, error) {
 	return n, nil
 }
 
+// signature lists the ignore rules, sorted, for what must change with
+// them (versions.go).
+func (n *normalizer) signature() []string {
+	var rules []string
+	for _, p := range n.all {
+		rules = append(rules, fmt.Sprintf("%q", p))
+	}
+	for typ, ps := range n.byType {
+		for _, p := range ps {
+			rules = append(rules, fmt.Sprintf("%q %q", typ, p))
+		}
+	}
+	slices.Sort(rules)
+	return rules
+}
+
 func (n *normalizer) rules(typ string) [][]string {
 	if len(n.byType[typ]) == 0 {
 		return n.all

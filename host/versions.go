@@ -61,7 +61,6 @@ type destVersions struct {
 	// many there were).
 	last      map[string]*found
 	lastCount int
-	hits      int
 }
 
 // destVersions opens the versions kept for dest, or returns nil when the
@@ -90,7 +89,8 @@ func (r *syncRun) destVersions(dest *openEndpoint) *destVersions {
 
 // versionsPath names the versions file of dest under this sync's rules:
 // what decides a resource's identity and fingerprint (the schema, the
-// format, the ignored fields, the plugins' and the host's binaries) is
+// format, the ignored fields, the user's and those an endpoint
+// recommends, the plugins' and the host's binaries) is
 // hashed into the name, so that a file is only read under the same rules.
 func (r *syncRun) versionsPath(dest *openEndpoint) string {
 	dir, err := os.UserCacheDir()
@@ -119,12 +119,7 @@ func (r *syncRun) versionsPath(dest *openEndpoint) string {
 	field(r.schema.Name)
 	fields(r.schemaOptions(dest))
 	field(r.format.Name)
-	rules := make([]string, len(r.opts.Ignore))
-	for i, rule := range r.opts.Ignore {
-		rules[i] = rule.String()
-	}
-	slices.Sort(rules)
-	for _, rule := range rules {
+	for _, rule := range r.norm.signature() {
 		field(rule)
 	}
 	field("")
@@ -167,7 +162,6 @@ func (v *destVersions) hit(d *pb.Document) *found {
 	if f == nil || f.version != versionHash(d.GetVersion()) {
 		return nil
 	}
-	v.hits++
 	return f
 }
 
