@@ -20,8 +20,6 @@ import (
 	"time"
 	"unique"
 
-	"github.com/google/renameio/v2"
-
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
@@ -297,11 +295,14 @@ func (v *destVersions) save(dest *inventory) error {
 		return err
 	}
 	pruneVersions(filepath.Dir(v.path))
-	t, err := renameio.TempFile("", v.path)
+	// Renamed into place, without an fsync: after a crash the file may be
+	// empty or torn, which its checksum tells, and the next sync reads
+	// everything. Durability would cost more than it saves.
+	t, err := os.CreateTemp(filepath.Dir(v.path), ".tmp-"+filepath.Base(v.path)+"-*")
 	if err != nil {
 		return err
 	}
-	defer t.Cleanup()
+	defer os.Remove(t.Name()) // once renamed, there is nothing there
 	w := newVersionsWriter(t)
 	w.str(versionsFormat)
 	w.uvarint(uint64(len(keep)))
@@ -309,9 +310,13 @@ func (v *destVersions) save(dest *inventory) error {
 		w.entry(f)
 	}
 	if err := w.finish(); err != nil {
+		t.Close()
 		return err
 	}
-	return t.CloseAtomicallyReplace()
+	if err := t.Close(); err != nil {
+		return err
+	}
+	return os.Rename(t.Name(), v.path)
 }
 
 // pruneVersions removes the versions files no sync used for a month.
