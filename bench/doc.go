@@ -8,7 +8,9 @@
 //   - BenchmarkPush: a directory into an empty `serve` (plainPush);
 //   - BenchmarkLocalResync: the same directory synced again into its
 //     converted copy, writing nothing, against `resource-sync validate` of
-//     the origin (reading it alone) and a plain program reading it;
+//     the origin (reading it alone) and a plain program reading it. The
+//     copy's files settle first and one untimed re-sync keeps their
+//     versions (first-s); the timed ones read none of the copy's files;
 //   - BenchmarkRepush and BenchmarkDiff: a directory against a `serve`
 //     already holding it (unchanged, or 1% changed), against the GETs
 //     alone (plainGetAll: ratio) and against the whole job done by a
