@@ -163,7 +163,8 @@ type InventoryExtender interface {
 
 // VersionLister is a Reader that can tell which of its documents changed
 // without reading them (capability fingerprints). The host keeps, from one
-// run to the next, what it made of each document at its version; a sync
+// run to the next, what it made of each document at its version (of each
+// SingleValue document: others are read every time); a sync
 // then reads again only the documents whose version changed, so that
 // re-syncing into a directory of 100,000 unchanged files reads none of
 // them.
