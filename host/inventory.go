@@ -150,23 +150,12 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	default:
 		return inv, nil
 	}
-	follow := dest.can(CapFetch) // pages are followed whatever --follow says: it is about the origins
-	rd := &originReader{run: r, ep: dest, origin: -1, followLinks: follow, pagesOnly: true}
-	if inv.versions != nil {
-		rd.versions = map[string]uint64{}
-	}
+	rd := r.destReader(dest, inv.versions != nil)
 	if err := rd.readAll(ctx, produce); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		var crash *CrashError
-		if errors.As(err, &crash) {
+		inv.versions = nil
+		if err := r.destReadFailed(ctx, dest, inv, err); err != nil {
 			return nil, err
 		}
-		r.h.logger.Warn("cannot read the destination to compare; every resource will be written and none deleted",
-			"destination", dest.target.name(), "error", err)
-		inv.incomplete = append(inv.incomplete, err.Error())
-		inv.versions = nil
 		return inv, nil
 	}
 	for _, p := range rd.problems {
@@ -178,7 +167,43 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 		r.h.logger.Info(fmt.Sprintf("destination: %d of %d documents unchanged since the last sync, not read again",
 			len(kept), inv.documents), "destination", dest.target.name())
 	}
-	for _, f := range slices.Concat(rd.found, kept) {
+	r.addDestination(inv, slices.Concat(rd.found, kept))
+	return inv, nil
+}
+
+// destReader reads what dest holds. Pages are followed whatever --follow
+// says (it is about the origins), and only pages; versions keeps each
+// document's version (versions.go).
+func (r *syncRun) destReader(dest *openEndpoint, versions bool) *originReader {
+	rd := &originReader{run: r, ep: dest, origin: -1, followLinks: dest.can(CapFetch), pagesOnly: true}
+	if versions {
+		rd.versions = map[string]uint64{}
+	}
+	return rd
+}
+
+// destReadFailed says what a failed read of the destination means:
+// cancellation and a crashed plugin stop the sync; anything else only
+// makes inv incomplete, so that every resource is written and none
+// deleted.
+func (r *syncRun) destReadFailed(ctx context.Context, dest *openEndpoint, inv *inventory, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var crash *CrashError
+	if errors.As(err, &crash) {
+		return err
+	}
+	r.h.logger.Warn("cannot read the destination to compare; every resource will be written and none deleted",
+		"destination", dest.target.name(), "error", err)
+	inv.incomplete = append(inv.incomplete, err.Error())
+	return nil
+}
+
+// addDestination files found in inv; of two copies of a resource, the
+// first is compared.
+func (r *syncRun) addDestination(inv *inventory, found []*found) {
+	for _, f := range found {
 		if prev, ok := inv.items[f.key()]; ok {
 			r.h.logger.Debug("destination holds a resource twice; the first copy is compared", "resource", f.key().String(),
 				"first", prev.rec.where(), "second", f.rec.where())
@@ -186,7 +211,6 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 		}
 		inv.items[f.key()] = f
 	}
-	return inv, nil
 }
 
 // originReader runs one endpoint's documents through the formatters and

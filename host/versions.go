@@ -237,7 +237,7 @@ func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) er
 	}
 	slices.Sort(locations)
 	ep := r.destEP
-	rd := &originReader{run: r, ep: ep, origin: -1, pagesOnly: true, versions: map[string]uint64{}}
+	rd := r.destReader(ep, true)
 	err := rd.readAll(ctx, func(ctx context.Context, out chan<- docBatch) error {
 		for chunk := range slices.Chunk(locations, versionsReadChunk) {
 			if err := ep.readLocations(ctx, chunk, out); err != nil {
@@ -247,24 +247,10 @@ func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) er
 		return nil
 	})
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		var crash *CrashError
-		if errors.As(err, &crash) {
-			return err
-		}
-		r.h.logger.Warn("cannot read the destination to compare; every resource will be written and none deleted",
-			"destination", ep.target.name(), "error", err)
-		dest.incomplete = append(dest.incomplete, err.Error())
-		return nil
+		return r.destReadFailed(ctx, ep, dest, err)
 	}
 	dest.incomplete = append(dest.incomplete, rd.incomplete...)
-	for _, f := range rd.found {
-		if _, ok := dest.items[f.key()]; !ok {
-			dest.items[f.key()] = f
-		}
-	}
+	r.addDestination(dest, rd.found)
 	return nil
 }
 
