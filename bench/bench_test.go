@@ -56,10 +56,19 @@ var binary struct {
 }
 
 func TestMain(m *testing.M) {
+	// What resource-sync keeps between runs (versions.go in host) goes to
+	// a cache of the benchmarks' own, not the user's, and starts empty.
+	cache, err := os.MkdirTemp("", "resource-sync-bench-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("XDG_CACHE_HOME", cache)
 	code := m.Run()
 	if binary.dir != "" {
 		os.RemoveAll(binary.dir)
 	}
+	os.RemoveAll(cache)
 	os.Exit(code)
 }
 

@@ -8,13 +8,20 @@
 //   - BenchmarkPush: a directory into an empty `serve` (plainPush);
 //   - BenchmarkLocalResync: the same directory synced again into its
 //     converted copy, writing nothing, against `resource-sync validate` of
-//     the origin (reading it alone) and a plain program reading it. The
-//     copy's files settle first and one untimed re-sync keeps their
-//     versions (first-s); the timed ones read none of the copy's files;
+//     the origin (reading it alone: validate keeps no versions) and a
+//     plain program reading it. The files settle first and one untimed
+//     re-sync keeps their versions (first-s); the timed ones list both
+//     directories and read no file;
 //   - BenchmarkRepush and BenchmarkDiff: a directory against a `serve`
 //     already holding it (unchanged, or 1% changed), against the GETs
 //     alone (plainGetAll: ratio) and against the whole job done by a
-//     plain program (plainCompare: same-job-ratio).
+//     plain program (plainCompare: same-job-ratio). The files settle
+//     first and one untimed run with an empty cache reads them all
+//     (cold-s, cold-ratio); the timed ones read only the files they
+//     write or show.
+//
+// The benchmarks' resource-sync runs keep their versions in a cache
+// directory of their own, empty at the start.
 //
 // One command runs them all (about ten minutes on two cores; drop -large
 // for 10,000 resources only):

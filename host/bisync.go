@@ -535,9 +535,6 @@ func journalFound(e *journalEntry, i int) *found {
 	return f
 }
 
-// noBody marks a found resource known only from the journal.
-var noBody = span{off: -1}
-
 func hasBody(f *found) bool { return f != nil && f.body != noBody }
 
 // fetchResources reads the resources at uris from a side, one request

@@ -21,7 +21,7 @@ import (
 type inventory struct {
 	// versions, at a destination that lists versions, is what the last
 	// sync made of its documents (versions.go).
-	versions *destVersions
+	versions *keptVersions
 	items    map[Key]*found
 	// documents counts what the endpoints yielded, to explain a read that
 	// found no resources.
@@ -37,37 +37,71 @@ type inventory struct {
 // later origin's copy of a resource wins. Any problem fails the sync
 // before anything is planned.
 func (r *syncRun) readOrigins(ctx context.Context, origins []*openEndpoint) (*inventory, error) {
-	return r.readOriginsInto(ctx, origins, nil)
+	return r.readOriginsInto(ctx, origins, nil, false)
 }
 
 // readOriginsInto reads the origins as readOrigins does, and passes scope
-// each resource found as it is found (when not nil).
-func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, scope *scopeFeed) (*inventory, error) {
+// each resource found as it is found (when not nil). With versions, an
+// origin that lists its documents' versions is read only where they
+// changed since the last sync (versions.go).
+func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, scope *scopeFeed, versions bool) (*inventory, error) {
 	inv := &inventory{items: map[Key]*found{}}
 	var problems []error
 	for i, o := range origins {
 		rd := &originReader{run: r, ep: o, origin: i, followLinks: r.follow != pb.Follow_FOLLOW_NONE && o.can(CapFetch), scope: scope}
 		rd.remember(r.memory, i) // a session's pass (session.go)
-		if err := rd.readAll(ctx, o.read); err != nil {
+		produce := o.read
+		var v *keptVersions
+		var kept, filtered []*found
+		if versions {
+			v = r.originVersions(o, rd.followLinks)
+		}
+		if v != nil {
+			rd.versions = map[string]uint64{}
+			produce = v.produce(o, func(f *found) {
+				if !r.opts.Filter.Match(f.rec.Type(), f.rec.ID()) {
+					filtered = append(filtered, f) // kept for a sync without the filter
+					return
+				}
+				f.origin = i
+				kept = append(kept, f)
+				if scope != nil {
+					scope.add([]*pb.Resource{scopeResource(f.rec.ID(), f.rec.Type(), f.rec.URI())})
+				}
+			})
+		}
+		if err := rd.readAll(ctx, produce); err != nil {
 			return nil, err
 		}
 		if rd.next != nil {
 			r.memory[i] = rd.next
 		}
+		all := slices.Concat(kept, rd.found)
+		if v != nil && len(rd.problems) == 0 && len(rd.incomplete) == 0 && !rd.warned {
+			// Only a read without a problem or a warning is kept: a kept
+			// document is not read again, so it would not warn again.
+			if len(kept) > 0 {
+				r.h.logger.Info(fmt.Sprintf("%s: %d of %d documents unchanged since the last sync, not read again",
+					o.target.name(), len(kept)+len(filtered), rd.documents+len(kept)+len(filtered)))
+			}
+			if err := v.save(slices.Values(slices.Concat(all, filtered, rd.filtered))); err != nil {
+				r.h.logger.Debug("origin versions not kept", "origin", o.target.name(), "error", err)
+			}
+		}
 		problems = append(problems, rd.problems...)
-		if len(rd.found) == 0 && rd.unclassified > 0 {
+		if len(all) == 0 && rd.unclassified > 0 {
 			problems = append(problems, r.otherSchemas(o, rd))
 		}
-		inv.documents += rd.documents
+		inv.documents += rd.documents + len(kept) + len(filtered)
 		inv.incomplete = append(inv.incomplete, rd.incomplete...)
-		if len(rd.found) == 0 {
+		if len(all) == 0 {
 			inv.empty = append(inv.empty, o.target.name())
 		}
-		for _, f := range rd.found {
+		for _, f := range all {
 			k := f.key()
 			prev, ok := inv.items[k]
 			if ok && prev.origin == i {
-				if same, err := r.spill.same(prev.body, f.body); err != nil {
+				if same, err := r.sameContent(prev, f); err != nil {
 					problems = append(problems, err)
 				} else if !same {
 					problems = append(problems, fmt.Errorf("%s is defined twice with different content: %s and %s",
@@ -86,6 +120,16 @@ func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, 
 		return nil, errorsJoin(problems)
 	}
 	return inv, nil
+}
+
+// sameContent says whether two copies of a resource in one origin hold
+// the same: byte for byte, or, for a copy kept from the last sync without
+// its body, by fingerprint.
+func (r *syncRun) sameContent(a, b *found) (bool, error) {
+	if a.cached || b.cached {
+		return a.fp == b.fp, nil
+	}
+	return r.spill.same(a.body, b.body)
 }
 
 // otherSchemas explains an origin whose documents the schema refused,
@@ -145,7 +189,7 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	case dest.can(CapCompareBeforeWrite) && dest.can(CapRead), dest.wholeContent() && dest.can(CapRead):
 		produce = dest.read
 		if inv.versions = r.destVersions(dest); inv.versions != nil {
-			produce = inv.versions.produce(dest, &kept)
+			produce = inv.versions.produce(dest, func(f *found) { kept = append(kept, f) })
 		}
 	default:
 		return inv, nil
@@ -233,9 +277,14 @@ type originReader struct {
 	documents  int
 	fetched    map[string]bool // normalized uris fetched, or named by a fetched page's aliases
 	// versions are the versions of the single-value documents on their
-	// way, by location, when the destination's are kept (versions.go).
+	// way, by location, when the endpoint's are kept (versions.go);
+	// filtered are the resources of such documents that the filter left
+	// out, kept for a sync without it.
 	versions map[string]uint64
-	work     *pipelineWork
+	filtered []*found
+	// warned says a warning was shown: the read's versions are not kept.
+	warned bool
+	work   *pipelineWork
 	// fetchLinks starts a fetch of links in the read's group.
 	fetchLinks func(links []string)
 	// prev is what the host made of this origin's documents in a session's
@@ -366,6 +415,7 @@ func (o *originReader) problemLocked(err error) {
 			o.incomplete = append(o.incomplete, err.Error())
 		}
 		if e.Warning {
+			o.warned = true
 			o.run.warn(err.Error())
 			return
 		}
@@ -643,7 +693,17 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 			o.problemLocked(diagnosticError(d))
 			continue
 		}
+		// A document's version is kept only when it holds one resource:
+		// what the last sync made of it is then one record.
+		single := len(res.GetResources()) == 1
 		for _, r := range res.GetResources() {
+			var version uint64
+			if o.versions != nil {
+				if single {
+					version = o.versions[r.GetLocation()]
+				}
+				delete(o.versions, r.GetLocation())
+			}
 			if err := o.accept(r); err != nil {
 				if o.origin < 0 {
 					o.run.h.logger.Debug("destination resource left alone", "reason", err)
@@ -655,6 +715,9 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 			// The destination is filtered when planned: a whole-content
 			// destination must keep what the filter leaves out.
 			if o.origin >= 0 && !o.run.opts.Filter.Match(r.GetType(), r.GetId()) {
+				if version != 0 {
+					o.keepFiltered(r, format, version)
+				}
 				continue
 			}
 			// Secret fields become placeholders before the body is kept
@@ -668,11 +731,7 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 			if u := r.GetUri(); u != "" && o.etags != nil {
 				r.Etag = o.etags[normalizeURI(u)]
 			}
-			f := &found{rec: toRecord(r, format), origin: o.origin}
-			if o.versions != nil {
-				f.version = o.versions[r.GetLocation()]
-				delete(o.versions, r.GetLocation())
-			}
+			f := &found{rec: toRecord(r, format), origin: o.origin, version: version}
 			fp, err := o.run.norm.fingerprint(r.GetType(), r.GetJson())
 			if err != nil {
 				o.problems = append(o.problems, fmt.Errorf("%s: %w", describeResource(r), err))
@@ -698,6 +757,18 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 		o.scope.add(scope)
 	}
 	o.follow(links)
+}
+
+// keepFiltered records, for the origin's kept versions, a resource the
+// filter leaves out of this sync: without its body, as a kept one. Called
+// with o.mu held. Versions are not kept with secret fields, so r holds
+// none.
+func (o *originReader) keepFiltered(r *pb.Resource, format string, version uint64) {
+	fp, err := o.run.norm.fingerprint(r.GetType(), r.GetJson())
+	if err != nil {
+		return
+	}
+	o.filtered = append(o.filtered, &found{rec: toRecord(r, format), origin: o.origin, version: version, fp: fp, body: noBody})
 }
 
 // newLinks adds to links those not fetched yet. A page's other names

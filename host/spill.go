@@ -2,6 +2,7 @@ package host
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -44,7 +45,16 @@ func (s *spill) put(b []byte) (span, error) {
 	return sp, nil
 }
 
+// noBody marks a resource known without its body: from bisync's journal,
+// or kept from the last sync (versions.go).
+var noBody = span{off: -1}
+
 func (s *spill) get(sp span) ([]byte, error) {
+	if sp == noBody {
+		// A resource kept from the last sync whose body the plan turned
+		// out to need: its document changed while this sync read it.
+		return nil, errors.New("a document changed while this sync read it; run it again")
+	}
 	b := make([]byte, sp.n)
 	if _, err := s.f.ReadAt(b, sp.off); err != nil {
 		return nil, fmt.Errorf("spill file: %w", err)

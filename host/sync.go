@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -254,7 +255,7 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 			dest, destErr = r.readDestination(destCtx, r.destEP, early)
 		}()
 	}
-	origins, err := r.readOriginsInto(ctx, r.originEPs, early)
+	origins, err := r.readOriginsInto(ctx, r.originEPs, early, afterOrigins == nil)
 	if alongside {
 		if early != nil {
 			early.close()
@@ -285,10 +286,19 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	if destErr != nil {
 		return nil, destErr
 	}
+	// Bodies kept from the last sync are read where the plan needs them
+	// (versions.go). Origins go first and again last: a document changed
+	// while it was read on one side may call for the other's body.
+	if err := r.readUncachedOrigins(ctx, origins, dest); err != nil {
+		return nil, err
+	}
 	if err := r.readUncached(ctx, origins, dest); err != nil {
 		return nil, err
 	}
-	if err := dest.versions.save(dest); err != nil {
+	if err := r.readUncachedOrigins(ctx, origins, dest); err != nil {
+		return nil, err
+	}
+	if err := dest.versions.save(maps.Values(dest.items)); err != nil {
 		r.h.logger.Debug("destination versions not kept", "error", err)
 	}
 	r.destIncomplete = dest.incomplete

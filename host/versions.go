@@ -12,6 +12,7 @@ import (
 	"hash/crc32"
 	"hash/fnv"
 	"io"
+	"iter"
 	"maps"
 	"os"
 	"path/filepath"
@@ -23,15 +24,19 @@ import (
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
-// Destination versions (capability fingerprints). A destination that
-// lists its documents' versions without their content (a directory: a
-// file's inode, size and times) is read whole only once. The host keeps,
-// in the user's cache directory, what it made of each document: the
-// resource's identity, references and fingerprint, under the document's
-// version. The next sync lists the versions and reads only the documents
-// whose version changed. A kept resource has no body; any that the plan
-// would update or delete is read again before planning (readUncached), so
-// a body-less resource is only ever found unchanged.
+// Kept versions (capability fingerprints). An endpoint that lists its
+// documents' versions without their content (a directory: a file's inode,
+// size and times) is read whole only once. The host keeps, in the user's
+// cache directory, what it made of each document: the resource's
+// identity, references and fingerprint, under the document's version. The
+// next sync lists the versions and reads only the documents whose version
+// changed. A kept resource has no body; the host reads the bodies the plan
+// needs before planning:
+//   - at the destination (readUncached), those the plan would update or
+//     delete, so that a body-less destination resource is only ever found
+//     unchanged;
+//   - at an origin (readUncachedOrigins), those the destination does not
+//     hold as they are: only what is written is read.
 //
 // The cache is an optimisation only: a file that is missing, torn or
 // written under other rules is ignored, and a version that does not match
@@ -50,9 +55,8 @@ const versionsMaxAge = 30 * 24 * time.Hour
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// destVersions is what the last sync into a destination made of its
-// documents, and what this one learns.
-type destVersions struct {
+// keptVersions is what the last sync made of one endpoint's documents.
+type keptVersions struct {
 	path string
 	// last is the last sync's resources by location; nil when there is
 	// none to go by, and once the listing is done (lastCount is then how
@@ -63,34 +67,58 @@ type destVersions struct {
 
 // destVersions opens the versions kept for dest, or returns nil when the
 // destination lists no versions, or what it holds cannot be told from
-// its versions alone: secret fields are masked as they are read, and a
-// whole-content destination rewrites every resource it keeps.
-func (r *syncRun) destVersions(dest *openEndpoint) *destVersions {
-	if !dest.can(CapFingerprints) || dest.wholeContent() || (r.secrets != nil && len(r.secrets.fields) > 0) {
+// its versions alone: secret fields are masked as they are read, a
+// whole-content destination rewrites every resource it keeps, and links
+// an endpoint's documents lead to would not be followed.
+func (r *syncRun) destVersions(dest *openEndpoint) *keptVersions {
+	if !dest.can(CapFingerprints) || dest.can(CapFetch) || dest.wholeContent() || r.secretFields() {
 		return nil
 	}
-	path := r.versionsPath(dest)
+	return r.keptVersions(dest, "destination")
+}
+
+// originVersions opens the versions kept for origin o, or returns nil
+// when keeping them would not spare a read: the origin lists no versions,
+// or follows links (a kept document's would not be), or the destination
+// cannot be compared with (every resource is written, so every body is
+// read). Not in a session (watch keeps its own memory) nor with secret
+// fields, whose values are only met while a document is classified.
+func (r *syncRun) originVersions(o *openEndpoint, followLinks bool) *keptVersions {
+	d := r.destEP
+	compared := d.can(CapInventory) || d.can(CapCompareBeforeWrite) && d.can(CapRead)
+	if !o.can(CapFingerprints) || followLinks || !compared || d.wholeContent() || r.conditional || r.secretFields() {
+		return nil
+	}
+	return r.keptVersions(o, "origin")
+}
+
+func (r *syncRun) secretFields() bool { return r.secrets != nil && len(r.secrets.fields) > 0 }
+
+// keptVersions loads what the last sync with ep in this role kept.
+func (r *syncRun) keptVersions(ep *openEndpoint, role string) *keptVersions {
+	path := r.versionsPath(ep, role)
 	if path == "" {
 		return nil
 	}
-	v := &destVersions{path: path}
+	v := &keptVersions{path: path}
 	last, err := loadVersions(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
-		r.h.logger.Debug("destination versions ignored", "file", path, "error", err)
+		r.h.logger.Debug("kept versions ignored", "file", path, "error", err)
 	default:
 		v.last, v.lastCount = last, len(last)
 	}
 	return v
 }
 
-// versionsPath names the versions file of dest under this sync's rules:
+// versionsPath names the versions file of ep in role under this sync's
+// rules:
 // what decides a resource's identity and fingerprint (the schema, the
 // format, the ignored fields, the user's and those an endpoint
 // recommends, the plugins' and the host's binaries) is
 // hashed into the name, so that a file is only read under the same rules.
-func (r *syncRun) versionsPath(dest *openEndpoint) string {
+func (r *syncRun) versionsPath(ep *openEndpoint, role string) string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return ""
@@ -109,13 +137,14 @@ func (r *syncRun) versionsPath(dest *openEndpoint) string {
 		field("")
 	}
 	field(versionsFormat)
+	field(role)
 	field(cwd) // a relative location means another directory elsewhere
-	field(dest.target.entry.plugin)
-	field(dest.target.entry.Name)
-	field(dest.target.location)
-	fields(r.openOptions(dest.target))
+	field(ep.target.entry.plugin)
+	field(ep.target.entry.Name)
+	field(ep.target.location)
+	fields(r.openOptions(ep.target))
 	field(r.schema.Name)
-	fields(r.schemaOptions(dest))
+	fields(r.schemaOptions(ep))
 	field(r.format.Name)
 	for _, rule := range r.norm.signature() {
 		field(rule)
@@ -152,7 +181,7 @@ func versionHash(v string) uint64 {
 
 // hit is what the last sync made of the listed document d, if its version
 // is the same.
-func (v *destVersions) hit(d *pb.Document) *found {
+func (v *keptVersions) hit(d *pb.Document) *found {
 	if v == nil || d.GetVersion() == "" {
 		return nil
 	}
@@ -163,13 +192,13 @@ func (v *destVersions) hit(d *pb.Document) *found {
 	return f
 }
 
-// produce lists dest's versions and reads, through out, only the
-// documents whose version changed since the last sync; kept collects the
+// produce lists ep's versions and reads, through out, only the
+// documents whose version changed since the last sync; kept hears of the
 // resources of the others. Without a last sync it reads everything, each
 // document with its version.
-func (v *destVersions) produce(dest *openEndpoint, kept *[]*found) func(context.Context, chan<- docBatch) error {
+func (v *keptVersions) produce(ep *openEndpoint, kept func(*found)) func(context.Context, chan<- docBatch) error {
 	if v.last == nil {
-		return dest.read
+		return ep.read
 	}
 	return func(ctx context.Context, out chan<- docBatch) error {
 		listing := make(chan docBatch, 4)
@@ -178,10 +207,10 @@ func (v *destVersions) produce(dest *openEndpoint, kept *[]*found) func(context.
 		defer cancel()
 		go func() {
 			defer close(listing)
-			listed <- dest.listVersions(ctx, listing)
+			listed <- ep.listVersions(ctx, listing)
 		}()
 		// The map is dropped once listed: what it kept that is still
-		// there is in kept.
+		// there went to kept.
 		defer func() { v.last = nil }()
 		var misses []string
 		for b := range listing {
@@ -193,13 +222,13 @@ func (v *destVersions) produce(dest *openEndpoint, kept *[]*found) func(context.
 			}
 			for _, d := range b.docs {
 				if f := v.hit(d); f != nil {
-					*kept = append(*kept, f)
+					kept(f)
 				} else {
 					misses = append(misses, d.GetLocation())
 				}
 			}
 			if len(misses) >= versionsReadChunk {
-				if err := dest.readLocations(ctx, misses, out); err != nil {
+				if err := ep.readLocations(ctx, misses, out); err != nil {
 					return err
 				}
 				misses = nil
@@ -208,7 +237,7 @@ func (v *destVersions) produce(dest *openEndpoint, kept *[]*found) func(context.
 		if err := <-listed; err != nil {
 			return err
 		}
-		return dest.readLocations(ctx, misses, out)
+		return ep.readLocations(ctx, misses, out)
 	}
 }
 
@@ -235,18 +264,9 @@ func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) er
 	if len(locations) == 0 {
 		return nil
 	}
-	slices.Sort(locations)
 	ep := r.destEP
 	rd := r.destReader(ep, true)
-	err := rd.readAll(ctx, func(ctx context.Context, out chan<- docBatch) error {
-		for chunk := range slices.Chunk(locations, versionsReadChunk) {
-			if err := ep.readLocations(ctx, chunk, out); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := rd.readAll(ctx, readLocations(ep, locations)); err != nil {
 		return r.destReadFailed(ctx, ep, dest, err)
 	}
 	dest.incomplete = append(dest.incomplete, rd.incomplete...)
@@ -254,15 +274,64 @@ func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) er
 	return nil
 }
 
-// save keeps what this sync made of the destination's documents that
-// have a version, unless it is what the last sync kept.
-func (v *destVersions) save(dest *inventory) error {
+// readUncachedOrigins reads the bodies of the origins' resources kept
+// from the last sync that the plan will write: those the destination does
+// not hold as they are. A document changed since it was listed yields
+// what it holds now; one gone since yields nothing. Problems fail the
+// sync, as they do in the first read.
+func (r *syncRun) readUncachedOrigins(ctx context.Context, origins, dest *inventory) error {
+	byOrigin := map[int][]string{}
+	for k, f := range origins.items {
+		if !f.cached {
+			continue
+		}
+		if d := dest.items[k]; d != nil && d.fp == f.fp && d.rec.Format() == r.format.Name {
+			continue
+		}
+		byOrigin[f.origin] = append(byOrigin[f.origin], f.rec.Location())
+		delete(origins.items, k)
+	}
+	for _, i := range slices.Sorted(maps.Keys(byOrigin)) {
+		ep := r.originEPs[i]
+		rd := &originReader{run: r, ep: ep, origin: i}
+		if err := rd.readAll(ctx, readLocations(ep, byOrigin[i])); err != nil {
+			return err
+		}
+		if len(rd.problems) > 0 {
+			return errorsJoin(rd.problems)
+		}
+		for _, f := range rd.found {
+			// A later origin's copy still wins.
+			if prev, ok := origins.items[f.key()]; !ok || prev.origin <= i {
+				origins.items[f.key()] = f
+			}
+		}
+	}
+	return nil
+}
+
+// readLocations reads the documents at locations, a chunk at a time.
+func readLocations(ep *openEndpoint, locations []string) func(context.Context, chan<- docBatch) error {
+	slices.Sort(locations)
+	return func(ctx context.Context, out chan<- docBatch) error {
+		for chunk := range slices.Chunk(locations, versionsReadChunk) {
+			if err := ep.readLocations(ctx, chunk, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// save keeps what this sync made of the endpoint's documents that have a
+// version, unless it is what the last sync kept.
+func (v *keptVersions) save(all iter.Seq[*found]) error {
 	if v == nil {
 		return nil
 	}
 	var keep []*found
 	fresh := 0
-	for _, f := range dest.items {
+	for f := range all {
 		if f.version == 0 {
 			continue
 		}
@@ -460,7 +529,7 @@ func (r *versionsReader) str() string {
 }
 
 func (r *versionsReader) entry() *found {
-	f := &found{origin: -1, cached: true}
+	f := &found{origin: -1, cached: true, body: noBody}
 	var version [8]byte
 	if _, err := io.ReadFull(r.r, version[:]); err != nil {
 		r.err = errVersionsFile

@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"crypto/sha256"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,7 +56,7 @@ func seenOf(f *found) seen {
 func TestVersionsRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "versions")
 	inv := versionsSample()
-	if err := (&destVersions{path: path}).save(inv); err != nil {
+	if err := (&keptVersions{path: path}).save(maps.Values(inv.items)); err != nil {
 		t.Fatal(err)
 	}
 	last, err := loadVersions(path)
@@ -81,12 +82,12 @@ func TestVersionsRoundTrip(t *testing.T) {
 
 	// Nothing new: the file is not rewritten.
 	info, _ := os.Stat(path)
-	v := &destVersions{path: path, last: last, lastCount: len(last)}
+	v := &keptVersions{path: path, last: last, lastCount: len(last)}
 	kept := &inventory{items: map[Key]*found{}}
 	for _, f := range last {
 		kept.items[f.key()] = f
 	}
-	if err := v.save(kept); err != nil {
+	if err := v.save(maps.Values(kept.items)); err != nil {
 		t.Fatal(err)
 	}
 	if after, _ := os.Stat(path); !os.SameFile(info, after) {
@@ -99,7 +100,7 @@ func TestVersionsRoundTrip(t *testing.T) {
 func TestVersionsFileDamaged(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good")
-	if err := (&destVersions{path: good}).save(versionsSample()); err != nil {
+	if err := (&keptVersions{path: good}).save(maps.Values(versionsSample().items)); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(good)
@@ -129,7 +130,7 @@ func TestVersionsFileDamaged(t *testing.T) {
 
 func FuzzLoadVersions(f *testing.F) {
 	path := filepath.Join(f.TempDir(), "seed")
-	if err := (&destVersions{path: path}).save(versionsSample()); err != nil {
+	if err := (&keptVersions{path: path}).save(maps.Values(versionsSample().items)); err != nil {
 		f.Fatal(err)
 	}
 	data, err := os.ReadFile(path)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -20,7 +21,23 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envRunCLI) != "" {
 		os.Exit(cli.Main()) // a real resource-sync process, for signal tests
 	}
-	testscript.Main(m, map[string]func(){
+	testscript.Main(ownCache{m}, map[string]func(){
 		"resource-sync": func() { os.Exit(cli.Main()) },
 	})
+}
+
+// ownCache runs the tests with a cache directory of their own: what
+// syncs keep between runs (destination and origin versions) goes there,
+// not to the user's cache, and is removed afterwards.
+type ownCache struct{ m *testing.M }
+
+func (c ownCache) Run() int {
+	dir, err := os.MkdirTemp("", "resource-sync-test-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("XDG_CACHE_HOME", dir)
+	return c.m.Run()
 }

@@ -191,6 +191,42 @@ func TestReconcileServe(t *testing.T) {
 	getJSON(t, dest.url+"/api/v1/widget/w1", http.StatusOK)
 }
 
+// TestReconcileServeKeptOrigin: a directory origin lists its files'
+// versions, and what the last push made of them is kept, so a re-push
+// reads no origin file it does not write. One that the server lost is
+// read and PUT again, whole; one changed at the server shows in diff.
+func TestReconcileServeKeptOrigin(t *testing.T) {
+	t.Parallel()
+	dest := serveDir(t, t.TempDir())
+	mustRun(t, examplesDir, dest.url+"/") // keeps the origin's versions
+
+	req, _ := http.NewRequest(http.MethodDelete, dest.url+"/api/v1/order/o2", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("DELETE o2: %v %v", resp, err)
+	}
+	r := mustRun(t, "-v", examplesDir, dest.url+"/")
+	if !strings.Contains(r.stderr, "12 of 12 documents unchanged since the last sync, not read again") ||
+		!strings.Contains(r.stderr, "12 read: 1 created, 0 updated, 11 unchanged, 0 deleted") {
+		t.Errorf("re-push after the server lost o2:\n%s", r.stderr)
+	}
+	o2, _ := getJSON(t, dest.url+"/api/v1/order/o2", http.StatusOK).(map[string]any)
+	if o2["placed_at"] != "2018-03-04T12:00:00Z" || o2["status"] != "null" || fmt.Sprint(o2["total"]) != "1000" {
+		t.Errorf("o2 written again as %v", o2)
+	}
+
+	changed := `{"id":"o1","status":"lost","_links":{"self":{"href":"` + dest.url + `/api/v1/order/o1"}}}`
+	req, _ = http.NewRequest(http.MethodPut, dest.url+"/api/v1/order/o1", strings.NewReader(changed))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("PUT o1: %v %v", resp, err)
+	}
+	r = runCLI(t, "diff", examplesDir, dest.url+"/")
+	if r.code != 3 || !strings.HasPrefix(r.out, "update order/o1 (differs at ") ||
+		!strings.Contains(r.out, "\n-  \"status\": \"lost\"\n") || !strings.Contains(r.out, "\n+  \"status\": \"shipped\",\n") {
+		t.Errorf("diff after o1 changed at the server: exit %d, stdout:\n%s", r.code, r.out)
+	}
+}
+
 // TestReconcileJSONReport: --output json gives one object per resource,
 // planned (diff) or done (sync).
 func TestReconcileJSONReport(t *testing.T) {
