@@ -224,6 +224,13 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 	}
 	reverseOrder(p.deletes)
 	p.warnings = danglingParents(writes, origins, dest, "in neither the origins nor the destination")
+	if n := len(p.warnings); n > maxDanglingShown {
+		// A collection pulled without the one its parents live in would
+		// otherwise print a line per resource.
+		p.warnings = append(p.warnings[:maxDanglingShown:maxDanglingShown], fmt.Sprintf(
+			"and %d more resources name a parent that is in neither the origins nor the destination (resource-sync validate lists them all)",
+			n-maxDanglingShown))
+	}
 	if err := r.encode(ctx, p.writes); err != nil {
 		return nil, err
 	}
@@ -290,6 +297,10 @@ func (r *syncRun) checkDeletes(origins *inventory, n, total int) error {
 	return nil
 }
 
+// maxDanglingShown is how many dangling parents a sync names; validate
+// names them all.
+const maxDanglingShown = 20
+
 // danglingParents warns about parents that are in neither the origins nor
 // the destination: the write goes ahead, and the server may drop the
 // reference. A parent uri matches a resource's uri once both are
@@ -298,8 +309,9 @@ func (r *syncRun) checkDeletes(origins *inventory, n, total int) error {
 func danglingParents(writes []*step, origins, dest *inventory, nowhere string) []string {
 	// The paths are listed only if a parent matches no uri, which is rare:
 	// a set of strings per resource is a tenth of the plan's memory.
-	known := map[string]bool{}
-	var paths map[string]bool
+	// Both are built on first use: a sync writing nothing with a parent
+	// (a re-sync with nothing to do) needs neither.
+	var known, paths map[string]bool
 	uris := func(add func(string)) {
 		for _, inv := range []*inventory{origins, dest} {
 			for _, f := range inv.items {
@@ -309,8 +321,11 @@ func danglingParents(writes []*step, origins, dest *inventory, nowhere string) [
 			}
 		}
 	}
-	uris(func(u string) { known[normalizeURI(u)] = true })
 	isKnown := func(p string) bool {
+		if known == nil {
+			known = map[string]bool{}
+			uris(func(u string) { known[normalizeURI(u)] = true })
+		}
 		if known[normalizeURI(p)] {
 			return true
 		}

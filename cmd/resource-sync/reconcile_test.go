@@ -227,6 +227,28 @@ func TestReconcileServeKeptOrigin(t *testing.T) {
 	}
 }
 
+// TestDanglingParentsSummarised: a sync names the first 20 resources whose
+// parent is nowhere, and counts the rest; validate names them all.
+func TestDanglingParentsSummarised(t *testing.T) {
+	t.Parallel()
+	members := map[string]string{}
+	for i := range 25 {
+		members[fmt.Sprintf("m%02d", i)] = "gone"
+	}
+	origin := strictOrigin(t, nil, members)
+	r := mustRun(t, "-s", origin, t.TempDir())
+	if n := strings.Count(r.stderr, "names a parent that is in neither the origins nor the destination: http://origin/api/team/gone"); n != 20 {
+		t.Errorf("a sync named %d dangling parents, want 20:\n%s", n, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "and 5 more resources name a parent that is in neither the origins nor the destination (resource-sync validate lists them all)") {
+		t.Errorf("the rest are not counted:\n%s", r.stderr)
+	}
+	r = mustRun(t, "validate", "-s", origin)
+	if n := strings.Count(r.stderr, "names a parent that is nowhere in the input"); n != 25 {
+		t.Errorf("validate named %d dangling parents, want 25:\n%s", n, r.stderr)
+	}
+}
+
 // TestReconcileJSONReport: --output json gives one object per resource,
 // planned (diff) or done (sync).
 func TestReconcileJSONReport(t *testing.T) {

@@ -243,6 +243,9 @@ func TestWriteFailsWhatTheWriterNeverReported(t *testing.T) {
 	w.send(1, 2)
 	check(t, w.expect(2), "STAGED@2", "WRITTEN@1")
 	w.send(3)
+	// Staged as the Writer asks for more: waited for here, or the finish
+	// below races with it.
+	check(t, w.expect(1), "STAGED@3")
 	const never = " plugin test: its Write returned without reporting this item"
 	check(t, w.finish(), "FAILED"+never+"@2", "FAILED"+never+"@3", "done")
 }
