@@ -228,7 +228,7 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		// A collection pulled without the one its parents live in would
 		// otherwise print a line per resource.
 		p.warnings = append(p.warnings[:maxDanglingShown:maxDanglingShown], fmt.Sprintf(
-			"and %d more resources name a parent that is in neither the origins nor the destination (resource-sync validate lists them all)",
+			"and %d more parents that are in neither the origins nor the destination (resource-sync validate lists them all)",
 			n-maxDanglingShown))
 	}
 	if err := r.encode(ctx, p.writes); err != nil {

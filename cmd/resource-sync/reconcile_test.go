@@ -240,7 +240,7 @@ func TestDanglingParentsSummarised(t *testing.T) {
 	if n := strings.Count(r.stderr, "names a parent that is in neither the origins nor the destination: http://origin/api/team/gone"); n != 20 {
 		t.Errorf("a sync named %d dangling parents, want 20:\n%s", n, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "and 5 more resources name a parent that is in neither the origins nor the destination (resource-sync validate lists them all)") {
+	if !strings.Contains(r.stderr, "and 5 more parents that are in neither the origins nor the destination (resource-sync validate lists them all)") {
 		t.Errorf("the rest are not counted:\n%s", r.stderr)
 	}
 	r = mustRun(t, "validate", "-s", origin)
