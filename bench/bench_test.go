@@ -57,11 +57,15 @@ var binary struct {
 
 func TestMain(m *testing.M) {
 	// What resource-sync keeps between runs (versions.go in host) goes to
-	// a cache of the benchmarks' own, not the user's, and starts empty.
+	// a cache of the benchmarks' own, not the user's, and starts empty;
+	// the go command building resource-sync keeps its own build cache.
 	cache, err := os.MkdirTemp("", "resource-sync-bench-cache-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	if user, err := os.UserCacheDir(); err == nil && os.Getenv("GOCACHE") == "" {
+		os.Setenv("GOCACHE", filepath.Join(user, "go-build"))
 	}
 	os.Setenv("XDG_CACHE_HOME", cache)
 	code := m.Run()
