@@ -11,21 +11,38 @@ import (
 // spill holds resource bodies on disk between reading and writing, so the
 // host's memory grows with what ordering needs (ids, types, uris,
 // parents) and not with the bodies. The file is unlinked at once where
-// the system allows it, so nothing is left behind even after a crash.
+// the system allows it (on Linux it never has one: O_TMPFILE), so
+// nothing is left behind even after a crash.
 type spill struct {
 	mu   sync.Mutex
 	f    *os.File
 	size int64
+	// path is the file's name, removed on close, where it has one.
+	path string
 }
 
 func newSpill() (*spill, error) {
-	f, err := os.CreateTemp("", "resource-sync-spill-")
+	f, named, err := spillFile()
 	if err != nil {
 		return nil, fmt.Errorf("spill file for resource bodies: %w", err)
 	}
+	s := &spill{f: f}
+	if named {
+		s.path = f.Name()
+	}
+	return s, nil
+}
+
+// namedSpillFile creates the spill file and removes its name at once; a
+// host killed in between leaves it behind.
+func namedSpillFile() (*os.File, bool, error) {
+	f, err := os.CreateTemp("", "resource-sync-spill-")
+	if err != nil {
+		return nil, false, err
+	}
 	// Where an open file cannot be unlinked (Windows), close removes it.
 	_ = os.Remove(f.Name())
-	return &spill{f: f}, nil
+	return f, true, nil
 }
 
 // span is where one body sits in the spill file.
@@ -79,7 +96,8 @@ func (s *spill) same(a, b span) (bool, error) {
 }
 
 func (s *spill) close() {
-	name := s.f.Name()
 	s.f.Close()
-	os.Remove(name) // already gone where unlinking an open file works
+	if s.path != "" {
+		os.Remove(s.path) // already gone where unlinking an open file works
+	}
 }
