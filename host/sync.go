@@ -37,6 +37,10 @@ type SyncOptions struct {
 	Filter Filter
 	// FailFast stops at the first failure.
 	FailFast bool
+	// ReadAll reads every document, even where the versions kept from the
+	// last sync say it is unchanged (versions.go), and keeps none: for
+	// file systems whose change times cannot be trusted.
+	ReadAll bool
 	// Events hears about every resource: planned, then its outcome. It is
 	// never called on two goroutines at once.
 	Events func(Event)

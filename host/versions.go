@@ -65,20 +65,22 @@ type keptVersions struct {
 	lastCount int
 }
 
-// destVersions opens the versions kept for dest, or returns nil when the
-// destination lists no versions, or what it holds cannot be told from
+// destVersions opens the versions kept for dest, or returns nil when told
+// to read everything, when the destination lists no versions, or what it
+// holds cannot be told from
 // its versions alone: secret fields are masked as they are read, a
 // whole-content destination rewrites every resource it keeps, and links
 // an endpoint's documents lead to would not be followed.
 func (r *syncRun) destVersions(dest *openEndpoint) *keptVersions {
-	if !dest.can(CapFingerprints) || dest.can(CapFetch) || dest.wholeContent() || r.secretFields() {
+	if r.opts.ReadAll || !dest.can(CapFingerprints) || dest.can(CapFetch) || dest.wholeContent() || r.secretFields() {
 		return nil
 	}
 	return r.keptVersions(dest, "destination")
 }
 
 // originVersions opens the versions kept for origin o, or returns nil
-// when keeping them would not spare a read: the origin lists no versions,
+// when told to read everything, or when keeping them would not spare a
+// read: the origin lists no versions,
 // or follows links (a kept document's would not be), or the destination
 // cannot be compared with (every resource is written, so every body is
 // read). Not in a session (watch keeps its own memory) nor with secret
@@ -86,7 +88,7 @@ func (r *syncRun) destVersions(dest *openEndpoint) *keptVersions {
 func (r *syncRun) originVersions(o *openEndpoint, followLinks bool) *keptVersions {
 	d := r.destEP
 	compared := d.can(CapInventory) || d.can(CapCompareBeforeWrite) && d.can(CapRead)
-	if !o.can(CapFingerprints) || followLinks || !compared || d.wholeContent() || r.conditional || r.secretFields() {
+	if r.opts.ReadAll || !o.can(CapFingerprints) || followLinks || !compared || d.wholeContent() || r.conditional || r.secretFields() {
 		return nil
 	}
 	return r.keptVersions(o, "origin")

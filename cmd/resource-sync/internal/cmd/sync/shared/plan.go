@@ -31,6 +31,7 @@ type PlanFlags struct {
 	Exclude   []string
 	Output    string
 	Strict    bool
+	ReadAll   bool
 }
 
 // Register adds the plan flags mode m takes.
@@ -40,6 +41,9 @@ func (p *PlanFlags) Register(fs *pflag.FlagSet, m Mode) {
 		fs.BoolVar(&p.Rm, "rm", false, "same as --delete (the original tool's name)")
 		fs.StringVar(&p.MaxDelete, "max-delete", "50%", "refuse to delete more than N resources, or N% of what DESTINATION holds of the synced types")
 		fs.StringArrayVar(&p.Ignore, "ignore", nil, "leave a server-managed field out of comparisons, as a JSON pointer: /version, or TYPE:/pointer for one type (repeatable); it keeps the destination's value")
+	}
+	if m == ModeSync || m == ModeDiff {
+		fs.BoolVar(&p.ReadAll, "read-all", false, "read every file of a directory, even those the versions kept from the last sync (inode, size, times) say are unchanged: for file systems whose change times cannot be trusted")
 	}
 	if m == ModeSync {
 		fs.BoolVarP(&p.Yes, "yes", "Y", false, "delete without asking (on a terminal, deletions are listed and confirmed)")
@@ -55,7 +59,6 @@ func (p *PlanFlags) Register(fs *pflag.FlagSet, m Mode) {
 	}
 }
 
-// Deleting says --delete (or --rm) was given.
 // RegisterBisync adds the flags bisync shares with a sync: --max-delete,
 // --ignore, --include, --exclude, --dry-run and --output.
 func (p *PlanFlags) RegisterBisync(fs *pflag.FlagSet) {
@@ -67,6 +70,7 @@ func (p *PlanFlags) RegisterBisync(fs *pflag.FlagSet) {
 	fs.StringVar(&p.Output, "output", "text", "text, or json: one JSON object per resource and side on stdout (side, action, type, id, uri, fingerprint, outcome, reason, error)")
 }
 
+// Deleting says --delete (or --rm) was given.
 func (p *PlanFlags) Deleting() bool { return p.Delete || p.Rm }
 
 // Validate checks the plan flags; destination is the command's, if any.
@@ -98,7 +102,7 @@ func (p *PlanFlags) Validate(destination string) error {
 
 // SyncOptions is the part of host.SyncOptions these flags decide.
 func (p *PlanFlags) SyncOptions() (host.SyncOptions, error) {
-	opts := host.SyncOptions{Delete: p.Deleting(), Filter: host.Filter{Include: p.Include, Exclude: p.Exclude}}
+	opts := host.SyncOptions{Delete: p.Deleting(), Filter: host.Filter{Include: p.Include, Exclude: p.Exclude}, ReadAll: p.ReadAll}
 	if p.MaxDelete != "" {
 		limit, err := host.ParseDeleteLimit(p.MaxDelete)
 		if err != nil {
