@@ -58,15 +58,21 @@ func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, 
 		}
 		if v != nil {
 			rd.versions = map[string]uint64{}
-			produce = v.produce(o, func(f *found) {
-				if !r.opts.Filter.Match(f.rec.Type(), f.rec.ID()) {
-					filtered = append(filtered, f) // kept for a sync without the filter
-					return
+			produce = v.produce(o, func(hits []*found) {
+				var part []*pb.Resource
+				for _, f := range hits {
+					if !r.opts.Filter.Match(f.rec.Type(), f.rec.ID()) {
+						filtered = append(filtered, f) // kept for a sync without the filter
+						continue
+					}
+					f.origin = i
+					kept = append(kept, f)
+					if scope != nil {
+						part = append(part, scopeResource(f.rec.ID(), f.rec.Type(), f.rec.URI()))
+					}
 				}
-				f.origin = i
-				kept = append(kept, f)
-				if scope != nil {
-					scope.add([]*pb.Resource{scopeResource(f.rec.ID(), f.rec.Type(), f.rec.URI())})
+				if len(part) > 0 {
+					scope.add(part)
 				}
 			})
 		}
@@ -189,7 +195,7 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	case dest.can(CapCompareBeforeWrite) && dest.can(CapRead), dest.wholeContent() && dest.can(CapRead):
 		produce = dest.read
 		if inv.versions = r.destVersions(dest); inv.versions != nil {
-			produce = inv.versions.produce(dest, func(f *found) { kept = append(kept, f) })
+			produce = inv.versions.produce(dest, func(hits []*found) { kept = append(kept, hits...) })
 		}
 	default:
 		return inv, nil

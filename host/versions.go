@@ -196,9 +196,9 @@ func (v *keptVersions) hit(d *pb.Document) *found {
 
 // produce lists ep's versions and reads, through out, only the
 // documents whose version changed since the last sync; kept hears of the
-// resources of the others. Without a last sync it reads everything, each
-// document with its version.
-func (v *keptVersions) produce(ep *openEndpoint, kept func(*found)) func(context.Context, chan<- docBatch) error {
+// resources of the others, a listed batch at a time. Without a last sync
+// it reads everything, each document with its version.
+func (v *keptVersions) produce(ep *openEndpoint, kept func([]*found)) func(context.Context, chan<- docBatch) error {
 	if v.last == nil {
 		return ep.read
 	}
@@ -222,12 +222,16 @@ func (v *keptVersions) produce(ep *openEndpoint, kept func(*found)) func(context
 				case <-ctx.Done():
 				}
 			}
+			var hits []*found
 			for _, d := range b.docs {
 				if f := v.hit(d); f != nil {
-					kept(f)
+					hits = append(hits, f)
 				} else {
 					misses = append(misses, d.GetLocation())
 				}
+			}
+			if len(hits) > 0 {
+				kept(hits)
 			}
 			if len(misses) >= versionsReadChunk {
 				if err := ep.readLocations(ctx, misses, out); err != nil {
