@@ -24,6 +24,12 @@ type openEndpoint struct {
 }
 
 func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openEndpoint, error) {
+	return r.openHandle(ctx, t, role, false)
+}
+
+// openHandle opens t; plain leaves out conditional reads, for a handle
+// that must answer with the whole document every time.
+func (r *syncRun) openHandle(ctx context.Context, t target, role pb.Open_Role, plain bool) (*openEndpoint, error) {
 	e := &openEndpoint{target: t, run: r, role: role}
 	if t.kind != endpointPlugin {
 		return e, nil
@@ -44,9 +50,11 @@ func (r *syncRun) open(ctx context.Context, t target, role pb.Open_Role) (*openE
 		Follow:   r.follow,
 		Origins:  r.originNames(), // recorded by destinations such as snapshots
 		Filters:  r.opts.Filter.Args(),
-		// A session reads its origins again and again (session.go).
-		ConditionalReads: role == pb.Open_ROLE_ORIGIN_UNSPECIFIED && r.conditionalReads(t),
-		PageLinks:        r.schema.PageLinks,
+		// A session reads its origins again and again (session.go); a
+		// sync's destination is listed again by the next (pages.go).
+		ConditionalReads: role == pb.Open_ROLE_ORIGIN_UNSPECIFIED && r.conditionalReads(t) ||
+			role == pb.Open_ROLE_DESTINATION && r.keepsPages(t) && !plain,
+		PageLinks: r.schema.PageLinks,
 	})
 	if err != nil {
 		return nil, p.callError(ctx, err)
@@ -127,9 +135,10 @@ func (e *openEndpoint) read(ctx context.Context, out chan<- docBatch) error {
 }
 
 // inventory streams what the endpoint holds of the resources in scope;
-// more adds them to the inventory the last call began (inventory-more).
-func (e *openEndpoint) inventory(ctx context.Context, scope []*pb.Resource, more bool, out chan<- docBatch) error {
-	stream, err := e.plugin.endpoints().Inventory(ctx, &pb.Inventory_Request{Handle: e.handle, Scope: scope, More: more})
+// more adds them to the inventory the last call began (inventory-more);
+// memos go with the first call (kept pages, pages.go).
+func (e *openEndpoint) inventory(ctx context.Context, scope []*pb.Resource, more bool, memos []*pb.Memo, out chan<- docBatch) error {
+	stream, err := e.plugin.endpoints().Inventory(ctx, &pb.Inventory_Request{Handle: e.handle, Scope: scope, More: more, Memos: memos})
 	if err != nil {
 		return e.plugin.callError(ctx, err)
 	}

@@ -20,8 +20,10 @@ import (
 // destination's current state for the types in scope.
 type inventory struct {
 	// versions, at a destination that lists versions, is what the last
-	// sync made of its documents (versions.go).
+	// sync made of its documents (versions.go); pages, at one listed with
+	// an inventory, what it made of its pages (pages.go).
 	versions *keptVersions
+	pages    *keptPages
 	items    map[Key]*found
 	// documents counts what the endpoints yielded, to explain a read that
 	// found no resources.
@@ -174,18 +176,23 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	var kept []*found // unchanged since the last sync (versions.go)
 	switch {
 	case dest.can(CapInventory):
+		inv.pages = r.destPages(dest)
 		produce = func(ctx context.Context, out chan<- docBatch) error {
 			more := false
+			var memos []*pb.Memo
+			if inv.pages != nil {
+				memos = inv.pages.memos
+			}
 			for {
 				part, last, err := scope.take(ctx)
 				if err != nil {
 					return err
 				}
 				if len(part) > 0 {
-					if err := dest.inventory(ctx, part, more, out); err != nil {
+					if err := dest.inventory(ctx, part, more, memos, out); err != nil {
 						return err
 					}
-					more = true
+					more, memos = true, nil
 				}
 				if last {
 					return nil
@@ -201,8 +208,11 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 		return inv, nil
 	}
 	rd := r.destReader(dest, inv.versions != nil)
+	if inv.pages != nil {
+		rd.prev, rd.next = inv.pages.last, inv.pages.next
+	}
 	if err := rd.readAll(ctx, produce); err != nil {
-		inv.versions = nil
+		inv.versions, inv.pages = nil, nil
 		if err := r.destReadFailed(ctx, dest, inv, err); err != nil {
 			return nil, err
 		}
@@ -216,6 +226,21 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	if inv.versions != nil && inv.versions.lastCount > 0 {
 		r.h.logger.Info(fmt.Sprintf("destination: %d of %d documents unchanged since the last sync, not read again",
 			len(kept), inv.documents), "destination", dest.target.name())
+	}
+	if inv.pages != nil {
+		if len(inv.pages.memos) > 0 {
+			r.h.logger.Info(fmt.Sprintf("destination: %d of %d pages unchanged since the last sync, not read again",
+				rd.reused, rd.documents), "destination", dest.target.name())
+		}
+		if rd.reuseFailed {
+			// The endpoint called unchanged a page the host kept nothing
+			// of: what it holds there is unknown.
+			inv.incomplete = append(inv.incomplete, "the destination called pages unchanged that were not kept")
+		}
+		// What is kept must be what a whole read would give.
+		if len(rd.problems) > 0 || len(rd.incomplete) > 0 || rd.warned {
+			inv.pages = nil
+		}
 	}
 	r.addDestination(inv, slices.Concat(rd.found, kept))
 	return inv, nil
@@ -297,6 +322,10 @@ type originReader struct {
 	// last pass, for those the origin says are unchanged; next records
 	// this pass's (session.go). Both nil outside conditional reads.
 	prev, next *docMemory
+	// reused counts the documents taken from prev; reuseFailed says one
+	// called unchanged was not there.
+	reused      int
+	reuseFailed bool
 	// etags holds the ETag of each document that had one, by normalized
 	// uri: the ETag of the resource whose uri it is (conditional writes).
 	etags map[string]string

@@ -67,6 +67,7 @@ const (
 	CapChanges            = "changes"
 	CapStagedWrites       = "staged-writes"
 	CapInventoryMore      = "inventory-more"
+	CapReadMemos          = "read-memos"
 )
 
 var capabilityNames = map[pb.Capability]string{
@@ -84,6 +85,7 @@ var capabilityNames = map[pb.Capability]string{
 	pb.Capability_CAPABILITY_CHANGES:              CapChanges,
 	pb.Capability_CAPABILITY_STAGED_WRITES:        CapStagedWrites,
 	pb.Capability_CAPABILITY_INVENTORY_MORE:       CapInventoryMore,
+	pb.Capability_CAPABILITY_READ_MEMOS:           CapReadMemos,
 }
 
 var kindNames = map[pb.Component_Kind]Kind{

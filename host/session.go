@@ -287,6 +287,9 @@ type docMade struct {
 	found   []*found
 	links   []string
 	aliases []string
+	// uri and memo are the document's, for kept pages (pages.go).
+	uri  string
+	memo []byte
 }
 
 func newDocMemory() *docMemory { return &docMemory{docs: map[string]*docMade{}} }
@@ -306,7 +309,7 @@ func (m *docMemory) add(d *pb.Document) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.docs[key] == nil {
-		m.docs[key] = &docMade{}
+		m.docs[key] = &docMade{uri: d.GetUri(), memo: d.GetMemo()}
 	}
 	return key
 }
@@ -371,10 +374,14 @@ func (o *originReader) reuse(d *pb.Document) error {
 		made = o.prev.get(key)
 	}
 	if made == nil || o.next == nil {
+		o.mu.Lock()
+		o.reuseFailed = true
+		o.mu.Unlock()
 		return fmt.Errorf("%s: %w", d.GetSource(), errNoCopy)
 	}
 	o.next.put(key, made)
 	o.mu.Lock()
+	o.reused++
 	o.found = append(o.found, made.found...)
 	links := o.newLinks(nil, made.links, made.aliases)
 	o.mu.Unlock()

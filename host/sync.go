@@ -181,7 +181,7 @@ func (h *Host) startRun(ctx context.Context, opts SyncOptions, conditional bool)
 		return nil, err
 	}
 	r := &syncRun{h: h, opts: opts, cat: cat, follow: follow, norm: norm,
-		sink: &eventSink{fn: opts.Events}, conditional: conditional}
+		sink: &eventSink{fn: opts.Events}, conditional: conditional, keepPages: !conditional}
 	defer func() {
 		if err != nil {
 			r.close()
@@ -304,6 +304,9 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	}
 	if err := dest.versions.save(maps.Values(dest.items)); err != nil {
 		r.h.logger.Debug("destination versions not kept", "error", err)
+	}
+	if err := dest.pages.save(); err != nil {
+		r.h.logger.Debug("destination pages not kept", "error", err)
 	}
 	r.destIncomplete = dest.incomplete
 	r.read = len(origins.items)
@@ -452,6 +455,10 @@ type syncRun struct {
 	conditional bool
 	shared      bool
 	memory      []*docMemory
+	// keepPages says a destination listed with an inventory is read with
+	// what the last sync kept of its pages (pages.go): set for a plain
+	// sync, not for a session's or a bisync's runs.
+	keepPages bool
 	// destIncomplete says why the destination's read may have missed
 	// resources: under --delete, some stale ones may then remain.
 	destIncomplete []string

@@ -252,6 +252,9 @@ func (v *keptVersions) produce(ep *openEndpoint, kept func([]*found)) func(conte
 // from the origins' (an update shows and merges the destination's body)
 // and, under --delete, those in no origin.
 func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) error {
+	if dest.pages != nil {
+		return r.fetchUncached(ctx, origins, dest)
+	}
 	var locations []string
 	for k, f := range dest.items {
 		if !f.cached {
@@ -274,6 +277,60 @@ func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) er
 	rd := r.destReader(ep, true)
 	if err := rd.readAll(ctx, readLocations(ep, locations)); err != nil {
 		return r.destReadFailed(ctx, ep, dest, err)
+	}
+	dest.incomplete = append(dest.incomplete, rd.incomplete...)
+	r.addDestination(dest, rd.found)
+	return nil
+}
+
+// fetchUncached is readUncached at a destination whose pages were kept
+// (pages.go): each resource whose body the plan needs is fetched at its
+// uri, on a handle of its own that reads nothing conditionally. One gone
+// since is absent.
+func (r *syncRun) fetchUncached(ctx context.Context, origins, dest *inventory) error {
+	var uris []string
+	for k, f := range dest.items {
+		if !f.cached {
+			continue
+		}
+		src := origins.items[k]
+		switch {
+		case src != nil && src.fp == f.fp && f.rec.Format() == r.format.Name:
+			continue
+		case src == nil && !r.opts.Delete:
+			continue
+		}
+		delete(dest.items, k)
+		if f.rec.URI() == "" {
+			// Nowhere to fetch it from: the destination may hold it or not.
+			dest.incomplete = append(dest.incomplete, f.rec.where()+": kept without a uri to read it again at")
+			continue
+		}
+		uris = append(uris, f.rec.URI())
+	}
+	if len(uris) == 0 {
+		return nil
+	}
+	slices.Sort(uris)
+	ep, err := r.openHandle(ctx, r.dest, pb.Open_ROLE_DESTINATION, true)
+	if err != nil {
+		return err
+	}
+	defer ep.close()
+	rd := r.destReader(ep, false)
+	err = rd.readAll(ctx, func(ctx context.Context, out chan<- docBatch) error {
+		for chunk := range slices.Chunk(uris, versionsReadChunk) {
+			if err := ep.fetch(ctx, chunk, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return r.destReadFailed(ctx, ep, dest, err)
+	}
+	for _, p := range rd.problems {
+		r.h.logger.Debug("destination", "problem", p)
 	}
 	dest.incomplete = append(dest.incomplete, rd.incomplete...)
 	r.addDestination(dest, rd.found)
@@ -470,14 +527,9 @@ func loadVersions(path string) (map[string]*found, error) {
 
 // readVersions reads a versions file of size bytes from r.
 func readVersions(r io.Reader, size int64) (map[string]*found, error) {
-	if size < 4 {
-		return nil, errVersionsFile
-	}
-	crc := crc32.New(crcTable)
-	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(r, size-4), crc), 1<<16)
-	rd := versionsReader{r: br, limit: int(size)}
-	if rd.str() != versionsFormat {
-		return nil, errVersionsFile
+	rd, check, err := openVersionsReader(r, size, versionsFormat)
+	if err != nil {
+		return nil, err
 	}
 	n := rd.uvarint()
 	if rd.err != nil || n > uint64(size) {
@@ -491,14 +543,39 @@ func readVersions(r io.Reader, size int64) (map[string]*found, error) {
 		}
 		last[f.rec.Location()] = f
 	}
-	if _, err := br.ReadByte(); err != io.EOF {
-		return nil, errVersionsFile
-	}
-	var sum [4]byte
-	if _, err := io.ReadFull(r, sum[:]); err != nil || binary.LittleEndian.Uint32(sum[:]) != crc.Sum32() {
-		return nil, errVersionsFile
+	if err := check(); err != nil {
+		return nil, err
 	}
 	return last, nil
+}
+
+// openVersionsReader starts reading a file of size bytes from r that
+// begins with format (a versions or a pages file). check, once
+// everything was read, says the file ended there and its checksum holds.
+func openVersionsReader(r io.Reader, size int64, format string) (*versionsReader, func() error, error) {
+	if size < 4 {
+		return nil, nil, errVersionsFile
+	}
+	crc := crc32.New(crcTable)
+	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(r, size-4), crc), 1<<16)
+	rd := &versionsReader{r: br, limit: int(size)}
+	if rd.str() != format {
+		return nil, nil, errVersionsFile
+	}
+	check := func() error {
+		if rd.err != nil {
+			return errVersionsFile
+		}
+		if _, err := br.ReadByte(); err != io.EOF {
+			return errVersionsFile
+		}
+		var sum [4]byte
+		if _, err := io.ReadFull(r, sum[:]); err != nil || binary.LittleEndian.Uint32(sum[:]) != crc.Sum32() {
+			return errVersionsFile
+		}
+		return nil
+	}
+	return rd, check, nil
 }
 
 type versionsReader struct {

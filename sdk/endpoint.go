@@ -185,6 +185,21 @@ type VersionLister interface {
 	ReadLocations(ctx context.Context, locations []string) iter.Seq2[Document, error]
 }
 
+// MemoRestorer is an endpoint whose conditional reads outlive a sync
+// (capability read-memos; its spec declares ConditionalReads too). Under
+// OpenRequest.ConditionalReads it sets Document.Memo; the host keeps the
+// memos with what it made of each document, and hands them back before
+// the next sync lists the endpoint as a destination. An unchanged page of
+// an API is then a 304, with nothing to decode or classify.
+type MemoRestorer interface {
+	Inventorier
+	// RestoreMemos is called before the first Inventory on a handle, with
+	// the memos the host kept. Inventory, and the Fetch calls after it,
+	// may then yield those documents Unchanged. A memo the endpoint cannot
+	// use is ignored: the document is read whole.
+	RestoreMemos(memos []Memo)
+}
+
 // Fetcher fetches documents by uri, for link following.
 type Fetcher interface {
 	Fetch(ctx context.Context, uris []string) iter.Seq2[Document, error]

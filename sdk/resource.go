@@ -39,6 +39,21 @@ type Document struct {
 	// device, inode, size, modification and change times; an ETag. Empty
 	// when the endpoint cannot tell yet.
 	Version string
+	// Memo, from an endpoint that restores memos ([MemoRestorer]) under
+	// OpenRequest.ConditionalReads, is what it needs to read the document
+	// conditionally in a later sync (HTTP: the page's validators and next
+	// links). The host keeps it, opaque, with what it made of the
+	// document, and hands it back by URI. Set it on Unchanged documents
+	// too; leave it empty for a document that must be read whole next
+	// time. The host stores it in the user's cache: no credentials.
+	Memo []byte
+}
+
+// Memo is a document's [Document.Memo], handed back with the URI the
+// document had.
+type Memo struct {
+	URI  string
+	Memo []byte
 }
 
 // Value is one decoded document as canonical JSON (see [CanonicalJSON]),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -314,4 +315,93 @@ func TestReconcileConfirmsDeletesOnATerminal(t *testing.T) {
 	if r.code != 0 || strings.Contains(r.stderr, "[y/N]") {
 		t.Errorf("--yes: exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// TestReconcileServeKeptPages: what a sync made of the destination's
+// pages is kept for the next. An unchanged page is a 304 and is not read
+// again; a body the plan needs (an update shown by diff, a delete) is
+// fetched on its own; a page changed at the server is read again.
+func TestReconcileServeKeptPages(t *testing.T) {
+	t.Parallel()
+	origin := copyExamples(t)
+	dest := serveDir(t, t.TempDir())
+	mustRun(t, origin, dest.url+"/")
+	mustRun(t, origin, dest.url+"/") // keeps the pages as the writes left them
+	since := len(dest.log.all())
+	r := mustRun(t, "-v", origin, dest.url+"/")
+	if !strings.Contains(r.stderr, "destination: 3 of 3 pages unchanged since the last sync, not read again") ||
+		!strings.Contains(r.stderr, "12 read: 0 created, 0 updated, 12 unchanged, 0 deleted") ||
+		strings.Contains(r.stderr, "status=200") {
+		t.Errorf("re-push of what the server holds:\n%s", r.stderr)
+	}
+	for _, req := range dest.log.all()[since:] {
+		if req.method != http.MethodGet {
+			t.Errorf("re-push sent %s %s", req.method, req.uri)
+		}
+	}
+
+	// o1 changes at the origin only: its page is unchanged, so diff
+	// fetches the body it shows.
+	o1 := filepath.Join(origin, "order", "o1.yaml")
+	content, err := os.ReadFile(o1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(o1, bytes.Replace(content, []byte("status: shipped"), []byte("status: returned"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	since = len(dest.log.all())
+	r = runCLI(t, "diff", "-v", origin, dest.url+"/")
+	if r.code != 3 || !strings.Contains(r.stderr, "3 of 3 pages unchanged") ||
+		!strings.Contains(r.out, "\n-  \"status\": \"shipped\",\n") || !strings.Contains(r.out, "\n+  \"status\": \"returned\",\n") {
+		t.Errorf("diff after o1 changed at the origin: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.out, r.stderr)
+	}
+	if got := requestsTo(dest.log.all()[since:], "/api/v1/order/o1"); got != 1 {
+		t.Errorf("diff GET order/o1 %d times, want once", got)
+	}
+
+	// l1 goes at the origin; the server changes o2 on its own.
+	if err := os.Remove(filepath.Join(origin, "orderline", "l1.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	changed := `{"id":"o2","status":"lost","_links":{"self":{"href":"` + dest.url + `/api/v1/order/o2"}}}`
+	req, _ := http.NewRequest(http.MethodPut, dest.url+"/api/v1/order/o2", strings.NewReader(changed))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("PUT o2: %v %v", resp, err)
+	}
+	r = mustRun(t, "-v", "--delete", origin, dest.url+"/")
+	if !strings.Contains(r.stderr, "2 of 3 pages unchanged") ||
+		!strings.Contains(r.stderr, "11 read: 0 created, 2 updated, 9 unchanged, 1 deleted") {
+		t.Errorf("sync --delete:\n%s", r.stderr)
+	}
+	getJSON(t, dest.url+"/api/v1/orderline/l1", http.StatusNotFound)
+	for id, status := range map[string]string{"o1": "returned", "o2": "null"} {
+		o, _ := getJSON(t, dest.url+"/api/v1/order/"+id, http.StatusOK).(map[string]any)
+		if fmt.Sprint(o["status"]) != status {
+			t.Errorf("order %s holds %v, want status %s", id, o, status)
+		}
+	}
+
+	// What the sync wrote changed two pages; the next one is kept again.
+	mustRun(t, origin, dest.url+"/")
+	r = mustRun(t, "-v", origin, dest.url+"/")
+	if !strings.Contains(r.stderr, "3 of 3 pages unchanged") || !strings.Contains(r.stderr, "11 unchanged") {
+		t.Errorf("re-push after the writes:\n%s", r.stderr)
+	}
+	r = mustRun(t, "-v", "--read-all", origin, dest.url+"/")
+	if strings.Contains(r.stderr, "pages unchanged") || strings.Contains(r.stderr, "status=304") {
+		t.Errorf("--read-all used kept pages:\n%s", r.stderr)
+	}
+}
+
+// requestsTo counts the requests for path, query aside.
+func requestsTo(reqs []request, path string) int {
+	n := 0
+	for _, r := range reqs {
+		if strings.SplitN(r.uri, "?", 2)[0] == path {
+			n++
+		}
+	}
+	return n
 }

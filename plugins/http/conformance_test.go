@@ -1,6 +1,7 @@
 package http
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,7 +77,7 @@ func (s *store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Link", fmt.Sprintf(`<%s?page=%d>; rel="next"`, s.prefix, page+1))
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Write(s.docs[keys[page-1]])
+		tagged(w, r, s.docs[keys[page-1]])
 	case r.Method == http.MethodGet && strings.HasPrefix(path, s.prefix+"/") && strings.Count(path[len(s.prefix):], "/") == 2:
 		doc, ok := s.docs[path]
 		if !ok {
@@ -84,7 +85,7 @@ func (s *store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(doc)
+		tagged(w, r, doc)
 	case r.Method == http.MethodPut && strings.HasPrefix(path, s.prefix+"/"):
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -103,4 +104,16 @@ func (s *store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "not here", http.StatusMethodNotAllowed)
 	}
+}
+
+// tagged answers body with a strong ETag, or 304 Not Modified when the
+// request names it (If-None-Match), so conditional reads are checked.
+func tagged(w http.ResponseWriter, r *http.Request, body []byte) {
+	etag := fmt.Sprintf(`"%x"`, sha256.Sum256(body))
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Write(body)
 }

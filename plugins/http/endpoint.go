@@ -93,8 +93,9 @@ func open(req sdk.OpenRequest, log hclog.Logger) (*Endpoint, error) {
 		redact:     red,
 		log:        log,
 		trav:       newTraversal(),
-		// Only an origin is read again and again.
-		conditional: req.ConditionalReads && req.Role == sdk.RoleOrigin,
+		// An origin read again and again (watch), or a destination
+		// listed again in the next sync (RestoreMemos).
+		conditional: req.ConditionalReads,
 	}
 	e.client = newClient(cfg, e.hosts, creds, tlsConf, red, log)
 	if cfg.insecure {

@@ -338,16 +338,6 @@ func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.UR
 	return doc, next, err
 }
 
-// getStatus is get, also saying the response's status (0 when none came).
-func (e *Endpoint) getStatus(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, int, error) {
-	r, err := e.request(ctx, u, nil)
-	if err != nil {
-		return sdk.Document{}, nil, 0, err
-	}
-	doc, next, err := e.document(u, r)
-	return doc, next, r.status, err
-}
-
 // request GETs u with the page headers and extra ones.
 func (e *Endpoint) request(ctx context.Context, u *url.URL, extra http.Header) (*response, error) {
 	hdr := http.Header{

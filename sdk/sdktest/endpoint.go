@@ -192,6 +192,7 @@ func RunEndpoint(t *testing.T, opt EndpointOpt) {
 		t.Run("Fetch", e.testFetch)
 		t.Run("Inventory", e.testInventory)
 		t.Run("InventoryMore", e.testInventoryMore)
+		t.Run("Memos", e.testMemos)
 		t.Run("Versions", e.testVersions)
 		t.Run("EscapingIDs", e.testEscapingIDs)
 		t.Run("Delete", e.testDelete)

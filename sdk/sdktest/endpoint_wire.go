@@ -25,19 +25,21 @@ import (
 // unless the test closed it first.
 func (e *endpointChecks) open(t *testing.T, loc string, role pb.Open_Role, replace bool) string {
 	t.Helper()
+	return e.openRequest(t, &pb.Open_Request{Location: loc, Role: role, Replace: replace})
+}
+
+// openRequest is open with more of the request set; the endpoint's name,
+// formats and options are the checks'.
+func (e *endpointChecks) openRequest(t *testing.T, req *pb.Open_Request) string {
+	t.Helper()
 	ctx, cancel := callContext(t.Context())
 	defer cancel()
-	f := e.opt.Format
-	resp, err := e.client.Open(ctx, &pb.Open_Request{
-		Endpoint: e.opt.Name,
-		Location: loc,
-		Role:     role,
-		Replace:  replace,
-		Formats:  []*pb.FormatInfo{toproto.FormatInfo(f)},
-		Options:  e.opt.Options,
-	})
+	req.Endpoint = e.opt.Name
+	req.Formats = []*pb.FormatInfo{toproto.FormatInfo(e.opt.Format)}
+	req.Options = e.opt.Options
+	resp, err := e.client.Open(ctx, req)
 	if err != nil {
-		t.Fatalf("Open %q: %v", loc, err)
+		t.Fatalf("Open %q: %v", req.GetLocation(), err)
 	}
 	handle := resp.GetHandle()
 	t.Cleanup(func() {

@@ -23,5 +23,15 @@ func Document(in *pb.Document) sdk.Document {
 		Unchanged:   in.GetUnchanged(),
 		ETag:        in.GetEtag(),
 		Version:     in.GetVersion(),
+		Memo:        in.GetMemo(),
 	}
+}
+
+// Memos are the memos a host hands back.
+func Memos(in []*pb.Memo) []sdk.Memo {
+	out := make([]sdk.Memo, len(in))
+	for i, m := range in {
+		out[i] = sdk.Memo{URI: m.GetUri(), Memo: m.GetMemo()}
+	}
+	return out
 }

@@ -135,6 +135,9 @@ func (s *endpointServer) Inventory(req *pb.Inventory_Request, stream grpc.Server
 		return status.Errorf(codes.Unimplemented, "plugin %s: endpoint cannot list an inventory", s.plugin)
 	}
 	scope := fromproto.Resources(req.GetScope())
+	if r, ok := inv.(sdk.MemoRestorer); ok && len(req.GetMemos()) > 0 && !req.GetMore() {
+		r.RestoreMemos(fromproto.Memos(req.GetMemos()))
+	}
 	if ext, ok := inv.(sdk.InventoryExtender); ok && req.GetMore() {
 		return sendDocuments(stream, ext.ExtendInventory(stream.Context(), scope))
 	}

@@ -103,6 +103,9 @@ func Capabilities(e sdk.EndpointSpec) []pb.Capability {
 	}
 	if e.ConditionalReads {
 		caps = append(caps, pb.Capability_CAPABILITY_CONDITIONAL_READ)
+		if _, ok := impl.(sdk.MemoRestorer); ok {
+			caps = append(caps, pb.Capability_CAPABILITY_READ_MEMOS)
+		}
 	}
 	if e.ConditionalWrite {
 		caps = append(caps, pb.Capability_CAPABILITY_CONDITIONAL_WRITE)

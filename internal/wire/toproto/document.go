@@ -20,5 +20,6 @@ func Document(in sdk.Document) *pb.Document {
 		Unchanged:   in.Unchanged,
 		Etag:        in.ETag,
 		Version:     in.Version,
+		Memo:        in.Memo,
 	}
 }

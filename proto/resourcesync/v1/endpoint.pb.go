@@ -1155,7 +1155,13 @@ type Inventory_Request struct {
 	// call on this handle, made while the host still reads the origins.
 	// What that call (or a later one with more set) listed need not be
 	// listed again; the host keeps what it was sent.
-	More          bool `protobuf:"varint,3,opt,name=more,proto3" json:"more,omitempty"`
+	More bool `protobuf:"varint,3,opt,name=more,proto3" json:"more,omitempty"`
+	// CAPABILITY_READ_MEMOS, on a handle opened with conditional_reads,
+	// in the first call only: the memos of the documents the host kept
+	// from an earlier sync. The endpoint may then answer those documents,
+	// in this inventory and in the Fetch calls that follow it, as
+	// unchanged.
+	Memos         []*Memo `protobuf:"bytes,4,rep,name=memos,proto3" json:"memos,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1209,6 +1215,13 @@ func (x *Inventory_Request) GetMore() bool {
 		return x.More
 	}
 	return false
+}
+
+func (x *Inventory_Request) GetMemos() []*Memo {
+	if x != nil {
+		return x.Memos
+	}
+	return nil
 }
 
 type Fetch_Request struct {
@@ -1844,12 +1857,13 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\tlocations\x18\x03 \x03(\tR\tlocations\x1ax\n" +
 	"\bResponse\x127\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x19.resourcesync.v1.DocumentR\tdocuments\x123\n" +
-	"\x06errors\x18\x02 \x03(\v2\x1b.resourcesync.v1.DiagnosticR\x06errors\"s\n" +
-	"\tInventory\x1af\n" +
+	"\x06errors\x18\x02 \x03(\v2\x1b.resourcesync.v1.DiagnosticR\x06errors\"\xa1\x01\n" +
+	"\tInventory\x1a\x93\x01\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x12/\n" +
 	"\x05scope\x18\x02 \x03(\v2\x19.resourcesync.v1.ResourceR\x05scope\x12\x12\n" +
-	"\x04more\x18\x03 \x01(\bR\x04more\">\n" +
+	"\x04more\x18\x03 \x01(\bR\x04more\x12+\n" +
+	"\x05memos\x18\x04 \x03(\v2\x15.resourcesync.v1.MemoR\x05memos\">\n" +
 	"\x05Fetch\x1a5\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x12\x12\n" +
@@ -1978,6 +1992,7 @@ var file_resourcesync_v1_endpoint_proto_goTypes = []any{
 	(Follow)(0),               // 32: resourcesync.v1.Follow
 	(*Document)(nil),          // 33: resourcesync.v1.Document
 	(*Diagnostic)(nil),        // 34: resourcesync.v1.Diagnostic
+	(*Memo)(nil),              // 35: resourcesync.v1.Memo
 }
 var file_resourcesync_v1_endpoint_proto_depIdxs = []int32{
 	31, // 0: resourcesync.v1.WriteItem.resource:type_name -> resourcesync.v1.Resource
@@ -1991,34 +2006,35 @@ var file_resourcesync_v1_endpoint_proto_depIdxs = []int32{
 	33, // 8: resourcesync.v1.Read.Response.documents:type_name -> resourcesync.v1.Document
 	34, // 9: resourcesync.v1.Read.Response.errors:type_name -> resourcesync.v1.Diagnostic
 	31, // 10: resourcesync.v1.Inventory.Request.scope:type_name -> resourcesync.v1.Resource
-	8,  // 11: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
-	1,  // 12: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
-	34, // 13: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
-	23, // 14: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
-	31, // 15: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
-	34, // 16: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
-	12, // 17: resourcesync.v1.Changes.Response.changes:type_name -> resourcesync.v1.Change
-	14, // 18: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
-	18, // 19: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
-	21, // 20: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
-	20, // 21: resourcesync.v1.Endpoint.Inventory:input_type -> resourcesync.v1.Inventory.Request
-	22, // 22: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
-	25, // 23: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
-	27, // 24: resourcesync.v1.Endpoint.Changes:input_type -> resourcesync.v1.Changes.Request
-	29, // 25: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
-	15, // 26: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
-	19, // 27: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
-	19, // 28: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
-	19, // 29: resourcesync.v1.Endpoint.Inventory:output_type -> resourcesync.v1.Read.Response
-	24, // 30: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
-	26, // 31: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
-	28, // 32: resourcesync.v1.Endpoint.Changes:output_type -> resourcesync.v1.Changes.Response
-	30, // 33: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
-	26, // [26:34] is the sub-list for method output_type
-	18, // [18:26] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	35, // 11: resourcesync.v1.Inventory.Request.memos:type_name -> resourcesync.v1.Memo
+	8,  // 12: resourcesync.v1.Write.Request.items:type_name -> resourcesync.v1.WriteItem
+	1,  // 13: resourcesync.v1.Write.Result.status:type_name -> resourcesync.v1.Write.Status
+	34, // 14: resourcesync.v1.Write.Result.error:type_name -> resourcesync.v1.Diagnostic
+	23, // 15: resourcesync.v1.Write.Response.results:type_name -> resourcesync.v1.Write.Result
+	31, // 16: resourcesync.v1.Delete.Request.resources:type_name -> resourcesync.v1.Resource
+	34, // 17: resourcesync.v1.Delete.Response.errors:type_name -> resourcesync.v1.Diagnostic
+	12, // 18: resourcesync.v1.Changes.Response.changes:type_name -> resourcesync.v1.Change
+	14, // 19: resourcesync.v1.Endpoint.Open:input_type -> resourcesync.v1.Open.Request
+	18, // 20: resourcesync.v1.Endpoint.Read:input_type -> resourcesync.v1.Read.Request
+	21, // 21: resourcesync.v1.Endpoint.Fetch:input_type -> resourcesync.v1.Fetch.Request
+	20, // 22: resourcesync.v1.Endpoint.Inventory:input_type -> resourcesync.v1.Inventory.Request
+	22, // 23: resourcesync.v1.Endpoint.Write:input_type -> resourcesync.v1.Write.Request
+	25, // 24: resourcesync.v1.Endpoint.Delete:input_type -> resourcesync.v1.Delete.Request
+	27, // 25: resourcesync.v1.Endpoint.Changes:input_type -> resourcesync.v1.Changes.Request
+	29, // 26: resourcesync.v1.Endpoint.Close:input_type -> resourcesync.v1.Close.Request
+	15, // 27: resourcesync.v1.Endpoint.Open:output_type -> resourcesync.v1.Open.Response
+	19, // 28: resourcesync.v1.Endpoint.Read:output_type -> resourcesync.v1.Read.Response
+	19, // 29: resourcesync.v1.Endpoint.Fetch:output_type -> resourcesync.v1.Read.Response
+	19, // 30: resourcesync.v1.Endpoint.Inventory:output_type -> resourcesync.v1.Read.Response
+	24, // 31: resourcesync.v1.Endpoint.Write:output_type -> resourcesync.v1.Write.Response
+	26, // 32: resourcesync.v1.Endpoint.Delete:output_type -> resourcesync.v1.Delete.Response
+	28, // 33: resourcesync.v1.Endpoint.Changes:output_type -> resourcesync.v1.Changes.Response
+	30, // 34: resourcesync.v1.Endpoint.Close:output_type -> resourcesync.v1.Close.Response
+	27, // [27:35] is the sub-list for method output_type
+	19, // [19:27] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_resourcesync_v1_endpoint_proto_init() }

@@ -90,6 +90,12 @@ const (
 	// first, while it reads the rest, and the endpoint does not list again
 	// what an earlier part of the same inventory listed.
 	Capability_CAPABILITY_INVENTORY_MORE Capability = 14
+	// Conditional reads that outlive a sync: under
+	// Open.Request.conditional_reads the endpoint yields Document.memo, and
+	// takes memos back in Inventory.Request.memos, so that a destination
+	// listed again in the next sync answers its unchanged pages as
+	// Document.unchanged (HTTP: 304 Not Modified).
+	Capability_CAPABILITY_READ_MEMOS Capability = 15
 )
 
 // Enum value maps for Capability.
@@ -110,6 +116,7 @@ var (
 		12: "CAPABILITY_CHANGES",
 		13: "CAPABILITY_STAGED_WRITES",
 		14: "CAPABILITY_INVENTORY_MORE",
+		15: "CAPABILITY_READ_MEMOS",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -127,6 +134,7 @@ var (
 		"CAPABILITY_CHANGES":              12,
 		"CAPABILITY_STAGED_WRITES":        13,
 		"CAPABILITY_INVENTORY_MORE":       14,
+		"CAPABILITY_READ_MEMOS":           15,
 	}
 )
 
@@ -913,7 +921,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\awarning\x18\x04 \x01(\bR\awarning\x12\x1e\n" +
 	"\n" +
 	"incomplete\x18\x05 \x01(\bR\n" +
-	"incomplete*\xae\x03\n" +
+	"incomplete*\xc9\x03\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -931,7 +939,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x1bCAPABILITY_CONDITIONAL_READ\x10\v\x12\x16\n" +
 	"\x12CAPABILITY_CHANGES\x10\f\x12\x1c\n" +
 	"\x18CAPABILITY_STAGED_WRITES\x10\r\x12\x1d\n" +
-	"\x19CAPABILITY_INVENTORY_MORE\x10\x0e2_\n" +
+	"\x19CAPABILITY_INVENTORY_MORE\x10\x0e\x12\x19\n" +
+	"\x15CAPABILITY_READ_MEMOS\x10\x0f2_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"

@@ -59,7 +59,13 @@ type Document struct {
 	// yet (a file changed too recently for its timestamps to show another
 	// change). The host keeps, across runs, what it made of a document at a
 	// version, and reads it again only once its version changed.
-	Version       string `protobuf:"bytes,11,opt,name=version,proto3" json:"version,omitempty"`
+	Version string `protobuf:"bytes,11,opt,name=version,proto3" json:"version,omitempty"`
+	// CAPABILITY_READ_MEMOS, under Open.Request.conditional_reads: what the
+	// endpoint needs to read this document conditionally in a later sync
+	// (HTTP: the page's validators and next links), opaque to the host. The
+	// host keeps it with what it made of the document and hands it back in
+	// Inventory.Request.memos. Set on unchanged documents too.
+	Memo          []byte `protobuf:"bytes,12,opt,name=memo,proto3" json:"memo,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -171,6 +177,67 @@ func (x *Document) GetVersion() string {
 	return ""
 }
 
+func (x *Document) GetMemo() []byte {
+	if x != nil {
+		return x.Memo
+	}
+	return nil
+}
+
+// Memo is a document's Document.memo, handed back by the uri the document
+// had.
+type Memo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Uri           string                 `protobuf:"bytes,1,opt,name=uri,proto3" json:"uri,omitempty"`
+	Memo          []byte                 `protobuf:"bytes,2,opt,name=memo,proto3" json:"memo,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Memo) Reset() {
+	*x = Memo{}
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Memo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Memo) ProtoMessage() {}
+
+func (x *Memo) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Memo.ProtoReflect.Descriptor instead.
+func (*Memo) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Memo) GetUri() string {
+	if x != nil {
+		return x.Uri
+	}
+	return ""
+}
+
+func (x *Memo) GetMemo() []byte {
+	if x != nil {
+		return x.Memo
+	}
+	return nil
+}
+
 // Value is one decoded document as canonical JSON: object keys sorted, no
 // insignificant whitespace, numbers exactly as written.
 type Value struct {
@@ -187,7 +254,7 @@ type Value struct {
 
 func (x *Value) Reset() {
 	*x = Value{}
-	mi := &file_resourcesync_v1_resource_proto_msgTypes[1]
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -199,7 +266,7 @@ func (x *Value) String() string {
 func (*Value) ProtoMessage() {}
 
 func (x *Value) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_resource_proto_msgTypes[1]
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -212,7 +279,7 @@ func (x *Value) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Value.ProtoReflect.Descriptor instead.
 func (*Value) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{1}
+	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Value) GetJson() []byte {
@@ -283,7 +350,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_resourcesync_v1_resource_proto_msgTypes[2]
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -295,7 +362,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_resource_proto_msgTypes[2]
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -308,7 +375,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{2}
+	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Resource) GetId() string {
@@ -392,7 +459,7 @@ type ParentRef struct {
 
 func (x *ParentRef) Reset() {
 	*x = ParentRef{}
-	mi := &file_resourcesync_v1_resource_proto_msgTypes[3]
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -404,7 +471,7 @@ func (x *ParentRef) String() string {
 func (*ParentRef) ProtoMessage() {}
 
 func (x *ParentRef) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_resource_proto_msgTypes[3]
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -417,7 +484,7 @@ func (x *ParentRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParentRef.ProtoReflect.Descriptor instead.
 func (*ParentRef) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{3}
+	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ParentRef) GetType() string {
@@ -438,7 +505,7 @@ var File_resourcesync_v1_resource_proto protoreflect.FileDescriptor
 
 const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\n" +
-	"\x1eresourcesync/v1/resource.proto\x12\x0fresourcesync.v1\"\xb3\x02\n" +
+	"\x1eresourcesync/v1/resource.proto\x12\x0fresourcesync.v1\"\xc7\x02\n" +
 	"\bDocument\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\fR\acontent\x12\x1d\n" +
 	"\n" +
@@ -452,7 +519,11 @@ const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\x04etag\x18\t \x01(\tR\x04etag\x12!\n" +
 	"\fsingle_value\x18\n" +
 	" \x01(\bR\vsingleValue\x12\x18\n" +
-	"\aversion\x18\v \x01(\tR\aversion\"\x92\x01\n" +
+	"\aversion\x18\v \x01(\tR\aversion\x12\x12\n" +
+	"\x04memo\x18\f \x01(\fR\x04memo\",\n" +
+	"\x04Memo\x12\x10\n" +
+	"\x03uri\x18\x01 \x01(\tR\x03uri\x12\x12\n" +
+	"\x04memo\x18\x02 \x01(\fR\x04memo\"\x92\x01\n" +
 	"\x05Value\x12\x12\n" +
 	"\x04json\x18\x01 \x01(\fR\x04json\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x12\n" +
@@ -489,15 +560,16 @@ func file_resourcesync_v1_resource_proto_rawDescGZIP() []byte {
 	return file_resourcesync_v1_resource_proto_rawDescData
 }
 
-var file_resourcesync_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_resourcesync_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_resourcesync_v1_resource_proto_goTypes = []any{
 	(*Document)(nil),  // 0: resourcesync.v1.Document
-	(*Value)(nil),     // 1: resourcesync.v1.Value
-	(*Resource)(nil),  // 2: resourcesync.v1.Resource
-	(*ParentRef)(nil), // 3: resourcesync.v1.ParentRef
+	(*Memo)(nil),      // 1: resourcesync.v1.Memo
+	(*Value)(nil),     // 2: resourcesync.v1.Value
+	(*Resource)(nil),  // 3: resourcesync.v1.Resource
+	(*ParentRef)(nil), // 4: resourcesync.v1.ParentRef
 }
 var file_resourcesync_v1_resource_proto_depIdxs = []int32{
-	3, // 0: resourcesync.v1.Resource.parent_refs:type_name -> resourcesync.v1.ParentRef
+	4, // 0: resourcesync.v1.Resource.parent_refs:type_name -> resourcesync.v1.ParentRef
 	1, // [1:1] is the sub-list for method output_type
 	1, // [1:1] is the sub-list for method input_type
 	1, // [1:1] is the sub-list for extension type_name
@@ -516,7 +588,7 @@ func file_resourcesync_v1_resource_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_resourcesync_v1_resource_proto_rawDesc), len(file_resourcesync_v1_resource_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
