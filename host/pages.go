@@ -91,7 +91,10 @@ func (p *keptPages) save() error {
 		same = same && p.last.docs[k] == m
 	}
 	p.next.mu.Unlock()
-	if same && len(made) == len(p.memos) {
+	switch {
+	case len(made) == 0 && len(p.memos) == 0:
+		return nil // nothing kept, nothing to keep
+	case same && len(made) == len(p.memos):
 		// Every page was the last sync's: used, so not pruned.
 		now := time.Now()
 		return os.Chtimes(p.path, now, now)
@@ -100,6 +103,7 @@ func (p *keptPages) save() error {
 	if err := os.MkdirAll(filepath.Dir(p.path), 0o700); err != nil {
 		return err
 	}
+	pruneVersions(filepath.Dir(p.path))
 	// Not synced, as a versions file is not: a torn file fails its
 	// checksum and the next sync reads every page.
 	t, err := os.CreateTemp(filepath.Dir(p.path), ".tmp-"+filepath.Base(p.path)+"-*")

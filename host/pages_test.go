@@ -2,10 +2,9 @@ package host
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,20 +12,28 @@ import (
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
 
-// pagesSample is what a sync keeps of two pages: one holding the sample's
-// two resources and a next link, and an empty one.
+// pagesSample is what a sync keeps of pages: one holding two resources
+// (awkward ids, parents and references) and a next link, and an empty
+// one; a page without a memo, and one holding a resource without a uri,
+// are not kept.
 func pagesSample(path string) *keptPages {
 	p := &keptPages{path: path, last: newDocMemory(), next: newDocMemory()}
-	first := &docMade{uri: "http://x/order?page=1", memo: []byte(`{"etag":"\"1\""}`),
-		links: []string{"http://x/order?page=2"}, aliases: []string{"http://x/order"}}
-	for _, f := range versionsSample().items {
-		first.found = append(first.found, f)
+	resource := func(r *pb.Resource) *found {
+		f := &found{rec: toRecord(r, "json"), origin: -1}
+		f.fp = sha256.Sum256([]byte(r.GetId()))
+		return f
 	}
-	slices.SortFunc(first.found, func(a, b *found) int { return strings.Compare(a.rec.ID(), b.rec.ID()) })
+	first := &docMade{uri: "http://x/order?page=1", memo: []byte(`{"etag":"\"1\""}`),
+		links: []string{"http://x/order?page=2"}, aliases: []string{"http://x/order"}, found: []*found{
+			resource(&pb.Resource{Id: "o 1/ü", Type: "order", Uri: "http://x/order/1", Source: "http://x/order?page=1", Line: 3,
+				Parents: []string{"http://x/customer/c1"}, ParentRefs: []*pb.ParentRef{{Type: "customer", Id: "c1"}}}),
+			resource(&pb.Resource{Id: "o2", Type: "order", Uri: "http://x/order/2", Source: "http://x/order?page=1", Line: 9, Etag: `"e"`}),
+		}}
 	p.next.docs["uri "+normalizeURI(first.uri)] = first
 	p.next.docs["uri http://x/order?page=2"] = &docMade{uri: "http://x/order?page=2", memo: []byte("2")}
-	// Without a memo: read whole next time, so not kept.
 	p.next.docs["uri http://x/customer"] = &docMade{uri: "http://x/customer"}
+	p.next.docs["uri http://x/team"] = &docMade{uri: "http://x/team", memo: []byte("3"),
+		found: []*found{resource(&pb.Resource{Id: "t1", Type: "team", Source: "http://x/team"})}}
 	return p
 }
 
@@ -50,7 +57,7 @@ func TestPagesRoundTrip(t *testing.T) {
 		t.Fatalf("loaded %d pages, want the 2 with a memo", len(last.docs))
 	}
 	for key, made := range kept.next.docs {
-		if len(made.memo) == 0 {
+		if len(made.memo) == 0 || !fetchable(made.found) {
 			continue
 		}
 		got := last.get(key)

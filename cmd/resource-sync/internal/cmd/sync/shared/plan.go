@@ -43,7 +43,7 @@ func (p *PlanFlags) Register(fs *pflag.FlagSet, m Mode) {
 		fs.StringArrayVar(&p.Ignore, "ignore", nil, "leave a server-managed field out of comparisons, as a JSON pointer: /version, or TYPE:/pointer for one type (repeatable); it keeps the destination's value")
 	}
 	if m == ModeSync || m == ModeDiff {
-		fs.BoolVar(&p.ReadAll, "read-all", false, "read every file of a directory, even those the versions kept from the last sync (inode, size, times) say are unchanged: for file systems whose change times cannot be trusted")
+		fs.BoolVar(&p.ReadAll, "read-all", false, "read every file of a directory, even those the versions kept from the last sync (inode, size, times) say are unchanged, and every page of an API without conditional GETs: for file systems whose change times cannot be trusted, or servers whose ETags cannot")
 	}
 	if m == ModeSync {
 		fs.BoolVarP(&p.Yes, "yes", "Y", false, "delete without asking (on a terminal, deletions are listed and confirmed)")
