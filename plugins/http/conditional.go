@@ -149,9 +149,11 @@ type keptMemo struct {
 
 // encodeMemo is what the host may keep of m, the memo of u: nothing when
 // u or a next link carries what the redactor hides (a token in the
-// query), since the host's copy lives in the user's cache.
+// query), since the host's copy lives in the user's cache, nor without an
+// ETag: Last-Modified counts whole seconds, so a page changed again in
+// the second it was read would pass for unchanged in every later sync.
 func (e *Endpoint) encodeMemo(u *url.URL, m *pageMemo) []byte {
-	if e.redact.URL(u) != cleanURL(u).String() {
+	if m.etag == "" || e.redact.URL(u) != cleanURL(u).String() {
 		return nil
 	}
 	k := keptMemo{ETag: m.etag, LastModified: m.lastModified, MediaType: m.doc.MediaType, Sum: m.sum[:]}
@@ -181,7 +183,7 @@ func (e *Endpoint) RestoreMemos(memos []sdk.Memo) {
 			continue
 		}
 		var k keptMemo
-		if json.Unmarshal(m.Memo, &k) != nil || len(k.Sum) != sha256.Size || k.ETag == "" && k.LastModified == "" {
+		if json.Unmarshal(m.Memo, &k) != nil || len(k.Sum) != sha256.Size || k.ETag == "" {
 			continue
 		}
 		pm := &pageMemo{etag: k.ETag, lastModified: k.LastModified, encoded: m.Memo}

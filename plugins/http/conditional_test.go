@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/resource-sync/resource-sync/sdk"
 )
 
 // validatingServer serves /items?page=1..n, page N holding pages[N-1], with
@@ -167,4 +169,52 @@ func TestConditionalReadUnasked(t *testing.T) {
 		t.Fatalf("docs %+v errs %v", docs, errs)
 	}
 	mustContain(t, "error", errs[0].Error(), srv.URL+"/items", "304 Not Modified to a request that was not conditional")
+}
+
+// TestMemosRestored: the memos a handle gives, handed to a new handle
+// (the next sync), make its unchanged pages 304s, next links and all. A
+// page with only Last-Modified, or whose uri holds a secret, gives none.
+func TestMemosRestored(t *testing.T) {
+	loc, srv, _ := newValidatingServer(t, true, `[{"id":"1"}]`, `[{"id":"2"}]`, `[{"id":"3"}]`)
+	docs, errs := collect(t, openTest(t, loc, "conditional-reads", "true").Read(context.Background()))
+	var memos []sdk.Memo
+	for _, d := range docs {
+		if len(d.Memo) == 0 {
+			t.Errorf("%s: no memo", d.URI)
+		}
+		memos = append(memos, sdk.Memo{URI: d.URI, Memo: d.Memo})
+	}
+	if len(errs) != 0 || len(memos) != 3 {
+		t.Fatalf("first read: docs %q errs %v", contents(docs), errs)
+	}
+	srv.set(2, `[{"id":"2","v":2}]`)
+	e := openTest(t, loc, "conditional-reads", "true")
+	e.RestoreMemos(append(memos, sdk.Memo{URI: "not a uri"}, sdk.Memo{URI: loc, Memo: []byte("{")}))
+	docs, errs = collect(t, e.Read(context.Background()))
+	var unchanged []bool
+	for _, d := range docs {
+		unchanged = append(unchanged, d.Unchanged)
+		if len(d.Memo) == 0 {
+			t.Errorf("%s: no memo in the second read", d.URI)
+		}
+	}
+	if len(errs) != 0 || !reflect.DeepEqual(unchanged, []bool{true, false, true}) {
+		t.Errorf("second read: unchanged %v, errs %v", unchanged, errs)
+	}
+	if ok, notModified := srv.counts(); ok != 4 || notModified != 2 {
+		t.Errorf("server answered %d 200s and %d 304s, want 4 and 2", ok, notModified)
+	}
+
+	loc, _, _ = newValidatingServer(t, false, `[{"id":"1"}]`)
+	for _, at := range []string{loc, loc + "&access_token=secret"} {
+		docs, _ := collect(t, openTest(t, at, "conditional-reads", "true").Read(context.Background()))
+		if len(docs) != 1 || len(docs[0].Memo) != 0 {
+			t.Errorf("%s: docs %+v, want one without a memo", at, docs)
+		}
+	}
+	loc, _, _ = newValidatingServer(t, true, `[{"id":"1"}]`)
+	docs, _ = collect(t, openTest(t, loc+"&access_token=secret", "conditional-reads", "true").Read(context.Background()))
+	if len(docs) != 1 || len(docs[0].Memo) != 0 {
+		t.Errorf("with a secret in the uri: docs %+v, want one without a memo", docs)
+	}
 }
