@@ -16,9 +16,9 @@
 //     already holding it (unchanged, or 1% changed), against the GETs
 //     alone (plainGetAll: ratio) and against the whole job done by a
 //     plain program (plainCompare: same-job-ratio). The files settle
-//     first and one untimed run with an empty cache reads them all
-//     (cold-s, cold-ratio); the timed ones read only the files they
-//     write or show.
+//     first and one untimed run with an empty cache reads them all, and
+//     every page (cold-s, cold-ratio); the timed ones read only the files
+//     they write or show, and ask for each page with its ETag (a 304).
 //
 // The benchmarks' resource-sync runs keep their versions in a cache
 // directory of their own, empty at the start.

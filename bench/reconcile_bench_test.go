@@ -199,10 +199,11 @@ func runExpecting(tb testing.TB, cache string, code int, args ...string) {
 //
 // The origin's files are left to settle (a file gets a version two
 // seconds after its last change, plugins/dir), then the command runs once
-// untimed with an empty cache: it reads every file and keeps their
-// versions. cold-s and cold-ratio (to the plain GETs) are that run's. The
-// timed runs then list the versions and read only the files the plan
-// writes.
+// untimed with an empty cache: it reads every file and every page, and
+// keeps the files' versions and the pages' ETags. cold-s and cold-ratio
+// (to the plain GETs) are that run's. The timed runs then list the
+// versions, read only the files the plan writes, and ask for each page
+// with If-None-Match (a 304 each, as nothing writes to the server).
 func reconcileBench(b *testing.B, change func(dir string), want, code int, args ...string) {
 	src := benchDir(b)
 	generate(b, src, benchResources)
