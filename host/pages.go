@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -100,48 +99,26 @@ func (p *keptPages) save() error {
 		return os.Chtimes(p.path, now, now)
 	}
 	slices.SortFunc(made, func(a, b *docMade) int { return strings.Compare(a.uri, b.uri) })
-	if err := os.MkdirAll(filepath.Dir(p.path), 0o700); err != nil {
-		return err
-	}
-	pruneVersions(filepath.Dir(p.path))
-	// Not synced, as a versions file is not: a torn file fails its
-	// checksum and the next sync reads every page.
-	t, err := os.CreateTemp(filepath.Dir(p.path), ".tmp-"+filepath.Base(p.path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(t.Name()) // once renamed, there is nothing there
-	w := newVersionsWriter(t)
-	w.str(pagesFormat)
-	w.uvarint(uint64(len(made)))
-	strs := func(ss []string) {
-		w.uvarint(uint64(len(ss)))
-		for _, s := range ss {
-			w.str(s)
+	return writeKept(p.path, func(w *versionsWriter) {
+		strs := func(ss []string) {
+			w.uvarint(uint64(len(ss)))
+			for _, s := range ss {
+				w.str(s)
+			}
 		}
-	}
-	for _, m := range made {
-		w.str(m.uri)
-		w.str(string(m.memo))
-		strs(m.links)
-		strs(m.aliases)
-		w.uvarint(uint64(len(m.found)))
-		for _, f := range m.found {
-			w.entry(f)
+		w.str(pagesFormat)
+		w.uvarint(uint64(len(made)))
+		for _, m := range made {
+			w.str(m.uri)
+			w.str(string(m.memo))
+			strs(m.links)
+			strs(m.aliases)
+			w.uvarint(uint64(len(m.found)))
+			for _, f := range m.found {
+				w.entry(f)
+			}
 		}
-	}
-	if err := w.finish(); err != nil {
-		t.Close()
-		return err
-	}
-	if err := t.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(t.Name(), p.path); err != nil {
-		return err
-	}
-	now := time.Now()
-	return os.Chtimes(p.path, now, now)
+	})
 }
 
 // fetchable says every resource has a uri its body can be fetched at

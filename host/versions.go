@@ -252,23 +252,13 @@ func (v *keptVersions) produce(ep *openEndpoint, kept func([]*found)) func(conte
 // from the origins' (an update shows and merges the destination's body)
 // and, under --delete, those in no origin.
 func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) error {
+	needed := r.bodiesNeeded(origins, dest)
 	if dest.pages != nil {
-		return r.fetchUncached(ctx, origins, dest)
+		return r.fetchUncached(ctx, needed, dest)
 	}
 	var locations []string
-	for k, f := range dest.items {
-		if !f.cached {
-			continue
-		}
-		src := origins.items[k]
-		switch {
-		case src != nil && src.fp == f.fp && f.rec.Format() == r.format.Name:
-			continue
-		case src == nil && !r.opts.Delete:
-			continue
-		}
+	for _, f := range needed {
 		locations = append(locations, f.rec.Location())
-		delete(dest.items, k)
 	}
 	if len(locations) == 0 {
 		return nil
@@ -283,12 +273,10 @@ func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) er
 	return nil
 }
 
-// fetchUncached is readUncached at a destination whose pages were kept
-// (pages.go): each resource whose body the plan needs is fetched at its
-// uri, on a handle of its own that reads nothing conditionally. One gone
-// since is absent.
-func (r *syncRun) fetchUncached(ctx context.Context, origins, dest *inventory) error {
-	var uris []string
+// bodiesNeeded takes out of dest the resources kept without a body whose
+// body the plan needs, and returns them.
+func (r *syncRun) bodiesNeeded(origins, dest *inventory) []*found {
+	var needed []*found
 	for k, f := range dest.items {
 		if !f.cached {
 			continue
@@ -300,7 +288,19 @@ func (r *syncRun) fetchUncached(ctx context.Context, origins, dest *inventory) e
 		case src == nil && !r.opts.Delete:
 			continue
 		}
+		needed = append(needed, f)
 		delete(dest.items, k)
+	}
+	return needed
+}
+
+// fetchUncached is readUncached at a destination whose pages were kept
+// (pages.go): each resource whose body the plan needs is fetched at its
+// uri, on a handle of its own that reads nothing conditionally. One gone
+// since is absent.
+func (r *syncRun) fetchUncached(ctx context.Context, needed []*found, dest *inventory) error {
+	var uris []string
+	for _, f := range needed {
 		if f.rec.URI() == "" {
 			// Nowhere to fetch it from: the destination may hold it or not.
 			dest.incomplete = append(dest.incomplete, f.rec.where()+": kept without a uri to read it again at")
@@ -409,24 +409,32 @@ func (v *keptVersions) save(all iter.Seq[*found]) error {
 		return os.Chtimes(v.path, now, now)
 	}
 	slices.SortFunc(keep, func(a, b *found) int { return strings.Compare(a.rec.Location(), b.rec.Location()) })
-	if err := os.MkdirAll(filepath.Dir(v.path), 0o700); err != nil {
+	return writeKept(v.path, func(w *versionsWriter) {
+		w.str(versionsFormat)
+		w.uvarint(uint64(len(keep)))
+		for _, f := range keep {
+			w.entry(f)
+		}
+	})
+}
+
+// writeKept writes a versions or pages file at path through write, and
+// prunes the files nobody used for a month.
+func writeKept(path string, write func(*versionsWriter)) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	pruneVersions(filepath.Dir(v.path))
+	pruneVersions(filepath.Dir(path))
 	// Renamed into place, without an fsync: after a crash the file may be
 	// empty or torn, which its checksum tells, and the next sync reads
 	// everything. Durability would cost more than it saves.
-	t, err := os.CreateTemp(filepath.Dir(v.path), ".tmp-"+filepath.Base(v.path)+"-*")
+	t, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(t.Name()) // once renamed, there is nothing there
 	w := newVersionsWriter(t)
-	w.str(versionsFormat)
-	w.uvarint(uint64(len(keep)))
-	for _, f := range keep {
-		w.entry(f)
-	}
+	write(w)
 	if err := w.finish(); err != nil {
 		t.Close()
 		return err
@@ -434,7 +442,7 @@ func (v *keptVersions) save(all iter.Seq[*found]) error {
 	if err := t.Close(); err != nil {
 		return err
 	}
-	return os.Rename(t.Name(), v.path)
+	return os.Rename(t.Name(), path)
 }
 
 // pruneVersions removes the versions files no sync used for a month.

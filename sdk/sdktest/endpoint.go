@@ -509,7 +509,8 @@ func (e *endpointChecks) testFetch(t *testing.T) {
 // them: each of those must be among what it lists, once, as stored. It
 // may list more (the whole collection of an API).
 func (e *endpointChecks) testInventory(t *testing.T) {
-	rs, handle := e.storeForInventory(t, pb.Capability_CAPABILITY_INVENTORY)
+	rs, loc := e.storeForInventory(t, pb.Capability_CAPABILITY_INVENTORY)
+	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, false)
 	var scope []sdk.Resource
 	for i, r := range rs {
 		if i%2 == 0 {
@@ -525,7 +526,8 @@ func (e *endpointChecks) testInventory(t *testing.T) {
 // parts, the second with more set (ExtendInventory): every resource of
 // either part must be among what the two list, as stored.
 func (e *endpointChecks) testInventoryMore(t *testing.T) {
-	rs, handle := e.storeForInventory(t, pb.Capability_CAPABILITY_INVENTORY_MORE)
+	rs, loc := e.storeForInventory(t, pb.Capability_CAPABILITY_INVENTORY_MORE)
+	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, false)
 	ctx, cancel := callContext(t.Context())
 	defer cancel()
 	half := len(rs) / 2
@@ -535,8 +537,7 @@ func (e *endpointChecks) testInventoryMore(t *testing.T) {
 }
 
 // storeForInventory stores resources for an inventory check of an
-// endpoint declaring capability, and opens their location as a
-// destination.
+// endpoint declaring capability, and returns them and their location.
 func (e *endpointChecks) storeForInventory(t *testing.T, capability pb.Capability) ([]sdk.Resource, string) {
 	e.need(t, capability)
 	e.needStore(t)
@@ -546,7 +547,7 @@ func (e *endpointChecks) storeForInventory(t *testing.T, capability pb.Capabilit
 	loc := e.opt.Location(t)
 	rs := e.awkwardResources(loc, 0)
 	e.put(t, loc, rs)
-	return rs, e.open(t, loc, pb.Open_ROLE_DESTINATION, false)
+	return rs, loc
 }
 
 // inventory asks for what the endpoint holds of scope (their id, type and

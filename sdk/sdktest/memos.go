@@ -2,8 +2,6 @@ package sdktest
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"testing"
 
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
@@ -16,14 +14,7 @@ import (
 // unchanged, without content, but only documents that had a memo and
 // have not changed since: once every stored resource changed, none may.
 func (e *endpointChecks) testMemos(t *testing.T) {
-	e.need(t, pb.Capability_CAPABILITY_READ_MEMOS)
-	e.needStore(t)
-	if e.opt.SkipInventory {
-		t.Skip("EndpointOpt.SkipInventory is set")
-	}
-	loc := e.opt.Location(t)
-	rs := e.awkwardResources(loc, 0)
-	e.put(t, loc, rs)
+	rs, loc := e.storeForInventory(t, pb.Capability_CAPABILITY_READ_MEMOS)
 	first := e.memoInventory(t, loc, rs, nil)
 	var memos []*pb.Memo
 	for _, d := range first {
@@ -90,18 +81,5 @@ func (e *endpointChecks) memoInventory(t *testing.T, loc string, scope []sdk.Res
 	if err != nil {
 		t.Fatalf("Inventory: %v", err)
 	}
-	var docs []*pb.Document
-	for {
-		resp, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return docs
-		}
-		if err != nil {
-			t.Fatalf("Inventory: %v", err)
-		}
-		for _, d := range resp.GetErrors() {
-			t.Errorf("Inventory: %s", d.GetSummary())
-		}
-		docs = append(docs, resp.GetDocuments()...)
-	}
+	return drain(t, "Inventory", stream)
 }

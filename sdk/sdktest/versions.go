@@ -70,6 +70,14 @@ func (e *endpointChecks) documents(t *testing.T, call string, req *pb.Read_Reque
 	if err != nil {
 		t.Fatalf("%s: %v", call, err)
 	}
+	return drain(t, call, stream)
+}
+
+// drain reads a stream of documents to its end, failing on any problem.
+func drain(t *testing.T, call string, stream interface {
+	Recv() (*pb.Read_Response, error)
+}) []*pb.Document {
+	t.Helper()
 	var docs []*pb.Document
 	for {
 		resp, err := stream.Recv()
