@@ -23,13 +23,14 @@
 // The benchmarks' resource-sync runs keep their versions in a cache
 // directory of their own, empty at the start.
 //
-// One command runs them all (about ten minutes on two cores; drop -large
+// One command runs them all (about twenty minutes on two cores; drop -large
 // for 10,000 resources only):
 //
 //	go test -run '^$' -bench . -benchtime 1x -timeout 60m ./bench/ -large
 //
-// The directory and pull benchmarks run at 10,000 resources of about 1
-// KiB (and 100,000 with -large), on disk (the test's temporary directory)
+// The directory, pull, re-push and diff benchmarks run at 10,000
+// resources of about 1 KiB (and 100,000 with -large); the directory and
+// pull ones on disk (the test's temporary directory)
 // and on tmpfs (-tmpfs, default /dev/shm). The plain programs write each
 // file with os.WriteFile: no temporary file and no fsync, which is what a
 // hand-written program does and a floor for resource-sync, which keeps

@@ -82,7 +82,7 @@ func reportLocal(b *testing.B, rs, plain usage) {
 }
 
 var (
-	benchLarge = flag.Bool("large", false, "also move 100,000 resources (BenchmarkLocalDirToDir, BenchmarkLocalResync, BenchmarkPull)")
+	benchLarge = flag.Bool("large", false, "also move 100,000 resources (BenchmarkLocalDirToDir, BenchmarkLocalResync, BenchmarkPull, BenchmarkRepush, BenchmarkDiff)")
 	benchTmpfs = flag.String("tmpfs", "/dev/shm", "a tmpfs directory for the in-memory runs; empty to skip them")
 )
 

@@ -204,9 +204,9 @@ func runExpecting(tb testing.TB, cache string, code int, args ...string) {
 // (to the plain GETs) are that run's. The timed runs then list the
 // versions, read only the files the plan writes, and ask for each page
 // with If-None-Match (a 304 each, as nothing writes to the server).
-func reconcileBench(b *testing.B, change func(dir string), want, code int, args ...string) {
+func reconcileBench(b *testing.B, n int, change func(dir string), want, code int, args ...string) {
 	src := benchDir(b)
-	generate(b, src, benchResources)
+	generate(b, src, n)
 	base, log, _ := serveDir(b, benchDir(b))
 	runResourceSync(b, "-q", src, base+"/")
 	log.take()
@@ -233,18 +233,18 @@ func reconcileBench(b *testing.B, change func(dir string), want, code int, args 
 		runRS := func() { rsTime += rsRun() }
 		runPlain := func() {
 			plainTime += timed(func() {
-				n, err := plainGetAll(b.Context(), client, firstPage(base))
-				if err != nil || n != benchResources {
-					b.Fatalf("plain GETs: %d resources, %v", n, err)
+				got, err := plainGetAll(b.Context(), client, firstPage(base))
+				if err != nil || got != n {
+					b.Fatalf("plain GETs: %d resources, %v", got, err)
 				}
 			})
 			log.take()
 		}
 		runSameJob := func() {
 			sameJobTime += timed(func() {
-				n, err := plainCompare(b.Context(), client, src, firstPage(base))
-				if err != nil || n != want {
-					b.Fatalf("plain compare: %d resources differ, want %d; %v", n, want, err)
+				got, err := plainCompare(b.Context(), client, src, firstPage(base))
+				if err != nil || got != want {
+					b.Fatalf("plain compare: %d resources differ, want %d; %v", got, want, err)
 				}
 			})
 			log.take()
@@ -254,26 +254,35 @@ func reconcileBench(b *testing.B, change func(dir string), want, code int, args 
 			runs[(i+j)%len(runs)]()
 		}
 	}
-	report(b, benchResources, rsTime, plainTime)
+	report(b, n, rsTime, plainTime)
 	b.ReportMetric(sameJobTime.Seconds()/rsTime.Seconds(), "same-job-ratio")
 	b.ReportMetric(cold.Seconds(), "cold-s")
 	b.ReportMetric(cold.Seconds()/(plainTime.Seconds()/float64(b.N)), "cold-ratio")
 }
 
-// BenchmarkRepush re-pushes 10,000 resources that `serve` already holds:
-// resource-sync reads the directory and the destination's collection and
-// sends no write, against a plain client that only GETs the collection.
-// Goal: at most 1.3 times the plain client's time.
+// BenchmarkRepush re-pushes 10,000 resources (and 100,000 with -large)
+// that `serve` already holds: resource-sync reads the directory and the
+// destination's collection and sends no write, against a plain client
+// that only GETs the collection. Goal: at most 1.3 times the plain
+// client's time.
 func BenchmarkRepush(b *testing.B) {
-	reconcileBench(b, nil, 0, 0, "-q")
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { reconcileBench(b, n, nil, 0, 0, "-q") })
+	}
 }
 
-// BenchmarkDiff diffs 10,000 resources against `serve` holding them, 1%
-// of them changed in the directory, against the same plain GETs.
-// Goal: at most 1.5 times the plain client's time.
+// BenchmarkDiff diffs 10,000 resources (and 100,000 with -large) against
+// `serve` holding them, 1% of them changed in the directory, against the
+// same plain GETs. Goal: at most 1.5 times the plain client's time.
 func BenchmarkDiff(b *testing.B) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { diffBench(b, n) })
+	}
+}
+
+func diffBench(b *testing.B, n int) {
 	change := func(dir string) {
-		for i := 0; i < benchResources; i += 100 {
+		for i := 0; i < n; i += 100 {
 			p := filepath.Join(dir, "order", fmt.Sprintf("o%05d.yaml", i))
 			content, err := os.ReadFile(p)
 			if err != nil {
@@ -285,5 +294,5 @@ func BenchmarkDiff(b *testing.B) {
 			}
 		}
 	}
-	reconcileBench(b, change, benchResources/100, 3, "diff", "-q")
+	reconcileBench(b, n, change, n/100, 3, "diff", "-q")
 }
