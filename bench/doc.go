@@ -30,8 +30,8 @@
 //
 // The directory, pull, re-push and diff benchmarks run at 10,000
 // resources of about 1 KiB (and 100,000 with -large); the directory and
-// pull ones on disk (the test's temporary directory)
-// and on tmpfs (-tmpfs, default /dev/shm). The plain programs write each
+// pull ones on disk (the test's temporary directory) and on tmpfs
+// (-tmpfs, default /dev/shm). The plain programs write each
 // file with os.WriteFile: no temporary file and no fsync, which is what a
 // hand-written program does and a floor for resource-sync, which keeps
 // its durability (docs/guarantees.md). Both sides run as child processes,
