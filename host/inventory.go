@@ -237,10 +237,9 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 			// of: what it holds there is unknown.
 			inv.incomplete = append(inv.incomplete, "the destination called pages unchanged that were not kept")
 		}
-		// What is kept must be what a whole read would give.
-		if len(rd.problems) > 0 || len(rd.incomplete) > 0 || rd.warned {
-			inv.pages = nil
-		}
+		// What is kept must be what a whole read would give. The pages
+		// reused stay in use: their bodies are fetched as needed.
+		inv.pages.discard = len(rd.problems) > 0 || len(rd.incomplete) > 0 || rd.warned
 	}
 	r.addDestination(inv, slices.Concat(rd.found, kept))
 	return inv, nil

@@ -40,6 +40,8 @@ type keptPages struct {
 	// next is what this sync makes of the pages, recorded as they are
 	// read or reused.
 	next *docMemory
+	// discard says this sync's listing had a problem: nothing is saved.
+	discard bool
 }
 
 // keepsPages says whether the destination t is opened for conditional
@@ -77,7 +79,7 @@ func (r *syncRun) destPages(dest *openEndpoint) *keptPages {
 // save keeps what this sync made of the pages that came with a memo and
 // whose resources all have a uri.
 func (p *keptPages) save() error {
-	if p == nil {
+	if p == nil || p.discard {
 		return nil
 	}
 	p.next.mu.Lock()
@@ -122,7 +124,7 @@ func (p *keptPages) save() error {
 }
 
 // fetchable says every resource has a uri its body can be fetched at
-// again (fetchUncached): a schema without uris (simple) keeps no page.
+// again (readUncached): a schema without uris (simple) keeps no page.
 func fetchable(found []*found) bool {
 	for _, f := range found {
 		if f.rec.URI() == "" {

@@ -250,23 +250,45 @@ func (v *keptVersions) produce(ep *openEndpoint, kept func([]*found)) func(conte
 // readUncached reads again, before planning, the destination's resources
 // kept from the last sync whose body the plan needs: those that differ
 // from the origins' (an update shows and merges the destination's body)
-// and, under --delete, those in no origin.
+// and, under --delete, those in no origin. A directory reads them at
+// their location; an API whose pages were kept (pages.go) fetches each at
+// its uri, on a handle of its own that reads nothing conditionally. One
+// gone since is absent.
 func (r *syncRun) readUncached(ctx context.Context, origins, dest *inventory) error {
 	needed := r.bodiesNeeded(origins, dest)
-	if dest.pages != nil {
-		return r.fetchUncached(ctx, needed, dest)
-	}
-	var locations []string
-	for _, f := range needed {
-		locations = append(locations, f.rec.Location())
-	}
-	if len(locations) == 0 {
+	if len(needed) == 0 {
 		return nil
 	}
-	ep := r.destEP
-	rd := r.destReader(ep, true)
-	if err := rd.readAll(ctx, readLocations(ep, locations)); err != nil {
+	ep, keys, read := r.destEP, []string(nil), r.destEP.readLocations
+	if dest.pages != nil {
+		for _, f := range needed {
+			if f.rec.URI() == "" {
+				// Nowhere to fetch it from: the destination may hold it or not.
+				dest.incomplete = append(dest.incomplete, f.rec.where()+": kept without a uri to read it again at")
+				continue
+			}
+			keys = append(keys, f.rec.URI())
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		plain, err := r.openHandle(ctx, r.dest, pb.Open_ROLE_DESTINATION, true)
+		if err != nil {
+			return err
+		}
+		defer plain.close()
+		ep, read = plain, plain.fetch
+	} else {
+		for _, f := range needed {
+			keys = append(keys, f.rec.Location())
+		}
+	}
+	rd := r.destReader(ep, dest.pages == nil)
+	if err := rd.readAll(ctx, inChunks(keys, read)); err != nil {
 		return r.destReadFailed(ctx, ep, dest, err)
+	}
+	for _, p := range rd.problems {
+		r.h.logger.Debug("destination", "problem", p)
 	}
 	dest.incomplete = append(dest.incomplete, rd.incomplete...)
 	r.addDestination(dest, rd.found)
@@ -292,49 +314,6 @@ func (r *syncRun) bodiesNeeded(origins, dest *inventory) []*found {
 		delete(dest.items, k)
 	}
 	return needed
-}
-
-// fetchUncached is readUncached at a destination whose pages were kept
-// (pages.go): each resource whose body the plan needs is fetched at its
-// uri, on a handle of its own that reads nothing conditionally. One gone
-// since is absent.
-func (r *syncRun) fetchUncached(ctx context.Context, needed []*found, dest *inventory) error {
-	var uris []string
-	for _, f := range needed {
-		if f.rec.URI() == "" {
-			// Nowhere to fetch it from: the destination may hold it or not.
-			dest.incomplete = append(dest.incomplete, f.rec.where()+": kept without a uri to read it again at")
-			continue
-		}
-		uris = append(uris, f.rec.URI())
-	}
-	if len(uris) == 0 {
-		return nil
-	}
-	slices.Sort(uris)
-	ep, err := r.openHandle(ctx, r.dest, pb.Open_ROLE_DESTINATION, true)
-	if err != nil {
-		return err
-	}
-	defer ep.close()
-	rd := r.destReader(ep, false)
-	err = rd.readAll(ctx, func(ctx context.Context, out chan<- docBatch) error {
-		for chunk := range slices.Chunk(uris, versionsReadChunk) {
-			if err := ep.fetch(ctx, chunk, out); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return r.destReadFailed(ctx, ep, dest, err)
-	}
-	for _, p := range rd.problems {
-		r.h.logger.Debug("destination", "problem", p)
-	}
-	dest.incomplete = append(dest.incomplete, rd.incomplete...)
-	r.addDestination(dest, rd.found)
-	return nil
 }
 
 // readUncachedOrigins reads the bodies of the origins' resources kept
@@ -375,10 +354,16 @@ func (r *syncRun) readUncachedOrigins(ctx context.Context, origins, dest *invent
 
 // readLocations reads the documents at locations, a chunk at a time.
 func readLocations(ep *openEndpoint, locations []string) func(context.Context, chan<- docBatch) error {
-	slices.Sort(locations)
+	return inChunks(locations, ep.readLocations)
+}
+
+// inChunks reads what keys name (locations, uris) with read, in order, a
+// chunk at a time: a request stays far below gRPC's message limit.
+func inChunks(keys []string, read func(context.Context, []string, chan<- docBatch) error) func(context.Context, chan<- docBatch) error {
+	slices.Sort(keys)
 	return func(ctx context.Context, out chan<- docBatch) error {
-		for chunk := range slices.Chunk(locations, versionsReadChunk) {
-			if err := ep.readLocations(ctx, chunk, out); err != nil {
+		for chunk := range slices.Chunk(keys, versionsReadChunk) {
+			if err := read(ctx, chunk, out); err != nil {
 				return err
 			}
 		}
