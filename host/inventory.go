@@ -105,6 +105,11 @@ func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, 
 		if len(all) == 0 {
 			inv.empty = append(inv.empty, o.target.name())
 		}
+		if len(inv.items) == 0 {
+			// Sized once: growing it would hold old and new tables at
+			// once, at the read's peak.
+			inv.items = make(map[Key]*found, len(all))
+		}
 		for _, f := range all {
 			k := f.key()
 			prev, ok := inv.items[k]
@@ -344,8 +349,10 @@ type originReader struct {
 // be decoded and classified.
 func (o *originReader) readAll(ctx context.Context, produce func(context.Context, chan<- docBatch) error) error {
 	g, ctx := errgroup.WithContext(ctx)
-	docs := make(chan docBatch, 4)
-	values := make(chan decoded, 4)
+	// One batch waits between stages: the streams' windows keep the
+	// plugins busy, and every batch held costs up to a MiB.
+	docs := make(chan docBatch, 1)
+	values := make(chan decoded, 1)
 	o.work = &pipelineWork{done: func() { close(docs) }}
 	o.fetched = map[string]bool{normalizeURI(o.ep.target.location): true}
 	o.fetchLinks = func(links []string) {
@@ -559,7 +566,11 @@ func (o *originReader) decode(ctx context.Context, in <-chan docBatch, out chan<
 				}(e.Name)
 			}
 			format, sent, p := e.Name, groups[e.Name], plugins[e.Name]
-			err := s.send(&pb.Decode_Request{Format: format, Documents: sent}, func(resp *pb.Decode_Response) error {
+			size := 0
+			for _, d := range sent {
+				size += len(d.GetContent())
+			}
+			err := s.send(&pb.Decode_Request{Format: format, Documents: sent}, size, func(resp *pb.Decode_Response) error {
 				if len(resp.GetResults()) != len(sent) {
 					return p.protocolError("answered %d documents with %d decode results", len(sent), len(resp.GetResults()))
 				}
@@ -665,11 +676,13 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 			format, batch := d.format, b.Take()
 			values := make([]*pb.Value, len(batch))
 			docs := make([]string, len(batch))
+			size := 0
 			for i, dv := range batch {
 				values[i], docs[i] = dv.value, dv.doc
+				size += len(dv.value.GetJson())
 			}
 			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: values,
-				Options: o.run.schemaOptions(o.ep)},
+				Options: o.run.schemaOptions(o.ep)}, size,
 				func(resp *pb.Classify_Response) error {
 					if len(resp.GetResults()) != len(values) {
 						return p.protocolError("answered %d values with %d classify results", len(values), len(resp.GetResults()))

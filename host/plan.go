@@ -144,9 +144,14 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 	for k := range origins.items {
 		inScope[k.Type] = true
 	}
-	// Creates and updates.
+	// Creates and updates, their steps in one allocation: they live until
+	// the last write.
+	slab := make([]step, len(origins.items))
+	p.steps = make([]*step, 0, len(origins.items))
 	for k, src := range origins.items {
-		s := &step{src: src, body: src.body}
+		s := &slab[0]
+		slab = slab[1:]
+		*s = step{src: src, body: src.body}
 		dst := dest.items[k]
 		switch {
 		case dst == nil:
@@ -441,7 +446,11 @@ func (r *syncRun) encodeEach(ctx context.Context, style pb.Encode_Style, n int,
 		if sendErr != nil {
 			return
 		}
-		sendErr = enc.send(&pb.Encode_Request{Format: r.format.Name, Style: style, Values: vals}, func(resp *pb.Encode_Response) error {
+		size := 0
+		for _, v := range vals {
+			size += len(v.GetJson())
+		}
+		sendErr = enc.send(&pb.Encode_Request{Format: r.format.Name, Style: style, Values: vals}, size, func(resp *pb.Encode_Response) error {
 			results := resp.GetResults()
 			if len(results) != len(idx) {
 				return fp.protocolError("answered %d values with %d encode results", len(idx), len(results))

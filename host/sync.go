@@ -313,7 +313,9 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	if len(origins.items) == 0 {
 		r.warn(r.nothingRead(origins))
 	}
+	restore := collectOften()
 	p, err := r.makePlan(ctx, origins, dest)
+	restore()
 	if err != nil {
 		return nil, err
 	}
