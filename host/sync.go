@@ -313,9 +313,7 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	if len(origins.items) == 0 {
 		r.warn(r.nothingRead(origins))
 	}
-	restore := collectOften()
 	p, err := r.makePlan(ctx, origins, dest)
-	restore()
 	if err != nil {
 		return nil, err
 	}
