@@ -19,11 +19,7 @@ func TestByteWindow(t *testing.T) {
 		n, _ := w.acquire(6)
 		got <- n
 	}()
-	select {
-	case n := <-got:
-		t.Fatalf("acquire(6) with 4 bytes free went through (took %d)", n)
-	case <-time.After(50 * time.Millisecond):
-	}
+	stillWaiting(t, got, "acquire(6) with 4 bytes free")
 	w.release(6)
 	if n := <-got; n != 6 {
 		t.Fatalf("acquire(6) after the release took %d", n)
@@ -39,16 +35,23 @@ func TestByteWindow(t *testing.T) {
 		_, ok := w.acquire(1)
 		ended <- ok
 	}()
-	select {
-	case <-ended:
-		t.Fatal("acquire(1) went through a full window")
-	case <-time.After(50 * time.Millisecond):
-	}
+	stillWaiting(t, ended, "acquire(1) on a full window")
 	w.close()
 	if ok := <-ended; ok {
 		t.Fatal("acquire on a closed window reported success")
 	}
 	if _, ok := w.acquire(0); ok {
 		t.Fatal("acquire after close reported success")
+	}
+}
+
+// stillWaiting fails t if c yields within 50 ms: the call behind it
+// should still be waiting for room.
+func stillWaiting[T any](t *testing.T, c <-chan T, what string) {
+	t.Helper()
+	select {
+	case v := <-c:
+		t.Fatalf("%s went through (%v)", what, v)
+	case <-time.After(50 * time.Millisecond):
 	}
 }

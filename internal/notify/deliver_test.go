@@ -274,6 +274,14 @@ func TestRestartResumes(t *testing.T) {
 
 	b = open()
 	t.Cleanup(b.Close)
+	// This test timed out once under a loaded .ci/run; say what had
+	// arrived and what the broker still held.
+	defer func() {
+		if t.Failed() {
+			st, err := b.Status(ctx)
+			t.Logf("at the failure: %d successful deliveries; broker status %+v (error %v)", len(h.successes()), st, err)
+		}
+	}()
 	if st, err := b.Status(ctx); err != nil || len(st) != 2 || st[1].Pending+st[1].InFlight != 10 {
 		t.Fatalf("after the restart: %+v, %v; want b's 10 changes waiting", st, err)
 	}
