@@ -94,6 +94,13 @@ func (e *Endpoint) getConditional(ctx context.Context, u *url.URL, summed bool) 
 		return doc, next, sum, r.status, err
 	}
 	key := pageKey(u)
+	memo, hdr := e.conditionalHeaders(key)
+	r, err := e.request(ctx, u, hdr)
+	return e.conditionalAnswer(u, key, memo, r, err)
+}
+
+// conditionalHeaders are the validators of the page key's memo, if any.
+func (e *Endpoint) conditionalHeaders(key string) (*pageMemo, http.Header) {
 	memo := e.memos.get(key)
 	hdr := http.Header{}
 	if memo != nil {
@@ -104,7 +111,12 @@ func (e *Endpoint) getConditional(ctx context.Context, u *url.URL, summed bool) 
 			hdr.Set("If-Modified-Since", memo.lastModified)
 		}
 	}
-	r, err := e.request(ctx, u, hdr)
+	return memo, hdr
+}
+
+// conditionalAnswer makes the document of the answer r (or err) to a GET
+// of u sent with memo's validators, and keeps the memo of a new answer.
+func (e *Endpoint) conditionalAnswer(u *url.URL, key string, memo *pageMemo, r *response, err error) (doc sdk.Document, next []*url.URL, sum [sha256.Size]byte, status int, _ error) {
 	if err != nil {
 		e.memos.drop(key)
 		return sdk.Document{}, nil, sum, 0, err

@@ -34,6 +34,8 @@ func (e *Endpoint) inventory(ctx context.Context, scope []sdk.Resource, fresh bo
 		}
 		trav := e.trav
 		e.mu.Unlock()
+		ahead := e.newLookahead(ctx)
+		defer ahead.close()
 
 		type coll struct {
 			url     *url.URL
@@ -65,13 +67,14 @@ func (e *Endpoint) inventory(ctx context.Context, scope []sdk.Resource, fresh bo
 				continue
 			}
 			trav.countPage(collectionOf(c.url), e.cfg.maxPages)
-			doc, next, status, err := e.getStatus(ctx, c.url)
+			ahead.from(c.url)
+			doc, next, status, err := ahead.getStatus(ctx, c.url)
 			switch {
 			case ctx.Err() != nil:
 				yield(sdk.Document{}, ctx.Err())
 				return
 			case err == nil:
-				if !e.yieldChain(ctx, trav, doc, next, yield) {
+				if !e.yieldChain(ctx, trav, ahead, doc, next, yield) {
 					return
 				}
 			case status == http.StatusNotFound || status == http.StatusGone:
@@ -92,8 +95,9 @@ func (e *Endpoint) inventory(ctx context.Context, scope []sdk.Resource, fresh bo
 	}
 }
 
-// yieldChain yields a page and those its next links lead to.
-func (e *Endpoint) yieldChain(ctx context.Context, trav *traversal, doc sdk.Document, next []*url.URL, yield func(sdk.Document, error) bool) bool {
+// yieldChain yields a page and those its next links lead to, taking
+// what ahead fetched of them.
+func (e *Endpoint) yieldChain(ctx context.Context, trav *traversal, ahead *lookahead, doc sdk.Document, next []*url.URL, yield func(sdk.Document, error) bool) bool {
 	if !yield(doc, nil) {
 		return false
 	}
@@ -111,7 +115,9 @@ func (e *Endpoint) yieldChain(ctx context.Context, trav *traversal, doc sdk.Docu
 		if count, reported := trav.countPage(collectionOf(u), e.cfg.maxPages); !count {
 			return reported || yield(sdk.Document{}, e.overPages(collectionOf(u), u))
 		}
-		doc, more, err := e.get(ctx, cleanURL(u))
+		u = cleanURL(u)
+		ahead.from(u)
+		doc, more, _, err := ahead.getStatus(ctx, u)
 		if ctx.Err() != nil {
 			yield(sdk.Document{}, ctx.Err())
 			return false
