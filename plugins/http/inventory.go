@@ -37,31 +37,12 @@ func (e *Endpoint) inventory(ctx context.Context, scope []sdk.Resource, fresh bo
 		ahead := e.newLookahead(ctx)
 		defer ahead.close()
 
-		type coll struct {
-			url     *url.URL
-			key     string // pageKey(url)
-			targets []*url.URL
-		}
-		var colls []*coll
-		byKey := map[string]*coll{}
-		for _, r := range scope {
-			t, err := target(e.location, r.URI, r.Type, r.ID)
-			if err != nil {
-				continue // Write reports it for the resource
-			}
-			c := collection(t)
-			k := pageKey(c)
-			if byKey[k] == nil {
-				byKey[k] = &coll{url: c, key: k}
-				colls = append(colls, byKey[k])
-			}
-			byKey[k].targets = append(byKey[k].targets, t)
-		}
+		colls := e.collections(scope)
 		for _, c := range colls {
 			if ok, _ := e.claim(trav, c.url); !ok {
 				// Listed by an earlier part of this inventory, unless it
 				// could not be: then this part's resources are GET too.
-				if trav.isUnlisted(c.key) && !e.yieldEach(ctx, trav, c.targets, yield) {
+				if trav.isUnlisted(c.key) && !e.yieldEach(ctx, trav, c.targets(e.location), yield) {
 					return
 				}
 				continue
@@ -83,7 +64,7 @@ func (e *Endpoint) inventory(ctx context.Context, scope []sdk.Resource, fresh bo
 				status == http.StatusNotAcceptable || status == http.StatusNotImplemented:
 				e.log.Debug("collection cannot be listed; fetching its resources one by one", "uri", e.redact.URL(c.url), "status", status)
 				trav.markUnlisted(c.key)
-				if !e.yieldEach(ctx, trav, c.targets, yield) {
+				if !e.yieldEach(ctx, trav, c.targets(e.location), yield) {
 					return
 				}
 			default:
