@@ -27,8 +27,11 @@ type lookahead struct {
 	slots  chan struct{} // requests in flight ahead of the walk
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex
-	ahead map[string]*fetchedAhead // by pageKey, until the walk takes it
+	mu sync.Mutex
+	// ahead holds what was fetched ahead, by pageKey; nil once the walk
+	// reached the page, so that it is not fetched ahead again (memos whose
+	// next links loop).
+	ahead map[string]*fetchedAhead
 }
 
 type fetchedAhead struct {
@@ -57,8 +60,9 @@ func (l *lookahead) close() {
 }
 
 // from starts fetching the pages that, by the memos, follow u: as many
-// as requests may be in flight, skipping those already started. It stops
-// at a page without a memo or with more than one next link.
+// as requests may be in flight, skipping those started or reached
+// already. It stops at a page without a memo or with more than one next
+// link.
 func (l *lookahead) from(u *url.URL) {
 	cur := u
 	for range cap(l.slots) {
@@ -105,7 +109,7 @@ func (l *lookahead) getStatus(ctx context.Context, u *url.URL) (sdk.Document, []
 	key := pageKey(u)
 	l.mu.Lock()
 	f := l.ahead[key]
-	delete(l.ahead, key)
+	l.ahead[key] = nil
 	l.mu.Unlock()
 	if f != nil {
 		select {

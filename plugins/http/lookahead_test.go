@@ -200,3 +200,19 @@ func TestLookaheadStaysOnHost(t *testing.T) {
 		t.Errorf("the collection got %d GETs, want 1", gets[1])
 	}
 }
+
+// TestLookaheadLoopingMemos: memos whose next links loop (the last page
+// leads back to the first) fetch each page once.
+func TestLookaheadLoopingMemos(t *testing.T) {
+	base, srv := newChainServer(t, 3, 0)
+	srv.link(3, 1)
+	uris, _, memos := inventoryWithMemos(t, base, nil)
+	if len(uris) != 3 {
+		t.Fatalf("first inventory: %q", uris)
+	}
+	srv.stats()
+	inventoryWithMemos(t, base, memos)
+	if _, gets := srv.stats(); gets[1] != 1 || gets[2] != 1 || gets[3] != 1 {
+		t.Errorf("GETs per page: %v, want one each", gets)
+	}
+}

@@ -331,13 +331,6 @@ func (t *traversal) readBefore(coll, u *url.URL, sum [sha256.Size]byte) *url.URL
 	return nil
 }
 
-// get fetches one uri and returns its document and, when following, its
-// next pages (nextLinks, bodyLinks).
-func (e *Endpoint) get(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, error) {
-	doc, next, _, err := e.getStatus(ctx, u)
-	return doc, next, err
-}
-
 // request GETs u with the page headers and extra ones.
 func (e *Endpoint) request(ctx context.Context, u *url.URL, extra http.Header) (*response, error) {
 	hdr := http.Header{
