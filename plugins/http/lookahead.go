@@ -106,6 +106,9 @@ func (l *lookahead) from(u *url.URL) {
 // getStatus is e.getStatus for the page the walk reached: the answer
 // fetched ahead when there is one still valid, else a GET now.
 func (l *lookahead) getStatus(ctx context.Context, u *url.URL) (sdk.Document, []*url.URL, int, error) {
+	if l.slots == nil {
+		return l.e.getStatus(ctx, u) // nothing is fetched ahead
+	}
 	key := pageKey(u)
 	l.mu.Lock()
 	f := l.ahead[key]
