@@ -19,7 +19,7 @@ func (r *syncRun) apply(ctx context.Context, p *plan) error {
 	if !r.destEP.wholeContent() {
 		// Already in place: nothing to send.
 		for _, s := range p.steps {
-			if s.action == ActionUnchanged {
+			if s.action == actUnchanged {
 				r.emit(s.event(OutcomeUnchanged, nil))
 			}
 		}
@@ -172,7 +172,7 @@ func (r *syncRun) writeResult(sch *scheduler, nodes []*node, res *pb.Write_Resul
 	switch status {
 	case pb.Write_STATUS_WRITTEN, pb.Write_STATUS_UNCHANGED, pb.Write_STATUS_FAILED, pb.Write_STATUS_STAGED:
 	case pb.Write_STATUS_PRECONDITION_FAILED:
-		if n.cond == nil {
+		if n.cond() == nil {
 			return dest.protocolError("reported a failed precondition for %s, which was sent without one", n.key())
 		}
 	default:
@@ -183,10 +183,10 @@ func (r *syncRun) writeResult(sch *scheduler, nodes []*node, res *pb.Write_Resul
 		ferr = fmt.Errorf("%s: %w", n.res().describe(), diagnosticError(d))
 	}
 	// A conditional write (bisync) reports what it found.
-	if n.cond != nil {
-		n.cond.etag, n.cond.uri = res.GetEtag(), res.GetUri()
+	if c := n.cond(); c != nil {
+		c.etag, c.uri = res.GetEtag(), res.GetUri()
 		if status == pb.Write_STATUS_PRECONDITION_FAILED {
-			n.cond.failed = true
+			c.failed = true
 			status = pb.Write_STATUS_FAILED
 		}
 	}
@@ -269,10 +269,10 @@ func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, erro
 		// Where the destination holds it now: an update in place, or a
 		// move when the format (file extension) changes.
 		item.ExistingLocation = n.dst.rec.Location()
-		item.Unchanged = n.action == ActionUnchanged
+		item.Unchanged = n.action == actUnchanged
 	}
-	if n.cond != nil {
-		item.IfMatch, item.IfNoneMatch = n.cond.ifMatch, n.cond.ifNoneMatch
+	if n.cond() != nil {
+		item.IfMatch, item.IfNoneMatch = n.cond().ifMatch, n.cond().ifNoneMatch
 	}
 	return item, nil
 }
@@ -280,11 +280,11 @@ func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, erro
 // emitOutcome turns a write result into the step's outcome event.
 func (r *syncRun) emitOutcome(n *node, status pb.Write_Status, err error) {
 	switch {
-	case n.cond != nil && n.cond.failed:
+	case n.cond() != nil && n.cond().failed:
 		r.emit(n.event(OutcomeRetried, err))
 	case status == pb.Write_STATUS_FAILED:
 		r.emit(n.event(OutcomeFailed, err))
-	case n.action == ActionUnchanged || status == pb.Write_STATUS_UNCHANGED:
+	case n.action == actUnchanged || status == pb.Write_STATUS_UNCHANGED:
 		r.emit(n.event(OutcomeUnchanged, nil))
 	default:
 		r.emit(n.event(OutcomeWritten, nil))
@@ -328,9 +328,9 @@ func (r *syncRun) applyDeletes(ctx context.Context, nodes []*node) error {
 				}
 				n := batch[0]
 				err := dest.delete(ctx, n.dst.rec.toProto(nil, n.deleteETag()))
-				if n.cond != nil && errors.Is(err, errPreconditionFailed) {
+				if n.cond() != nil && errors.Is(err, errPreconditionFailed) {
 					// Changed since read (bisync): read again, planned again.
-					n.cond.failed = true
+					n.cond().failed = true
 					sch.done(n.seq, pb.Write_STATUS_FAILED, err)
 					r.emit(n.event(OutcomeRetried, err))
 					continue

@@ -102,28 +102,28 @@ func (b *bisyncRun) makePlans(ctx context.Context, keys []Key, first bool) error
 			switch {
 			case it.verdict == copyTo && it.to == x:
 				src := it.cur[1-x]
-				st := &step{src: src, dst: dst, body: src.body, reason: it.reason, action: ActionCreate}
+				st := &step{src: src, dst: dst, body: src.body, action: actCreate, more: &stepMore{reason: it.reason}}
 				if dst != nil {
-					st.action = ActionUpdate
+					st.action = actUpdate
 				}
 				if cond {
-					st.cond = &condition{ifNoneMatch: dst == nil}
+					st.more.cond = &condition{ifNoneMatch: dst == nil}
 					if dst != nil {
-						st.cond.ifMatch = b.etagOn(it, x)
+						st.more.cond.ifMatch = b.etagOn(it, x)
 					}
 				}
 				writes = append(writes, st)
 				changes++
 			case it.verdict == deleteOn && it.to == x:
-				st := &step{action: ActionDelete, dst: dst, reason: it.reason}
+				st := &step{action: actDelete, dst: dst, more: &stepMore{reason: it.reason}}
 				if cond {
-					st.cond = &condition{ifMatch: b.etagOn(it, x)}
+					st.more.cond = &condition{ifMatch: b.etagOn(it, x)}
 				}
 				deletes = append(deletes, st)
 				changes++
 			case whole && dst != nil:
 				// A whole-content side keeps only what it is sent.
-				writes = append(writes, &step{action: ActionUnchanged, dst: dst, body: dst.body, reason: "kept"})
+				writes = append(writes, &step{action: actUnchanged, dst: dst, body: dst.body, more: kept})
 			}
 		}
 		if changes == 0 {
@@ -215,9 +215,9 @@ func (run *BisyncRun) Pending() (writes, deletes [2]int, conflicts int) {
 	for x, p := range run.b.plans {
 		for _, s := range p.steps {
 			switch s.action {
-			case ActionCreate, ActionUpdate:
+			case actCreate, actUpdate:
 				writes[x]++
-			case ActionDelete:
+			case actDelete:
 				deletes[x]++
 			}
 		}
@@ -438,7 +438,7 @@ func (b *bisyncRun) applyPlans(ctx context.Context) error {
 
 func retried(nodes []*node) bool {
 	for _, n := range nodes {
-		if n.cond != nil && n.cond.failed {
+		if n.cond() != nil && n.cond().failed {
 			return true
 		}
 	}
@@ -460,7 +460,7 @@ func (b *bisyncRun) settle(keys []Key, log *outcomeLog) []*bitem {
 	failedPre := map[Key]bool{}
 	for _, p := range b.plans {
 		for _, n := range append(slices.Clip(p.writes), p.deletes...) {
-			if n.cond != nil && n.cond.failed {
+			if n.cond() != nil && n.cond().failed {
 				failedPre[n.key()] = true
 			}
 		}
@@ -507,8 +507,8 @@ func (b *bisyncRun) reread(ctx context.Context, items []*bitem) error {
 		x := it.to
 		uri := ""
 		for _, n := range append(slices.Clip(b.plans[x].writes), b.plans[x].deletes...) {
-			if n.key() == it.key && n.cond != nil && n.cond.failed {
-				uri = n.cond.uri
+			if n.key() == it.key && n.cond() != nil && n.cond().failed {
+				uri = n.cond().uri
 			}
 		}
 		if uri == "" && it.cur[x] != nil {
@@ -613,11 +613,11 @@ func (b *bisyncRun) written(it *bitem, src *found) sideEntry {
 		e.URI = dst.rec.URI()
 	}
 	for _, n := range b.plans[x].writes {
-		if n.key() == it.key && n.cond != nil {
-			if n.cond.uri != "" {
-				e.URI = n.cond.uri
+		if n.key() == it.key && n.cond() != nil {
+			if n.cond().uri != "" {
+				e.URI = n.cond().uri
 			}
-			e.ETag = n.cond.etag
+			e.ETag = n.cond().etag
 		}
 	}
 	if e.URI != src.rec.URI() {

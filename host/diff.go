@@ -33,7 +33,7 @@ func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 	}
 	var changed []*step
 	for _, s := range run.plan.steps {
-		if s.action == ActionCreate || s.action == ActionUpdate || s.action == ActionDelete {
+		if s.action == actCreate || s.action == actUpdate || s.action == actDelete {
 			changed = append(changed, s)
 		}
 	}
@@ -47,7 +47,7 @@ func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 		if s.dst != nil {
 			jobs = append(jobs, 2*i)
 		}
-		if s.action != ActionDelete {
+		if s.action != actDelete {
 			jobs = append(jobs, 2*i+1)
 		}
 	}
@@ -64,7 +64,7 @@ func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 		// An update shows what counts as a change: what the comparison
 		// leaves out (links, ignored fields) is left out of both sides.
 		// A create or delete shows the whole document.
-		if s.action == ActionUpdate {
+		if s.action == actUpdate {
 			if body, err = r.norm.normalize(res.Type(), body); err != nil {
 				return nil, fmt.Errorf("%s: %w", res.describe(), err)
 			}
@@ -93,14 +93,14 @@ func (run *Run) Diff(ctx context.Context, w io.Writer, opts DiffOptions) error {
 		name := strings.TrimSuffix(dest, "/") + "/" + s.key().String()
 		from, to := name, name
 		switch s.action {
-		case ActionCreate:
+		case actCreate:
 			from = "/dev/null"
-		case ActionDelete:
+		case actDelete:
 			to = "/dev/null"
 		}
 		header := fmt.Sprintf("%s %s", s.action, s.key())
-		if s.reason != "" {
-			header += " (" + s.reason + ")"
+		if s.reason() != "" {
+			header += " (" + s.reason() + ")"
 		}
 		if _, err := fmt.Fprintln(w, header); err != nil {
 			return err

@@ -20,7 +20,8 @@ func (r *syncRun) keepNewer(s *step) error {
 		return fmt.Errorf("%s: %w", s.src.rec.describe(), err)
 	}
 	if older {
-		s.action, s.reason = ActionUnchanged, why
+		s.action = actUnchanged
+		s.setReason(why)
 		s.body, s.keepsDst = s.dst.body, true
 	}
 	return nil

@@ -14,8 +14,8 @@ import (
 type node struct {
 	*step
 	seq      int
-	parents  []int32 // indexes into the ordered slice
-	children []int32
+	children []int32 // indexes into the ordered slice
+	parents  int32   // how many
 }
 
 // order sorts steps by (type, id) and then so that every parent comes
@@ -27,13 +27,22 @@ type node struct {
 // them). A cycle is an error naming the resources in it.
 func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 	sort.Slice(steps, func(i, j int) bool { return compareKeys(steps[i].key(), steps[j].key()) < 0 })
-	byURI := make(map[string]int32, len(steps))
-	for i, s := range steps {
-		if u := resOf(s).URI(); u != "" {
-			byURI[normalizeURI(u)] = int32(i)
+	// Both indexes are made for the first parent that needs one: a sync of
+	// resources without parents, the most common, makes neither.
+	var byURI map[string]int32
+	uriIndex := func(u string) (int32, bool) {
+		if byURI == nil {
+			byURI = make(map[string]int32, len(steps))
+			for i, s := range steps {
+				if u := resOf(s).URI(); u != "" {
+					byURI[normalizeURI(u)] = int32(i)
+				}
+			}
 		}
+		j, ok := byURI[normalizeURI(u)]
+		return j, ok
 	}
-	var byKey map[Key]int32 // made for the first parent named by type and id
+	var byKey map[Key]int32
 	keyIndex := func(k Key) (int32, bool) {
 		if byKey == nil {
 			byKey = make(map[Key]int32, len(steps))
@@ -61,8 +70,7 @@ func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 		}
 		r := resOf(s)
 		for p := range r.Parents() {
-			j, ok := byURI[normalizeURI(p)]
-			link(j, ok)
+			link(uriIndex(p))
 		}
 		for p := range r.ParentRefs() {
 			link(keyIndex(p))
@@ -109,9 +117,8 @@ func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 		slices.Sort(c)
 		out[i].children = c
 	}
-	for i, p := range adjacency(out, edges, 1) {
-		slices.Sort(p)
-		out[i].parents = p
+	for _, e := range edges {
+		out[e[1]].parents++
 	}
 	return out, nil
 }
@@ -141,23 +148,29 @@ func adjacency(nodes []*node, edges [][2]int32, from int) [][]int32 {
 }
 
 // reverse turns a parents-first order into a children-first one: a
-// node's children become what it waits for.
+// node's children become what it waits for, and its parents what waits
+// for it.
 func reverseOrder(nodes []*node) {
-	last := int32(len(nodes) - 1)
-	for i, j := 0, len(nodes)-1; i < j; i, j = i+1, j-1 {
-		nodes[i], nodes[j] = nodes[j], nodes[i]
-	}
-	// In place: positions mirror, so each list reversed stays sorted.
-	flip := func(idx []int32) []int32 {
-		slices.Reverse(idx)
-		for k, v := range idx {
-			idx[k] = last - v
+	var edges [][2]int32
+	for i, n := range nodes {
+		for _, c := range n.children {
+			edges = append(edges, [2]int32{int32(i), c})
 		}
-		return idx
 	}
+	parentsOf := adjacency(nodes, edges, 1) // sorted: edges come by parent
+	last := int32(len(nodes) - 1)
+	for i, n := range nodes {
+		// Positions mirror, so each list reversed stays sorted.
+		p := parentsOf[i]
+		slices.Reverse(p)
+		for k, v := range p {
+			p[k] = last - v
+		}
+		n.parents, n.children = int32(len(n.children)), p
+	}
+	slices.Reverse(nodes)
 	for i, n := range nodes {
 		n.seq = i
-		n.parents, n.children = flip(n.children), flip(n.parents)
 	}
 }
 

@@ -2,6 +2,7 @@ package host
 
 import (
 	"encoding/binary"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 )
 
 func res(typ, id string, parents ...string) *step {
-	return &step{action: ActionCreate, src: &found{rec: toRecord(&pb.Resource{Type: typ, Id: id, Uri: "http://x/api/" + typ + "/" + id, Parents: parents}, "")}}
+	return &step{action: actCreate, src: &found{rec: toRecord(&pb.Resource{Type: typ, Id: id, Uri: "http://x/api/" + typ + "/" + id, Parents: parents}, "")}}
 }
 
 // ref is a resource without a uri whose parents are named by type and id,
@@ -22,7 +23,7 @@ func ref(typ, id string, parents ...string) *step {
 		t, i, _ := strings.Cut(p, "/")
 		r.ParentRefs = append(r.ParentRefs, &pb.ParentRef{Type: t, Id: i})
 	}
-	return &step{action: ActionCreate, src: &found{rec: toRecord(r, "")}}
+	return &step{action: actCreate, src: &found{rec: toRecord(r, "")}}
 }
 
 func srcRes(s *step) *record { return &s.src.rec }
@@ -97,13 +98,43 @@ func TestOrder(t *testing.T) {
 				if n.seq != i {
 					t.Errorf("%s has seq %d at position %d", keys(got)[i], n.seq, i)
 				}
-				for _, p := range n.parents {
-					if int(p) >= i {
-						t.Errorf("%s comes before its parent at %d", keys(got)[i], p)
-					}
-				}
 			}
+			checkEdges(t, got, false)
+			reverseOrder(got)
+			want := slices.Clone(tc.want)
+			slices.Reverse(want)
+			if diff := cmp.Diff(want, keys(got)); diff != "" {
+				t.Errorf("reversed (-want +got):\n%s", diff)
+			}
+			checkEdges(t, got, true)
 		})
+	}
+}
+
+// checkEdges checks that each node's children come after it, and that
+// it counts as parents the nodes that list it as a child. Reversed, for
+// deletes: children are what a node waits for, listed later in nodes.
+func checkEdges(t *testing.T, nodes []*node, reversed bool) {
+	t.Helper()
+	parents := make([]int32, len(nodes))
+	for i, n := range nodes {
+		if n.seq != i {
+			t.Errorf("reversed %v: %s has seq %d at position %d", reversed, keys(nodes)[i], n.seq, i)
+		}
+		if !slices.IsSorted(n.children) {
+			t.Errorf("reversed %v: children of %s not sorted: %v", reversed, keys(nodes)[i], n.children)
+		}
+		for _, c := range n.children {
+			if int(c) <= i {
+				t.Errorf("reversed %v: %s comes after %s, which waits for it", reversed, keys(nodes)[i], keys(nodes)[c])
+			}
+			parents[c]++
+		}
+	}
+	for i, n := range nodes {
+		if n.parents != parents[i] {
+			t.Errorf("reversed %v: %s waits for %d, want %d", reversed, keys(nodes)[i], n.parents, parents[i])
+		}
 	}
 }
 

@@ -17,21 +17,68 @@ import (
 
 // step is the plan for one resource.
 type step struct {
-	action Action
-	reason string
-	src    *found // what the origins hold; nil for a delete or a kept resource
-	dst    *found // what the destination holds; nil for a create
+	src *found // what the origins hold; nil for a delete or a kept resource
+	dst *found // what the destination holds; nil for a create
 	// body is the JSON to write: src's, with ignored fields as dst has
 	// them; content is body in the destination's format.
 	body    span
 	content span
+	more    *stepMore // nil for most steps: creates and unchanged ones
+	action  stepAction
 	// keepsDst: the destination's copy stays though an origin has one
 	// (older.go).
 	keepsDst bool
+}
+
+// stepAction is a step's Action in one byte: a sync holds a step per
+// resource, and this keeps one in 64 bytes.
+type stepAction uint8
+
+const (
+	actCreate stepAction = iota
+	actUpdate
+	actUnchanged
+	actDelete
+)
+
+var stepActions = [...]Action{actCreate: ActionCreate, actUpdate: ActionUpdate, actUnchanged: ActionUnchanged, actDelete: ActionDelete}
+
+func (a stepAction) Action() Action { return stepActions[a] }
+func (a stepAction) String() string { return string(a.Action()) }
+
+// stepMore is what only some steps have.
+type stepMore struct {
+	reason string
 	// cond makes the write or delete conditional (bisync); nil for a
 	// sync.
 	cond *condition
 }
+
+func (s *step) reason() string {
+	if s.more == nil {
+		return ""
+	}
+	return s.more.reason
+}
+
+func (s *step) cond() *condition {
+	if s.more == nil {
+		return nil
+	}
+	return s.more.cond
+}
+
+// setReason copies what the step had: steps may share a stepMore (kept,
+// inNoOrigin).
+func (s *step) setReason(reason string) {
+	s.more = &stepMore{reason: reason, cond: s.cond()}
+}
+
+// Reasons shared by many steps.
+var (
+	kept       = &stepMore{reason: "kept"}
+	inNoOrigin = &stepMore{reason: "in no origin"}
+)
 
 // condition is a conditional write's precondition and what became of it.
 type condition struct {
@@ -65,16 +112,16 @@ func (s *step) fp() [sha256.Size]byte {
 // deleteETag is the ETag a conditional delete must match (bisync); ""
 // deletes whatever the destination holds.
 func (s *step) deleteETag() string {
-	if s.cond == nil {
+	if s.cond() == nil {
 		return ""
 	}
-	return s.cond.ifMatch
+	return s.cond().ifMatch
 }
 
 func (s *step) event(outcome Outcome, err error) Event {
 	r := s.res()
-	return Event{Outcome: outcome, Action: s.action, Type: r.Type(), ID: r.ID(), URI: r.URI(),
-		Fingerprint: fingerprint(s.fp()), Reason: s.reason, Err: err}
+	return Event{Outcome: outcome, Action: s.action.Action(), Type: r.Type(), ID: r.ID(), URI: r.URI(),
+		Fingerprint: fingerprint(s.fp()), Reason: s.reason(), Err: err}
 }
 
 // plan is what a sync will do.
@@ -155,22 +202,22 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		dst := dest.items[k]
 		switch {
 		case dst == nil:
-			s.action = ActionCreate
+			s.action = actCreate
 		case dst.rec.Format() != r.format.Name:
-			s.action, s.dst = ActionUpdate, dst
-			s.reason = fmt.Sprintf("stored as %s, written as %s", dst.rec.Format(), r.format.Name)
+			s.action, s.dst = actUpdate, dst
+			s.setReason(fmt.Sprintf("stored as %s, written as %s", dst.rec.Format(), r.format.Name))
 		case dst.fp == src.fp:
-			s.action, s.dst = ActionUnchanged, dst
+			s.action, s.dst = actUnchanged, dst
 		default:
-			s.action, s.dst = ActionUpdate, dst
+			s.action, s.dst = actUpdate, dst
 			reason, err := r.difference(k.Type, src, dst)
 			if err != nil {
 				return nil, err
 			}
-			s.reason = reason
+			s.setReason(reason)
 		}
 		// The destination may hold a newer version (older.go).
-		if s.action == ActionUpdate && r.opts.Older != nil {
+		if s.action == actUpdate && r.opts.Older != nil {
 			if err := r.keepNewer(s); err != nil {
 				return nil, err
 			}
@@ -190,13 +237,13 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		}
 		switch {
 		case selected && r.opts.Delete:
-			s := &step{action: ActionDelete, dst: dst, reason: "in no origin"}
+			s := &step{action: actDelete, dst: dst, more: inNoOrigin}
 			deletes = append(deletes, s)
 			p.steps = append(p.steps, s)
 		case whole:
 			// A whole-content destination keeps what it is not told to
 			// drop only if it is written again.
-			p.steps = append(p.steps, &step{action: ActionUnchanged, dst: dst, body: dst.body, reason: "kept"})
+			p.steps = append(p.steps, &step{action: actUnchanged, dst: dst, body: dst.body, more: kept})
 			if selected {
 				p.kept++
 			}
@@ -214,11 +261,19 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 	var writes []*step
 	for _, s := range p.steps {
 		switch {
-		case s.action == ActionCreate || s.action == ActionUpdate:
+		case s.action == actCreate || s.action == actUpdate:
 			writes = append(writes, s)
-		case whole && s.action == ActionUnchanged:
+		case whole && s.action == actUnchanged:
 			writes = append(writes, s)
 		}
+	}
+	p.warnings = danglingParents(writes, origins, dest, "in neither the origins nor the destination")
+	if n := len(p.warnings); n > maxDanglingShown {
+		// A collection pulled without the one its parents live in would
+		// otherwise print a line per resource.
+		p.warnings = append(p.warnings[:maxDanglingShown:maxDanglingShown], fmt.Sprintf(
+			"and %d more parents that are in neither the origins nor the destination (resource-sync validate lists them all)",
+			n-maxDanglingShown))
 	}
 	var err error
 	if p.writes, err = order(writes, (*step).res); err != nil {
@@ -228,14 +283,6 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		return nil, fmt.Errorf("at the destination: %w", err)
 	}
 	reverseOrder(p.deletes)
-	p.warnings = danglingParents(writes, origins, dest, "in neither the origins nor the destination")
-	if n := len(p.warnings); n > maxDanglingShown {
-		// A collection pulled without the one its parents live in would
-		// otherwise print a line per resource.
-		p.warnings = append(p.warnings[:maxDanglingShown:maxDanglingShown], fmt.Sprintf(
-			"and %d more parents that are in neither the origins nor the destination (resource-sync validate lists them all)",
-			n-maxDanglingShown))
-	}
 	if err := r.encode(ctx, p.writes); err != nil {
 		return nil, err
 	}
@@ -365,7 +412,7 @@ func danglingParents(writes []*step, origins, dest *inventory, nowhere string) [
 func (r *syncRun) encode(ctx context.Context, writes []*node) error {
 	var problems []error
 	for _, n := range writes {
-		if n.src != nil && n.dst != nil && n.action == ActionUpdate {
+		if n.src != nil && n.dst != nil && n.action == actUpdate {
 			if err := r.mergeIgnored(n.step); err != nil {
 				problems = append(problems, err)
 			}

@@ -42,7 +42,7 @@ func newScheduler(nodes []*node, gated, failFast bool) *scheduler {
 	s.cond = sync.NewCond(&s.mu)
 	for i, n := range nodes {
 		if gated {
-			s.waiting[i] = len(n.parents)
+			s.waiting[i] = int(n.parents)
 		}
 		if s.waiting[i] == 0 {
 			s.ready = append(s.ready, i)

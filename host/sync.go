@@ -372,9 +372,9 @@ func (run *Run) Changes() []Event {
 func (run *Run) Pending() (writes, deletes int) {
 	for _, s := range run.plan.steps {
 		switch s.action {
-		case ActionCreate, ActionUpdate:
+		case actCreate, actUpdate:
 			writes++
-		case ActionDelete:
+		case actDelete:
 			deletes++
 		}
 	}

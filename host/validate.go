@@ -88,7 +88,7 @@ func (h *Host) Validate(ctx context.Context, opts ValidateOptions) (Validation, 
 	}
 	steps := make([]*step, 0, len(inv.items))
 	for _, f := range inv.items {
-		steps = append(steps, &step{action: ActionCreate, src: f})
+		steps = append(steps, &step{action: actCreate, src: f})
 	}
 	if _, err := order(steps, func(s *step) *record { return &s.src.rec }); err != nil {
 		return Validation{}, &InputError{Problems: []error{err}}
