@@ -1,7 +1,6 @@
 package host
 
 import (
-	"container/heap"
 	"fmt"
 	"slices"
 	"sort"
@@ -87,22 +86,22 @@ func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 	for _, e := range edges {
 		indegree[e[1]]++
 	}
-	ready := &indexHeap{}
+	var ready readyHeap
 	for i := range nodes {
 		if indegree[i] == 0 {
-			heap.Push(ready, i)
+			ready.push(int32(i))
 		}
 	}
 	out := make([]*node, 0, len(nodes))
 	position := make([]int32, len(nodes))
-	for ready.Len() > 0 {
-		i := heap.Pop(ready).(int)
+	for len(ready) > 0 {
+		i := ready.pop()
 		position[i] = int32(len(out))
 		nodes[i].seq = len(out)
 		out = append(out, nodes[i])
 		for _, c := range childrenOf[i] {
 			if indegree[c]--; indegree[c] == 0 {
-				heap.Push(ready, int(c))
+				ready.push(c)
 			}
 		}
 	}
@@ -174,19 +173,45 @@ func reverseOrder(nodes []*node) {
 	}
 }
 
-// indexHeap pops the smallest index, which is the smallest (type, id)
-// because steps are sorted first.
-type indexHeap []int
+// readyHeap pops the smallest index, which is the smallest (type, id)
+// because steps are sorted first. It is typed rather than a
+// container/heap, which boxes each index it is given: two allocations
+// per resource.
+type readyHeap []int32
 
-func (h indexHeap) Len() int           { return len(h) }
-func (h indexHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h indexHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *indexHeap) Push(x any)        { *h = append(*h, x.(int)) }
-func (h *indexHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *readyHeap) push(i int32) {
+	*h = append(*h, i)
+	s := *h
+	for j := len(s) - 1; j > 0; {
+		up := (j - 1) / 2
+		if s[up] <= s[j] {
+			break
+		}
+		s[up], s[j] = s[j], s[up]
+		j = up
+	}
+}
+
+func (h *readyHeap) pop() int32 {
+	s := *h
+	top, last := s[0], len(s)-1
+	s[0], s = s[last], s[:last]
+	for j := 0; ; {
+		low := 2*j + 1
+		if low >= len(s) {
+			break
+		}
+		if r := low + 1; r < len(s) && s[r] < s[low] {
+			low = r
+		}
+		if s[j] <= s[low] {
+			break
+		}
+		s[j], s[low] = s[low], s[j]
+		j = low
+	}
+	*h = s
+	return top
 }
 
 // cycleError walks parent edges among the unplaced resources until one

@@ -2,6 +2,8 @@ package host
 
 import (
 	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -135,6 +137,49 @@ func checkEdges(t *testing.T, nodes []*node, reversed bool) {
 		if n.parents != parents[i] {
 			t.Errorf("reversed %v: %s waits for %d, want %d", reversed, keys(nodes)[i], n.parents, parents[i])
 		}
+	}
+}
+
+// TestOrderRandomGraphs compares order with placing, one at a time, the
+// smallest resource whose parents are all placed, on random graphs
+// without cycles.
+func TestOrderRandomGraphs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		n := 1 + rng.IntN(60)
+		rank := rng.Perm(n) // a parent ranks lower than its child: no cycle
+		parents := make([][]int, n)
+		var steps []*step
+		for i := range n {
+			var uris []string
+			for j := range n {
+				if rank[j] < rank[i] && rng.IntN(4) == 0 {
+					parents[i] = append(parents[i], j)
+					uris = append(uris, uri("t", fmt.Sprintf("%03d", j)))
+				}
+			}
+			steps = append(steps, res("t", fmt.Sprintf("%03d", i), uris...))
+		}
+		var want []string
+		placed := make([]bool, n)
+		for len(want) < n {
+			for i := range n {
+				if !placed[i] && !slices.ContainsFunc(parents[i], func(p int) bool { return !placed[p] }) {
+					placed[i] = true
+					want = append(want, fmt.Sprintf("t/%03d", i))
+					break
+				}
+			}
+		}
+		rng.Shuffle(len(steps), func(i, j int) { steps[i], steps[j] = steps[j], steps[i] })
+		got, err := order(steps, srcRes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, keys(got)); diff != "" {
+			t.Fatalf("order (-want +got):\n%s", diff)
+		}
+		checkEdges(t, got, false)
 	}
 }
 
