@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -288,5 +289,17 @@ func TestUvarintLen(t *testing.T) {
 		if got, want := uvarintLen(v), len(binary.AppendUvarint(nil, uint64(v))); got != want {
 			t.Errorf("uvarintLen(%d) = %d, want %d", v, got, want)
 		}
+	}
+}
+
+// TestPerResourceSizes guards the sizes docs/architecture.md (Memory)
+// gives: a sync holds a step and a node per resource from the plan to
+// its last write.
+func TestPerResourceSizes(t *testing.T) {
+	if s := unsafe.Sizeof(step{}); s > 64 {
+		t.Errorf("a step is %d bytes, more than 64", s)
+	}
+	if s := unsafe.Sizeof(node{}); s > 48 {
+		t.Errorf("a node is %d bytes, more than 48", s)
 	}
 }
