@@ -271,8 +271,8 @@ func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, erro
 		item.ExistingLocation = n.dst.rec.Location()
 		item.Unchanged = n.action == actUnchanged
 	}
-	if n.cond() != nil {
-		item.IfMatch, item.IfNoneMatch = n.cond().ifMatch, n.cond().ifNoneMatch
+	if c := n.cond(); c != nil {
+		item.IfMatch, item.IfNoneMatch = c.ifMatch, c.ifNoneMatch
 	}
 	return item, nil
 }
@@ -280,7 +280,7 @@ func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, erro
 // emitOutcome turns a write result into the step's outcome event.
 func (r *syncRun) emitOutcome(n *node, status pb.Write_Status, err error) {
 	switch {
-	case n.cond() != nil && n.cond().failed:
+	case n.preconditionFailed():
 		r.emit(n.event(OutcomeRetried, err))
 	case status == pb.Write_STATUS_FAILED:
 		r.emit(n.event(OutcomeFailed, err))
@@ -328,9 +328,9 @@ func (r *syncRun) applyDeletes(ctx context.Context, nodes []*node) error {
 				}
 				n := batch[0]
 				err := dest.delete(ctx, n.dst.rec.toProto(nil, n.deleteETag()))
-				if n.cond() != nil && errors.Is(err, errPreconditionFailed) {
+				if c := n.cond(); c != nil && errors.Is(err, errPreconditionFailed) {
 					// Changed since read (bisync): read again, planned again.
-					n.cond().failed = true
+					c.failed = true
 					sch.done(n.seq, pb.Write_STATUS_FAILED, err)
 					r.emit(n.event(OutcomeRetried, err))
 					continue

@@ -123,7 +123,7 @@ func (b *bisyncRun) makePlans(ctx context.Context, keys []Key, first bool) error
 				changes++
 			case whole && dst != nil:
 				// A whole-content side keeps only what it is sent.
-				writes = append(writes, &step{action: actUnchanged, dst: dst, body: dst.body, more: kept})
+				writes = append(writes, &step{action: actUnchanged, dst: dst, body: dst.body, more: reasonKept})
 			}
 		}
 		if changes == 0 {
@@ -438,7 +438,7 @@ func (b *bisyncRun) applyPlans(ctx context.Context) error {
 
 func retried(nodes []*node) bool {
 	for _, n := range nodes {
-		if n.cond() != nil && n.cond().failed {
+		if n.preconditionFailed() {
 			return true
 		}
 	}
@@ -460,7 +460,7 @@ func (b *bisyncRun) settle(keys []Key, log *outcomeLog) []*bitem {
 	failedPre := map[Key]bool{}
 	for _, p := range b.plans {
 		for _, n := range append(slices.Clip(p.writes), p.deletes...) {
-			if n.cond() != nil && n.cond().failed {
+			if n.preconditionFailed() {
 				failedPre[n.key()] = true
 			}
 		}
@@ -507,7 +507,7 @@ func (b *bisyncRun) reread(ctx context.Context, items []*bitem) error {
 		x := it.to
 		uri := ""
 		for _, n := range append(slices.Clip(b.plans[x].writes), b.plans[x].deletes...) {
-			if n.key() == it.key && n.cond() != nil && n.cond().failed {
+			if n.key() == it.key && n.preconditionFailed() {
 				uri = n.cond().uri
 			}
 		}
@@ -613,11 +613,11 @@ func (b *bisyncRun) written(it *bitem, src *found) sideEntry {
 		e.URI = dst.rec.URI()
 	}
 	for _, n := range b.plans[x].writes {
-		if n.key() == it.key && n.cond() != nil {
-			if n.cond().uri != "" {
-				e.URI = n.cond().uri
+		if c := n.cond(); n.key() == it.key && c != nil {
+			if c.uri != "" {
+				e.URI = c.uri
 			}
-			e.ETag = n.cond().etag
+			e.ETag = c.etag
 		}
 	}
 	if e.URI != src.rec.URI() {

@@ -68,16 +68,16 @@ func (s *step) cond() *condition {
 	return s.more.cond
 }
 
-// setReason copies what the step had: steps may share a stepMore (kept,
-// inNoOrigin).
+// setReason copies what the step had: steps may share a stepMore
+// (reasonKept, reasonInNoOrigin).
 func (s *step) setReason(reason string) {
 	s.more = &stepMore{reason: reason, cond: s.cond()}
 }
 
 // Reasons shared by many steps.
 var (
-	kept       = &stepMore{reason: "kept"}
-	inNoOrigin = &stepMore{reason: "in no origin"}
+	reasonKept       = &stepMore{reason: "kept"}
+	reasonInNoOrigin = &stepMore{reason: "in no origin"}
 )
 
 // condition is a conditional write's precondition and what became of it.
@@ -112,10 +112,17 @@ func (s *step) fp() [sha256.Size]byte {
 // deleteETag is the ETag a conditional delete must match (bisync); ""
 // deletes whatever the destination holds.
 func (s *step) deleteETag() string {
-	if s.cond() == nil {
-		return ""
+	if c := s.cond(); c != nil {
+		return c.ifMatch
 	}
-	return s.cond().ifMatch
+	return ""
+}
+
+// preconditionFailed says a conditional write or delete found the
+// resource changed since it was read (bisync).
+func (s *step) preconditionFailed() bool {
+	c := s.cond()
+	return c != nil && c.failed
 }
 
 func (s *step) event(outcome Outcome, err error) Event {
@@ -237,13 +244,13 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		}
 		switch {
 		case selected && r.opts.Delete:
-			s := &step{action: actDelete, dst: dst, more: inNoOrigin}
+			s := &step{action: actDelete, dst: dst, more: reasonInNoOrigin}
 			deletes = append(deletes, s)
 			p.steps = append(p.steps, s)
 		case whole:
 			// A whole-content destination keeps what it is not told to
 			// drop only if it is written again.
-			p.steps = append(p.steps, &step{action: actUnchanged, dst: dst, body: dst.body, more: kept})
+			p.steps = append(p.steps, &step{action: actUnchanged, dst: dst, body: dst.body, more: reasonKept})
 			if selected {
 				p.kept++
 			}
