@@ -1,6 +1,7 @@
 package host
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"sync"
 )
@@ -45,10 +46,10 @@ type Event struct {
 	Type    string
 	ID      string
 	URI     string
-	// Fingerprint is "sha256:" and the digest of the normalized canonical
-	// JSON: the new content for creates and updates, the current one for
-	// unchanged resources and deletes.
-	Fingerprint string
+	// Fingerprint is the digest of the normalized canonical JSON: the new
+	// content for creates and updates, the current one for unchanged
+	// resources and deletes.
+	Fingerprint Fingerprint
 	// Reason says why the action was planned ("differs at /status").
 	Reason string
 	Err    error
@@ -67,12 +68,21 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		Outcome     Outcome `json:"outcome"`
 		Reason      string  `json:"reason,omitempty"`
 		Error       string  `json:"error,omitempty"`
-	}{e.Side, e.Action, e.Type, e.ID, e.URI, e.Fingerprint, e.Outcome, e.Reason, ""}
+	}{e.Side, e.Action, e.Type, e.ID, e.URI, e.Fingerprint.String(), e.Outcome, e.Reason, ""}
 	if e.Err != nil {
 		out.Error = e.Err.Error()
 	}
 	return json.Marshal(out)
 }
+
+// Fingerprint is the SHA-256 digest of a resource's normalized canonical
+// JSON (normalize.go). An event carries the digest and not its text: a
+// sync of 100,000 resources emits twice as many events, most of which
+// nobody prints.
+type Fingerprint [sha256.Size]byte
+
+// String is "sha256:" and the digest in hex, as --output json shows it.
+func (f Fingerprint) String() string { return fingerprint(f) }
 
 // eventSink serializes events to the caller's function, so that it never
 // runs on two goroutines at once.

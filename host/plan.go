@@ -128,7 +128,7 @@ func (s *step) preconditionFailed() bool {
 func (s *step) event(outcome Outcome, err error) Event {
 	r := s.res()
 	return Event{Outcome: outcome, Action: s.action.Action(), Type: r.Type(), ID: r.ID(), URI: r.URI(),
-		Fingerprint: fingerprint(s.fp()), Reason: s.reason(), Err: err}
+		Fingerprint: s.fp(), Reason: s.reason(), Err: err}
 }
 
 // plan is what a sync will do.

@@ -2,7 +2,6 @@ package host
 
 import (
 	"fmt"
-	"slices"
 	"sync"
 
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
@@ -18,15 +17,15 @@ type scheduler struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	nodes    []*node
-	waiting  []int // prerequisites not yet reported, per node
+	waiting  []int32 // prerequisites not yet reported, per node
 	state    []pb.Write_Status
 	staged   []bool // reported staged: settled for scheduling, its outcome to come
 	skipped  []bool
-	handed   []bool // handed out by next
-	ready    []int
-	sent     int // handed out by next
-	unsent   int // neither handed out nor skipped
-	sentDone int // of those handed out, first reports heard
+	handed   []bool  // handed out by next
+	ready    []int32 // in the order they became ready; skipped ones are dropped as met
+	sent     int     // handed out by next
+	unsent   int     // neither handed out nor skipped
+	sentDone int     // of those handed out, first reports heard
 	failFast bool
 	stopped  bool
 	fastStop bool // stopped by --fail-fast
@@ -36,19 +35,28 @@ type scheduler struct {
 }
 
 func newScheduler(nodes []*node, gated, failFast bool) *scheduler {
-	s := &scheduler{nodes: nodes, waiting: make([]int, len(nodes)), state: make([]pb.Write_Status, len(nodes)),
+	s := &scheduler{nodes: nodes, waiting: make([]int32, len(nodes)), state: make([]pb.Write_Status, len(nodes)),
 		staged: make([]bool, len(nodes)), skipped: make([]bool, len(nodes)), handed: make([]bool, len(nodes)),
 		failFast: failFast, unsent: len(nodes)}
 	s.cond = sync.NewCond(&s.mu)
 	for i, n := range nodes {
 		if gated {
-			s.waiting[i] = int(n.parents)
+			s.waiting[i] = n.parents
 		}
 		if s.waiting[i] == 0 {
-			s.ready = append(s.ready, i)
+			s.ready = append(s.ready, int32(i))
 		}
 	}
 	return s
+}
+
+// dropSkipped drops the skipped nodes at the front of ready, so that
+// ready is empty only when no node is ready: each is dropped once,
+// where filtering the whole list on every call would cost its length.
+func (s *scheduler) dropSkipped() {
+	for len(s.ready) > 0 && s.skipped[s.ready[0]] {
+		s.ready = s.ready[1:]
+	}
 }
 
 // next blocks until nodes are ready and returns up to max of them in
@@ -57,7 +65,7 @@ func (s *scheduler) next(max int) []*node {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
-		s.ready = slices.DeleteFunc(s.ready, func(i int) bool { return s.skipped[i] })
+		s.dropSkipped()
 		if len(s.ready) > 0 || s.stopped || s.unsent == 0 || s.sent == s.sentDone {
 			break
 		}
@@ -66,15 +74,18 @@ func (s *scheduler) next(max int) []*node {
 	if s.stopped || len(s.ready) == 0 {
 		return nil
 	}
-	n := min(max, len(s.ready))
-	out := make([]*node, n)
-	for i, idx := range s.ready[:n] {
-		out[i] = s.nodes[idx]
+	out := make([]*node, 0, min(max, len(s.ready)))
+	for len(out) < max && len(s.ready) > 0 {
+		idx := s.ready[0]
+		s.ready = s.ready[1:]
+		if s.skipped[idx] {
+			continue
+		}
+		out = append(out, s.nodes[idx])
 		s.handed[idx] = true
 	}
-	s.ready = s.ready[n:]
-	s.sent += n
-	s.unsent -= n
+	s.sent += len(out)
+	s.unsent -= len(out)
 	return out
 }
 
@@ -127,7 +138,7 @@ func (s *scheduler) done(seq int, status pb.Write_Status, err error) bool {
 			}
 			if s.waiting[c] > 0 {
 				if s.waiting[c]--; s.waiting[c] == 0 {
-					s.ready = append(s.ready, int(c))
+					s.ready = append(s.ready, c)
 				}
 			}
 		}

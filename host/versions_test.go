@@ -6,6 +6,8 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -67,8 +69,8 @@ func TestVersionsRoundTrip(t *testing.T) {
 		t.Fatalf("kept %d resources, loaded %d", len(inv.items), len(last))
 	}
 	for _, f := range inv.items {
-		got, ok := last[f.rec.Location()]
-		if !ok {
+		got := last.find(f.rec.Location())
+		if got == nil {
 			t.Errorf("%s: not loaded", f.rec.Location())
 			continue
 		}
@@ -128,6 +130,45 @@ func TestVersionsFileDamaged(t *testing.T) {
 	}
 }
 
+// TestVersionsFileUnsorted loads versions files whose entries are not in
+// strictly increasing order of location, as save writes them: a lookup
+// would miss resources, so each is refused as a whole.
+func TestVersionsFileUnsorted(t *testing.T) {
+	var sorted []*found
+	for f := range maps.Values(versionsSample().items) {
+		sorted = append(sorted, f)
+	}
+	slices.SortFunc(sorted, func(a, b *found) int { return strings.Compare(a.rec.Location(), b.rec.Location()) })
+	dir := t.TempDir()
+	for name, entries := range map[string][]*found{
+		"reversed":           {sorted[1], sorted[0]},
+		"a location twice":   {sorted[0], sorted[0]},
+		"in order (control)": sorted,
+	} {
+		path := filepath.Join(dir, name)
+		err := writeKept(path, func(w *versionsWriter) {
+			w.str(versionsFormat)
+			w.uvarint(uint64(len(entries)))
+			for _, f := range entries {
+				w.entry(f)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, err := loadVersions(path)
+		if name == "in order (control)" {
+			if err != nil || len(last) != len(sorted) {
+				t.Errorf("%s: loaded %d resources, error %v", name, len(last), err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s: loaded %d resources; want it refused", name, len(last))
+		}
+	}
+}
+
 func FuzzLoadVersions(f *testing.F) {
 	path := filepath.Join(f.TempDir(), "seed")
 	if err := (&keptVersions{path: path}).save(maps.Values(versionsSample().items)); err != nil {
@@ -144,10 +185,11 @@ func FuzzLoadVersions(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// Whatever loads must be usable: every accessor stays in bounds.
-		for loc, f := range last {
-			if f.rec.Location() != loc {
-				t.Errorf("filed under %q, located at %q", loc, f.rec.Location())
+		// Whatever loads must be usable: every accessor stays in bounds,
+		// and each resource is found at its location.
+		for _, f := range last {
+			if got := last.find(f.rec.Location()); got != f {
+				t.Errorf("%q: found %v", f.rec.Location(), got)
 			}
 			_ = seenOf(f)
 			_ = f.rec.describe()
