@@ -67,7 +67,7 @@ func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, 
 						filtered = append(filtered, f) // kept for a sync without the filter
 						continue
 					}
-					f.origin = i
+					f.origin = int32(i)
 					kept = append(kept, f)
 					if scope != nil {
 						part = append(part, scopeResource(f.rec.ID(), f.rec.Type(), f.rec.URI()))
@@ -113,7 +113,7 @@ func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, 
 		for _, f := range all {
 			k := f.key()
 			prev, ok := inv.items[k]
-			if ok && prev.origin == i {
+			if ok && int(prev.origin) == i {
 				if same, err := r.sameContent(prev, f); err != nil {
 					problems = append(problems, err)
 				} else if !same {
@@ -778,7 +778,7 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 			if u := r.GetUri(); u != "" && o.etags != nil {
 				r.Etag = o.etags[normalizeURI(u)]
 			}
-			f := &found{rec: toRecord(r, format), origin: o.origin, version: version}
+			f := &found{rec: toRecord(r, format), origin: int32(o.origin), version: version}
 			fp, err := o.run.norm.fingerprint(r.GetType(), r.GetJson())
 			if err != nil {
 				o.problems = append(o.problems, fmt.Errorf("%s: %w", describeResource(r), err))
@@ -815,7 +815,7 @@ func (o *originReader) keepFiltered(r *pb.Resource, format string, version uint6
 	if err != nil {
 		return
 	}
-	o.filtered = append(o.filtered, &found{rec: toRecord(r, format), origin: o.origin, version: version, fp: fp, body: noBody})
+	o.filtered = append(o.filtered, &found{rec: toRecord(r, format), origin: int32(o.origin), version: version, fp: fp, body: noBody})
 }
 
 // newLinks adds to links those not fetched yet. A page's other names

@@ -258,12 +258,18 @@ func TestRecordKeepsWhatItWasGiven(t *testing.T) {
 		{Id: "2", Type: "t", ParentRefs: []*pb.ParentRef{{Type: "p", Id: "9"}}, Etag: `W/"7"`},
 		{Id: "3", Type: "t", Source: "http://x/api/t?offset=100", Location: "t/3.yaml"},
 		{Id: "4", Type: "t", Source: "t/4.yaml", Location: "t/4.yaml"},
+		// Fields of 128 bytes and more take lengths of several bytes.
+		{Id: strings.Repeat("i", 128), Type: strings.Repeat("t", 200), Uri: "http://x/" + strings.Repeat("u", 20000),
+			Location: strings.Repeat("l", 129), Etag: strings.Repeat("e", 1000), Parents: []string{"http://x/p"}},
 	} {
 		rec := toRecord(in, "yaml")
 		got := rec.toProto(nil, "")
 		if got.GetId() != in.GetId() || got.GetType() != in.GetType() || got.GetUri() != in.GetUri() || got.GetSource() != in.GetSource() ||
 			got.GetLine() != in.GetLine() || got.GetLocation() != in.GetLocation() {
 			t.Errorf("toRecord(%v).toProto() = %v", in, got)
+		}
+		if k := rec.key(); k.Type != in.GetType() || k.ID != in.GetId() {
+			t.Errorf("toRecord(%v).key() = %v", in, k)
 		}
 		if rec.Format() != "yaml" || rec.ETag() != in.GetEtag() {
 			t.Errorf("toRecord(%v) has format %q and ETag %q", in, rec.Format(), rec.ETag())
@@ -301,5 +307,8 @@ func TestPerResourceSizes(t *testing.T) {
 	}
 	if s := unsafe.Sizeof(node{}); s > 48 {
 		t.Errorf("a node is %d bytes, more than 48", s)
+	}
+	if s := unsafe.Sizeof(found{}); s > 96 {
+		t.Errorf("a found is %d bytes, more than 96", s)
 	}
 }

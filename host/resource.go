@@ -23,15 +23,15 @@ func (k Key) String() string { return k.Type + "/" + k.ID }
 // found is a resource read from an origin or from the destination. Its
 // body is in the spill file.
 type found struct {
-	rec    record
-	fp     [sha256.Size]byte // SHA-256 of the normalized form (normalize.go)
-	body   span
-	origin int // index of the origin; -1 for the destination
+	rec  record
+	fp   [sha256.Size]byte // SHA-256 of the normalized form (normalize.go)
+	body span
 	// version is the hash of its document's version at the destination
 	// (versions.go), when the endpoint gives one; cached says the
 	// resource was kept from the last sync, without its body, since the
 	// version is the same.
 	version uint64
+	origin  int32 // index of the origin; -1 for the destination
 	cached  bool
 }
 
@@ -44,17 +44,28 @@ func (f *found) key() Key { return f.rec.key() }
 // resources keeps one string per resource, and one copy of each source
 // that many resources share (a page's uri, a directory's path).
 type record struct {
-	// packed holds id, type, uri, location, format and ETag back to back,
-	// then the number of parent uris, each of them and each parent's type
-	// and id, each of those preceded by its length as a uvarint.
+	// packed holds id, type, uri, location, format and ETag, then the
+	// number of parent uris, each of them and each parent's type and id:
+	// each string preceded by its length as a uvarint. Lengths rather than
+	// offsets in the struct keep a found in 96 bytes.
 	packed string
 	// source is where the resource was read, less its location when it
 	// ends with it (sourceHasLoc).
-	source                                             unique.Handle[string]
-	idEnd, typeEnd, uriEnd, locEnd, formatEnd, etagEnd uint32
-	line                                               int32
-	sourceHasLoc                                       bool
+	source       unique.Handle[string]
+	line         int32
+	sourceHasLoc bool
 }
+
+// The fixed fields of a packed record, in order.
+const (
+	fieldID = iota
+	fieldType
+	fieldURI
+	fieldLocation
+	fieldFormat
+	fieldETag
+	fixedFields
+)
 
 // toRecord keeps what the host needs of r, without its body. format names
 // the formatter that decoded it.
@@ -65,13 +76,13 @@ func toRecord(r *pb.Resource, format string) record {
 		source, rec.sourceHasLoc = strings.TrimSuffix(source, loc), true
 	}
 	rec.source = unique.Make(source)
-	fixed := []string{r.GetId(), r.GetType(), r.GetUri(), loc, format, r.GetEtag()}
-	ends := []*uint32{&rec.idEnd, &rec.typeEnd, &rec.uriEnd, &rec.locEnd, &rec.formatEnd, &rec.etagEnd}
+	fixed := [fixedFields]string{fieldID: r.GetId(), fieldType: r.GetType(), fieldURI: r.GetUri(), fieldLocation: loc,
+		fieldFormat: format, fieldETag: r.GetEtag()}
 	refs := r.GetParentRefs()
 	// Sized exactly: the string is kept for the whole sync.
 	n := uvarintLen(len(r.GetParents()))
 	for _, s := range fixed {
-		n += len(s)
+		n += uvarintLen(len(s)) + len(s)
 	}
 	for _, p := range r.GetParents() {
 		n += uvarintLen(len(p)) + len(p)
@@ -81,15 +92,14 @@ func toRecord(r *pb.Resource, format string) record {
 	}
 	var b strings.Builder
 	b.Grow(n)
-	for i, s := range fixed {
-		b.WriteString(s)
-		*ends[i] = uint32(b.Len())
-	}
 	var scratch [binary.MaxVarintLen64]byte
 	uvarint := func(v int) { b.Write(binary.AppendUvarint(scratch[:0], uint64(v))) }
 	field := func(s string) {
 		uvarint(len(s))
 		b.WriteString(s)
+	}
+	for _, s := range fixed {
+		field(s)
 	}
 	uvarint(len(r.GetParents()))
 	for _, p := range r.GetParents() {
@@ -112,14 +122,53 @@ func uvarintLen(v int) int {
 	return n
 }
 
-func (r *record) ID() string       { return r.packed[:r.idEnd] }
-func (r *record) Type() string     { return r.packed[r.idEnd:r.typeEnd] }
-func (r *record) URI() string      { return r.packed[r.typeEnd:r.uriEnd] }
-func (r *record) Location() string { return r.packed[r.uriEnd:r.locEnd] }
-func (r *record) Format() string   { return r.packed[r.locEnd:r.formatEnd] }
-func (r *record) ETag() string     { return r.packed[r.formatEnd:r.etagEnd] }
+// uvarintAt decodes the uvarint s starts with: its value and width, or a
+// width of 0 or less when s does not start with one.
+func uvarintAt(s string) (uint64, int) {
+	if s != "" && s[0] < 0x80 {
+		return uint64(s[0]), 1 // lengths below 128: nearly all of them
+	}
+	return binary.Uvarint([]byte(s[:min(len(s), binary.MaxVarintLen64)]))
+}
+
+// nextField splits the length-prefixed string s starts with from the rest.
+// Only well-formed records reach it (toRecord, wellFormedRecord).
+func nextField(s string) (field, rest string) {
+	n, w := uvarintAt(s)
+	end := w + int(n)
+	return s[w:end], s[end:]
+}
+
+// field is the i-th fixed field.
+func (r *record) field(i int) string {
+	f, rest := nextField(r.packed)
+	for range i {
+		f, rest = nextField(rest)
+	}
+	return f
+}
+
+// afterFixed is the packed references, after the fixed fields.
+func (r *record) afterFixed() string {
+	rest := r.packed
+	for range fixedFields {
+		_, rest = nextField(rest)
+	}
+	return rest
+}
+
+func (r *record) ID() string       { return r.field(fieldID) }
+func (r *record) Type() string     { return r.field(fieldType) }
+func (r *record) URI() string      { return r.field(fieldURI) }
+func (r *record) Location() string { return r.field(fieldLocation) }
+func (r *record) Format() string   { return r.field(fieldFormat) }
+func (r *record) ETag() string     { return r.field(fieldETag) }
 func (r *record) Line() int32      { return r.line }
-func (r *record) key() Key         { return Key{r.Type(), r.ID()} }
+func (r *record) key() Key {
+	id, rest := nextField(r.packed)
+	typ, _ := nextField(rest)
+	return Key{Type: typ, ID: id}
+}
 
 // Source is where the resource was read: a file, a page's uri.
 func (r *record) Source() string {
@@ -132,14 +181,13 @@ func (r *record) Source() string {
 // references walks the packed parents: each parent uri to uri, then each
 // parent ref to ref (nil: stop there). A false from either stops the walk.
 func (r *record) references(uri func(string) bool, ref func(Key) bool) {
-	rest := r.packed[r.etagEnd:]
+	rest := r.afterFixed()
 	next := func() string {
-		n, w := binary.Uvarint([]byte(rest[:min(len(rest), binary.MaxVarintLen64)]))
-		s := rest[w : w+int(n)]
-		rest = rest[w+int(n):]
+		s, after := nextField(rest)
+		rest = after
 		return s
 	}
-	count, w := binary.Uvarint([]byte(rest[:min(len(rest), binary.MaxVarintLen64)]))
+	count, w := uvarintAt(rest)
 	rest = rest[w:]
 	for range count {
 		if p := next(); uri != nil && !uri(p) {

@@ -44,7 +44,7 @@ import (
 
 // versionsFormat starts every versions file; it changes when the layout
 // or what a fingerprint covers does.
-const versionsFormat = "resource-sync destination versions 1\n"
+const versionsFormat = "resource-sync destination versions 2\n"
 
 // versionsReadChunk is how many locations one ReadLocations call asks
 // for: a request stays far below gRPC's message limit.
@@ -345,7 +345,7 @@ func (r *syncRun) readUncachedOrigins(ctx context.Context, origins, dest *invent
 		if d := dest.items[k]; d != nil && d.fp == f.fp && d.rec.Format() == r.format.Name {
 			continue
 		}
-		byOrigin[f.origin] = append(byOrigin[f.origin], f.rec.Location())
+		byOrigin[int(f.origin)] = append(byOrigin[int(f.origin)], f.rec.Location())
 		delete(origins.items, k)
 	}
 	for _, i := range slices.Sorted(maps.Keys(byOrigin)) {
@@ -359,7 +359,7 @@ func (r *syncRun) readUncachedOrigins(ctx context.Context, origins, dest *invent
 		}
 		for _, f := range rd.found {
 			// A later origin's copy still wins.
-			if prev, ok := origins.items[f.key()]; !ok || prev.origin <= i {
+			if prev, ok := origins.items[f.key()]; !ok || int(prev.origin) <= i {
 				origins.items[f.key()] = f
 			}
 		}
@@ -461,9 +461,8 @@ func pruneVersions(dir string) {
 // A versions file: versionsFormat, the number of entries, the entries
 // sorted by location, then the CRC-32C of all that. An entry: the
 // version's hash (8 bytes), the packed record and its source, each a
-// uvarint length and the bytes; the
-// record's six ends and line, and whether the source ends with the
-// location; the fingerprint.
+// uvarint length and the bytes; the record's line, and whether the source
+// ends with the location; the fingerprint.
 
 type versionsWriter struct {
 	w   *bufio.Writer
@@ -489,11 +488,7 @@ func (w *versionsWriter) str(s string) {
 func (w *versionsWriter) entry(f *found) {
 	w.w.Write(binary.LittleEndian.AppendUint64(w.buf[:0], f.version))
 	w.str(f.rec.packed)
-	source := f.rec.source.Value()
-	w.str(source)
-	for _, end := range []uint32{f.rec.idEnd, f.rec.typeEnd, f.rec.uriEnd, f.rec.locEnd, f.rec.formatEnd, f.rec.etagEnd} {
-		w.uvarint(uint64(end))
-	}
+	w.str(f.rec.source.Value())
 	w.buf = binary.AppendVarint(w.buf[:0], int64(f.rec.line))
 	w.w.Write(w.buf)
 	flag := byte(0)
@@ -518,10 +513,10 @@ func (w *versionsWriter) finish() error {
 }
 
 // minVersionsEntry is the fewest bytes an entry takes (its version, two
-// lengths, six ends, a line, a flag and a fingerprint): a count of
+// lengths, a line, a flag and a fingerprint): a count of
 // entries beyond the file's size over it is refused before it sizes
 // anything.
-const minVersionsEntry = 8 + 2 + 6 + 1 + 1 + sha256.Size
+const minVersionsEntry = 8 + 2 + 1 + 1 + sha256.Size
 
 var errVersionsFile = errors.New("not a versions file of this version, or a torn one")
 
@@ -639,14 +634,6 @@ func (r *versionsReader) entry() *found {
 	f.version = binary.LittleEndian.Uint64(version[:])
 	f.rec.packed = r.str()
 	f.rec.source = unique.Make(r.str())
-	prev := uint64(0)
-	for _, end := range []*uint32{&f.rec.idEnd, &f.rec.typeEnd, &f.rec.uriEnd, &f.rec.locEnd, &f.rec.formatEnd, &f.rec.etagEnd} {
-		v := r.uvarint()
-		if v < prev || v > uint64(len(f.rec.packed)) {
-			r.err = errVersionsFile
-		}
-		*end, prev = uint32(v), v
-	}
 	if r.err != nil {
 		return nil
 	}
@@ -662,19 +649,18 @@ func (r *versionsReader) entry() *found {
 		return nil
 	}
 	f.rec.sourceHasLoc = flag == 1
-	if _, err := io.ReadFull(r.r, f.fp[:]); err != nil || !wellFormedReferences(f.rec.packed[f.rec.etagEnd:]) {
+	if _, err := io.ReadFull(r.r, f.fp[:]); err != nil || !wellFormedRecord(f.rec.packed) {
 		r.err = errVersionsFile
 		return nil
 	}
 	return f
 }
 
-// wellFormedReferences says the packed references of a record (the part
-// after its fixed fields) parse to their end, so that walking them
-// (record.references) stays in bounds.
-func wellFormedReferences(rest string) bool {
+// wellFormedRecord says a packed record (resource.go) parses to its end,
+// so that every accessor stays in bounds.
+func wellFormedRecord(rest string) bool {
 	uvarint := func() (uint64, bool) {
-		v, w := binary.Uvarint([]byte(rest[:min(len(rest), binary.MaxVarintLen64)]))
+		v, w := uvarintAt(rest)
 		if w <= 0 {
 			return 0, false
 		}
@@ -688,6 +674,11 @@ func wellFormedReferences(rest string) bool {
 		}
 		rest = rest[n:]
 		return true
+	}
+	for range fixedFields {
+		if !field() {
+			return false
+		}
 	}
 	count, ok := uvarint()
 	if !ok || count > uint64(len(rest)) {
