@@ -190,7 +190,7 @@ func (r *syncRun) writeResult(sch *scheduler, nodes []*node, res *pb.Write_Resul
 			status = pb.Write_STATUS_FAILED
 		}
 	}
-	if !sch.done(int(seq), status, ferr) {
+	if !sch.done(int32(seq), status, ferr) {
 		return dest.protocolError("reported %s twice", n.key())
 	}
 	if status != pb.Write_STATUS_STAGED {

@@ -12,9 +12,9 @@ import (
 // holds one node per resource.
 type node struct {
 	*step
-	seq      int
-	children []int32 // indexes into the ordered slice
+	seq      int32
 	parents  int32   // how many
+	children []int32 // indexes into the ordered slice
 }
 
 // order sorts steps by (type, id) and then so that every parent comes
@@ -97,7 +97,7 @@ func order(steps []*step, resOf func(*step) *record) ([]*node, error) {
 	for len(ready) > 0 {
 		i := ready.pop()
 		position[i] = int32(len(out))
-		nodes[i].seq = len(out)
+		nodes[i].seq = int32(len(out))
 		out = append(out, nodes[i])
 		for _, c := range childrenOf[i] {
 			if indegree[c]--; indegree[c] == 0 {
@@ -169,7 +169,7 @@ func reverseOrder(nodes []*node) {
 	}
 	slices.Reverse(nodes)
 	for i, n := range nodes {
-		n.seq = i
+		n.seq = int32(i)
 	}
 }
 

@@ -98,7 +98,7 @@ func TestOrder(t *testing.T) {
 				t.Errorf("order (-want +got):\n%s", diff)
 			}
 			for i, n := range got {
-				if n.seq != i {
+				if int(n.seq) != i {
 					t.Errorf("%s has seq %d at position %d", keys(got)[i], n.seq, i)
 				}
 			}
@@ -121,7 +121,7 @@ func checkEdges(t *testing.T, nodes []*node, reversed bool) {
 	t.Helper()
 	parents := make([]int32, len(nodes))
 	for i, n := range nodes {
-		if n.seq != i {
+		if int(n.seq) != i {
 			t.Errorf("reversed %v: %s has seq %d at position %d", reversed, keys(nodes)[i], n.seq, i)
 		}
 		if !slices.IsSorted(n.children) {
@@ -305,8 +305,8 @@ func TestPerResourceSizes(t *testing.T) {
 	if s := unsafe.Sizeof(step{}); s > 64 {
 		t.Errorf("a step is %d bytes, more than 64", s)
 	}
-	if s := unsafe.Sizeof(node{}); s > 48 {
-		t.Errorf("a node is %d bytes, more than 48", s)
+	if s := unsafe.Sizeof(node{}); s > 40 {
+		t.Errorf("a node is %d bytes, more than 40", s)
 	}
 	if s := unsafe.Sizeof(found{}); s > 96 {
 		t.Errorf("a found is %d bytes, more than 96", s)

@@ -100,7 +100,7 @@ func (s *scheduler) handedOut(seq int) bool {
 // done records a report and releases or skips the node's dependents. A
 // node is reported once, or staged once and then reported once; done
 // says false for any other report, which breaks the protocol.
-func (s *scheduler) done(seq int, status pb.Write_Status, err error) bool {
+func (s *scheduler) done(seq int32, status pb.Write_Status, err error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state[seq] != pb.Write_STATUS_UNSPECIFIED {
@@ -149,7 +149,7 @@ func (s *scheduler) done(seq int, status pb.Write_Status, err error) bool {
 
 // skip marks every dependent of seq that has not been handed out as
 // skipped.
-func (s *scheduler) skip(seq int, cause error) {
+func (s *scheduler) skip(seq int32, cause error) {
 	for _, c := range s.nodes[seq].children {
 		if s.skipped[c] || s.handed[c] {
 			continue
@@ -160,7 +160,7 @@ func (s *scheduler) skip(seq int, cause error) {
 		if s.onSkip != nil {
 			s.onSkip(s.nodes[c], cause)
 		}
-		s.skip(int(c), cause)
+		s.skip(c, cause)
 	}
 }
 

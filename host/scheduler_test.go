@@ -24,8 +24,8 @@ func tree(t *testing.T) []*node {
 	return nodes // c/1, d/1, b/1, a/1
 }
 
-func seqs(nodes []*node) []int {
-	var out []int
+func seqs(nodes []*node) []int32 {
+	var out []int32
 	for _, n := range nodes {
 		out = append(out, n.seq)
 	}
