@@ -63,6 +63,9 @@ type keptVersions struct {
 	// then how many there were).
 	last      byLocation
 	lastCount int
+	// cursor is where the last hit was found, plus one: a listing in the
+	// file's order finds each document there, without a search.
+	cursor int
 }
 
 // byLocation is a versions file's resources in its order, by location,
@@ -71,13 +74,17 @@ type keptVersions struct {
 // re-sync of 100,000 files (docs/architecture.md, Memory).
 type byLocation []*found
 
-// find returns the resource at loc, or nil.
-func (l byLocation) find(loc string) *found {
+// find returns the index of the resource at loc, looking at hint first,
+// or -1.
+func (l byLocation) find(loc string, hint int) int {
+	if hint < len(l) && l[hint].rec.Location() == loc {
+		return hint
+	}
 	i, ok := slices.BinarySearchFunc(l, loc, func(f *found, loc string) int { return strings.Compare(f.rec.Location(), loc) })
 	if !ok {
-		return nil
+		return -1
 	}
-	return l[i]
+	return i
 }
 
 // destVersions opens the versions kept for dest, or returns nil when told
@@ -202,11 +209,15 @@ func (v *keptVersions) hit(d *pb.Document) *found {
 	if v == nil || d.GetVersion() == "" {
 		return nil
 	}
-	f := v.last.find(d.GetLocation())
-	if f == nil || f.version != versionHash(d.GetVersion()) {
+	i := v.last.find(d.GetLocation(), v.cursor)
+	if i < 0 {
 		return nil
 	}
-	return f
+	v.cursor = i + 1
+	if f := v.last[i]; f.version == versionHash(d.GetVersion()) {
+		return f
+	}
+	return nil
 }
 
 // produce lists ep's versions and reads, through out, only the

@@ -69,11 +69,12 @@ func TestVersionsRoundTrip(t *testing.T) {
 		t.Fatalf("kept %d resources, loaded %d", len(inv.items), len(last))
 	}
 	for _, f := range inv.items {
-		got := last.find(f.rec.Location())
-		if got == nil {
+		i := last.find(f.rec.Location(), 0)
+		if i < 0 {
 			t.Errorf("%s: not loaded", f.rec.Location())
 			continue
 		}
+		got := last[i]
 		if !got.cached || got.origin != -1 {
 			t.Errorf("%s: loaded as cached=%v origin=%d", f.rec.Location(), got.cached, got.origin)
 		}
@@ -187,9 +188,11 @@ func FuzzLoadVersions(f *testing.F) {
 		}
 		// Whatever loads must be usable: every accessor stays in bounds,
 		// and each resource is found at its location.
-		for _, f := range last {
-			if got := last.find(f.rec.Location()); got != f {
-				t.Errorf("%q: found %v", f.rec.Location(), got)
+		for i, f := range last {
+			for _, hint := range []int{0, i, i + 1, len(last)} {
+				if got := last.find(f.rec.Location(), hint); got != i {
+					t.Errorf("%q, looked for from %d: found at %d, want %d", f.rec.Location(), hint, got, i)
+				}
 			}
 			_ = seenOf(f)
 			_ = f.rec.describe()
