@@ -248,6 +248,16 @@ func TestDanglingParents(t *testing.T) {
 	}
 }
 
+// TestZeroRecord: a record that was never filled in reads as empty, as it
+// did when it held offsets.
+func TestZeroRecord(t *testing.T) {
+	var r record
+	if r.ID() != "" || r.Type() != "" || r.URI() != "" || r.Location() != "" || r.Format() != "" || r.ETag() != "" ||
+		r.key() != (Key{}) || len(slices.Collect(r.Parents())) != 0 || len(slices.Collect(r.ParentRefs())) != 0 {
+		t.Errorf("the zero record reads as %q %v", r.describe(), slices.Collect(r.Parents()))
+	}
+}
+
 func TestRecordKeepsWhatItWasGiven(t *testing.T) {
 	for _, in := range []*pb.Resource{
 		{},

@@ -133,8 +133,8 @@ func uvarintAt(s string) (uint64, int) {
 }
 
 // nextField splits the length-prefixed string s starts with from the rest.
-// Only well-formed records reach it (toRecord, wellFormedRecord). Lengths
-// below 128, nearly all of them, are read without a call: sorting and
+// Only well-formed records reach it (toRecord, wellFormedRecord). A
+// length below 128, nearly all of them, is its one byte: sorting and
 // indexing by key read fields millions of times at 100,000 resources.
 func nextField(s string) (field, rest string) {
 	n, w := int(s[0]), 1
@@ -145,9 +145,14 @@ func nextField(s string) (field, rest string) {
 	return s[w : w+n], s[w+n:]
 }
 
-// field is the i-th fixed field.
+// field is the i-th fixed field. It walks the fields in place rather
+// than through nextField: a call per field made a no-op re-sync of
+// 100,000 files about 5% slower.
 func (r *record) field(i int) string {
 	s := r.packed
+	if s == "" {
+		return "" // the zero record
+	}
 	for {
 		n, w := int(s[0]), 1
 		if n >= 0x80 {
@@ -164,6 +169,9 @@ func (r *record) field(i int) string {
 // afterFixed is the packed references, after the fixed fields.
 func (r *record) afterFixed() string {
 	rest := r.packed
+	if rest == "" {
+		return "" // the zero record
+	}
 	for range fixedFields {
 		_, rest = nextField(rest)
 	}
@@ -181,18 +189,14 @@ func (r *record) key() Key {
 	// Sorting by key calls this millions of times: short fields, nearly
 	// all of them, are read without a call.
 	s := r.packed
-	if n := int(s[0]); n < 0x80 {
-		if m := int(s[1+n]); m < 0x80 {
-			return Key{Type: s[2+n : 2+n+m], ID: s[1 : 1+n]}
+	if s != "" {
+		if n := int(s[0]); n < 0x80 && 1+n < len(s) {
+			if m := int(s[1+n]); m < 0x80 {
+				return Key{Type: s[2+n : 2+n+m], ID: s[1 : 1+n]}
+			}
 		}
 	}
-	return r.longKey()
-}
-
-func (r *record) longKey() Key {
-	id, rest := nextField(r.packed)
-	typ, _ := nextField(rest)
-	return Key{Type: typ, ID: id}
+	return Key{Type: r.Type(), ID: r.ID()}
 }
 
 // Source is where the resource was read: a file, a page's uri.
