@@ -33,6 +33,9 @@ type inventory struct {
 	incomplete []string
 	// empty names the origins that yielded no resources.
 	empty []string
+	// sameAsOrigin, at a destination read after the origins, is them: a
+	// resource of theirs marked destSame is held there as it is.
+	sameAsOrigin *inventory
 }
 
 // readOrigins reads every origin in turn and merges what they hold: a
@@ -76,7 +79,7 @@ func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, 
 				if len(part) > 0 {
 					scope.add(part)
 				}
-			})
+			}, nil)
 		}
 		if err := rd.readAll(ctx, produce); err != nil {
 			return nil, err
@@ -111,6 +114,7 @@ func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, 
 			inv.items = make(map[Key]*found, len(all))
 		}
 		for _, f := range all {
+			f.destSame = false // a session's last pass may have set it
 			k := f.key()
 			prev, ok := inv.items[k]
 			if ok && int(prev.origin) == i {
@@ -175,10 +179,16 @@ func (r *syncRun) otherSchemas(o *openEndpoint, rd *originReader) error {
 // inventory (an HTTP API), part after part as scope hands them out.
 // Problems there are logged, not fatal: a resource the destination cannot
 // show is written again, and one it cannot show is never deleted.
-func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope *scopeFeed) (*inventory, error) {
-	inv := &inventory{items: map[Key]*found{}}
+//
+// With origins (read already), a document kept from the last sync that
+// holds what an origin holds is not held at all: the origin's resource
+// says so (found.destSame), and the destination's inventory is only what
+// differs.
+func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope *scopeFeed, origins *inventory) (*inventory, error) {
+	inv := &inventory{items: map[Key]*found{}, sameAsOrigin: origins}
 	var produce func(context.Context, chan<- docBatch) error
 	var kept []*found // unchanged since the last sync (versions.go)
+	same := 0         // of those, the ones held as the origins' (destSame)
 	switch {
 	case dest.can(CapInventory):
 		inv.pages = r.destPages(dest)
@@ -206,8 +216,13 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 		}
 	case dest.can(CapCompareBeforeWrite) && dest.can(CapRead), dest.wholeContent() && dest.can(CapRead):
 		produce = dest.read
-		if inv.versions = r.destVersions(dest); inv.versions != nil {
-			produce = inv.versions.produce(dest, func(hits []*found) { kept = append(kept, hits...) })
+		if inv.versions = r.destVersions(dest, origins); inv.versions != nil {
+			produce = inv.versions.produce(dest, func(hits []*found) { kept = append(kept, hits...) }, func(hits []*found) {
+				for _, o := range hits {
+					o.destSame = true
+				}
+				same += len(hits)
+			})
 		}
 	default:
 		return inv, nil
@@ -218,6 +233,12 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	}
 	if err := rd.readAll(ctx, produce); err != nil {
 		inv.versions, inv.pages = nil, nil
+		if origins != nil && same > 0 {
+			// Every resource is written after a failed read, these too.
+			for _, f := range origins.items {
+				f.destSame = false
+			}
+		}
 		if err := r.destReadFailed(ctx, dest, inv, err); err != nil {
 			return nil, err
 		}
@@ -226,11 +247,11 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	for _, p := range rd.problems {
 		r.h.logger.Debug("destination", "problem", p)
 	}
-	inv.documents = rd.documents + len(kept)
+	inv.documents = rd.documents + len(kept) + same
 	inv.incomplete = rd.incomplete
 	if inv.versions != nil && inv.versions.lastCount > 0 {
 		r.h.logger.Info(fmt.Sprintf("destination: %d of %d documents unchanged since the last sync, not read again",
-			len(kept), inv.documents), "destination", dest.target.name())
+			len(kept)+same, inv.documents), "destination", dest.target.name())
 	}
 	if inv.pages != nil {
 		if len(inv.pages.memos) > 0 {
@@ -248,6 +269,19 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 	}
 	r.addDestination(inv, slices.Concat(rd.found, kept))
 	return inv, nil
+}
+
+// sameAsOrigin returns the resource of origins that f, kept at the
+// destination from the last sync, holds as it is: the plan would find it
+// unchanged and needs nothing else of f.
+func (r *syncRun) sameAsOrigin(origins *inventory) func(f *found) *found {
+	return func(f *found) *found {
+		o := origins.items[f.key()]
+		if o == nil || o.fp != f.fp || f.rec.Format() != r.format.Name || f.rec.URI() != o.rec.URI() {
+			return nil
+		}
+		return o
+	}
 }
 
 // destReader reads what dest holds. Pages are followed whatever --follow
@@ -283,6 +317,13 @@ func (r *syncRun) destReadFailed(ctx context.Context, dest *openEndpoint, inv *i
 // first is compared.
 func (r *syncRun) addDestination(inv *inventory, found []*found) {
 	for _, f := range found {
+		if inv.sameAsOrigin != nil {
+			if o := inv.sameAsOrigin.items[f.key()]; o != nil && o.destSame {
+				r.h.logger.Debug("destination holds a resource twice; the copy that holds what the origins hold is compared",
+					"resource", f.key().String(), "other", f.rec.where())
+				continue
+			}
+		}
 		if prev, ok := inv.items[f.key()]; ok {
 			r.h.logger.Debug("destination holds a resource twice; the first copy is compared", "resource", f.key().String(),
 				"first", prev.rec.where(), "second", f.rec.where())

@@ -101,7 +101,7 @@ func (p *keptPages) save() error {
 		return os.Chtimes(p.path, now, now)
 	}
 	slices.SortFunc(made, func(a, b *docMade) int { return strings.Compare(a.uri, b.uri) })
-	return writeKept(p.path, func(w *versionsWriter) {
+	return writeKept(p.path, func(w *versionsWriter) error {
 		strs := func(ss []string) {
 			w.uvarint(uint64(len(ss)))
 			for _, s := range ss {
@@ -120,6 +120,7 @@ func (p *keptPages) save() error {
 				w.entry(f)
 			}
 		}
+		return nil
 	})
 }
 

@@ -198,6 +198,9 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 	for k := range origins.items {
 		inScope[k.Type] = true
 	}
+	// scopeTotal counts what the destination holds in scope, for
+	// --max-delete.
+	scopeTotal := 0
 	// Creates and updates, their steps in one allocation: they live until
 	// the last write.
 	slab := make([]step, len(origins.items))
@@ -208,6 +211,13 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		*s = step{src: src, body: src.body}
 		dst := dest.items[k]
 		switch {
+		case src.destSame:
+			// Held as it is, in a document kept from the last sync whose
+			// resource is not held twice (readDestination).
+			s.action = actUnchanged
+			if r.opts.Filter.Match(k.Type, k.ID) {
+				scopeTotal++
+			}
 		case dst == nil:
 			s.action = actCreate
 		case dst.rec.Format() != r.format.Name:
@@ -233,7 +243,6 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 	}
 	// What the destination holds and the origins do not.
 	var deletes []*step
-	scopeTotal := 0
 	for k, dst := range dest.items {
 		selected := inScope[k.Type] && r.opts.Filter.Match(k.Type, k.ID)
 		if selected {

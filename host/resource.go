@@ -33,6 +33,10 @@ type found struct {
 	version uint64
 	origin  int32 // index of the origin; -1 for the destination
 	cached  bool
+	// destSame, on an origin's resource, says the destination holds it as
+	// it is, in a document kept from the last sync that is not in the
+	// destination's inventory (sameDocument).
+	destSame bool
 }
 
 func (f *found) key() Key { return f.rec.key() }

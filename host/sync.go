@@ -237,15 +237,17 @@ func (r *syncRun) openOrigins(ctx context.Context) error {
 // origins once read; when it answers idle, there is nothing to do and
 // readAndPlan returns a nil Run without reading the destination.
 func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory) (idle bool)) (*Run, error) {
-	// A destination read whole goes alongside the origins; one that lists
-	// an inventory needs to know what is about to be written: it goes
-	// alongside too when it can be listed in parts (inventory-more), each
-	// part the resources the origins yielded since the last. A session's
-	// pass may not need the destination at all.
+	// A destination read whole goes alongside the origins, unless the last
+	// sync kept its versions: it is then mostly listed, not read, and
+	// what it holds as the origins do is not held twice (readDestination).
+	// One that lists an inventory needs to know what is about to be
+	// written: it goes alongside too when it can be listed in parts
+	// (inventory-more), each part the resources the origins yielded since
+	// the last. A session's pass may not need the destination at all.
 	var dest *inventory
 	var destErr error
 	destDone := make(chan struct{})
-	scoped := r.destEP.can(CapInventory) || afterOrigins != nil
+	scoped := r.destEP.can(CapInventory) || afterOrigins != nil || r.destVersionsKept(r.destEP)
 	var early *scopeFeed
 	if afterOrigins == nil && r.destEP.can(CapInventory) && r.destEP.can(CapInventoryMore) {
 		early = newScopeFeed()
@@ -256,7 +258,7 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	if alongside {
 		go func() {
 			defer close(destDone)
-			dest, destErr = r.readDestination(destCtx, r.destEP, early)
+			dest, destErr = r.readDestination(destCtx, r.destEP, early, nil)
 		}()
 	}
 	origins, err := r.readOriginsInto(ctx, r.originEPs, early, afterOrigins == nil)
@@ -285,7 +287,7 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 		if r.destEP.can(CapInventory) {
 			scope = scopeOf(origins)
 		}
-		dest, destErr = r.readDestination(ctx, r.destEP, scope)
+		dest, destErr = r.readDestination(ctx, r.destEP, scope, origins)
 	}
 	if destErr != nil {
 		return nil, destErr

@@ -2,6 +2,7 @@ package host
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -38,6 +39,13 @@ import (
 //   - at an origin (readUncachedOrigins), those the destination does not
 //     hold as they are: only what is written is read.
 //
+// Once a destination's versions were kept, it is read after the origins:
+// a kept document whose resource an origin holds as it is (same
+// fingerprint, format and uri) is then held only by its location's hash
+// and its version (sameDocument), and its entry is copied from the last
+// file when the file is written again. A re-sync with nothing to do holds
+// one side's records, not two.
+//
 // The cache is an optimisation only: a file that is missing, torn or
 // written under other rules is ignored, and a version that does not match
 // means a read.
@@ -58,14 +66,29 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // keptVersions is what the last sync made of one endpoint's documents.
 type keptVersions struct {
 	path string
-	// last is the last sync's resources, sorted by location; nil when
-	// there is none to go by, and once the listing is done (lastCount is
-	// then how many there were).
+	// loaded says there is a last sync to go by.
+	loaded bool
+	// last is the last sync's resources, sorted by location; nil once the
+	// listing is done (lastCount is then how many there were, with same).
 	last      byLocation
 	lastCount int
 	// cursor is where the last hit was found, plus one: a listing in the
 	// file's order finds each document there, without a search.
 	cursor int
+	// same are the destination's documents whose kept resource an origin
+	// now holds as it is, sorted by their location's hash: of those, only
+	// the location and version are held (asSame). sameHits are the
+	// hashes of those the listing found at their version.
+	same     []sameDocument
+	sameHits []uint64
+}
+
+// sameDocument is a document kept at the destination that holds what an
+// origin holds: the plan finds it unchanged without its record.
+type sameDocument struct {
+	location uint64 // versionHash of its location
+	version  uint64
+	origin   *found
 }
 
 // byLocation is a versions file's resources in its order, by location,
@@ -92,12 +115,43 @@ func (l byLocation) find(loc string, hint int) int {
 // holds cannot be told from
 // its versions alone: secret fields are masked as they are read, a
 // whole-content destination rewrites every resource it keeps, and links
-// an endpoint's documents lead to would not be followed.
-func (r *syncRun) destVersions(dest *openEndpoint) *keptVersions {
-	if r.opts.ReadAll || !dest.can(CapFingerprints) || dest.can(CapFetch) || dest.wholeContent() || r.secretFields() {
+// an endpoint's documents lead to would not be followed. With origins,
+// read already, what holds what they hold is kept as sameDocuments.
+func (r *syncRun) destVersions(dest *openEndpoint, origins *inventory) *keptVersions {
+	if !r.destKeepsVersions(dest) {
 		return nil
 	}
-	return r.keptVersions(dest, "destination")
+	path := r.versionsPath(dest, "destination")
+	if path == "" {
+		return nil
+	}
+	v := &keptVersions{path: path}
+	var asSame func(*found) *found
+	if origins != nil {
+		asSame = r.sameAsOrigin(origins)
+	}
+	v.load(asSame, func(err error) { r.h.logger.Debug("kept versions ignored", "file", path, "error", err) })
+	return v
+}
+
+// destKeepsVersions says whether dest is read through kept versions.
+func (r *syncRun) destKeepsVersions(dest *openEndpoint) bool {
+	return !r.opts.ReadAll && dest.can(CapFingerprints) && !dest.can(CapFetch) && !dest.wholeContent() && !r.secretFields()
+}
+
+// destVersionsKept says whether the last sync kept dest's versions: the
+// destination is then read once the origins are, to hold only what
+// differs from them.
+func (r *syncRun) destVersionsKept(dest *openEndpoint) bool {
+	if !r.destKeepsVersions(dest) {
+		return false
+	}
+	path := r.versionsPath(dest, "destination")
+	if path == "" {
+		return false
+	}
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // originVersions opens the versions kept for origin o, or returns nil
@@ -125,15 +179,21 @@ func (r *syncRun) keptVersions(ep *openEndpoint, role string) *keptVersions {
 		return nil
 	}
 	v := &keptVersions{path: path}
-	last, err := loadVersions(path)
+	v.load(nil, func(err error) { r.h.logger.Debug("kept versions ignored", "file", path, "error", err) })
+	return v
+}
+
+// load reads the versions file. A resource that asSame finds an origin
+// holding as it is (not nil) is held only as a sameDocument.
+func (v *keptVersions) load(asSame func(*found) *found, ignored func(error)) {
+	last, same, err := loadVersions(v.path, asSame)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
-		r.h.logger.Debug("kept versions ignored", "file", path, "error", err)
+		ignored(err)
 	default:
-		v.last, v.lastCount = last, len(last)
+		v.loaded, v.last, v.same, v.lastCount = true, last, same, len(last)+len(same)
 	}
-	return v
 }
 
 // versionsPath names the versions file of ep in role under this sync's
@@ -204,28 +264,35 @@ func versionHash(v string) uint64 {
 }
 
 // hit is what the last sync made of the listed document d, if its version
-// is the same.
-func (v *keptVersions) hit(d *pb.Document) *found {
+// is the same: its resource, or the origin's it holds as it is (same).
+func (v *keptVersions) hit(d *pb.Document) (f, same *found) {
 	if v == nil || d.GetVersion() == "" {
-		return nil
+		return nil, nil
 	}
-	i := v.last.find(d.GetLocation(), v.cursor)
-	if i < 0 {
-		return nil
+	version := versionHash(d.GetVersion())
+	if i := v.last.find(d.GetLocation(), v.cursor); i >= 0 {
+		v.cursor = i + 1
+		if f := v.last[i]; f.version == version {
+			return f, nil
+		}
+		return nil, nil
 	}
-	v.cursor = i + 1
-	if f := v.last[i]; f.version == versionHash(d.GetVersion()) {
-		return f
+	loc := versionHash(d.GetLocation())
+	i, ok := slices.BinarySearchFunc(v.same, loc, func(s sameDocument, loc uint64) int { return cmp.Compare(s.location, loc) })
+	if ok && v.same[i].version == version {
+		v.sameHits = append(v.sameHits, loc)
+		return nil, v.same[i].origin
 	}
-	return nil
+	return nil, nil
 }
 
 // produce lists ep's versions and reads, through out, only the
 // documents whose version changed since the last sync; kept hears of the
-// resources of the others, a listed batch at a time. Without a last sync
+// resources of the others, and same of the origins' resources that the
+// others hold as they are, a listed batch at a time. Without a last sync
 // it reads everything, each document with its version.
-func (v *keptVersions) produce(ep *openEndpoint, kept func([]*found)) func(context.Context, chan<- docBatch) error {
-	if v.last == nil {
+func (v *keptVersions) produce(ep *openEndpoint, kept func([]*found), same func([]*found)) func(context.Context, chan<- docBatch) error {
+	if !v.loaded {
 		return ep.read
 	}
 	return func(ctx context.Context, out chan<- docBatch) error {
@@ -237,9 +304,7 @@ func (v *keptVersions) produce(ep *openEndpoint, kept func([]*found)) func(conte
 			defer close(listing)
 			listed <- ep.listVersions(ctx, listing)
 		}()
-		// The map is dropped once listed: what it kept that is still
-		// there went to kept.
-		defer func() { v.last = nil }()
+		defer v.listed()
 		var misses []string
 		for b := range listing {
 			if len(b.errs) > 0 {
@@ -248,16 +313,22 @@ func (v *keptVersions) produce(ep *openEndpoint, kept func([]*found)) func(conte
 				case <-ctx.Done():
 				}
 			}
-			var hits []*found
+			var hits, sameHits []*found
 			for _, d := range b.docs {
-				if f := v.hit(d); f != nil {
+				switch f, s := v.hit(d); {
+				case f != nil:
 					hits = append(hits, f)
-				} else {
+				case s != nil:
+					sameHits = append(sameHits, s)
+				default:
 					misses = append(misses, d.GetLocation())
 				}
 			}
 			if len(hits) > 0 {
 				kept(hits)
+			}
+			if len(sameHits) > 0 {
+				same(sameHits)
 			}
 			if len(misses) >= versionsReadChunk {
 				if err := ep.readLocations(ctx, misses, out); err != nil {
@@ -271,6 +342,15 @@ func (v *keptVersions) produce(ep *openEndpoint, kept func([]*found)) func(conte
 		}
 		return ep.readLocations(ctx, misses, out)
 	}
+}
+
+// listed drops what was kept once the listing is done: what is still
+// there went to kept and same. Only the locations of same's hits stay, for
+// save.
+func (v *keptVersions) listed() {
+	v.last, v.same = nil, nil
+	slices.Sort(v.sameHits)
+	v.sameHits = slices.Compact(v.sameHits)
 }
 
 // readUncached reads again, before planning, the destination's resources
@@ -353,7 +433,7 @@ func (r *syncRun) readUncachedOrigins(ctx context.Context, origins, dest *invent
 		if !f.cached {
 			continue
 		}
-		if d := dest.items[k]; d != nil && d.fp == f.fp && d.rec.Format() == r.format.Name {
+		if d := dest.items[k]; f.destSame || d != nil && d.fp == f.fp && d.rec.Format() == r.format.Name {
 			continue
 		}
 		byOrigin[int(f.origin)] = append(byOrigin[int(f.origin)], f.rec.Location())
@@ -398,7 +478,8 @@ func inChunks(keys []string, read func(context.Context, []string, chan<- docBatc
 }
 
 // save keeps what this sync made of the endpoint's documents that have a
-// version, unless it is what the last sync kept.
+// version, unless it is what the last sync kept. The documents held only
+// as the origins' (same) are copied from the last sync's file.
 func (v *keptVersions) save(all iter.Seq[*found]) error {
 	if v == nil {
 		return nil
@@ -414,24 +495,67 @@ func (v *keptVersions) save(all iter.Seq[*found]) error {
 			fresh++
 		}
 	}
-	if fresh == 0 && len(keep) == v.lastCount {
+	if fresh == 0 && len(keep)+len(v.sameHits) == v.lastCount {
 		// Used, so not pruned.
 		now := time.Now()
 		return os.Chtimes(v.path, now, now)
 	}
 	slices.SortFunc(keep, func(a, b *found) int { return strings.Compare(a.rec.Location(), b.rec.Location()) })
-	return writeKept(v.path, func(w *versionsWriter) {
+	var prev *versionsReader // the last file, for the entries held as the origins'
+	var prevCount uint64
+	check := func() error { return nil }
+	if len(v.sameHits) > 0 {
+		// Opened before writeKept prunes: it may be a month old.
+		file, err := os.Open(v.path)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		info, err := file.Stat()
+		if err != nil {
+			return err
+		}
+		if prev, check, err = openVersionsReader(file, info.Size(), versionsFormat); err != nil {
+			return err
+		}
+		prevCount = prev.uvarint()
+	}
+	return writeKept(v.path, func(w *versionsWriter) error {
 		w.str(versionsFormat)
-		w.uvarint(uint64(len(keep)))
+		w.uvarint(uint64(len(keep) + len(v.sameHits)))
+		copied := 0
+		for range prevCount {
+			f := prev.entry()
+			if prev.err != nil {
+				return errVersionsFile
+			}
+			loc := f.rec.Location()
+			if _, ok := slices.BinarySearch(v.sameHits, versionHash(loc)); !ok {
+				continue
+			}
+			for len(keep) > 0 && keep[0].rec.Location() < loc {
+				w.entry(keep[0])
+				keep = keep[1:]
+			}
+			w.entry(f)
+			copied++
+		}
+		if err := check(); err != nil {
+			return err
+		}
+		if copied != len(v.sameHits) {
+			return fmt.Errorf("%s changed since it was read", v.path)
+		}
 		for _, f := range keep {
 			w.entry(f)
 		}
+		return nil
 	})
 }
 
 // writeKept writes a versions or pages file at path through write, and
 // prunes the files nobody used for a month.
-func writeKept(path string, write func(*versionsWriter)) error {
+func writeKept(path string, write func(*versionsWriter) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
@@ -445,7 +569,10 @@ func writeKept(path string, write func(*versionsWriter)) error {
 	}
 	defer os.Remove(t.Name()) // once renamed, there is nothing there
 	w := newVersionsWriter(t)
-	write(w)
+	if err := write(w); err != nil {
+		t.Close()
+		return err
+	}
 	if err := w.finish(); err != nil {
 		t.Close()
 		return err
@@ -531,46 +658,68 @@ const minVersionsEntry = 8 + 2 + 1 + 1 + sha256.Size
 
 var errVersionsFile = errors.New("not a versions file of this version, or a torn one")
 
-// loadVersions reads a versions file.
-func loadVersions(path string) (byLocation, error) {
+// loadVersions reads a versions file. A resource that asSame finds an
+// origin holding as it is (when not nil) is returned in same, sorted by
+// location hash, without its record.
+func loadVersions(path string, asSame func(*found) *found) (last byLocation, same []sameDocument, err error) {
 	file, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer file.Close()
 	info, err := file.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return readVersions(file, info.Size())
+	return readVersions(file, info.Size(), asSame)
 }
 
-// readVersions reads a versions file of size bytes from r.
-func readVersions(r io.Reader, size int64) (byLocation, error) {
+// readVersions reads a versions file of size bytes from r, as
+// loadVersions does.
+func readVersions(r io.Reader, size int64, asSame func(*found) *found) (byLocation, []sameDocument, error) {
 	rd, check, err := openVersionsReader(r, size, versionsFormat)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n := rd.uvarint()
 	if rd.err != nil || n > uint64(size)/minVersionsEntry {
-		return nil, errVersionsFile
+		return nil, nil, errVersionsFile
 	}
-	last := make(byLocation, 0, n)
-	for range n {
+	var last byLocation
+	var same []sameDocument
+	if asSame == nil {
+		last = make(byLocation, 0, n)
+	}
+	prev := ""
+	for i := range n {
 		f := rd.entry()
 		if rd.err != nil {
-			return nil, errVersionsFile
+			return nil, nil, errVersionsFile
 		}
 		// save writes them sorted, each location once: find relies on it.
-		if len(last) > 0 && last[len(last)-1].rec.Location() >= f.rec.Location() {
-			return nil, errVersionsFile
+		loc := f.rec.Location()
+		if i > 0 && prev >= loc {
+			return nil, nil, errVersionsFile
+		}
+		prev = loc
+		if asSame != nil {
+			if o := asSame(f); o != nil {
+				same = append(same, sameDocument{location: versionHash(loc), version: f.version, origin: o})
+				continue
+			}
 		}
 		last = append(last, f)
 	}
 	if err := check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return last, nil
+	slices.SortFunc(same, func(a, b sameDocument) int { return cmp.Compare(a.location, b.location) })
+	for i := 1; i < len(same); i++ {
+		if same[i].location == same[i-1].location {
+			return nil, nil, errVersionsFile // two locations, one hash: read them
+		}
+	}
+	return last, same, nil
 }
 
 // openVersionsReader starts reading a file of size bytes from r that

@@ -2,6 +2,7 @@ package host
 
 import (
 	"bytes"
+	stdcmp "cmp"
 	"crypto/sha256"
 	"maps"
 	"os"
@@ -61,7 +62,7 @@ func TestVersionsRoundTrip(t *testing.T) {
 	if err := (&keptVersions{path: path}).save(maps.Values(inv.items)); err != nil {
 		t.Fatal(err)
 	}
-	last, err := loadVersions(path)
+	last, _, err := loadVersions(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestVersionsFileDamaged(t *testing.T) {
 		if err := os.WriteFile(path, content, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if last, err := loadVersions(path); err == nil {
+		if last, _, err := loadVersions(path, nil); err == nil {
 			t.Errorf("%s: loaded %d resources; want it refused", name, len(last))
 		}
 	}
@@ -147,17 +148,18 @@ func TestVersionsFileUnsorted(t *testing.T) {
 		"in order (control)": sorted,
 	} {
 		path := filepath.Join(dir, name)
-		err := writeKept(path, func(w *versionsWriter) {
+		err := writeKept(path, func(w *versionsWriter) error {
 			w.str(versionsFormat)
 			w.uvarint(uint64(len(entries)))
 			for _, f := range entries {
 				w.entry(f)
 			}
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		last, err := loadVersions(path)
+		last, _, err := loadVersions(path, nil)
 		if name == "in order (control)" {
 			if err != nil || len(last) != len(sorted) {
 				t.Errorf("%s: loaded %d resources, error %v", name, len(last), err)
@@ -182,7 +184,7 @@ func FuzzLoadVersions(f *testing.F) {
 	f.Add(data)
 	f.Add([]byte(versionsFormat))
 	f.Fuzz(func(t *testing.T, content []byte) {
-		last, err := readVersions(bytes.NewReader(content), int64(len(content)))
+		last, _, err := readVersions(bytes.NewReader(content), int64(len(content)), nil)
 		if err != nil {
 			return
 		}
@@ -197,5 +199,124 @@ func FuzzLoadVersions(f *testing.F) {
 			_ = seenOf(f)
 			_ = f.rec.describe()
 		}
+		// Held as an origin's instead, every other resource is found by
+		// its location's hash, at its version.
+		origin := &found{}
+		odd, same, err := readVersions(bytes.NewReader(content), int64(len(content)), func(f *found) *found {
+			if len(f.rec.Location())%2 == 0 {
+				return origin
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("loaded as it is, refused with resources held as an origin's: %v", err)
+		}
+		if len(odd)+len(same) != len(last) {
+			t.Fatalf("%d resources and %d held as an origin's, of %d", len(odd), len(same), len(last))
+		}
+		for _, f := range last {
+			if len(f.rec.Location())%2 != 0 {
+				continue
+			}
+			i, ok := slices.BinarySearchFunc(same, versionHash(f.rec.Location()), func(s sameDocument, h uint64) int { return stdcmp.Compare(s.location, h) })
+			if !ok || same[i].version != f.version || same[i].origin != origin {
+				t.Errorf("%q: not held as the origin's at its version", f.rec.Location())
+			}
+		}
 	})
+}
+
+// TestVersionsSameAsOrigin loads a destination's versions alongside
+// origins that hold some of its resources as they are: those are held
+// only by location and version, a listing finds them, and a save copies
+// their entries from the last file, merged with what was read since.
+func TestVersionsSameAsOrigin(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "versions")
+	ids := []string{"a", "b é", "c", "d/1"}
+	file := func(id, version, body string) *found {
+		f := &found{rec: toRecord(&pb.Resource{Id: id, Type: "t", Uri: "http://x/t/" + id, Location: "t/" + id + ".json",
+			Source: "/dest/t/" + id + ".json", Line: 1}, "json"), origin: -1, version: versionHash(version)}
+		f.fp = sha256.Sum256([]byte(body))
+		return f
+	}
+	last := map[string]*found{}
+	dest := &inventory{items: map[Key]*found{}}
+	for _, id := range ids {
+		last[id] = file(id, "v1 "+id, id)
+		dest.items[last[id].key()] = last[id]
+	}
+	if err := (&keptVersions{path: path}).save(maps.Values(dest.items)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The origins hold a and "b é" as they are, c changed, not d/1.
+	origins := &inventory{items: map[Key]*found{}}
+	for id, body := range map[string]string{"a": "a", "b é": "b é", "c": "c changed"} {
+		o := &found{rec: toRecord(&pb.Resource{Id: id, Type: "t", Uri: "http://x/t/" + id, Location: "t/" + id + ".yaml"}, "yaml")}
+		o.fp = sha256.Sum256([]byte(body))
+		origins.items[o.key()] = o
+	}
+	asSame := func(f *found) *found {
+		if o := origins.items[f.key()]; o != nil && o.fp == f.fp {
+			return o
+		}
+		return nil
+	}
+	v := &keptVersions{path: path}
+	v.load(asSame, func(err error) { t.Fatal(err) })
+	if len(v.last) != 2 || len(v.same) != 2 || v.lastCount != 4 {
+		t.Fatalf("loaded %d resources and %d held as the origins', of %d; want 2 and 2 of 4", len(v.last), len(v.same), v.lastCount)
+	}
+
+	// The listing: a and c at their version, "b é" edited since, d/1 gone.
+	listed := func(id, version string) (f, same *found) {
+		return v.hit(&pb.Document{Location: "t/" + id + ".json", Version: version})
+	}
+	if f, same := listed("a", "v1 a"); f != nil || same != origins.items[Key{"t", "a"}] {
+		t.Errorf("a: hit %v, same %v; want a's origin resource", f, same)
+	}
+	if f, same := listed("b é", "v2"); f != nil || same != nil {
+		t.Errorf("b é, at another version: hit %v, same %v; want a miss", f, same)
+	}
+	c, same := listed("c", "v1 c")
+	if c == nil || same != nil || c.rec.Location() != "t/c.json" || !c.cached {
+		t.Fatalf("c: hit %v, same %v; want c's kept resource", c, same)
+	}
+	v.listed()
+
+	// The save: a copied from the last file, "b é" as read again, c kept.
+	after := &inventory{items: map[Key]*found{}}
+	edited := file("b é", "v2", "b é edited")
+	after.items[edited.key()] = edited
+	after.items[c.key()] = c
+	if err := v.save(maps.Values(after.items)); err != nil {
+		t.Fatal(err)
+	}
+	got, sameDocs, err := loadVersions(path, nil)
+	if err != nil || len(sameDocs) != 0 {
+		t.Fatalf("loaded %d, %d held as the origins', error %v", len(got), len(sameDocs), err)
+	}
+	want := []*found{last["a"], edited, last["c"]}
+	if len(got) != len(want) {
+		t.Fatalf("saved %d resources; want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if diff := cmp.Diff(seenOf(w), seenOf(got[i])); diff != "" {
+			t.Errorf("%s (-want +saved):\n%s", w.rec.Location(), diff)
+		}
+	}
+
+	// A last file that no longer holds what was found the same is not
+	// merged from: the save fails and leaves it as it is.
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := &keptVersions{path: path, lastCount: 5, sameHits: []uint64{versionHash("t/d/1.json")}}
+	if err := gone.save(maps.Values(after.items)); err == nil {
+		t.Error("saved, merging a resource the last file does not hold")
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, before) {
+		t.Error("a failed save changed the versions file")
+	}
 }
