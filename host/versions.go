@@ -139,9 +139,10 @@ func (r *syncRun) destKeepsVersions(dest *openEndpoint) bool {
 	return !r.opts.ReadAll && dest.can(CapFingerprints) && !dest.can(CapFetch) && !dest.wholeContent() && !r.secretFields()
 }
 
-// destVersionsKept says whether the last sync kept dest's versions: the
-// destination is then read once the origins are, to hold only what
-// differs from them.
+// destVersionsKept says whether the last sync kept versions of dest's
+// documents: the destination is then mostly listed, not read, and is read
+// once the origins are, to hold only what differs from them. Without
+// them it is read whole, alongside the origins.
 func (r *syncRun) destVersionsKept(dest *openEndpoint) bool {
 	if !r.destKeepsVersions(dest) {
 		return false
@@ -150,8 +151,17 @@ func (r *syncRun) destVersionsKept(dest *openEndpoint) bool {
 	if path == "" {
 		return false
 	}
-	_, err := os.Stat(path)
-	return err == nil
+	file, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer file.Close()
+	info, err := file.Stat()
+	if err != nil {
+		return false
+	}
+	rd, _, err := openVersionsReader(file, info.Size(), versionsFormat)
+	return err == nil && rd.uvarint() > 0
 }
 
 // originVersions opens the versions kept for origin o, or returns nil
