@@ -42,8 +42,13 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 	if err != nil {
 		return sdk.WriteSummary{}, err
 	}
-	w := &writer{root: root, location: e.location, report: report, kept: newKeptSet(), written: e.written, exts: e.exts,
+	w := &writer{root: root, location: e.location, report: report, written: e.written, exts: e.exts,
 		types: map[string]*typeDir{}, rootCreated: created}
+	if e.replace {
+		// Only a replace removes what it did not keep: a path per file
+		// is not held otherwise.
+		w.kept = newKeptSet()
+	}
 	defer w.close()
 	removeLegacyTempFiles(root, e.exts)
 	if w.stage, err = newStage(root); err != nil {
@@ -82,7 +87,7 @@ type writer struct {
 	report      func(sdk.WriteResult)
 	written     []string // the written format's extensions
 	exts        fileutil.Extensions
-	kept        *keptSet // resource files this write produced or found identical
+	kept        *keptSet // resource files this write produced or found identical; nil unless it replaces
 	failed      int
 	stage       *stage
 	types       map[string]*typeDir
@@ -122,7 +127,7 @@ type typeDir struct {
 func (w *writer) finish(seq int64, rel string, status sdk.WriteStatus, err error) {
 	if status == sdk.Failed {
 		w.failed++
-	} else {
+	} else if w.kept != nil {
 		w.kept.add(rel)
 	}
 	w.report(sdk.WriteResult{Seq: seq, Status: status, Err: err})
