@@ -380,6 +380,9 @@ type originReader struct {
 	// scope, when set, hears of each resource an origin yields, for a
 	// destination inventory listed while the origins are read.
 	scope *scopeFeed
+	// adopt, when set, may take a resource found instead of found
+	// (readUncachedOrigins). Called with mu held.
+	adopt func(*found) bool
 }
 
 // readAll runs the endpoint's documents through one pipeline: produce
@@ -832,6 +835,9 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 				continue
 			}
 			f.body = sp
+			if o.adopt != nil && o.adopt(f) {
+				continue
+			}
 			o.found = append(o.found, f)
 			made.addFound(f)
 			if o.scope != nil {

@@ -438,20 +438,30 @@ func (r *syncRun) bodiesNeeded(origins, dest *inventory) []*found {
 // what it holds now; one gone since yields nothing. Problems fail the
 // sync, as they do in the first read.
 func (r *syncRun) readUncachedOrigins(ctx context.Context, origins, dest *inventory) error {
+	needed := func(k Key, f *found) bool {
+		d := dest.items[k]
+		return f.cached && !f.destSame && (d == nil || d.fp != f.fp || d.rec.Format() != r.format.Name)
+	}
 	byOrigin := map[int][]string{}
 	for k, f := range origins.items {
-		if !f.cached {
-			continue
+		if needed(k, f) {
+			byOrigin[int(f.origin)] = append(byOrigin[int(f.origin)], f.rec.Location())
 		}
-		if d := dest.items[k]; f.destSame || d != nil && d.fp == f.fp && d.rec.Format() == r.format.Name {
-			continue
-		}
-		byOrigin[int(f.origin)] = append(byOrigin[int(f.origin)], f.rec.Location())
-		delete(origins.items, k)
 	}
 	for _, i := range slices.Sorted(maps.Keys(byOrigin)) {
 		ep := r.originEPs[i]
 		rd := &originReader{run: r, ep: ep, origin: i}
+		// A resource read as it was kept only gets its body: a sync that
+		// writes every kept resource (into an empty destination) holds
+		// one record of each, not two.
+		rd.adopt = func(f *found) bool {
+			prev := origins.items[f.key()]
+			if prev == nil || !prev.cached || prev.origin != f.origin || prev.fp != f.fp || prev.rec != f.rec {
+				return false
+			}
+			prev.body, prev.cached = f.body, false
+			return true
+		}
 		if err := rd.readAll(ctx, readLocations(ep, byOrigin[i])); err != nil {
 			return err
 		}
@@ -463,6 +473,12 @@ func (r *syncRun) readUncachedOrigins(ctx context.Context, origins, dest *invent
 			if prev, ok := origins.items[f.key()]; !ok || int(prev.origin) <= i {
 				origins.items[f.key()] = f
 			}
+		}
+	}
+	// What was not read again is gone since it was listed.
+	for k, f := range origins.items {
+		if needed(k, f) {
+			delete(origins.items, k)
 		}
 	}
 	return nil
