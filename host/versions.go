@@ -121,17 +121,11 @@ func (r *syncRun) destVersions(dest *openEndpoint, origins *inventory) *keptVers
 	if !r.destKeepsVersions(dest) {
 		return nil
 	}
-	path := r.versionsPath(dest, "destination")
-	if path == "" {
-		return nil
-	}
-	v := &keptVersions{path: path}
 	var asSame func(*found) *found
 	if origins != nil {
 		asSame = r.sameAsOrigin(origins)
 	}
-	v.load(asSame, func(err error) { r.h.logger.Debug("kept versions ignored", "file", path, "error", err) })
-	return v
+	return r.keptVersions(dest, "destination", asSame)
 }
 
 // destKeepsVersions says whether dest is read through kept versions.
@@ -151,17 +145,12 @@ func (r *syncRun) destVersionsKept(dest *openEndpoint) bool {
 	if path == "" {
 		return false
 	}
-	file, err := os.Open(path)
+	file, rd, _, err := openVersionsFile(path)
 	if err != nil {
 		return false
 	}
 	defer file.Close()
-	info, err := file.Stat()
-	if err != nil {
-		return false
-	}
-	rd, _, err := openVersionsReader(file, info.Size(), versionsFormat)
-	return err == nil && rd.uvarint() > 0
+	return rd.uvarint() > 0
 }
 
 // originVersions opens the versions kept for origin o, or returns nil
@@ -177,33 +166,38 @@ func (r *syncRun) originVersions(o *openEndpoint, followLinks bool) *keptVersion
 	if r.opts.ReadAll || !o.can(CapFingerprints) || followLinks || !compared || d.wholeContent() || r.conditional || r.secretFields() {
 		return nil
 	}
-	return r.keptVersions(o, "origin")
+	return r.keptVersions(o, "origin", nil)
 }
 
 func (r *syncRun) secretFields() bool { return r.secrets != nil && len(r.secrets.fields) > 0 }
 
-// keptVersions loads what the last sync with ep in this role kept.
-func (r *syncRun) keptVersions(ep *openEndpoint, role string) *keptVersions {
+// keptVersions loads what the last sync with ep in this role kept; a
+// resource that asSame finds an origin holding as it is (when not nil) is
+// held only as a sameDocument.
+func (r *syncRun) keptVersions(ep *openEndpoint, role string, asSame func(*found) *found) *keptVersions {
 	path := r.versionsPath(ep, role)
 	if path == "" {
 		return nil
 	}
 	v := &keptVersions{path: path}
-	v.load(nil, func(err error) { r.h.logger.Debug("kept versions ignored", "file", path, "error", err) })
+	if err := v.load(asSame); err != nil {
+		r.h.logger.Debug("kept versions ignored", "file", path, "error", err)
+	}
 	return v
 }
 
-// load reads the versions file. A resource that asSame finds an origin
-// holding as it is (not nil) is held only as a sameDocument.
-func (v *keptVersions) load(asSame func(*found) *found, ignored func(error)) {
+// load reads the versions file, as keptVersions does. A missing file is
+// no error: there is no last sync to go by.
+func (v *keptVersions) load(asSame func(*found) *found) error {
 	last, same, err := loadVersions(v.path, asSame)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
+		return nil
 	case err != nil:
-		ignored(err)
-	default:
-		v.loaded, v.last, v.same, v.lastCount = true, last, same, len(last)+len(same)
+		return err
 	}
+	v.loaded, v.last, v.same, v.lastCount = true, last, same, len(last)+len(same)
+	return nil
 }
 
 // versionsPath names the versions file of ep in role under this sync's
@@ -532,19 +526,12 @@ func (v *keptVersions) save(all iter.Seq[*found]) error {
 	check := func() error { return nil }
 	if len(v.sameHits) > 0 {
 		// Opened before writeKept prunes: it may be a month old.
-		file, err := os.Open(v.path)
+		file, rd, checkRead, err := openVersionsFile(v.path)
 		if err != nil {
 			return err
 		}
 		defer file.Close()
-		info, err := file.Stat()
-		if err != nil {
-			return err
-		}
-		if prev, check, err = openVersionsReader(file, info.Size(), versionsFormat); err != nil {
-			return err
-		}
-		prevCount = prev.uvarint()
+		prev, check, prevCount = rd, checkRead, rd.uvarint()
 	}
 	return writeKept(v.path, func(w *versionsWriter) error {
 		w.str(versionsFormat)
@@ -746,6 +733,23 @@ func readVersions(r io.Reader, size int64, asSame func(*found) *found) (byLocati
 		}
 	}
 	return last, same, nil
+}
+
+// openVersionsFile opens the versions file at path, as openVersionsReader
+// does; the caller closes file.
+func openVersionsFile(path string) (file *os.File, rd *versionsReader, check func() error, err error) {
+	if file, err = os.Open(path); err != nil {
+		return nil, nil, nil, err
+	}
+	info, err := file.Stat()
+	if err == nil {
+		rd, check, err = openVersionsReader(file, info.Size(), versionsFormat)
+	}
+	if err != nil {
+		file.Close()
+		return nil, nil, nil, err
+	}
+	return file, rd, check, nil
 }
 
 // openVersionsReader starts reading a file of size bytes from r that

@@ -263,7 +263,9 @@ func TestVersionsSameAsOrigin(t *testing.T) {
 		return nil
 	}
 	v := &keptVersions{path: path}
-	v.load(asSame, func(err error) { t.Fatal(err) })
+	if err := v.load(asSame); err != nil {
+		t.Fatal(err)
+	}
 	if len(v.last) != 2 || len(v.same) != 2 || v.lastCount != 4 {
 		t.Fatalf("loaded %d resources and %d held as the origins', of %d; want 2 and 2 of 4", len(v.last), len(v.same), v.lastCount)
 	}
