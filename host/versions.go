@@ -516,6 +516,9 @@ func (v *keptVersions) save(all iter.Seq[*found]) error {
 		}
 	}
 	if fresh == 0 && len(keep)+len(v.sameHits) == v.lastCount {
+		if !v.loaded {
+			return nil // nothing kept, nothing to keep
+		}
 		// Used, so not pruned.
 		now := time.Now()
 		return os.Chtimes(v.path, now, now)

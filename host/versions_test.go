@@ -86,7 +86,7 @@ func TestVersionsRoundTrip(t *testing.T) {
 
 	// Nothing new: the file is not rewritten.
 	info, _ := os.Stat(path)
-	v := &keptVersions{path: path, last: last, lastCount: len(last)}
+	v := &keptVersions{path: path, loaded: true, last: last, lastCount: len(last)}
 	kept := &inventory{items: map[Key]*found{}}
 	for _, f := range last {
 		kept.items[f.key()] = f
