@@ -180,10 +180,11 @@ func (r *syncRun) otherSchemas(o *openEndpoint, rd *originReader) error {
 // Problems there are logged, not fatal: a resource the destination cannot
 // show is written again, and one it cannot show is never deleted.
 //
-// With origins (read already), a document kept from the last sync that
-// holds what an origin holds is not held at all: the origin's resource
-// says so (found.destSame), and the destination's inventory is only what
-// differs.
+// With origins (read already), a document that holds what an origin
+// holds, kept from the last sync or read, is not held at all: the
+// origin's resource says so (found.destSame), the versions file keeps
+// what it needs of it (sameDocument, pairedDocument), and the
+// destination's inventory is only what differs.
 func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope *scopeFeed, origins *inventory) (*inventory, error) {
 	inv := &inventory{items: map[Key]*found{}, sameAsOrigin: origins}
 	var produce func(context.Context, chan<- docBatch) error
@@ -228,12 +229,28 @@ func (r *syncRun) readDestination(ctx context.Context, dest *openEndpoint, scope
 		return inv, nil
 	}
 	rd := r.destReader(dest, inv.versions != nil)
+	paired := 0 // read, and held as the origins' (destSame)
+	if origins != nil && r.destPairs(dest) {
+		asSame := r.sameAsOrigin(origins)
+		if inv.versions != nil {
+			inv.versions.maxPaired = len(origins.items) // a document each, nearly always
+		}
+		rd.held = func(f *found) bool {
+			o := asSame(f)
+			if o == nil || !inv.versions.pair(f, o) {
+				return false
+			}
+			o.destSame = true
+			paired++
+			return true
+		}
+	}
 	if inv.pages != nil {
 		rd.prev, rd.next = inv.pages.last, inv.pages.next
 	}
 	if err := rd.readAll(ctx, produce); err != nil {
 		inv.versions, inv.pages = nil, nil
-		if origins != nil && same > 0 {
+		if origins != nil && same+paired > 0 {
 			// Every resource is written after a failed read, these too.
 			for _, f := range origins.items {
 				f.destSame = false
@@ -383,6 +400,10 @@ type originReader struct {
 	// adopt, when set, may take a resource found instead of found
 	// (readUncachedOrigins). Called with mu held.
 	adopt func(*found) bool
+	// held, when set, says a resource found, without its body yet, is
+	// held already: a destination's copy of what an origin holds
+	// (readDestination). It is then dropped. Called with mu held.
+	held func(*found) bool
 }
 
 // readAll runs the endpoint's documents through one pipeline: produce
@@ -829,6 +850,9 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 				continue
 			}
 			f.fp = fp
+			if o.held != nil && o.held(f) {
+				continue
+			}
 			sp, err := o.run.spill.put(r.GetJson())
 			if err != nil {
 				o.problems = append(o.problems, err)

@@ -194,6 +194,31 @@ func (r *record) key() Key {
 	return Key{Type: r.Type(), ID: r.ID()}
 }
 
+// appendPlaced appends to dst r's packed record as it would be read at
+// location by formatter format, without an ETag: the record of another
+// side's copy of the same resource (keptVersions.pair).
+func (r *record) appendPlaced(dst []byte, location, format string) []byte {
+	rest := r.packed
+	if rest == "" {
+		return dst // the zero record
+	}
+	for i := range fixedFields {
+		var f string
+		f, rest = nextField(rest)
+		switch i {
+		case fieldLocation:
+			f = location
+		case fieldFormat:
+			f = format
+		case fieldETag:
+			f = ""
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(f)))
+		dst = append(dst, f...)
+	}
+	return append(dst, rest...)
+}
+
 // Source is where the resource was read: a file, a page's uri.
 func (r *record) Source() string {
 	if r.sourceHasLoc {

@@ -237,9 +237,11 @@ func (r *syncRun) openOrigins(ctx context.Context) error {
 // origins once read; when it answers idle, there is nothing to do and
 // readAndPlan returns a nil Run without reading the destination.
 func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory) (idle bool)) (*Run, error) {
-	// A destination read whole goes alongside the origins, unless the last
-	// sync kept its versions: it is then mostly listed, not read, and
-	// what it holds as the origins do is not held twice (readDestination).
+	// A destination read whole goes alongside the origins, unless its
+	// documents have versions (a directory): it is then read after them,
+	// mostly listed rather than read once the last sync kept the
+	// versions, and what it holds as the origins do is not held twice
+	// (readDestination).
 	// One that lists an inventory needs to know what is about to be
 	// written: it goes alongside too when it can be listed in parts
 	// (inventory-more), each part the resources the origins yielded since
@@ -247,7 +249,7 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	var dest *inventory
 	var destErr error
 	destDone := make(chan struct{})
-	scoped := r.destEP.can(CapInventory) || afterOrigins != nil || r.destVersionsKept(r.destEP)
+	scoped := r.destEP.can(CapInventory) || afterOrigins != nil || r.destPairs(r.destEP)
 	var early *scopeFeed
 	if afterOrigins == nil && r.destEP.can(CapInventory) && r.destEP.can(CapInventoryMore) {
 		early = newScopeFeed()

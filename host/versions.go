@@ -39,12 +39,18 @@ import (
 //   - at an origin (readUncachedOrigins), those the destination does not
 //     hold as they are: only what is written is read.
 //
-// Once a destination's versions were kept, it is read after the origins:
-// a kept document whose resource an origin holds as it is (same
-// fingerprint, format and uri) is then held only by its location's hash
-// and its version (sameDocument), and its entry is copied from the last
-// file when the file is written again. A re-sync with nothing to do holds
-// one side's records, not two.
+// A destination whose documents have versions is read after the
+// origins, so that what it holds as they do (same fingerprint, format
+// and uri) is held once:
+//   - a kept document is held only by its location's hash and its
+//     version (sameDocument), and its entry is copied from the last file
+//     when the file is written again;
+//   - a document read is held by its location and version
+//     (pairedDocument), and its entry is the origin's record, placed
+//     there.
+//
+// A re-sync with nothing to do holds one side's records, not two, whether
+// the destination's versions were kept or not (--read-all).
 //
 // The cache is an optimisation only: a file that is missing, torn or
 // written under other rules is ignored, and a version that does not match
@@ -81,6 +87,25 @@ type keptVersions struct {
 	// hashes of those the listing found at their version.
 	same     []sameDocument
 	sameHits []uint64
+	// paired are the documents read whole that hold what an origin holds:
+	// their record is the origin's at their location (pair). format is
+	// the formatter that read them.
+	paired    []pairedDocument
+	maxPaired int
+	format    string
+	buf       []byte
+}
+
+// pairedDocument is a destination document read whole, whose resource an
+// origin holds as it is: what its entry in the versions file needs
+// besides the origin's record and fingerprint.
+type pairedDocument struct {
+	origin       *found
+	location     string
+	source       unique.Handle[string]
+	version      uint64
+	line         int32
+	sourceHasLoc bool
 }
 
 // sameDocument is a document kept at the destination that holds what an
@@ -130,27 +155,17 @@ func (r *syncRun) destVersions(dest *openEndpoint, origins *inventory) *keptVers
 
 // destKeepsVersions says whether dest is read through kept versions.
 func (r *syncRun) destKeepsVersions(dest *openEndpoint) bool {
-	return !r.opts.ReadAll && dest.can(CapFingerprints) && !dest.can(CapFetch) && !dest.wholeContent() && !r.secretFields()
+	return !r.opts.ReadAll && r.destPairs(dest)
 }
 
-// destVersionsKept says whether the last sync kept versions of dest's
-// documents: the destination is then mostly listed, not read, and is read
-// once the origins are, to hold only what differs from them. Without
-// them it is read whole, alongside the origins.
-func (r *syncRun) destVersionsKept(dest *openEndpoint) bool {
-	if !r.destKeepsVersions(dest) {
-		return false
-	}
-	path := r.versionsPath(dest, "destination")
-	if path == "" {
-		return false
-	}
-	file, rd, _, err := openVersionsFile(path)
-	if err != nil {
-		return false
-	}
-	defer file.Close()
-	return rd.uvarint() > 0
+// destPairs says whether dest is read once the origins are, so that what
+// it holds as they do is held once: a destination whose documents could
+// have kept versions, whether they are used (--read-all) or not. What it
+// holds is then mostly listed, not read; where it is read whole, a
+// document whose resource an origin holds as it is keeps only what its
+// versions entry needs (keptVersions.pair).
+func (r *syncRun) destPairs(dest *openEndpoint) bool {
+	return dest.can(CapFingerprints) && !dest.can(CapFetch) && !dest.wholeContent() && !r.secretFields()
 }
 
 // originVersions opens the versions kept for origin o, or returns nil
@@ -357,6 +372,29 @@ func (v *keptVersions) listed() {
 	v.sameHits = slices.Compact(v.sameHits)
 }
 
+// pair keeps, for save, the entry of f, a document read whole whose
+// resource origin o holds as it is, without f itself: its record is o's
+// at f's location. It reports false when that is not f's record (an ETag,
+// other parents), so that f is held as it is.
+func (v *keptVersions) pair(f, o *found) bool {
+	if v == nil || f.version == 0 {
+		return true // nothing to keep of it
+	}
+	v.buf = o.rec.appendPlaced(v.buf[:0], f.rec.Location(), f.rec.Format())
+	if string(v.buf) != f.rec.packed {
+		return false
+	}
+	if v.paired == nil {
+		// Sized once, on the first: grown, it would hold two arrays at
+		// the read's peak.
+		v.paired = make([]pairedDocument, 0, v.maxPaired)
+	}
+	v.format = f.rec.Format()
+	v.paired = append(v.paired, pairedDocument{origin: o, location: strings.Clone(f.rec.Location()), source: f.rec.source,
+		version: f.version, line: f.rec.line, sourceHasLoc: f.rec.sourceHasLoc})
+	return true
+}
+
 // readUncached reads again, before planning, the destination's resources
 // kept from the last sync whose body the plan needs: those that differ
 // from the origins' (an update shows and merges the destination's body)
@@ -505,7 +543,7 @@ func (v *keptVersions) save(all iter.Seq[*found]) error {
 		return nil
 	}
 	var keep []*found
-	fresh := 0
+	fresh := len(v.paired)
 	for f := range all {
 		if f.version == 0 {
 			continue
@@ -524,6 +562,26 @@ func (v *keptVersions) save(all iter.Seq[*found]) error {
 		return os.Chtimes(v.path, now, now)
 	}
 	slices.SortFunc(keep, func(a, b *found) int { return strings.Compare(a.rec.Location(), b.rec.Location()) })
+	paired := v.paired
+	v.paired = nil // garbage once written, before the plan
+	slices.SortFunc(paired, func(a, b pairedDocument) int { return strings.Compare(a.location, b.location) })
+	// writeBefore writes, in location order, what was read and comes
+	// before loc ("" for all of it).
+	writeBefore := func(w *versionsWriter, loc string) {
+		for {
+			k, p := len(keep) > 0 && (loc == "" || keep[0].rec.Location() < loc), len(paired) > 0 && (loc == "" || paired[0].location < loc)
+			switch {
+			case k && (!p || keep[0].rec.Location() < paired[0].location):
+				w.entry(keep[0])
+				keep = keep[1:]
+			case p:
+				w.pairedEntry(&paired[0], v.format)
+				paired = paired[1:]
+			default:
+				return
+			}
+		}
+	}
 	var prev *versionsReader // the last file, for the entries held as the origins'
 	var prevCount uint64
 	check := func() error { return nil }
@@ -538,7 +596,7 @@ func (v *keptVersions) save(all iter.Seq[*found]) error {
 	}
 	return writeKept(v.path, func(w *versionsWriter) error {
 		w.str(versionsFormat)
-		w.uvarint(uint64(len(keep) + len(v.sameHits)))
+		w.uvarint(uint64(len(keep) + len(paired) + len(v.sameHits)))
 		copied := 0
 		for range prevCount {
 			f := prev.entry()
@@ -549,10 +607,7 @@ func (v *keptVersions) save(all iter.Seq[*found]) error {
 			if _, ok := slices.BinarySearch(v.sameHits, versionHash(loc)); !ok {
 				continue
 			}
-			for len(keep) > 0 && keep[0].rec.Location() < loc {
-				w.entry(keep[0])
-				keep = keep[1:]
-			}
+			writeBefore(w, loc)
 			w.entry(f)
 			copied++
 		}
@@ -562,9 +617,7 @@ func (v *keptVersions) save(all iter.Seq[*found]) error {
 		if copied != len(v.sameHits) {
 			return fmt.Errorf("%s changed since it was read", v.path)
 		}
-		for _, f := range keep {
-			w.entry(f)
-		}
+		writeBefore(w, "")
 		return nil
 	})
 }
@@ -619,9 +672,10 @@ func pruneVersions(dir string) {
 // ends with the location; the fingerprint.
 
 type versionsWriter struct {
-	w   *bufio.Writer
-	crc hash.Hash32
-	buf []byte
+	w      *bufio.Writer
+	crc    hash.Hash32
+	buf    []byte
+	packed []byte
 }
 
 func newVersionsWriter(w io.Writer) *versionsWriter {
@@ -642,15 +696,29 @@ func (w *versionsWriter) str(s string) {
 func (w *versionsWriter) entry(f *found) {
 	w.w.Write(binary.LittleEndian.AppendUint64(w.buf[:0], f.version))
 	w.str(f.rec.packed)
-	w.str(f.rec.source.Value())
-	w.buf = binary.AppendVarint(w.buf[:0], int64(f.rec.line))
+	w.entryEnd(f.rec.source, f.rec.line, f.rec.sourceHasLoc, &f.fp)
+}
+
+// pairedEntry writes the entry of p: its origin's record, placed at p.
+func (w *versionsWriter) pairedEntry(p *pairedDocument, format string) {
+	w.w.Write(binary.LittleEndian.AppendUint64(w.buf[:0], p.version))
+	w.packed = p.origin.rec.appendPlaced(w.packed[:0], p.location, format)
+	w.uvarint(uint64(len(w.packed)))
+	w.w.Write(w.packed)
+	w.entryEnd(p.source, p.line, p.sourceHasLoc, &p.origin.fp)
+}
+
+// entryEnd writes what follows an entry's record.
+func (w *versionsWriter) entryEnd(source unique.Handle[string], line int32, sourceHasLoc bool, fp *[sha256.Size]byte) {
+	w.str(source.Value())
+	w.buf = binary.AppendVarint(w.buf[:0], int64(line))
 	w.w.Write(w.buf)
 	flag := byte(0)
-	if f.rec.sourceHasLoc {
+	if sourceHasLoc {
 		flag = 1
 	}
 	w.w.WriteByte(flag)
-	w.w.Write(f.fp[:])
+	w.w.Write(fp[:])
 }
 
 // finish writes the checksum of everything before it.

@@ -322,3 +322,116 @@ func TestVersionsSameAsOrigin(t *testing.T) {
 		t.Error("a failed save changed the versions file")
 	}
 }
+
+// TestVersionsPaired pairs destination documents read whole with the
+// origins' resources they hold as they are: the versions file written
+// from the pairs is byte for byte the one written from the destination's
+// own records, merged in location order with what was held as read, and
+// with what the last file held as the origins' (sameHits).
+func TestVersionsPaired(t *testing.T) {
+	dir := t.TempDir()
+	origin := func(id string, parents ...string) *found {
+		o := &found{rec: toRecord(&pb.Resource{Id: id, Type: "t", Uri: "http://x/t/" + id, Location: "t/" + id + ".yaml",
+			Source: "/origin/t/" + id + ".yaml", Parents: parents, ParentRefs: []*pb.ParentRef{{Type: "p", Id: "p 1"}}}, "yaml")}
+		o.fp = sha256.Sum256([]byte(id))
+		return o
+	}
+	read := func(o *found, etag string, version string) *found {
+		id := o.rec.ID()
+		f := &found{rec: toRecord(&pb.Resource{Id: id, Type: "t", Uri: o.rec.URI(), Location: "t/" + id + ".json",
+			Source: "/dest/t/" + id + ".json", Parents: slices.Collect(o.rec.Parents()), Etag: etag,
+			ParentRefs: []*pb.ParentRef{{Type: "p", Id: "p 1"}}}, "json"), origin: -1, version: versionHash(version), fp: o.fp}
+		return f
+	}
+	ids := []string{"a", "b é", "c", "d/1", "e", "f"}
+	var dest []*found
+	origins := map[string]*found{}
+	for _, id := range ids {
+		origins[id] = origin(id, "http://x/p/"+id)
+		dest = append(dest, read(origins[id], "", "v1 "+id))
+	}
+	dest[4] = read(origins["e"], `"etag"`, "v1 e") // not the origin's record, placed
+
+	// The reference: every document saved from its own record.
+	want := filepath.Join(dir, "want")
+	if err := (&keptVersions{path: want}).save(slices.Values(dest)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The same documents, read whole: c held as read, the others paired.
+	got := filepath.Join(dir, "got")
+	v := &keptVersions{path: got, maxPaired: len(ids)}
+	var held []*found
+	for i, f := range dest {
+		if ids[i] == "c" || !v.pair(f, origins[ids[i]]) {
+			held = append(held, f)
+		}
+	}
+	if len(held) != 2 || len(v.paired) != 4 {
+		t.Fatalf("%d held and %d paired; want c and e held (e has an ETag), the 4 others paired", len(held), len(v.paired))
+	}
+	if err := v.save(slices.Values(held)); err != nil {
+		t.Fatal(err)
+	}
+	if v.paired != nil {
+		t.Error("the pairs are still held after the save")
+	}
+	compareFiles(t, want, got)
+
+	// A document without a version pairs without an entry.
+	unversioned := read(origins["a"], "", "")
+	if v := (&keptVersions{}); !v.pair(unversioned, origins["a"]) || len(v.paired) != 0 {
+		t.Errorf("a document without a version: paired %d entries; want it paired with none", len(v.paired))
+	}
+
+	// The next sync: a and c listed as kept, held as the origins' (same);
+	// b é and d/1 read again and paired; e and f read again and held.
+	asSame := func(f *found) *found {
+		if o := origins[f.rec.ID()]; o != nil && o.fp == f.fp && (f.rec.ID() == "a" || f.rec.ID() == "c") {
+			return o
+		}
+		return nil
+	}
+	next := &keptVersions{path: got, maxPaired: len(ids)}
+	if err := next.load(asSame); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"a", "c"} {
+		if _, same := next.hit(&pb.Document{Location: "t/" + id + ".json", Version: "v1 " + id}); same != origins[id] {
+			t.Fatalf("%s: not listed as the origin's", id)
+		}
+	}
+	next.listed()
+	held = nil
+	for i, f := range dest {
+		switch ids[i] {
+		case "b é", "d/1":
+			if !next.pair(f, origins[ids[i]]) {
+				t.Fatalf("%s: not paired", ids[i])
+			}
+		case "e", "f":
+			held = append(held, f)
+		}
+	}
+	if err := next.save(slices.Values(held)); err != nil {
+		t.Fatal(err)
+	}
+	compareFiles(t, want, got)
+}
+
+// compareFiles fails t unless the files at want and got hold the same
+// bytes.
+func compareFiles(t *testing.T, want, got string) {
+	t.Helper()
+	w, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := os.ReadFile(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(w, g) {
+		t.Errorf("%s differs from %s (%d and %d bytes)", got, want, len(g), len(w))
+	}
+}
