@@ -30,6 +30,13 @@ type Options struct {
 	// Stdin and Stdout back the "-" endpoint.
 	Stdin  io.Reader
 	Stdout io.Writer
+	// MemoryLimitOnceRead is the Go runtime's soft memory limit, in
+	// bytes (debug.SetMemoryLimit), from the moment a sync's origins are
+	// read to its end, raised to twice the live heap then. Most of the
+	// heap is the inventory, alive until the last write: the collector
+	// works harder only when the process nears the limit. 0 leaves the
+	// limit alone.
+	MemoryLimitOnceRead int64
 }
 
 // Host finds, starts and talks to plugins.
@@ -43,6 +50,8 @@ type Host struct {
 	socketDir string
 	stdin     io.Reader
 	stdout    io.Writer
+	// memoryOnceRead is Options.MemoryLimitOnceRead (gc.go).
+	memoryOnceRead int64
 
 	sources    []Source // sorted by name; a discovered binary hides a built-in
 	searchPath []string
@@ -67,13 +76,14 @@ func New(opts Options) (*Host, error) {
 	}
 	red := newRedactor()
 	h := &Host{
-		redact:     red,
-		logger:     newLogger(red.writer(opts.Log), opts.Level),
-		autoMTLS:   !strings.EqualFold(os.Getenv(EnvMTLS), "off"),
-		stdin:      opts.Stdin,
-		stdout:     opts.Stdout,
-		starting:   map[string]*startCall{},
-		searchPath: opts.SearchPath,
+		redact:         red,
+		logger:         newLogger(red.writer(opts.Log), opts.Level),
+		autoMTLS:       !strings.EqualFold(os.Getenv(EnvMTLS), "off"),
+		stdin:          opts.Stdin,
+		stdout:         opts.Stdout,
+		memoryOnceRead: opts.MemoryLimitOnceRead,
+		starting:       map[string]*startCall{},
+		searchPath:     opts.SearchPath,
 	}
 	if cfg, err := ConfigDir(); err == nil {
 		h.pinsPath = filepath.Join(cfg, PinsFile)

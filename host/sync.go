@@ -236,7 +236,7 @@ func (r *syncRun) openOrigins(ctx context.Context) error {
 // afterOrigins, when set (a session's pass, session.go), hears about the
 // origins once read; when it answers idle, there is nothing to do and
 // readAndPlan returns a nil Run without reading the destination.
-func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory) (idle bool)) (*Run, error) {
+func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory) (idle bool)) (run *Run, err error) {
 	// A destination read whole goes alongside the origins, unless its
 	// documents have versions (a directory): it is then read after them,
 	// mostly listed rather than read once the last sync kept the
@@ -276,6 +276,14 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	if err != nil {
 		return nil, err
 	}
+	// The origins' inventory now lives until the last write (gc.go); a
+	// Run releases the hold when it closes.
+	r.memoryRelease = r.h.holdMemory()
+	defer func() {
+		if run == nil {
+			r.releaseMemory()
+		}
+	}()
 	// Every placeholder the destination needs has a value, or nothing is
 	// written (secretrun.go).
 	if err := r.secrets.check(); err != nil {
@@ -466,9 +474,19 @@ type syncRun struct {
 	// destIncomplete says why the destination's read may have missed
 	// resources: under --delete, some stale ones may then remain.
 	destIncomplete []string
+	// memoryRelease ends the run's hold on the memory limit (gc.go).
+	memoryRelease func()
+}
+
+func (r *syncRun) releaseMemory() {
+	if r.memoryRelease != nil {
+		r.memoryRelease()
+		r.memoryRelease = nil
+	}
 }
 
 func (r *syncRun) close() {
+	r.releaseMemory()
 	if r.shared {
 		return
 	}
