@@ -88,6 +88,14 @@ func TestMemoryLimitOnceRead(t *testing.T) {
 		}
 	}
 
+	// validate holds it too, and lets it go.
+	if v, err := h.Validate(context.Background(), host.ValidateOptions{Origins: []host.Location{host.At(src)}, Schema: "simple"}); err != nil || v.Read != 1 {
+		t.Fatalf("validate: %+v, %v", v, err)
+	}
+	if got := memoryLimit(); got != none {
+		t.Errorf("after validate: memory limit %d, want none", got)
+	}
+
 	// It never raises the limit (GOMEMLIMIT).
 	debug.SetMemoryLimit(limit / 2)
 	run, planned := prepare(t.TempDir())

@@ -86,6 +86,7 @@ func (h *Host) Validate(ctx context.Context, opts ValidateOptions) (Validation, 
 	if err != nil {
 		return Validation{}, err
 	}
+	r.memoryRelease = h.holdMemory() // until r.close (gc.go)
 	steps := make([]*step, 0, len(inv.items))
 	for _, f := range inv.items {
 		steps = append(steps, &step{action: actCreate, src: f})
