@@ -375,10 +375,14 @@ func (v *keptVersions) listed() {
 // pair keeps, for save, the entry of f, a document read whole whose
 // resource origin o holds as it is, without f itself: its record is o's
 // at f's location. It reports false when that is not f's record (an ETag,
-// other parents), so that f is held as it is.
+// other parents) or f is in another format than the documents paired
+// before it, so that f is held as it is.
 func (v *keptVersions) pair(f, o *found) bool {
 	if v == nil || f.version == 0 {
 		return true // nothing to keep of it
+	}
+	if v.format != "" && f.rec.Format() != v.format {
+		return false // the entries name one format; mixed ones are rare
 	}
 	v.buf = o.rec.appendPlaced(v.buf[:0], f.rec.Location(), f.rec.Format())
 	if string(v.buf) != f.rec.packed {

@@ -378,6 +378,15 @@ func TestVersionsPaired(t *testing.T) {
 	}
 	compareFiles(t, want, got)
 
+	// A document in another format than those paired before is held.
+	mixed := &keptVersions{maxPaired: 2}
+	yamlDoc := &found{rec: toRecord(&pb.Resource{Id: "b é", Type: "t", Uri: origins["b é"].rec.URI(), Location: "t/b é.yaml",
+		Source: "/dest/t/b é.yaml", Parents: slices.Collect(origins["b é"].rec.Parents()),
+		ParentRefs: []*pb.ParentRef{{Type: "p", Id: "p 1"}}}, "yaml"), origin: -1, version: versionHash("v1 b é yaml"), fp: origins["b é"].fp}
+	if !mixed.pair(dest[0], origins["a"]) || mixed.pair(yamlDoc, origins["b é"]) || len(mixed.paired) != 1 {
+		t.Errorf("a json then a yaml document: %d paired; want the json one only", len(mixed.paired))
+	}
+
 	// A document without a version pairs without an entry.
 	unversioned := read(origins["a"], "", "")
 	if v := (&keptVersions{}); !v.pair(unversioned, origins["a"]) || len(v.paired) != 0 {
