@@ -4,6 +4,8 @@
 // to encoding/json.
 package jsonscan
 
+import "bytes"
+
 // ValueEnd returns where the value starting at data[pos] ends. It only
 // finds the boundary (strings, bracket depth, literal runs); validation is
 // left to encoding/json. It always advances at least one byte, so a stray
@@ -37,16 +39,23 @@ func ValueEnd(data []byte, pos int) int {
 }
 
 // StringEnd returns the offset just after the string starting at data[pos].
+// It jumps from quote to quote (bytes.IndexByte is vectorised): a quote
+// ends the string unless an odd run of backslashes escapes it.
 func StringEnd(data []byte, pos int) int {
-	for i := pos + 1; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			i++
-		case '"':
+	for i := pos + 1; ; i++ {
+		q := bytes.IndexByte(data[i:], '"')
+		if q < 0 {
+			return len(data)
+		}
+		i += q
+		escaped := false
+		for j := i - 1; j > pos && data[j] == '\\'; j-- {
+			escaped = !escaped
+		}
+		if !escaped {
 			return i + 1
 		}
 	}
-	return len(data)
 }
 
 func isDelimiter(c byte) bool {

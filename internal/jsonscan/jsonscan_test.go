@@ -19,3 +19,25 @@ func TestValueEnd(t *testing.T) {
 		}
 	}
 }
+
+// FuzzStringEnd checks StringEnd against a byte-by-byte scan.
+func FuzzStringEnd(f *testing.F) {
+	for _, s := range []string{`"a\"b",1`, `"\\"`, `"\\\"x"`, `"unterminated\`, `""`, `"é\u00e9"x"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		data := []byte(`"` + s)
+		want := len(data)
+		for i := 1; i < len(data); i++ {
+			if data[i] == '\\' {
+				i++
+			} else if data[i] == '"' {
+				want = i + 1
+				break
+			}
+		}
+		if got := StringEnd(data, 0); got != want {
+			t.Errorf("StringEnd(%q) = %d, want %d", data, got, want)
+		}
+	})
+}

@@ -15,7 +15,7 @@ func scalarText(s string) string {
 	switch {
 	case plainOK(s):
 		return s
-	case !strings.ContainsFunc(s, needsEscape):
+	case !hasEscapable(s):
 		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	}
 	return doubleQuoted(s)
@@ -25,7 +25,7 @@ func scalarText(s string) string {
 // another type by a YAML 1.2 core or YAML 1.1 reader, and no character in
 // it has a syntactic meaning where it stands.
 func plainOK(s string) bool {
-	if s == "" || strings.ContainsFunc(s, needsEscape) || readAsNonString(s) {
+	if s == "" || hasEscapable(s) || readAsNonString(s) {
 		return false
 	}
 	first, _ := utf8.DecodeRuneInString(s)
@@ -50,19 +50,38 @@ var yaml11Words = map[string]bool{
 // a string. Anything starting like a number is included: YAML 1.1 also
 // reads 0b101, 1_000, 1:30, 0755 (as octal) and 2017-01-01 as non-strings.
 func readAsNonString(s string) bool {
+	switch c := s[0]; {
+	case isDigit(c):
+		return true
+	case c == '+' || c == '-' || c == '.':
+		if len(s) == 1 || isDigit(s[1]) || s[1] == '.' || s[1] == '_' {
+			return true
+		}
+	case len(s) > len("false"):
+		// Longer than every word resolvePlain and yaml11Words know, and
+		// not starting like a number (a digit, a sign or a dot).
+		return false
+	}
 	if v, err := resolvePlain(s); err != nil {
 		return true
 	} else if _, ok := v.(string); !ok {
 		return true
 	}
-	if yaml11Words[strings.ToLower(s)] {
-		return true
+	return yaml11Words[strings.ToLower(s)]
+}
+
+// hasEscapable reports whether s holds a character needsEscape reports,
+// looking at ASCII a byte at a time.
+func hasEscapable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return strings.ContainsFunc(s[i:], needsEscape)
+		case c < 0x20 || c == 0x7f:
+			return true
+		}
 	}
-	c := s[0]
-	if isDigit(c) {
-		return true
-	}
-	return (c == '+' || c == '-' || c == '.') && (len(s) == 1 || isDigit(s[1]) || s[1] == '.' || s[1] == '_')
+	return false
 }
 
 // needsEscape reports a character that can only appear escaped in a
