@@ -1,6 +1,8 @@
 package host
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"testing"
@@ -38,5 +40,63 @@ func TestSpillLeavesNoName(t *testing.T) {
 	}
 	if _, err := s.get(noBody); err == nil {
 		t.Error("a body never read came back without an error")
+	}
+}
+
+// TestSpillReadsBack puts bodies of every size, from empty to more than
+// the write buffer, and gets them back in the order they were put, in
+// two interleaved runs, at random, and while more are put.
+func TestSpillReadsBack(t *testing.T) {
+	s, err := newSpill()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var bodies [][]byte
+	var spans []span
+	check := func(i int) {
+		t.Helper()
+		got, err := s.get(spans[i])
+		if err != nil || !bytes.Equal(got, bodies[i]) {
+			t.Fatalf("body %d (%d bytes at %d): got %d bytes, %v", i, spans[i].n, spans[i].off, len(got), err)
+		}
+	}
+	for i := range 3000 {
+		var n int
+		switch {
+		case i%500 == 7:
+			n = spillBuffer + rng.IntN(3*spillChunkSize) // written directly
+		case i%50 == 3:
+			n = spillChunkSize + rng.IntN(spillChunkSize) // read directly
+		default:
+			n = rng.IntN(3000)
+		}
+		body := make([]byte, n)
+		for j := range body {
+			body[j] = byte(rng.Uint32())
+		}
+		sp, err := s.put(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies, spans = append(bodies, body), append(spans, sp)
+		if i%7 == 0 {
+			check(rng.IntN(len(bodies))) // while putting, buffered or not
+		}
+	}
+	for i := range bodies {
+		check(i)
+	}
+	half := len(bodies) / 2
+	for i := range half {
+		check(i)
+		check(half + i)
+	}
+	for range 2000 {
+		check(rng.IntN(len(bodies)))
+	}
+	if same, err := s.same(spans[10], spans[10]); err != nil || !same {
+		t.Errorf("a body is not the same as itself: %v", err)
 	}
 }
