@@ -195,6 +195,19 @@ func (h *Host) startRun(ctx context.Context, opts SyncOptions, conditional bool)
 	// it is nearly always the one resolved now: its start overlaps theirs.
 	// A failure is reported by adopt, if this schema is the one used.
 	h.startCall(ctx, r.schema.plugin)
+	// Likewise the formatter of an origin's default format ("json" for
+	// http): an API most often answers in the format it is written in,
+	// and otherwise its documents' formatter starts when the first
+	// arrives, as always. A plugin that fails here is reported only if a
+	// document needs it.
+	for _, t := range r.origins {
+		if t.kind != endpointPlugin || t.entry.DefaultFormat == "" {
+			continue
+		}
+		if f, err := r.cat.formatter(t.entry.DefaultFormat); err == nil {
+			h.startCall(ctx, f.plugin)
+		}
+	}
 	if err := h.StartAll(ctx, r.plugins()); err != nil {
 		return nil, err
 	}
