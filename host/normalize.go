@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/resource-sync/resource-sync/internal/jsonscan"
 	"github.com/resource-sync/resource-sync/sdk"
@@ -113,7 +114,11 @@ func (n *normalizer) fingerprint(typ string, body []byte) ([sha256.Size]byte, er
 		return sha256.Sum256(body), nil
 	}
 	if len(n.rules(typ)) == 0 {
-		if stripped, ok := dropTopLevel(body, envelope); ok {
+		buf := strippedBodies.Get().(*[]byte)
+		defer strippedBodies.Put(buf)
+		stripped, ok := dropTopLevel((*buf)[:0], body, envelope)
+		if ok {
+			*buf = stripped
 			return sha256.Sum256(stripped), nil
 		}
 	}
@@ -123,6 +128,10 @@ func (n *normalizer) fingerprint(typ string, body []byte) ([sha256.Size]byte, er
 	}
 	return sha256.Sum256(norm), nil
 }
+
+// strippedBodies are buffers for fingerprint, which hashes a body without
+// its envelope once per resource read.
+var strippedBodies = sync.Pool{New: func() any { return new([]byte) }}
 
 // mayChange is a quick test that spares most bodies a parse: without an
 // envelope field and ignore rules, the normalized form is body itself.
@@ -319,16 +328,15 @@ func escapeToken(t string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1")
 }
 
-// dropTopLevel returns canonical JSON without the given top-level fields,
-// in one pass over the bytes: no parse, no re-encoding. It relies on the
+// dropTopLevel appends to dst canonical JSON without the given top-level
+// fields, in one pass over the bytes: no parse, no re-encoding. It relies on the
 // input being canonical (compact, valid), and returns ok false for
 // anything else, so that the caller falls back to a full parse.
-func dropTopLevel(b []byte, fields []string) (out []byte, ok bool) {
+func dropTopLevel(dst, b []byte, fields []string) (out []byte, ok bool) {
 	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
 		return nil, false
 	}
-	out = make([]byte, 0, len(b))
-	out = append(out, '{')
+	out = append(dst, '{')
 	i := 1
 	first := true
 	for i < len(b)-1 {
@@ -371,17 +379,7 @@ func dropTopLevel(b []byte, fields []string) (out []byte, ok bool) {
 }
 
 // skipString returns the index just past the string starting at b[i].
-func skipString(b []byte, i int) (int, bool) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, true
-		}
-	}
-	return 0, false
-}
+func skipString(b []byte, i int) (int, bool) { return jsonscan.Terminated(b, i) }
 
 // skipValue returns the index just past the compact JSON value at b[i].
 func skipValue(b []byte, i int) (int, bool) {

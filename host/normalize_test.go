@@ -17,14 +17,14 @@ func TestDropTopLevelMatchesAFullParse(t *testing.T) {
 		`{"_linksx":1,"id":"a"}`,
 		`{"id":"a","n":123456789012345678901234567890}`,
 	} {
-		got, ok := dropTopLevel([]byte(in), envelope)
+		got, ok := dropTopLevel(nil, []byte(in), envelope)
 		want, err := n.normalize("t", []byte(in))
 		if !ok || err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s: dropTopLevel = %s (%v), full parse = %s (%v)", in, got, ok, want, err)
 		}
 	}
 	for _, bad := range []string{``, `[]`, `{"a"}`, `{"a":1,}`, `"x"`} {
-		if _, ok := dropTopLevel([]byte(bad), envelope); ok {
+		if _, ok := dropTopLevel(nil, []byte(bad), envelope); ok {
 			t.Errorf("%q: accepted", bad)
 		}
 	}
@@ -43,7 +43,7 @@ func FuzzDropTopLevel(f *testing.F) {
 		if err != nil {
 			return
 		}
-		got, ok := dropTopLevel(canon, envelope)
+		got, ok := dropTopLevel(nil, canon, envelope)
 		if ok && !bytes.Equal(got, want) {
 			t.Fatalf("%s: dropTopLevel = %s, full parse = %s", canon, got, want)
 		}

@@ -38,14 +38,22 @@ func ValueEnd(data []byte, pos int) int {
 	return max(i, pos+1)
 }
 
-// StringEnd returns the offset just after the string starting at data[pos].
-// It jumps from quote to quote (bytes.IndexByte is vectorised): a quote
-// ends the string unless an odd run of backslashes escapes it.
+// StringEnd returns the offset just after the string starting at
+// data[pos], or len(data) when it is not terminated.
 func StringEnd(data []byte, pos int) int {
+	end, _ := Terminated(data, pos)
+	return end
+}
+
+// Terminated returns the offset just after the string starting at
+// data[pos], and whether it is terminated (else end is len(data)). It
+// jumps from quote to quote (bytes.IndexByte is vectorised): a quote ends
+// the string unless an odd run of backslashes escapes it.
+func Terminated(data []byte, pos int) (end int, ok bool) {
 	for i := pos + 1; ; i++ {
 		q := bytes.IndexByte(data[i:], '"')
 		if q < 0 {
-			return len(data)
+			return len(data), false
 		}
 		i += q
 		escaped := false
@@ -53,7 +61,7 @@ func StringEnd(data []byte, pos int) int {
 			escaped = !escaped
 		}
 		if !escaped {
-			return i + 1
+			return i + 1, true
 		}
 	}
 }

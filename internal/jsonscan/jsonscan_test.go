@@ -20,24 +20,25 @@ func TestValueEnd(t *testing.T) {
 	}
 }
 
-// FuzzStringEnd checks StringEnd against a byte-by-byte scan.
+// FuzzStringEnd checks Terminated, and so StringEnd, against a
+// byte-by-byte scan.
 func FuzzStringEnd(f *testing.F) {
 	for _, s := range []string{`"a\"b",1`, `"\\"`, `"\\\"x"`, `"unterminated\`, `""`, `"é\u00e9"x"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		data := []byte(`"` + s)
-		want := len(data)
+		want, wantOK := len(data), false
 		for i := 1; i < len(data); i++ {
 			if data[i] == '\\' {
 				i++
 			} else if data[i] == '"' {
-				want = i + 1
+				want, wantOK = i+1, true
 				break
 			}
 		}
-		if got := StringEnd(data, 0); got != want {
-			t.Errorf("StringEnd(%q) = %d, want %d", data, got, want)
+		if got, ok := Terminated(data, 0); got != want || ok != wantOK {
+			t.Errorf("Terminated(%q) = %d, %v; want %d, %v", data, got, ok, want, wantOK)
 		}
 	})
 }
