@@ -250,14 +250,17 @@ func errorCause(err error) error {
 
 // writeItem is what the destination receives for n.
 func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, error) {
-	body, err := r.spill.get(n.body)
-	if err != nil {
-		return nil, err
-	}
-	// The body travels with its content; both carry the secret values a
-	// service destination needs (secretrun.go).
-	if body, err = r.secrets.onWrite(n.res(), body); err != nil {
-		return nil, err
+	var body []byte
+	if !r.destEP.can(CapContentWrites) {
+		var err error
+		if body, err = r.spill.get(n.body); err != nil {
+			return nil, err
+		}
+		// The body travels with its content; both carry the secret
+		// values a service destination needs (secretrun.go).
+		if body, err = r.secrets.onWrite(n.res(), body); err != nil {
+			return nil, err
+		}
 	}
 	content, err := r.spill.get(n.content)
 	if err != nil {

@@ -68,6 +68,7 @@ const (
 	CapStagedWrites       = "staged-writes"
 	CapInventoryMore      = "inventory-more"
 	CapReadMemos          = "read-memos"
+	CapContentWrites      = "content-writes"
 )
 
 var capabilityNames = map[pb.Capability]string{
@@ -86,6 +87,7 @@ var capabilityNames = map[pb.Capability]string{
 	pb.Capability_CAPABILITY_STAGED_WRITES:        CapStagedWrites,
 	pb.Capability_CAPABILITY_INVENTORY_MORE:       CapInventoryMore,
 	pb.Capability_CAPABILITY_READ_MEMOS:           CapReadMemos,
+	pb.Capability_CAPABILITY_CONTENT_WRITES:       CapContentWrites,
 }
 
 var kindNames = map[pb.Component_Kind]Kind{

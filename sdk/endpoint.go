@@ -53,6 +53,12 @@ type EndpointSpec struct {
 	// PreconditionFailed (Delete: ErrPreconditionFailed) rather than
 	// overwrite a resource that changed since the host read it.
 	ConditionalWrite bool
+	// ContentWrites says Write uses each item's Content and its
+	// Resource's identity (Type, ID, URI, Parents, Source, Line), never
+	// Resource.JSON: the host then sends items without it, which spares a
+	// copy of every body. The conformance kit writes such an endpoint's
+	// items without it too.
+	ContentWrites bool
 	// Open opens a location. The endpoint it returns implements any of
 	// Reader, Fetcher, Writer and Deleter.
 	Open func(ctx context.Context, req OpenRequest) (Endpoint, error)

@@ -32,6 +32,7 @@ func Spec() sdk.EndpointSpec {
 		Directories:        true,
 		CompareBeforeWrite: true,
 		Replaces:           true,
+		ContentWrites:      true,
 		Open:               Open,
 		Implements:         (*Endpoint)(nil),
 	}

@@ -17,12 +17,13 @@ import (
 // Spec registers the endpoint for paths ending in .yaml or .yml.
 func Spec() sdk.EndpointSpec {
 	return sdk.EndpointSpec{
-		Name:         "yamlfile",
-		Summary:      "a YAML file holding every resource as one document",
-		PathPatterns: []string{"*.yaml", "*.yml"},
-		Replaces:     true,
-		Open:         Open,
-		Implements:   (*Endpoint)(nil),
+		Name:          "yamlfile",
+		Summary:       "a YAML file holding every resource as one document",
+		PathPatterns:  []string{"*.yaml", "*.yml"},
+		Replaces:      true,
+		ContentWrites: true,
+		Open:          Open,
+		Implements:    (*Endpoint)(nil),
 	}
 }
 

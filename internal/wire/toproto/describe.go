@@ -98,6 +98,9 @@ func Capabilities(e sdk.EndpointSpec) []pb.Capability {
 	if e.ConcurrentWrites {
 		caps = append(caps, pb.Capability_CAPABILITY_CONCURRENT_WRITES)
 	}
+	if writer && e.ContentWrites {
+		caps = append(caps, pb.Capability_CAPABILITY_CONTENT_WRITES)
+	}
 	if writer && !e.ConcurrentWrites {
 		caps = append(caps, pb.Capability_CAPABILITY_STAGED_WRITES)
 	}

@@ -96,6 +96,10 @@ const (
 	// listed again in the next sync answers its unchanged pages as
 	// Document.unchanged (HTTP: 304 Not Modified).
 	Capability_CAPABILITY_READ_MEMOS Capability = 15
+	// Write needs each item's content and its resource's type, id, uri,
+	// parents, source and line, never the resource's JSON: the host leaves
+	// WriteItem.resource.json empty (a directory writes the content only).
+	Capability_CAPABILITY_CONTENT_WRITES Capability = 16
 )
 
 // Enum value maps for Capability.
@@ -117,6 +121,7 @@ var (
 		13: "CAPABILITY_STAGED_WRITES",
 		14: "CAPABILITY_INVENTORY_MORE",
 		15: "CAPABILITY_READ_MEMOS",
+		16: "CAPABILITY_CONTENT_WRITES",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -135,6 +140,7 @@ var (
 		"CAPABILITY_STAGED_WRITES":        13,
 		"CAPABILITY_INVENTORY_MORE":       14,
 		"CAPABILITY_READ_MEMOS":           15,
+		"CAPABILITY_CONTENT_WRITES":       16,
 	}
 )
 
@@ -921,7 +927,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\awarning\x18\x04 \x01(\bR\awarning\x12\x1e\n" +
 	"\n" +
 	"incomplete\x18\x05 \x01(\bR\n" +
-	"incomplete*\xc9\x03\n" +
+	"incomplete*\xe8\x03\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -940,7 +946,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x12CAPABILITY_CHANGES\x10\f\x12\x1c\n" +
 	"\x18CAPABILITY_STAGED_WRITES\x10\r\x12\x1d\n" +
 	"\x19CAPABILITY_INVENTORY_MORE\x10\x0e\x12\x19\n" +
-	"\x15CAPABILITY_READ_MEMOS\x10\x0f2_\n" +
+	"\x15CAPABILITY_READ_MEMOS\x10\x0f\x12\x1d\n" +
+	"\x19CAPABILITY_CONTENT_WRITES\x10\x102_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
