@@ -12,6 +12,7 @@ import (
 
 	"github.com/resource-sync/resource-sync/internal/batch"
 	"github.com/resource-sync/resource-sync/internal/layout"
+	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
 )
@@ -747,10 +748,13 @@ func (o *originReader) classify(ctx context.Context, in <-chan decoded) error {
 				size += len(dv.value.GetJson())
 			}
 			return s.send(&pb.Classify_Request{Schema: o.run.schema.Name, Follow: follow, Values: values,
-				Options: o.run.schemaOptions(o.ep)}, size,
+				Options: o.run.schemaOptions(o.ep), AcceptsSpans: true}, size,
 				func(resp *pb.Classify_Response) error {
 					if len(resp.GetResults()) != len(values) {
 						return p.protocolError("answered %d values with %d classify results", len(values), len(resp.GetResults()))
+					}
+					if err := fromproto.ResolveSpans(values, resp); err != nil {
+						return p.protocolError("%v", err)
 					}
 					o.collect(resp, format, docs)
 					return nil

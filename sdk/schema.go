@@ -4,6 +4,9 @@ package sdk
 type Schema interface {
 	// Classify returns the resources in v (v itself when it has an id, then
 	// its embedded resources) and the absolute uris to follow under mode.
+	// It must not modify v.JSON. A resource's JSON may be a slice of it,
+	// as canonical JSON's members are: the SDK then sends the host only
+	// where it lies, not its bytes.
 	Classify(v Value, mode Follow) (Classified, error)
 }
 

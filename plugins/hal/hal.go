@@ -12,6 +12,7 @@
 package hal
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
@@ -48,6 +49,11 @@ func (Schema) Classify(v sdk.Value, mode sdk.Follow) (sdk.Classified, error) {
 	canon, err := sdk.CanonicalJSON(v.JSON)
 	if err != nil {
 		return sdk.Classified{}, schemautil.InputError(v, fmt.Errorf("invalid JSON: %v", err))
+	}
+	if bytes.Equal(canon, v.JSON) {
+		// As it nearly always is: the resources are then slices of the
+		// value itself, which the host need not be sent back.
+		canon = v.JSON
 	}
 	if canon[0] != '{' {
 		return sdk.Classified{}, schemautil.InputError(v, fmt.Errorf("document is not a mapping: found %s", kind(canon)))

@@ -126,7 +126,8 @@ func (s *schemaChecks) classify(t *testing.T, values []sdk.Value, mode sdk.Follo
 	if err != nil {
 		t.Fatalf("Classify: %v", err)
 	}
-	req := &pb.Classify_Request{Schema: s.opt.Name, Follow: toproto.Follow(mode)}
+	// As the host asks: resources may come back as spans of their values.
+	req := &pb.Classify_Request{Schema: s.opt.Name, Follow: toproto.Follow(mode), AcceptsSpans: true}
 	for _, v := range values {
 		req.Values = append(req.Values, toproto.Value(v))
 	}
@@ -137,6 +138,9 @@ func (s *schemaChecks) classify(t *testing.T, values []sdk.Value, mode sdk.Follo
 	results := resps[0].GetResults()
 	if len(results) != len(values) {
 		t.Fatalf("Classify answered %d values with %d results; want one result per value", len(values), len(results))
+	}
+	if err := fromproto.ResolveSpans(req.Values, resps[0]); err != nil {
+		t.Fatalf("Classify: %v", err)
 	}
 	out := make([]classified, len(results))
 	for i, r := range results {

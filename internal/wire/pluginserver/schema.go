@@ -45,6 +45,9 @@ func (s *schemaServer) Classify(stream grpc.BidiStreamingServer[pb.Classify_Requ
 				return err
 			})
 			resp.Results[i] = toproto.Classify_Result(c, err)
+			if req.GetAcceptsSpans() && err == nil {
+				toproto.Spans(v.GetJson(), c, resp.Results[i])
+			}
 		}
 		return resp, nil
 	})

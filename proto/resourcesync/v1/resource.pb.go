@@ -343,7 +343,12 @@ type Resource struct {
 	// Resources this one depends on, named by type and id, for schemas whose
 	// resources carry no uris; the host writes them first, as it does the
 	// resources named in parents.
-	ParentRefs    []*ParentRef `protobuf:"bytes,10,rep,name=parent_refs,json=parentRefs,proto3" json:"parent_refs,omitempty"`
+	ParentRefs []*ParentRef `protobuf:"bytes,10,rep,name=parent_refs,json=parentRefs,proto3" json:"parent_refs,omitempty"`
+	// In a Classify result to a host that accepts spans
+	// (Classify.Request.accepts_spans), instead of json: the resource's JSON
+	// is these bytes of the value it was classified from, which the host
+	// holds already.
+	JsonSpan      *Span `protobuf:"bytes,11,opt,name=json_span,json=jsonSpan,proto3" json:"json_span,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -448,6 +453,66 @@ func (x *Resource) GetParentRefs() []*ParentRef {
 	return nil
 }
 
+func (x *Resource) GetJsonSpan() *Span {
+	if x != nil {
+		return x.JsonSpan
+	}
+	return nil
+}
+
+// Span is the bytes [start, end) of a value's json.
+type Span struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Start         int64                  `protobuf:"varint,1,opt,name=start,proto3" json:"start,omitempty"`
+	End           int64                  `protobuf:"varint,2,opt,name=end,proto3" json:"end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Span) Reset() {
+	*x = Span{}
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Span) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Span) ProtoMessage() {}
+
+func (x *Span) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Span.ProtoReflect.Descriptor instead.
+func (*Span) Descriptor() ([]byte, []int) {
+	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Span) GetStart() int64 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *Span) GetEnd() int64 {
+	if x != nil {
+		return x.End
+	}
+	return 0
+}
+
 // ParentRef names a resource by type and id.
 type ParentRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -459,7 +524,7 @@ type ParentRef struct {
 
 func (x *ParentRef) Reset() {
 	*x = ParentRef{}
-	mi := &file_resourcesync_v1_resource_proto_msgTypes[4]
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +536,7 @@ func (x *ParentRef) String() string {
 func (*ParentRef) ProtoMessage() {}
 
 func (x *ParentRef) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcesync_v1_resource_proto_msgTypes[4]
+	mi := &file_resourcesync_v1_resource_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +549,7 @@ func (x *ParentRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParentRef.ProtoReflect.Descriptor instead.
 func (*ParentRef) Descriptor() ([]byte, []int) {
-	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{4}
+	return file_resourcesync_v1_resource_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ParentRef) GetType() string {
@@ -530,7 +595,7 @@ const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\x04line\x18\x03 \x01(\x05R\x04line\x12\x10\n" +
 	"\x03uri\x18\x04 \x01(\tR\x03uri\x12\x1b\n" +
 	"\ttype_hint\x18\x05 \x01(\tR\btypeHint\x12\x1a\n" +
-	"\blocation\x18\x06 \x01(\tR\blocation\"\x87\x02\n" +
+	"\blocation\x18\x06 \x01(\tR\blocation\"\xbb\x02\n" +
 	"\bResource\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x10\n" +
@@ -543,7 +608,11 @@ const file_resourcesync_v1_resource_proto_rawDesc = "" +
 	"\x04etag\x18\t \x01(\tR\x04etag\x12;\n" +
 	"\vparent_refs\x18\n" +
 	" \x03(\v2\x1a.resourcesync.v1.ParentRefR\n" +
-	"parentRefs\"/\n" +
+	"parentRefs\x122\n" +
+	"\tjson_span\x18\v \x01(\v2\x15.resourcesync.v1.SpanR\bjsonSpan\".\n" +
+	"\x04Span\x12\x14\n" +
+	"\x05start\x18\x01 \x01(\x03R\x05start\x12\x10\n" +
+	"\x03end\x18\x02 \x01(\x03R\x03end\"/\n" +
 	"\tParentRef\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02idBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"
@@ -560,21 +629,23 @@ func file_resourcesync_v1_resource_proto_rawDescGZIP() []byte {
 	return file_resourcesync_v1_resource_proto_rawDescData
 }
 
-var file_resourcesync_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_resourcesync_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_resourcesync_v1_resource_proto_goTypes = []any{
 	(*Document)(nil),  // 0: resourcesync.v1.Document
 	(*Memo)(nil),      // 1: resourcesync.v1.Memo
 	(*Value)(nil),     // 2: resourcesync.v1.Value
 	(*Resource)(nil),  // 3: resourcesync.v1.Resource
-	(*ParentRef)(nil), // 4: resourcesync.v1.ParentRef
+	(*Span)(nil),      // 4: resourcesync.v1.Span
+	(*ParentRef)(nil), // 5: resourcesync.v1.ParentRef
 }
 var file_resourcesync_v1_resource_proto_depIdxs = []int32{
-	4, // 0: resourcesync.v1.Resource.parent_refs:type_name -> resourcesync.v1.ParentRef
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	5, // 0: resourcesync.v1.Resource.parent_refs:type_name -> resourcesync.v1.ParentRef
+	4, // 1: resourcesync.v1.Resource.json_span:type_name -> resourcesync.v1.Span
+	2, // [2:2] is the sub-list for method output_type
+	2, // [2:2] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_resourcesync_v1_resource_proto_init() }
@@ -588,7 +659,7 @@ func file_resourcesync_v1_resource_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_resourcesync_v1_resource_proto_rawDesc), len(file_resourcesync_v1_resource_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -121,7 +121,11 @@ type Classify_Request struct {
 	// Options for the schema, as the endpoint the values came from
 	// recommended them with the schema (Open.Response.schema_options);
 	// empty when none did.
-	Options       map[string]string `protobuf:"bytes,4,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Options map[string]string `protobuf:"bytes,4,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The host takes Resource.json_span in the results: a resource whose
+	// JSON is a slice of its value's may be sent as that span, which
+	// spares sending its bytes back.
+	AcceptsSpans  bool `protobuf:"varint,5,opt,name=accepts_spans,json=acceptsSpans,proto3" json:"accepts_spans,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -182,6 +186,13 @@ func (x *Classify_Request) GetOptions() map[string]string {
 		return x.Options
 	}
 	return nil
+}
+
+func (x *Classify_Request) GetAcceptsSpans() bool {
+	if x != nil {
+		return x.AcceptsSpans
+	}
+	return false
 }
 
 type Classify_Result struct {
@@ -305,13 +316,14 @@ var File_resourcesync_v1_schema_proto protoreflect.FileDescriptor
 
 const file_resourcesync_v1_schema_proto_rawDesc = "" +
 	"\n" +
-	"\x1cresourcesync/v1/schema.proto\x12\x0fresourcesync.v1\x1a\x1cresourcesync/v1/plugin.proto\x1a\x1eresourcesync/v1/resource.proto\"\x84\x04\n" +
-	"\bClassify\x1a\x88\x02\n" +
+	"\x1cresourcesync/v1/schema.proto\x12\x0fresourcesync.v1\x1a\x1cresourcesync/v1/plugin.proto\x1a\x1eresourcesync/v1/resource.proto\"\xa9\x04\n" +
+	"\bClassify\x1a\xad\x02\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06schema\x18\x01 \x01(\tR\x06schema\x12/\n" +
 	"\x06follow\x18\x02 \x01(\x0e2\x17.resourcesync.v1.FollowR\x06follow\x12.\n" +
 	"\x06values\x18\x03 \x03(\v2\x16.resourcesync.v1.ValueR\x06values\x12H\n" +
-	"\aoptions\x18\x04 \x03(\v2..resourcesync.v1.Classify.Request.OptionsEntryR\aoptions\x1a:\n" +
+	"\aoptions\x18\x04 \x03(\v2..resourcesync.v1.Classify.Request.OptionsEntryR\aoptions\x12#\n" +
+	"\raccepts_spans\x18\x05 \x01(\bR\facceptsSpans\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\xa4\x01\n" +
