@@ -51,13 +51,7 @@ func (c *classifier) document(doc object, path, base string, top bool) (hasItems
 	if err != nil {
 		return false, err
 	}
-	var rawLinks any
-	if l := doc.field(`"_links"`); !isNull(l) {
-		if rawLinks, err = sdk.UnmarshalJSON(l); err != nil {
-			return false, fmt.Errorf("%s: %v", schemautil.Field(path, "_links"), err)
-		}
-	}
-	links, err := parseLinks(rawLinks, path)
+	links, err := documentLinks(doc, path)
 	if err != nil {
 		return false, err
 	}
@@ -112,6 +106,23 @@ func (c *classifier) document(doc object, path, base string, top bool) (hasItems
 		}
 	}
 	return c.items(doc, path, base, hasID)
+}
+
+// documentLinks reads doc's _links: scanned, or decoded when scanLinks
+// cannot read them.
+func documentLinks(doc object, path string) ([]link, error) {
+	l := doc.field(`"_links"`)
+	if isNull(l) {
+		return nil, nil
+	}
+	if links, ok := scanLinks(l, path); ok {
+		return links, nil
+	}
+	raw, err := sdk.UnmarshalJSON(l)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", schemautil.Field(path, "_links"), err)
+	}
+	return parseLinks(raw, path)
 }
 
 // typeOf returns the type of the resource id: the collection in its uri,

@@ -1,6 +1,10 @@
 package hal
 
-import "github.com/resource-sync/resource-sync/internal/jsonscan"
+import (
+	"bytes"
+
+	"github.com/resource-sync/resource-sync/internal/jsonscan"
+)
 
 // Classify reads only what it needs of a page: the id, _links, items and
 // _embedded of each document. The page is made canonical once (a no-op
@@ -29,6 +33,27 @@ func (o object) field(quotedKey string) []byte {
 		pos = valEnd + 1
 	}
 	return nil
+}
+
+// each calls yield with each member's key (unquoted) and value, in order,
+// until it returns false. It returns false then, and for a key with an
+// escape, which it does not decode.
+func (o object) each(yield func(key, value []byte) bool) bool {
+	pos := 1
+	for pos < len(o) && o[pos] == '"' {
+		keyEnd := jsonscan.StringEnd(o, pos)
+		valStart := keyEnd + 1 // past ':'
+		valEnd := jsonscan.ValueEnd(o, valStart)
+		key := o[pos+1 : keyEnd-1]
+		if bytes.IndexByte(key, '\\') >= 0 || !yield(key, o[valStart:valEnd]) {
+			return false
+		}
+		if valEnd >= len(o) || o[valEnd] != ',' {
+			return true
+		}
+		pos = valEnd + 1
+	}
+	return true
 }
 
 // elements returns the values of the canonical JSON array list.
