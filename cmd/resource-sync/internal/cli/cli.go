@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
@@ -74,7 +73,6 @@ func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
 		Version:         Version,
 		EndpointOptions: builtin.EndpointOptions(),
 		Host: func(level hclog.Level) (*host.Host, error) {
-			leanScheduler()
 			builtins, err := builtin.Sources()
 			if err != nil {
 				return nil, err
@@ -82,17 +80,6 @@ func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
 			return host.New(host.Options{Builtins: builtins, Log: io.ErrOut, Level: level, Stdin: io.In, Stdout: io.Out,
 				MemoryLimitOnceRead: memoryLimitOnceRead()})
 		},
-	}
-}
-
-// leanScheduler gives the host process a scheduler thread per two CPUs
-// (at least one), unless $GOMAXPROCS says otherwise; each plugin takes one
-// per four. The processes of a sync share the machine: a host with a
-// thread per CPU runs its idle-time garbage collection on cores its
-// plugins are waiting for (3% of a 10,000-resource pull on two cores).
-func leanScheduler() {
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/2))
 	}
 }
 
