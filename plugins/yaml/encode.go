@@ -24,8 +24,8 @@ func (Formatter) Encode(v sdk.Value, style sdk.Style) ([]byte, error) {
 	if style != sdk.StyleFile && style != sdk.StyleStream {
 		return nil, fmt.Errorf("yaml: unknown style %d", style)
 	}
-	// A no-op copy for the canonical JSON the host hands over; it also
-	// validates, with encoding/json's words for what it refuses.
+	// The host hands over canonical JSON; this checks it, refusing what
+	// is not JSON in encoding/json's words, and sorts what was not.
 	canon, err := sdk.CanonicalJSON(v.JSON)
 	if err != nil {
 		return nil, &sdk.Error{Source: v.Source, Line: v.Line, Msg: "cannot encode invalid JSON: " + err.Error()}
