@@ -344,7 +344,7 @@ func dropTopLevel(dst, b []byte, fields []string) (out []byte, ok bool) {
 		if b[i] != '"' {
 			return nil, false
 		}
-		keyEnd, ok := skipString(b, i)
+		keyEnd, ok := jsonscan.Terminated(b, i)
 		if !ok || keyEnd >= len(b) || b[keyEnd] != ':' {
 			return nil, false
 		}
@@ -378,9 +378,6 @@ func dropTopLevel(dst, b []byte, fields []string) (out []byte, ok bool) {
 	return append(out, '}'), true
 }
 
-// skipString returns the index just past the string starting at b[i].
-func skipString(b []byte, i int) (int, bool) { return jsonscan.Terminated(b, i) }
-
 // skipValue returns the index just past the compact JSON value at b[i].
 func skipValue(b []byte, i int) (int, bool) {
 	if i >= len(b) {
@@ -388,13 +385,13 @@ func skipValue(b []byte, i int) (int, bool) {
 	}
 	switch b[i] {
 	case '"':
-		return skipString(b, i)
+		return jsonscan.Terminated(b, i)
 	case '{', '[':
 		depth := 0
 		for j := i; j < len(b); j++ {
 			switch b[j] {
 			case '"':
-				end, ok := skipString(b, j)
+				end, ok := jsonscan.Terminated(b, j)
 				if !ok {
 					return 0, false
 				}

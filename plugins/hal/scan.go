@@ -18,34 +18,36 @@ type object []byte
 
 // field returns the value of the member whose key is exactly the quoted
 // key (`"id"`), or nil. Canonical objects hold each key once.
-func (o object) field(quotedKey string) []byte {
-	pos := 1
-	for pos < len(o) && o[pos] == '"' {
-		keyEnd := jsonscan.StringEnd(o, pos)
-		valStart := keyEnd + 1 // past ':'
-		valEnd := jsonscan.ValueEnd(o, valStart)
-		if string(o[pos:keyEnd]) == quotedKey {
-			return o[valStart:valEnd]
+func (o object) field(quotedKey string) (value []byte) {
+	o.members(func(key, v []byte) bool {
+		if string(key) == quotedKey {
+			value = v
+			return false
 		}
-		if valEnd >= len(o) || o[valEnd] != ',' {
-			return nil
-		}
-		pos = valEnd + 1
-	}
-	return nil
+		return true
+	})
+	return value
 }
 
 // each calls yield with each member's key (unquoted) and value, in order,
 // until it returns false. It returns false then, and for a key with an
 // escape, which it does not decode.
 func (o object) each(yield func(key, value []byte) bool) bool {
+	return o.members(func(key, v []byte) bool {
+		key = key[1 : len(key)-1]
+		return bytes.IndexByte(key, '\\') < 0 && yield(key, v)
+	})
+}
+
+// members calls yield with each member's quoted key and value, in order,
+// until it returns false, and reports whether it never did.
+func (o object) members(yield func(quotedKey, value []byte) bool) bool {
 	pos := 1
 	for pos < len(o) && o[pos] == '"' {
 		keyEnd := jsonscan.StringEnd(o, pos)
 		valStart := keyEnd + 1 // past ':'
 		valEnd := jsonscan.ValueEnd(o, valStart)
-		key := o[pos+1 : keyEnd-1]
-		if bytes.IndexByte(key, '\\') >= 0 || !yield(key, o[valStart:valEnd]) {
+		if !yield(o[pos:keyEnd], o[valStart:valEnd]) {
 			return false
 		}
 		if valEnd >= len(o) || o[valEnd] != ',' {
