@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/internal/wire"
 	"github.com/resource-sync/resource-sync/internal/wire/pluginserver"
 	"github.com/resource-sync/resource-sync/internal/wire/toproto"
 	"github.com/resource-sync/resource-sync/plugins/dir"
@@ -31,8 +32,16 @@ func plugins() []sdk.Plugin {
 	return []sdk.Plugin{dir.Plugin(), yamlfile.Plugin(), json.Plugin(), hal.Plugin(), simple.Plugin(), crashing(), echo(), httpplugin.Plugin()}
 }
 
+// envOwnKey makes a plugin ignore the key its host issues
+// (wire.EnvTLSFD) and make its own, as one built with an SDK from before
+// that does.
+const envOwnKey = "HOST_TEST_OWN_KEY"
+
 func TestMain(m *testing.M) {
 	if name := os.Getenv(envServe); name != "" {
+		if os.Getenv(envOwnKey) != "" {
+			os.Unsetenv(wire.EnvTLSFD)
+		}
 		for _, p := range plugins() {
 			if p.Name == name {
 				pluginserver.Serve(p)

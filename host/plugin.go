@@ -70,6 +70,13 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 		}
 		tlsConfig = cfg
 		cmd.Env = append(cmd.Env, "PLUGIN_CLIENT_CERT="+string(certPEM))
+		keyPipe, err := issueServerKey(cmd, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("plugin %s: mTLS: %w", src.Name, err)
+		}
+		if keyPipe != nil {
+			defer keyPipe.Close() // the plugin has its own copy once started
+		}
 	}
 	stderr := newTail(20)
 	client := plugin.NewClient(&plugin.ClientConfig{
@@ -78,7 +85,7 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           h.logger.Named(src.Name),
-		TLSConfig:        tlsConfig, // AutoMTLS, with a key shared by all plugins (mtls.go)
+		TLSConfig:        tlsConfig, // AutoMTLS with P-256 keys the host makes (mtls.go)
 		SecureConfig:     secure,
 		// Serve redirects a plugin's os.Stderr through gRPC (SyncStderr);
 		// runtime panics still reach the process's stderr (Stderr).

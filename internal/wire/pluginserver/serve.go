@@ -41,8 +41,9 @@ func Serve(p sdk.Plugin, opts ...Option) {
 			opts = append(opts, panicInterceptors(p.Name)...)
 			return grpc.NewServer(opts...)
 		},
-		Logger: sdk.Logger().Named(p.Name),
-		Test:   cfg.test,
+		TLSProvider: hostIssuedTLS,
+		Logger:      sdk.Logger().Named(p.Name),
+		Test:        cfg.test,
 	})
 }
 
