@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"iter"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/resource-sync/resource-sync/plugins/internal/fileutil"
@@ -19,7 +19,9 @@ import (
 
 // A write commits its staged files in batches of at most this many files
 // or bytes, so that reports flow during a long write and an interrupted
-// one leaves little to redo. Each commit costs one syncfs.
+// one leaves little to redo. Each commit costs one syncfs, mostly spent
+// waiting for the disk: a batch commits on a goroutine of its own while
+// the next one is staged, one commit at a time.
 const (
 	commitFiles = 4096
 	commitBytes = 64 << 20
@@ -66,14 +68,15 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 		}
 		w.add(item)
 		if len(w.pending) >= commitFiles || w.pendingBytes >= commitBytes {
-			w.commit()
+			w.commitInBackground()
 		}
 	}
+	w.waitCommit()
 	if err := ctx.Err(); err != nil {
 		w.abandon(err)
 		return sdk.WriteSummary{}, err
 	}
-	w.commit()
+	w.commit(w.takePending())
 	if !e.replace {
 		return sdk.WriteSummary{}, nil
 	}
@@ -95,6 +98,12 @@ type writer struct {
 
 	pending      []staged // written to the stage, not yet in place
 	pendingBytes int
+
+	// committing is closed once the batch committing in the background
+	// is done; nil when none is. That commit runs beside add: mu guards
+	// failed, kept and the type directories' names, which both use.
+	committing chan struct{}
+	mu         sync.Mutex
 }
 
 // staged is a file waiting in the stage for its commit.
@@ -125,16 +134,22 @@ type typeDir struct {
 
 // finish records an outcome, for the commit, and reports it to the host.
 func (w *writer) finish(seq int64, rel string, status sdk.WriteStatus, err error) {
+	w.mu.Lock()
 	if status == sdk.Failed {
 		w.failed++
 	} else if w.kept != nil {
 		w.kept.add(rel)
 	}
+	w.mu.Unlock()
 	w.report(sdk.WriteResult{Seq: seq, Status: status, Err: err})
 }
 
 // failures is how many items failed so far.
-func (w *writer) failures() int { return w.failed }
+func (w *writer) failures() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failed
+}
 
 // add stages one item, or settles it at once when there is nothing to
 // write (unchanged) or it cannot be written.
@@ -153,14 +168,17 @@ func (w *writer) add(item sdk.WriteItem) {
 		fail("cannot create %s: %s", filepath.Join(w.location, res.Type), fileutil.Reason(dir.err))
 		return
 	}
+	w.mu.Lock()
 	name := w.inPlace(dir, res.ID, item.Extension)
+	mode, held := dir.names[name]
+	w.mu.Unlock()
 	rel = res.Type + "/" + name
 	if item.Unchanged && item.ExistingLocation == rel {
 		w.finish(item.Seq, rel, sdk.Unchanged, nil)
 		return
 	}
 	var keepPerm uint32
-	if mode, ok := dir.names[name]; ok && mode.IsRegular() {
+	if held && mode.IsRegular() {
 		if info, err := statAt(int(dir.file.Fd()), name); err == nil && info.regular {
 			if info.size == int64(len(item.Content)) {
 				if existing, same, err := readFileAt(int(dir.file.Fd()), name, info.size); err == nil && same && string(existing) == string(item.Content) {
@@ -244,14 +262,40 @@ func (w *writer) inPlace(dir *typeDir, id, ext string) string {
 // without it): from then on each staged file is fsynced as it is written.
 var syncfsBroken atomic.Bool
 
-// commit makes the staged files durable, renames them into place, syncs
-// the directories that changed and reports each file.
-func (w *writer) commit() {
-	if len(w.pending) == 0 {
-		return
-	}
+// takePending hands over the files staged since the last commit.
+func (w *writer) takePending() []staged {
 	batch := w.pending
 	w.pending, w.pendingBytes = nil, 0
+	return batch
+}
+
+// commitInBackground commits the staged files on another goroutine, once
+// the commit before is done.
+func (w *writer) commitInBackground() {
+	w.waitCommit()
+	batch := w.takePending()
+	done := make(chan struct{})
+	w.committing = done
+	go func() {
+		defer close(done)
+		w.commit(batch)
+	}()
+}
+
+// waitCommit waits for the commit running in the background, if any.
+func (w *writer) waitCommit() {
+	if w.committing != nil {
+		<-w.committing
+		w.committing = nil
+	}
+}
+
+// commit makes a batch of staged files durable, renames them into place,
+// syncs the directories that changed and reports each file.
+func (w *writer) commit(batch []staged) {
+	if len(batch) == 0 {
+		return
+	}
 	if slices.ContainsFunc(batch, func(f staged) bool { return !f.synced }) {
 		err := errors.ErrUnsupported
 		if !syncfsBroken.Load() {
@@ -271,11 +315,13 @@ func (w *writer) commit() {
 			w.fail(f, "cannot write %s: %s", f.path(w.location), fileutil.Reason(err))
 			continue
 		}
+		w.mu.Lock()
 		f.dir.names[f.name] = 0
+		w.mu.Unlock()
 		f.dir.dirty = true
 		moved = append(moved, f)
 	}
-	dirErrs := w.syncDirs()
+	dirErrs := w.syncDirs(moved)
 	for _, f := range moved {
 		if err := dirErrs[f.dir]; err != nil {
 			w.fail(f, "cannot sync %s: %s", filepath.Join(w.location, f.dir.name), fileutil.Reason(err))
@@ -287,7 +333,9 @@ func (w *writer) commit() {
 					filepath.Join(w.location, f.dir.name, f.old), fileutil.Reason(err))
 				continue
 			}
+			w.mu.Lock()
 			delete(f.dir.names, f.old)
+			w.mu.Unlock()
 		}
 		w.finish(f.seq, f.dir.name+"/"+f.name, sdk.Written, nil)
 	}
@@ -317,13 +365,22 @@ func (w *writer) syncEach(batch []staged) []staged {
 	return ok
 }
 
-// syncDirs fsyncs the type directories renamed into, and the directories
-// holding directories made by this write, so that the renames survive a
-// crash. It returns the failures by type directory.
-func (w *writer) syncDirs() map[*typeDir]error {
+// syncDirs fsyncs the type directories the moved files were renamed
+// into, and the directories holding directories made by this write, so
+// that the renames survive a crash. It returns the failures by type
+// directory.
+func (w *writer) syncDirs(moved []staged) map[*typeDir]error {
 	errs := map[*typeDir]error{}
+	var dirs []*typeDir
+	seen := map[*typeDir]bool{}
+	for _, f := range moved {
+		if !seen[f.dir] {
+			seen[f.dir] = true
+			dirs = append(dirs, f.dir)
+		}
+	}
 	var madeNow []*typeDir // their entries in the top directory need syncing
-	for _, d := range w.types {
+	for _, d := range dirs {
 		if !d.dirty {
 			continue
 		}
@@ -353,7 +410,7 @@ func (w *writer) syncDirs() map[*typeDir]error {
 		if err == nil {
 			w.rootCreated = false
 		} else {
-			madeNow = slices.Collect(maps.Values(w.types)) // every file hangs on the new top directory
+			madeNow = dirs // every file hangs on the new top directory
 		}
 	}
 	if err != nil {
@@ -386,6 +443,7 @@ func (w *writer) abandon(err error) {
 
 // close releases the type directories and removes the stage.
 func (w *writer) close() {
+	w.waitCommit()
 	for _, d := range w.types {
 		if d.file != nil {
 			d.file.Close()

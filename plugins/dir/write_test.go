@@ -194,17 +194,20 @@ func TestWriteTrustsTheHostAboutUnchangedItemsAtTheSameLocation(t *testing.T) {
 // The dir endpoint does not declare concurrent writes, so the host sends
 // every item without waiting for reports. Files are committed in batches,
 // and each is reported Written only once it is in place: a long write
-// reports its first batch before the last item is pulled.
+// reports its first batch before the last item is pulled. (A batch
+// commits while the next is staged, and the third waits for the first.)
 func TestWriteReportsEachFileOnceInPlace(t *testing.T) {
 	root := t.TempDir()
 	ep := open(t, root, sdk.RoleDestination, false)
-	const n = 4096 + 10
+	const n = 2*4096 + 10 // two batches and a bit (commitFiles)
 	var reportedEarly, notInPlace int
 	var mu sync.Mutex
 	pulled := 0
 	_, err := ep.Write(t.Context(), func(yield func(sdk.WriteItem) bool) {
 		for i := range int64(n) {
+			mu.Lock() // reports come from a committing goroutine
 			pulled++
+			mu.Unlock()
 			if !yield(item(i, "order", fmt.Sprint("o", i), fmt.Sprintf("---\nn: %d\n", i))) {
 				return
 			}
