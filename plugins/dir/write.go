@@ -103,6 +103,7 @@ type writer struct {
 	// is done; nil when none is. That commit runs beside add: mu guards
 	// failed, kept and the type directories' names, which both use.
 	committing chan struct{}
+	panicked   any // by that commit, raised again by waitCommit
 	mu         sync.Mutex
 }
 
@@ -170,7 +171,7 @@ func (w *writer) add(item sdk.WriteItem) {
 	}
 	w.mu.Lock()
 	name := w.inPlace(dir, res.ID, item.Extension)
-	mode, held := dir.names[name]
+	mode, exists := dir.names[name]
 	w.mu.Unlock()
 	rel = res.Type + "/" + name
 	if item.Unchanged && item.ExistingLocation == rel {
@@ -178,7 +179,7 @@ func (w *writer) add(item sdk.WriteItem) {
 		return
 	}
 	var keepPerm uint32
-	if held && mode.IsRegular() {
+	if exists && mode.IsRegular() {
 		if info, err := statAt(int(dir.file.Fd()), name); err == nil && info.regular {
 			if info.size == int64(len(item.Content)) {
 				if existing, same, err := readFileAt(int(dir.file.Fd()), name, info.size); err == nil && same && string(existing) == string(item.Content) {
@@ -278,15 +279,23 @@ func (w *writer) commitInBackground() {
 	w.committing = done
 	go func() {
 		defer close(done)
+		// A panic belongs to Write's goroutine, where the SDK turns it
+		// into an error instead of a crash.
+		defer func() { w.panicked = recover() }()
 		w.commit(batch)
 	}()
 }
 
 // waitCommit waits for the commit running in the background, if any.
 func (w *writer) waitCommit() {
-	if w.committing != nil {
-		<-w.committing
-		w.committing = nil
+	if w.committing == nil {
+		return
+	}
+	<-w.committing
+	w.committing = nil
+	if p := w.panicked; p != nil {
+		w.panicked = nil
+		panic(p)
 	}
 }
 
