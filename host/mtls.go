@@ -75,7 +75,7 @@ func issueServerKey(cmd *exec.Cmd, cfg *tls.Config) (*os.File, error) {
 	cmd.ExtraFiles = append(cmd.ExtraFiles, r)
 	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", wire.EnvTLSFD, fd))
 	pool := x509.NewCertPool()
-	pool.AddCert(id.Leaf)
+	pool.AddCert(id.Cert.Leaf)
 	cfg.RootCAs = pool
 	return r, nil
 }

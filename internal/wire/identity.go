@@ -23,18 +23,17 @@ import (
 // and the host trusts that one instead.
 const EnvTLSFD = "RESOURCE_SYNC_PLUGIN_TLS_FD"
 
-// Identity is a key and its self-signed certificate, for one side of the
-// mTLS between a host and a plugin.
+// Identity is a key and its self-signed certificate (Cert.Leaf), for one
+// side of the mTLS between a host and a plugin.
 type Identity struct {
 	Cert tls.Certificate
-	Leaf *x509.Certificate
 	// PEM holds the certificate, then the key.
 	PEM []byte
 }
 
 // CertPEM is the certificate alone, for the other side to trust.
 func (id *Identity) CertPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: id.Leaf.Raw})
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: id.Cert.Leaf.Raw})
 }
 
 // NewIdentity makes a P-256 key and a self-signed certificate for
@@ -75,5 +74,5 @@ func NewIdentity() (*Identity, error) {
 	}
 	out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	out = append(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
-	return &Identity{Cert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, Leaf: leaf, PEM: out}, nil
+	return &Identity{Cert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, PEM: out}, nil
 }

@@ -59,7 +59,7 @@ func TestHostIssuedTLS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(cfg.Certificates) != 1 || !bytes.Equal(cfg.Certificates[0].Certificate[0], server.Leaf.Raw) {
+		if len(cfg.Certificates) != 1 || !bytes.Equal(cfg.Certificates[0].Certificate[0], server.Cert.Leaf.Raw) {
 			t.Error("the plugin does not serve with the certificate the host issued")
 		}
 		if cfg.ClientAuth != tls.RequireAndVerifyClientCert || cfg.ClientCAs == nil {
