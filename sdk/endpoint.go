@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// EndpointSpec registers an endpoint kind with [Serve].
+// EndpointSpec registers an endpoint kind in a [Plugin].
 //
 // The host picks the endpoint for a location string in this order: "-" and
 // "null" are its own; then a location "SCHEME://..." goes to the endpoint

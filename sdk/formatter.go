@@ -25,7 +25,7 @@ const (
 	StyleStream
 )
 
-// FormatterSpec registers a formatter with [Serve].
+// FormatterSpec registers a formatter in a [Plugin].
 type FormatterSpec struct {
 	// Name users select with --format ("yaml").
 	Name    string

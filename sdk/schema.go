@@ -50,7 +50,7 @@ func (f Follow) String() string {
 	return "page"
 }
 
-// SchemaSpec registers a schema with [Serve].
+// SchemaSpec registers a schema in a [Plugin].
 type SchemaSpec struct {
 	Name    string
 	Summary string

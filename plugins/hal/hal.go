@@ -27,7 +27,7 @@ type Schema struct{}
 
 var _ sdk.Schema = Schema{}
 
-// Spec registers the schema with sdk.Serve.
+// Spec registers the schema in an sdk.Plugin.
 func Spec() sdk.SchemaSpec {
 	return sdk.SchemaSpec{
 		Name:    "hal",
