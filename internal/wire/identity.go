@@ -37,8 +37,10 @@ func (id *Identity) CertPEM() []byte {
 }
 
 // NewIdentity makes a P-256 key and a self-signed certificate for
-// "localhost" good for a day, usable by a client and a server alike, as
-// go-plugin's automatic mTLS certificates are.
+// "localhost", usable by a client and a server alike, as go-plugin's
+// automatic mTLS certificates are. The key lives only in the memory of
+// the processes that use it; the certificate is good for ten years so
+// that a long watch never outlives it.
 func NewIdentity() (*Identity, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -58,7 +60,7 @@ func NewIdentity() (*Identity, error) {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		NotBefore:             now.Add(-30 * time.Second),
-		NotAfter:              now.Add(24 * time.Hour),
+		NotAfter:              now.AddDate(10, 0, 0),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
