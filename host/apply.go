@@ -60,6 +60,22 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 	}
 	ext, mediaType := first(r.format.Extensions), first(r.format.MediaTypes)
 
+	// Encoding late, beside the write: the destination holds its commits
+	// until every resource was encoded, and each resource goes once it
+	// is.
+	var enc *encodeProgress
+	if p.encodeLate {
+		enc = newEncodeProgress(len(nodes))
+		g.Go(func() error {
+			err := r.encode(gctx, nodes, enc.reached)
+			enc.finish(err == nil)
+			return err
+		})
+	}
+	// held says the destination was asked to hold its commits and never
+	// released: nothing of this write landed.
+	held := false
+
 	// Sender: ready resources -> Write, in messages bounded by bytes. A
 	// stream the endpoint ended refuses sends with io.EOF; the receiver
 	// says why it ended.
@@ -68,8 +84,15 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 		var b batch.Batcher[*pb.WriteItem]
 		b.MaxBytes = batch.TargetBytes
 		send := func() error {
+			req := &pb.Write_Request{Handle: dest.handle, Items: b.Take(), AcceptsStaged: true}
+			if !sent && enc != nil {
+				req.HoldCommits, held = true, true
+			}
+			if held && enc.succeeded() {
+				req.ReleaseCommits, held = true, false
+			}
 			sent = true
-			err := ws.Send(&pb.Write_Request{Handle: dest.handle, Items: b.Take(), AcceptsStaged: true})
+			err := ws.Send(req)
 			if err != nil {
 				sch.stop()
 			}
@@ -84,6 +107,12 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 				break
 			}
 			for _, n := range ready {
+				if enc != nil && !enc.wait(int(n.seq)) {
+					// It could not be encoded, or the sync stops: the
+					// encoder says why.
+					sch.stop()
+					return nil
+				}
 				item, err := r.writeItem(n, ext, mediaType)
 				if err != nil {
 					sch.stop()
@@ -104,6 +133,17 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 		if !sent {
 			// The plugin needs the handle even for an empty write, to
 			// commit (an empty file).
+			if err := send(); err != nil {
+				return senderError(gctx, dest, err)
+			}
+		}
+		if held {
+			// Nothing more to send (--fail-fast, a failure): the write
+			// still commits only once every resource was encoded.
+			if !enc.waitAll() {
+				sch.stop()
+				return nil
+			}
 			if err := send(); err != nil {
 				return senderError(gctx, dest, err)
 			}
@@ -143,7 +183,7 @@ func (r *syncRun) applyWrites(ctx context.Context, p *plan) error {
 			}
 		}
 	})
-	return r.settleWrites(sch, g.Wait())
+	return r.settleWrites(sch, g.Wait(), held)
 }
 
 // errStreamEnded is a send on a Write stream the endpoint already ended.
@@ -202,17 +242,24 @@ func (r *syncRun) writeResult(sch *scheduler, nodes []*node, res *pb.Write_Resul
 // settleWrites gives every resource of a write that ended without an
 // outcome one: staged ones landed if the write committed; what the
 // endpoint was sent and never answered for may or may not have landed;
-// what it was never sent did not. It returns err, or the protocol error
-// of an endpoint that ended its write early.
-func (r *syncRun) settleWrites(sch *scheduler, err error) error {
+// what it was never sent did not, nor anything of a write whose commits
+// were held to the end. It returns err, or the protocol error of an
+// endpoint that ended its write early.
+func (r *syncRun) settleWrites(sch *scheduler, err error, uncommitted bool) error {
 	dest := r.destEP
-	staged, handed, held := sch.unsettled()
+	staged, handed, unsent := sch.unsettled()
 	switch {
 	case err != nil:
 	case len(handed) > 0:
 		err = dest.protocolError("finished its write without reporting %s", handed[0].key())
-	case len(held) > 0 && !sch.failedFast():
-		err = dest.protocolError("committed its write before it was sent %s", held[0].key())
+	case len(unsent) > 0 && !sch.failedFast():
+		err = dest.protocolError("committed its write before it was sent %s", unsent[0].key())
+	}
+	if err != nil && uncommitted {
+		// The destination held its commits (holds-commits) and dropped
+		// what it staged with the write.
+		unsent = append(append(unsent, handed...), staged...)
+		staged, handed = nil, nil
 	}
 	for _, n := range staged {
 		if err == nil {
@@ -225,7 +272,7 @@ func (r *syncRun) settleWrites(sch *scheduler, err error) error {
 	for _, n := range handed {
 		r.emit(n.event(OutcomeFailed, fmt.Errorf("%s: %w: %w", n.res().describe(), ErrNotConfirmed, errorCause(err))))
 	}
-	for _, n := range held {
+	for _, n := range unsent {
 		switch {
 		case err != nil:
 			r.emit(n.event(OutcomeSkipped, fmt.Errorf("not written: %w", errorCause(err))))
@@ -395,4 +442,80 @@ func (e *openEndpoint) protocolError(format string, args ...any) error {
 
 func (p *Plugin) protocolError(format string, args ...any) error {
 	return &ProtocolError{Plugin: p.Name(), Msg: fmt.Sprintf(format, args...)}
+}
+
+// encodeProgress says how far a late encode went (plan.encodeLate).
+// Results come in order, so every write before upto is encoded.
+type encodeProgress struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	total int
+	upto  int
+	// want is what the sender waits for, -1 when it does not: it is woken
+	// once, not at every resource.
+	want int
+	// finished is set once the encode returned; ok, once it returned
+	// without a problem.
+	finished, ok bool
+}
+
+// encodeWakeup is how many resources the sender waits to be encoded
+// when it runs out.
+const encodeWakeup = 64
+
+func newEncodeProgress(total int) *encodeProgress {
+	e := &encodeProgress{total: total, want: -1}
+	e.cond = sync.NewCond(&e.mu)
+	return e
+}
+
+// reached records that write i was encoded.
+func (e *encodeProgress) reached(i int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if i != e.upto {
+		return // one before could not be encoded
+	}
+	e.upto++
+	if e.want >= 0 && e.upto > e.want {
+		e.want = -1
+		e.cond.Broadcast()
+	}
+}
+
+func (e *encodeProgress) finish(ok bool) {
+	e.mu.Lock()
+	e.finished, e.ok = true, ok
+	e.mu.Unlock()
+	e.cond.Broadcast()
+}
+
+// wait waits until write i is encoded and reports whether it was: not
+// when it could not be, or the encode stopped first.
+func (e *encodeProgress) wait(i int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i >= e.upto && !e.finished {
+		e.want = min(i+encodeWakeup, e.total) - 1
+		e.cond.Wait()
+	}
+	return i < e.upto
+}
+
+// waitAll waits for the encode to return and reports whether every
+// write was encoded.
+func (e *encodeProgress) waitAll() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for !e.finished {
+		e.cond.Wait()
+	}
+	return e.ok
+}
+
+// succeeded reports whether the encode returned, every write encoded.
+func (e *encodeProgress) succeeded() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.ok
 }

@@ -151,7 +151,12 @@ func (b *bisyncRun) makePlans(ctx context.Context, keys []Key, first bool) error
 			return fmt.Errorf("deleting on %s: %w", s.name, err)
 		}
 		reverseOrder(p.deletes)
-		if err := s.run.encode(ctx, p.writes); err != nil {
+		// Both sides are encoded before either is written.
+		err = s.run.mergeUpdates(p.writes)
+		if err == nil {
+			err = s.run.encode(ctx, p.writes, nil)
+		}
+		if err != nil {
 			return fmt.Errorf("writing %s: %w", s.name, err)
 		}
 		b.plans[x] = p

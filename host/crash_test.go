@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,10 +134,14 @@ func TestPluginDyingBeforeHandshakeSaysSo(t *testing.T) {
 	}
 }
 
-// failFormatter cannot encode resources whose id starts with "bad".
+// failFormatter cannot encode resources whose id starts with "bad", and
+// takes its time to say so for "badlate".
 type failFormatter struct{ json.Formatter }
 
 func (f failFormatter) Encode(v sdk.Value, style sdk.Style) ([]byte, error) {
+	if strings.Contains(string(v.JSON), `"id":"badlate"`) {
+		time.Sleep(1500 * time.Millisecond)
+	}
 	if strings.Contains(string(v.JSON), `"id":"bad`) {
 		return nil, &sdk.Error{Source: v.Source, Msg: "cannot encode this one"}
 	}
@@ -158,6 +163,70 @@ func TestEncodeFailureUnderReplaceRemovesNothing(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dst, "t", kept)); err != nil {
 			t.Errorf("--rm removed %s although a resource failed: %v", kept, err)
 		}
+	}
+}
+
+// A resource that cannot be encoded stops the sync before anything lands,
+// even once the destination holds more staged files than it commits at a
+// time: a directory holds its commits while the host still encodes.
+func TestEncodeFailureLateInALongWriteLandsNothing(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	// More than two of the directory's commits, and more than that before
+	// the last encode batch, whose failure comes late: a destination that
+	// did not hold its commits would have made its first in the meantime.
+	const n = 8700
+	for i := range n {
+		writeFile(t, filepath.Join(src, "t", fmt.Sprintf("r%05d.json", i)),
+			fmt.Sprintf(`{"id":"r%05d","_links":{"self":{"href":"http://x/api/t/r%05d"}}}`, i, i))
+	}
+	// Its type sorts after t's, so it is encoded last.
+	writeFile(t, filepath.Join(src, "u", "badlate.json"), `{"id":"badlate","_links":{"self":{"href":"http://x/api/u/badlate"}}}`)
+	var written, skipped int
+	h := newHost(t)
+	sum, err := h.Sync(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst),
+		Format: "failjson", Schema: "hal", Events: func(e host.Event) {
+			switch e.Outcome {
+			case host.OutcomeWritten:
+				written++
+			case host.OutcomeSkipped:
+				skipped++
+			}
+		}})
+	if err == nil || !strings.Contains(err.Error(), "cannot encode this one") {
+		t.Fatalf("error = %v, want the encode failure", err)
+	}
+	if written != 0 || sum.Written() != 0 || skipped != n+1 {
+		t.Errorf("%d written (summary: %d), %d skipped; want none written, all %d skipped", written, sum.Written(), skipped, n+1)
+	}
+	// The plugin removes what it staged as its write ends, which may be
+	// after Sync returned; it has once the host closed.
+	h.Close()
+	filepath.WalkDir(dst, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			t.Errorf("left behind %s", path)
+		}
+		return nil
+	})
+}
+
+// Apply encodes while it writes to a directory, so a dry run asks for
+// the encoding to find what Apply would refuse.
+func TestDryRunFindsWhatCannotBeEncoded(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	writeFile(t, filepath.Join(src, "t", "good.json"), `{"id":"good","_links":{"self":{"href":"http://x/api/t/good"}}}`)
+	writeFile(t, filepath.Join(src, "t", "bad.json"), `{"id":"bad","_links":{"self":{"href":"http://x/api/t/bad"}}}`)
+	h := newHost(t)
+	run, err := h.Prepare(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "failjson", Schema: "hal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	var encErr *host.EncodeError
+	if err := run.Encode(context.Background()); !errors.As(err, &encErr) || !strings.Contains(err.Error(), "t/bad") {
+		t.Fatalf("Encode: %v, want an EncodeError naming t/bad", err)
+	}
+	if _, err := os.Stat(dst); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the destination was made: %v", err)
 	}
 }
 

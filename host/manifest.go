@@ -69,6 +69,7 @@ const (
 	CapInventoryMore      = "inventory-more"
 	CapReadMemos          = "read-memos"
 	CapContentWrites      = "content-writes"
+	CapHoldsCommits       = "holds-commits"
 )
 
 var capabilityNames = map[pb.Capability]string{
@@ -88,6 +89,7 @@ var capabilityNames = map[pb.Capability]string{
 	pb.Capability_CAPABILITY_INVENTORY_MORE:       CapInventoryMore,
 	pb.Capability_CAPABILITY_READ_MEMOS:           CapReadMemos,
 	pb.Capability_CAPABILITY_CONTENT_WRITES:       CapContentWrites,
+	pb.Capability_CAPABILITY_HOLDS_COMMITS:        CapHoldsCommits,
 }
 
 var kindNames = map[pb.Component_Kind]Kind{

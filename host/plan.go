@@ -140,6 +140,9 @@ type plan struct {
 	// origin holds and that stay because deletes were not asked for.
 	kept     int
 	warnings []string
+	// encodeLate says the writes are encoded while they are written, to
+	// a destination that holds its commits until every one was (apply.go).
+	encodeLate bool
 }
 
 // DeleteLimit bounds how much a sync may delete: a count, or a percentage
@@ -299,8 +302,13 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 		return nil, fmt.Errorf("at the destination: %w", err)
 	}
 	reverseOrder(p.deletes)
-	if err := r.encode(ctx, p.writes); err != nil {
+	if err := r.mergeUpdates(p.writes); err != nil {
 		return nil, err
+	}
+	if p.encodeLate = r.destEP.can(CapHoldsCommits) && len(p.writes) > 0; !p.encodeLate {
+		if err := r.encode(ctx, p.writes, nil); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -422,10 +430,9 @@ func danglingParents(writes []*step, origins, dest *inventory, nowhere string) [
 	return out
 }
 
-// encode puts every resource to write in the destination's format, before
-// anything is written: a resource that cannot be encoded stops the sync
-// while it has changed nothing.
-func (r *syncRun) encode(ctx context.Context, writes []*node) error {
+// mergeUpdates makes each update's body keep the destination's ignored
+// fields (--ignore).
+func (r *syncRun) mergeUpdates(writes []*node) error {
 	var problems []error
 	for _, n := range writes {
 		if n.src != nil && n.dst != nil && n.action == actUpdate {
@@ -437,6 +444,17 @@ func (r *syncRun) encode(ctx context.Context, writes []*node) error {
 	if len(problems) > 0 {
 		return &EncodeError{Problems: problems}
 	}
+	return nil
+}
+
+// encode puts every resource to write in the destination's format before
+// any of them lands: a resource that cannot be encoded stops the sync
+// while it has changed nothing. That is before the write, or during it
+// when the destination holds its commits until every resource was
+// encoded (plan.encodeLate). encoded, when set, hears the index of each
+// write encoded, in order.
+func (r *syncRun) encode(ctx context.Context, writes []*node, encoded func(i int)) error {
+	var problems []error
 	var mu sync.Mutex // results arrive on the stream's goroutine
 	err := r.encodeEach(ctx, r.style(), len(writes), func(i int) (*pb.Value, error) {
 		n := writes[i]
@@ -458,6 +476,9 @@ func (r *syncRun) encode(ctx context.Context, writes []*node) error {
 		}
 		if err == nil {
 			n.content, err = r.spill.put(content)
+		}
+		if err == nil && encoded != nil {
+			encoded(i)
 		}
 		if err != nil {
 			mu.Lock()

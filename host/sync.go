@@ -146,7 +146,9 @@ type Run struct {
 // Prepare reads every origin and what the destination holds of the same
 // types, and plans one action per resource. Any problem with the input,
 // and any guardrail the plan would break, stops it here, before anything
-// is written.
+// is written. So does a resource that cannot be encoded, unless the
+// destination holds its commits: Apply then encodes while it writes, and
+// stops before anything lands (Encode).
 func (h *Host) Prepare(ctx context.Context, opts SyncOptions) (*Run, error) {
 	r, err := h.startRun(ctx, opts, false)
 	if err != nil {
@@ -418,6 +420,22 @@ func (run *Run) Body(typ, id string) (body []byte, ok bool, err error) {
 	}
 	body, err = run.r.spill.get(steps[i].src.body)
 	return body, err == nil, err
+}
+
+// Encode puts every resource the plan writes in the destination's format,
+// writing nothing; a resource that cannot be encoded makes an
+// *EncodeError. Prepare does it, except for a destination that holds its
+// commits, where Apply encodes while it writes: a dry run calls Encode to
+// report what Apply would refuse.
+func (run *Run) Encode(ctx context.Context) error {
+	if !run.plan.encodeLate {
+		return nil
+	}
+	if err := run.r.encode(ctx, run.plan.writes, nil); err != nil {
+		return err
+	}
+	run.plan.encodeLate = false
+	return nil
 }
 
 // Warnings are the problems found so far that do not stop the sync.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"iter"
 	"strconv"
+
+	"github.com/resource-sync/resource-sync/internal/wire"
 )
 
 // EndpointSpec registers an endpoint kind in a [Plugin].
@@ -59,6 +61,14 @@ type EndpointSpec struct {
 	// copy of every body. The conformance kit writes such an endpoint's
 	// items without it too.
 	ContentWrites bool
+	// HoldsCommits says that Write, which may commit in parts while items
+	// still arrive, commits nothing before CommitsReleased(ctx) is closed.
+	// The host then sends items while it is still encoding later ones,
+	// instead of encoding every one first, and a resource that cannot be
+	// encoded still stops the sync before anything lands. A Write that
+	// commits only after its last item holds its commits already and may
+	// declare it as it is.
+	HoldsCommits bool
 	// Open opens a location. The endpoint it returns implements any of
 	// Reader, Fetcher, Writer and Deleter.
 	Open func(ctx context.Context, req OpenRequest) (Endpoint, error)
@@ -227,6 +237,26 @@ type Writer interface {
 	// not reported otherwise.
 	Write(ctx context.Context, items iter.Seq[WriteItem], report func(WriteResult)) (WriteSummary, error)
 }
+
+// CommitsReleased returns a channel that is closed once Write may make
+// what it staged visible: until then a Writer declaring
+// EndpointSpec.HoldsCommits commits nothing. It is closed from the start
+// unless the host holds the write's commits, which it does while it is
+// still encoding items; the end of the items releases them too. A write
+// cancelled before the release must leave the destination as it was.
+func CommitsReleased(ctx context.Context) <-chan struct{} {
+	if c, ok := wire.CommitsReleased(ctx); ok {
+		return c
+	}
+	return released
+}
+
+// released is the channel of a write whose commits are not held.
+var released = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 // Recommender is an endpoint that tells the host how to treat what it
 // holds; the host asks right after Open. An adapter endpoint recommends

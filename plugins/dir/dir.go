@@ -33,6 +33,7 @@ func Spec() sdk.EndpointSpec {
 		CompareBeforeWrite: true,
 		Replaces:           true,
 		ContentWrites:      true,
+		HoldsCommits:       true,
 		Open:               Open,
 		Implements:         (*Endpoint)(nil),
 	}

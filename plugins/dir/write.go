@@ -38,7 +38,9 @@ const (
 // place, and fsyncs the directories that changed. A file is reported
 // Written only then. After a crash each file holds its old content or its
 // new one, never part of either, and the next write removes what was left
-// staged.
+// staged. While the host holds the commits (sdk.CommitsReleased), files
+// are staged and none is committed: a write cancelled then changes
+// nothing.
 func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
 	root, created, err := e.createdRoot()
 	if err != nil {
@@ -61,13 +63,14 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 		return sdk.WriteSummary{}, err
 	}
 
+	released := sdk.CommitsReleased(ctx)
 	for item := range items {
 		if err := ctx.Err(); err != nil {
 			w.finish(item.Seq, "", sdk.Failed, err)
 			break
 		}
 		w.add(item)
-		if len(w.pending) >= commitFiles || w.pendingBytes >= commitBytes {
+		if (len(w.pending) >= commitFiles || w.pendingBytes >= commitBytes) && isClosed(released) {
 			w.commitInBackground()
 		}
 	}
@@ -81,6 +84,17 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 		return sdk.WriteSummary{}, nil
 	}
 	return w.removeStale(e.exts)
+}
+
+// isClosed says whether c is closed: while the host holds the commits
+// (sdk.CommitsReleased), staged files wait, however many.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // writer is the state of one Write.

@@ -22,6 +22,7 @@ func Spec() sdk.EndpointSpec {
 		PathPatterns:  []string{"*.yaml", "*.yml"},
 		Replaces:      true,
 		ContentWrites: true,
+		HoldsCommits:  true, // it commits after the last item
 		Open:          Open,
 		Implements:    (*Endpoint)(nil),
 	}

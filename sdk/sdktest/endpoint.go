@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -189,6 +190,7 @@ func RunEndpoint(t *testing.T, opt EndpointOpt) {
 		t.Run("Large", e.testLarge)
 		t.Run("Batches", e.testBatches)
 		t.Run("Cancel", e.testCancel)
+		t.Run("HeldCommits", e.testHeldCommits)
 		t.Run("Fetch", e.testFetch)
 		t.Run("Inventory", e.testInventory)
 		t.Run("InventoryMore", e.testInventoryMore)
@@ -449,6 +451,26 @@ func (e *endpointChecks) testBatches(t *testing.T) {
 	rs := e.numbered(loc, "batch", 600, 0)
 	e.expectStatus(t, e.write(t, loc, false, rs, []int{1, 255, 256, 88}), pb.Write_STATUS_WRITTEN)
 	e.compare(t, e.readAll(t, loc), rs)
+}
+
+// testHeldCommits cancels a write whose commits the host held and never
+// released: the endpoint must be as it was. Released with the last
+// message, the same write lands.
+func (e *endpointChecks) testHeldCommits(t *testing.T) {
+	e.need(t, pb.Capability_CAPABILITY_WRITE, pb.Capability_CAPABILITY_READ, pb.Capability_CAPABILITY_HOLDS_COMMITS)
+	loc := e.opt.Location(t)
+	before := e.numbered(loc, "before", 3, 0)
+	e.put(t, loc, before)
+	held := e.numbered(loc, "held", 600, 0)
+	// A whole-file endpoint is opened to be replaced, and keeps only what
+	// a write sends.
+	e.writeCancelledWhileHeld(t, loc, e.opt.WholeFile, held)
+	e.compare(t, e.readAll(t, loc), before)
+
+	all := append(slices.Clone(before), held...)
+	out := e.writeHeld(t, loc, e.opt.WholeFile, all, []int{1, 255, 256, 91}, true)
+	e.expectStatus(t, out, pb.Write_STATUS_WRITTEN, pb.Write_STATUS_UNCHANGED)
+	e.compare(t, e.readAll(t, loc), all)
 }
 
 // testCancel cancels a Read of many documents after its first message:

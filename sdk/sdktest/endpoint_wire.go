@@ -67,20 +67,10 @@ func (e *endpointChecks) wireResource(r sdk.Resource) *pb.Resource {
 	return toproto.Resource(r)
 }
 
-// writeOutcome is what one Write call reported.
-type writeOutcome struct {
-	results map[int64]*pb.Write_Result // by seq; seq n is resource n-1
-	removed int64
-}
-
-// write writes rs to loc in one Write call, in messages of the given
-// sizes (all in one when nil), and checks the endpoint reports each item
-// exactly once (staging first, if it must) and ends with done.
-func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []sdk.Resource, sizes []int) writeOutcome {
+// wireItems are rs as the host sends them to be written, seq n being
+// rs[n-1].
+func (e *endpointChecks) wireItems(t *testing.T, rs []sdk.Resource) []*pb.WriteItem {
 	t.Helper()
-	if sizes == nil {
-		sizes = []int{len(rs)}
-	}
 	items := make([]*pb.WriteItem, len(rs))
 	ext, mediaType := first(e.opt.Format.Extensions), first(e.opt.Format.MediaTypes)
 	for i, r := range rs {
@@ -94,6 +84,31 @@ func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []sdk.
 		}
 		items[i] = &pb.WriteItem{Seq: int64(i + 1), Resource: res, Content: content, Extension: ext, MediaType: mediaType}
 	}
+	return items
+}
+
+// writeOutcome is what one Write call reported.
+type writeOutcome struct {
+	results map[int64]*pb.Write_Result // by seq; seq n is resource n-1
+	removed int64
+}
+
+// write writes rs to loc in one Write call, in messages of the given
+// sizes (all in one when nil), and checks the endpoint reports each item
+// exactly once (staging first, if it must) and ends with done.
+func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []sdk.Resource, sizes []int) writeOutcome {
+	t.Helper()
+	return e.writeHeld(t, loc, replace, rs, sizes, false)
+}
+
+// writeHeld is write, holding the commits from the first message and
+// releasing them with the last when held is set.
+func (e *endpointChecks) writeHeld(t *testing.T, loc string, replace bool, rs []sdk.Resource, sizes []int, held bool) writeOutcome {
+	t.Helper()
+	if sizes == nil {
+		sizes = []int{len(rs)}
+	}
+	items := e.wireItems(t, rs)
 	var reqs []*pb.Write_Request
 	next := 0
 	for _, s := range sizes {
@@ -102,6 +117,9 @@ func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []sdk.
 	}
 	if next != len(items) {
 		panic("sdktest: write sizes do not add up")
+	}
+	if held {
+		reqs[0].HoldCommits, reqs[len(reqs)-1].ReleaseCommits = true, true
 	}
 
 	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, replace)
@@ -173,6 +191,47 @@ func (e *endpointChecks) write(t *testing.T, loc string, replace bool, rs []sdk.
 	}
 	e.close(t, handle)
 	return out
+}
+
+// writeCancelledWhileHeld sends rs in one Write whose commits are held,
+// waits until the endpoint reported every item, and cancels the write
+// without releasing them. An item reported written meanwhile fails the
+// check: it would be in place before the release.
+func (e *endpointChecks) writeCancelledWhileHeld(t *testing.T, loc string, replace bool, rs []sdk.Resource) {
+	t.Helper()
+	items := e.wireItems(t, rs)
+	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, replace)
+	ctx, cancel := callContext(t.Context())
+	defer cancel()
+	stream, err := e.client.Write(ctx)
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if err := stream.Send(&pb.Write_Request{Handle: handle, Items: items, AcceptsStaged: true, HoldCommits: true}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	for reported := 0; reported < len(items); {
+		resp, err := stream.Recv()
+		if err != nil {
+			t.Fatalf("Write, its commits held: %d of %d items reported, then: %v (a held write must still report each item, Staged)", reported, len(items), err)
+		}
+		for _, r := range resp.GetResults() {
+			reported++
+			if r.GetStatus() == pb.Write_STATUS_WRITTEN {
+				t.Errorf("Write: item %d (%v) reported written while the commits were held", r.GetSeq(), keyOf(rs[r.GetSeq()-1]))
+			}
+		}
+		if resp.GetDone() {
+			t.Fatalf("Write: said done while the host was still sending")
+		}
+	}
+	cancel()
+	for {
+		if _, err := stream.Recv(); err != nil {
+			break
+		}
+	}
+	e.close(t, handle)
 }
 
 // expectStatus fails the test for each result whose status is not one of

@@ -36,7 +36,7 @@ func testPlugin() sdk.Plugin {
 		},
 		Endpoints: []sdk.EndpointSpec{
 			{Name: "memory", Schemes: []string{"memory"}, Replaces: true, Open: openMemory(false), Implements: (*memoryEndpoint)(nil)},
-			{Name: "leaky", Schemes: []string{"leaky"}, Replaces: true, Open: openMemory(true), Implements: (*memoryEndpoint)(nil)},
+			{Name: "leaky", Schemes: []string{"leaky"}, Replaces: true, HoldsCommits: true, Open: openMemory(true), Implements: (*memoryEndpoint)(nil)},
 			{Name: "shelf", Schemes: []string{"shelf"}, Open: openShelf, Implements: (*shelfEndpoint)(nil)},
 		},
 		Schemas: []sdk.SchemaSpec{
@@ -177,7 +177,8 @@ var memory = struct {
 
 // memoryEndpoint stores resources in memory. The leaky one has the bugs
 // the kit must catch: it never reports Unchanged, ignores Replace and
-// Delete, and writes every id to disk as a path, even "../escape".
+// Delete, writes every id to disk as a path, even "../escape", and
+// declares it holds its commits but reports items written before.
 type memoryEndpoint struct {
 	location string
 	replace  bool

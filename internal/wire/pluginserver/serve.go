@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -45,6 +46,30 @@ func Serve(p sdk.Plugin, opts ...Option) {
 		Logger:      sdk.Logger().Named(p.Name),
 		Test:        cfg.test,
 	})
+	// Stopping cancels the writes still running; each then removes what
+	// it staged, which the process must live long enough to finish.
+	waitWrites(writeCleanupTime)
+}
+
+// writes counts the Write calls running in this process.
+var writes sync.WaitGroup
+
+// writeCleanupTime is how long a stopping plugin waits for its cancelled
+// writes, within the two seconds go-plugin's host gives it to exit.
+const writeCleanupTime = 1500 * time.Millisecond
+
+// waitWrites waits for the running writes to return, at most d.
+func waitWrites(d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		writes.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		sdk.Logger().Warn("a cancelled write did not end in time; what it staged is removed by the next write")
+	}
 }
 
 // Option configures Serve.

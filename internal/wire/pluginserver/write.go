@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/resource-sync/resource-sync/internal/batch"
+	"github.com/resource-sync/resource-sync/internal/wire"
 	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
 	"github.com/resource-sync/resource-sync/internal/wire/toproto"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
@@ -22,6 +23,8 @@ import (
 // batches from the host, one sends results back as they are reported, so
 // the host can release children as soon as their parents are reported.
 func (s *endpointServer) Write(stream grpc.BidiStreamingServer[pb.Write_Request, pb.Write_Response]) error {
+	writes.Add(1)
+	defer writes.Done()
 	first, err := stream.Recv()
 	if errors.Is(err, io.EOF) {
 		return nil
@@ -39,6 +42,14 @@ func (s *endpointServer) Write(stream grpc.BidiStreamingServer[pb.Write_Request,
 	}
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
+	// A held write commits nothing until the host releases it, or ends
+	// the stream.
+	release := func() {}
+	if first.GetHoldCommits() {
+		released := make(chan struct{})
+		release = sync.OnceFunc(func() { close(released) })
+		ctx = wire.WithCommitsReleased(ctx, released)
+	}
 
 	items := make(chan sdk.WriteItem, batch.MaxItems)
 	recvErr := make(chan error, 1)
@@ -46,6 +57,9 @@ func (s *endpointServer) Write(stream grpc.BidiStreamingServer[pb.Write_Request,
 		defer close(items)
 		msg := first
 		for {
+			if msg.GetReleaseCommits() {
+				release()
+			}
 			for _, it := range msg.GetItems() {
 				select {
 				case items <- fromproto.WriteItem(it):
@@ -56,6 +70,7 @@ func (s *endpointServer) Write(stream grpc.BidiStreamingServer[pb.Write_Request,
 			var err error
 			msg, err = stream.Recv()
 			if errors.Is(err, io.EOF) {
+				release()
 				return
 			}
 			if err != nil {

@@ -85,7 +85,13 @@ func startWrite(t *testing.T, ep pb.EndpointClient, handle string, acceptsStaged
 
 func (w *writeSession) send(seqs ...int64) {
 	w.t.Helper()
-	req := &pb.Write_Request{Handle: w.handle, AcceptsStaged: w.stages}
+	w.sendRequest(&pb.Write_Request{}, seqs...)
+}
+
+// sendRequest sends req with the session's handle and the items seqs.
+func (w *writeSession) sendRequest(req *pb.Write_Request, seqs ...int64) {
+	w.t.Helper()
+	req.Handle, req.AcceptsStaged = w.handle, w.stages
 	for _, s := range seqs {
 		req.Items = append(req.Items, &pb.WriteItem{Seq: s, Resource: &pb.Resource{Id: "i", Type: "t"}})
 	}
@@ -248,6 +254,62 @@ func TestWriteFailsWhatTheWriterNeverReported(t *testing.T) {
 	check(t, w.expect(1), "STAGED@3")
 	const never = " plugin test: its Write returned without reporting this item"
 	check(t, w.finish(), "FAILED"+never+"@2", "FAILED"+never+"@3", "done")
+}
+
+// releaseWriter reports, as each item's status, whether commits were
+// released when it took the item: Written if so, Staged if held.
+func releaseWriter(ctx context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
+	released := sdk.CommitsReleased(ctx)
+	for it := range items {
+		status := sdk.Staged
+		select {
+		case <-released:
+			status = sdk.Written
+		default:
+		}
+		report(sdk.WriteResult{Seq: it.Seq, Status: status})
+	}
+	select {
+	case <-released:
+		return sdk.WriteSummary{}, nil
+	default:
+		return sdk.WriteSummary{}, errors.New("the items ended and commits are still held")
+	}
+}
+
+// A host holds a write's commits until it releases them, with items or
+// alone, or ends the stream; a write it does not hold is released from
+// the start.
+func TestWriteHoldsCommitsUntilReleased(t *testing.T) {
+	t.Parallel()
+	ep, h := connect(t, releaseWriter, false)
+
+	w := startWrite(t, ep, h, true)
+	w.sendRequest(&pb.Write_Request{HoldCommits: true}, 1)
+	check(t, w.expect(1), "STAGED@1")
+	w.send(2)
+	check(t, w.expect(1), "STAGED@2")
+	w.sendRequest(&pb.Write_Request{ReleaseCommits: true}, 3)
+	check(t, w.expect(1), "WRITTEN@3")
+	check(t, w.finish(), "done")
+
+	alone := startWrite(t, ep, h, true)
+	alone.sendRequest(&pb.Write_Request{HoldCommits: true}, 1)
+	check(t, alone.expect(1), "STAGED@1")
+	alone.sendRequest(&pb.Write_Request{ReleaseCommits: true})
+	alone.send(2)
+	check(t, alone.expect(1), "WRITTEN@2")
+	check(t, alone.finish(), "done")
+
+	ended := startWrite(t, ep, h, true)
+	ended.sendRequest(&pb.Write_Request{HoldCommits: true}, 1)
+	check(t, ended.expect(1), "STAGED@1")
+	check(t, ended.finish(), "done")
+
+	free := startWrite(t, ep, h, true)
+	free.send(1)
+	check(t, free.expect(1), "WRITTEN@1")
+	check(t, free.finish(), "done")
 }
 
 // An error from Open reaches the host whole: an *sdk.Error with its source.

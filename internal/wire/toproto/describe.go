@@ -104,6 +104,9 @@ func Capabilities(e sdk.EndpointSpec) []pb.Capability {
 	if writer && !e.ConcurrentWrites {
 		caps = append(caps, pb.Capability_CAPABILITY_STAGED_WRITES)
 	}
+	if writer && e.HoldsCommits {
+		caps = append(caps, pb.Capability_CAPABILITY_HOLDS_COMMITS)
+	}
 	if e.ConditionalReads {
 		caps = append(caps, pb.Capability_CAPABILITY_CONDITIONAL_READ)
 		if _, ok := impl.(sdk.MemoRestorer); ok {

@@ -1283,8 +1283,17 @@ type Write_Request struct {
 	// The host understands STATUS_STAGED. A plugin must not report it to
 	// a host that does not say so.
 	AcceptsStaged bool `protobuf:"varint,3,opt,name=accepts_staged,json=acceptsStaged,proto3" json:"accepts_staged,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Set on the first request, for an endpoint declaring
+	// CAPABILITY_HOLDS_COMMITS: nothing this write does may become
+	// visible (a file renamed into place, a resource removed) until a
+	// request sets release_commits or the host ends the stream. A write
+	// the host cancels before that leaves the destination as it was.
+	HoldCommits bool `protobuf:"varint,4,opt,name=hold_commits,json=holdCommits,proto3" json:"hold_commits,omitempty"`
+	// Ends the hold: the endpoint may commit from now on. It may come
+	// with items or alone.
+	ReleaseCommits bool `protobuf:"varint,5,opt,name=release_commits,json=releaseCommits,proto3" json:"release_commits,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Write_Request) Reset() {
@@ -1334,6 +1343,20 @@ func (x *Write_Request) GetItems() []*WriteItem {
 func (x *Write_Request) GetAcceptsStaged() bool {
 	if x != nil {
 		return x.AcceptsStaged
+	}
+	return false
+}
+
+func (x *Write_Request) GetHoldCommits() bool {
+	if x != nil {
+		return x.HoldCommits
+	}
+	return false
+}
+
+func (x *Write_Request) GetReleaseCommits() bool {
+	if x != nil {
+		return x.ReleaseCommits
 	}
 	return false
 }
@@ -1878,12 +1901,14 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"\tunchanged\x18\x06 \x01(\bR\tunchanged\x12+\n" +
 	"\x11existing_location\x18\a \x01(\tR\x10existingLocation\x12\x19\n" +
 	"\bif_match\x18\b \x01(\tR\aifMatch\x12\"\n" +
-	"\rif_none_match\x18\t \x01(\bR\vifNoneMatch\"\xb6\x04\n" +
-	"\x05Write\x1az\n" +
+	"\rif_none_match\x18\t \x01(\bR\vifNoneMatch\"\x83\x05\n" +
+	"\x05Write\x1a\xc6\x01\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x120\n" +
 	"\x05items\x18\x02 \x03(\v2\x1a.resourcesync.v1.WriteItemR\x05items\x12%\n" +
-	"\x0eaccepts_staged\x18\x03 \x01(\bR\racceptsStaged\x1a\xaa\x01\n" +
+	"\x0eaccepts_staged\x18\x03 \x01(\bR\racceptsStaged\x12!\n" +
+	"\fhold_commits\x18\x04 \x01(\bR\vholdCommits\x12'\n" +
+	"\x0frelease_commits\x18\x05 \x01(\bR\x0ereleaseCommits\x1a\xaa\x01\n" +
 	"\x06Result\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x125\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1d.resourcesync.v1.Write.StatusR\x06status\x121\n" +

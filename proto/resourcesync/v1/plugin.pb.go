@@ -100,6 +100,11 @@ const (
 	// parents, source and line, never the resource's JSON: the host leaves
 	// WriteItem.resource.json empty (a directory writes the content only).
 	Capability_CAPABILITY_CONTENT_WRITES Capability = 16
+	// Write, when it commits in parts while items still arrive, honours
+	// Write.Request.hold_commits: the host may then send items while it
+	// is still encoding the rest, and a resource that cannot be encoded
+	// still stops the sync before anything lands.
+	Capability_CAPABILITY_HOLDS_COMMITS Capability = 17
 )
 
 // Enum value maps for Capability.
@@ -122,6 +127,7 @@ var (
 		14: "CAPABILITY_INVENTORY_MORE",
 		15: "CAPABILITY_READ_MEMOS",
 		16: "CAPABILITY_CONTENT_WRITES",
+		17: "CAPABILITY_HOLDS_COMMITS",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":          0,
@@ -141,6 +147,7 @@ var (
 		"CAPABILITY_INVENTORY_MORE":       14,
 		"CAPABILITY_READ_MEMOS":           15,
 		"CAPABILITY_CONTENT_WRITES":       16,
+		"CAPABILITY_HOLDS_COMMITS":        17,
 	}
 )
 
@@ -927,7 +934,7 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\awarning\x18\x04 \x01(\bR\awarning\x12\x1e\n" +
 	"\n" +
 	"incomplete\x18\x05 \x01(\bR\n" +
-	"incomplete*\xe8\x03\n" +
+	"incomplete*\x86\x04\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -947,7 +954,8 @@ const file_resourcesync_v1_plugin_proto_rawDesc = "" +
 	"\x18CAPABILITY_STAGED_WRITES\x10\r\x12\x1d\n" +
 	"\x19CAPABILITY_INVENTORY_MORE\x10\x0e\x12\x19\n" +
 	"\x15CAPABILITY_READ_MEMOS\x10\x0f\x12\x1d\n" +
-	"\x19CAPABILITY_CONTENT_WRITES\x10\x102_\n" +
+	"\x19CAPABILITY_CONTENT_WRITES\x10\x10\x12\x1c\n" +
+	"\x18CAPABILITY_HOLDS_COMMITS\x10\x112_\n" +
 	"\n" +
 	"PluginInfo\x12Q\n" +
 	"\bDescribe\x12!.resourcesync.v1.Describe.Request\x1a\".resourcesync.v1.Describe.ResponseBMZKgithub.com/resource-sync/resource-sync/proto/resourcesync/v1;resourcesyncv1b\x06proto3"

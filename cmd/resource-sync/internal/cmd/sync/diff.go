@@ -79,6 +79,10 @@ func diffRun(ctx context.Context, o *Options) (err error) {
 		return err
 	}
 	defer run.Close()
+	// What the sync would refuse to write, a dry run reports too.
+	if err := run.Encode(ctx); err != nil {
+		return err
+	}
 	writes, deletes := run.Pending()
 	// With --output json, the planned events went out as the plan was made.
 	if o.Plan.Output != "json" {
