@@ -30,24 +30,37 @@ func (c *clientCert) get() (*wire.Identity, error) {
 	return c.id, c.err
 }
 
-// tlsConfig is a fresh config per plugin; go-plugin replaces its trusted
-// roots with the plugin's certificate when the plugin sends one.
-func (c *clientCert) tlsConfig() (*tls.Config, []byte, error) {
+// secure sets up the mTLS with the plugin cmd will start: the host's
+// certificate in its environment, a key of its own through a pipe, and
+// the returned config, which trusts only that plugin's certificate.
+// started releases the host's copy of the pipe once the plugin started.
+func (c *clientCert) secure(cmd *exec.Cmd) (cfg *tls.Config, started func(), err error) {
 	id, err := c.get()
 	if err != nil {
 		return nil, nil, err
 	}
-	return &tls.Config{
+	cfg = &tls.Config{
 		Certificates: []tls.Certificate{id.Cert},
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 		MinVersion:   tls.VersionTLS12,
 		ServerName:   "localhost",
-	}, id.CertPEM(), nil
+	}
+	cmd.Env = append(cmd.Env, wire.EnvClientCert+"="+string(id.CertPEM()))
+	pipe, err := issueServerKey(cmd, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, func() {
+		if pipe != nil {
+			pipe.Close() // the plugin has its own copy once started
+		}
+	}, nil
 }
 
 // issueServerKey gives the plugin cmd will start a key and certificate
 // of its own to serve with, through a pipe it inherits, and makes cfg
-// trust that certificate alone. The returned file is the host's copy of
+// trust that certificate alone; go-plugin replaces what cfg trusts with
+// the certificate a plugin sends back when it makes its own key. The returned file is the host's copy of
 // the pipe's reading end: close it once the plugin started. Windows
 // passes no descriptors to a child; its plugins make their own key.
 func issueServerKey(cmd *exec.Cmd, cfg *tls.Config) (*os.File, error) {

@@ -64,19 +64,12 @@ func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 	}
 	var tlsConfig *tls.Config
 	if h.autoMTLS {
-		cfg, certPEM, err := h.cert.tlsConfig()
+		cfg, started, err := h.cert.secure(cmd)
 		if err != nil {
 			return nil, fmt.Errorf("plugin %s: mTLS: %w", src.Name, err)
 		}
+		defer started()
 		tlsConfig = cfg
-		cmd.Env = append(cmd.Env, "PLUGIN_CLIENT_CERT="+string(certPEM))
-		keyPipe, err := issueServerKey(cmd, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("plugin %s: mTLS: %w", src.Name, err)
-		}
-		if keyPipe != nil {
-			defer keyPipe.Close() // the plugin has its own copy once started
-		}
 	}
 	stderr := newTail(20)
 	client := plugin.NewClient(&plugin.ClientConfig{

@@ -14,7 +14,7 @@ import (
 
 // EnvTLSFD names the file descriptor on which a host hands a plugin the
 // key and certificate to serve with (PEM, read to EOF), alongside
-// go-plugin's PLUGIN_CLIENT_CERT, its own certificate. go-plugin's
+// EnvClientCert, its own certificate. go-plugin's
 // automatic mTLS makes each plugin generate a P-521 key, which costs more
 // CPU than anything else in a plugin's start; a key the host issues is
 // P-256. It comes through an inherited pipe, never the environment, so
@@ -22,6 +22,11 @@ import (
 // still generates its own key and sends its certificate back as before,
 // and the host trusts that one instead.
 const EnvTLSFD = "RESOURCE_SYNC_PLUGIN_TLS_FD"
+
+// EnvClientCert is where go-plugin's automatic mTLS hands a plugin the
+// host's certificate (PEM), the only one the plugin accepts from a
+// client. go-plugin reads it by this name and exports no constant.
+const EnvClientCert = "PLUGIN_CLIENT_CERT"
 
 // Identity is a key and its self-signed certificate (Cert.Leaf), for one
 // side of the mTLS between a host and a plugin.

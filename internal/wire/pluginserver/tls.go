@@ -14,7 +14,7 @@ import (
 
 // hostIssuedTLS is the TLS a plugin serves with when its host issued it a
 // key (wire.EnvTLSFD): that key, and only the host's certificate
-// (go-plugin's PLUGIN_CLIENT_CERT) accepted from a client. Without one it
+// (wire.EnvClientCert) accepted from a client. Without one it
 // returns nil, and go-plugin does as it always does: its automatic mTLS
 // when the host sent a certificate, no TLS otherwise.
 func hostIssuedTLS() (*tls.Config, error) {
@@ -42,8 +42,8 @@ func hostIssuedTLS() (*tls.Config, error) {
 		return nil, fmt.Errorf("the TLS key the host passed: %w", err)
 	}
 	clients := x509.NewCertPool()
-	if !clients.AppendCertsFromPEM([]byte(os.Getenv("PLUGIN_CLIENT_CERT"))) {
-		return nil, errors.New("the host passed a TLS key but no certificate of its own ($PLUGIN_CLIENT_CERT)")
+	if !clients.AppendCertsFromPEM([]byte(os.Getenv(wire.EnvClientCert))) {
+		return nil, fmt.Errorf("the host passed a TLS key but no certificate of its own ($%s)", wire.EnvClientCert)
 	}
 	return &tls.Config{
 		Certificates: []tls.Certificate{cert},

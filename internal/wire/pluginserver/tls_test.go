@@ -54,7 +54,7 @@ func TestHostIssuedTLS(t *testing.T) {
 	})
 	t.Run("issued", func(t *testing.T) {
 		t.Setenv(wire.EnvTLSFD, issue(t, server.PEM))
-		t.Setenv("PLUGIN_CLIENT_CERT", string(client.CertPEM()))
+		t.Setenv(wire.EnvClientCert, string(client.CertPEM()))
 		cfg, err := hostIssuedTLS()
 		if err != nil {
 			t.Fatal(err)
@@ -79,7 +79,7 @@ func TestHostIssuedTLS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(wire.EnvTLSFD, tc.fd)
-			t.Setenv("PLUGIN_CLIENT_CERT", tc.clientCert)
+			t.Setenv(wire.EnvClientCert, tc.clientCert)
 			cfg, err := hostIssuedTLS()
 			if err == nil || cfg != nil {
 				t.Fatalf("got %v, %v; want an error", cfg, err)
