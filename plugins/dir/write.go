@@ -112,6 +112,7 @@ type writer struct {
 
 	pending      []staged // written to the stage, not yet in place
 	pendingBytes int
+	lastSource   string // of the last file staged
 
 	// committing is closed once the batch committing in the background
 	// is done; nil when none is. That commit runs beside add: mu guards
@@ -216,6 +217,12 @@ func (w *writer) add(item sdk.WriteItem) {
 	if typ, file, ok := strings.Cut(item.ExistingLocation, "/"); ok && typ == res.Type && file != name && isFileOf(w.exts, file, res.ID) {
 		old = file
 	}
+	// The resources of one document share its source: held once, as a
+	// write held by the host may stage most of a large pull.
+	if res.Source == w.lastSource {
+		res.Source = w.lastSource
+	}
+	w.lastSource = res.Source
 	w.pending = append(w.pending, staged{seq: item.Seq, source: res.Source, line: res.Line, dir: dir, name: name, temp: temp, synced: sync, old: old})
 	w.pendingBytes += len(item.Content)
 }
@@ -331,7 +338,9 @@ func (w *writer) commit(batch []staged) {
 			batch = w.syncEach(batch)
 		}
 	}
-	var moved []staged
+	// Filtered in place: a batch held back by the host can hold most of
+	// a large write.
+	moved := batch[:0]
 	for _, f := range batch {
 		if err := renameAt(int(w.stage.dir.Fd()), f.temp, int(f.dir.file.Fd()), f.name); err != nil {
 			w.stage.remove(f.temp)
@@ -367,7 +376,7 @@ func (w *writer) commit(batch []staged) {
 // syncEach is the fallback for syncfs: an fsync of each staged file not
 // synced yet. A file that cannot be synced fails and is not renamed.
 func (w *writer) syncEach(batch []staged) []staged {
-	var ok []staged
+	ok := batch[:0]
 	for _, f := range batch {
 		if f.synced {
 			ok = append(ok, f)
