@@ -60,9 +60,10 @@ func (c *clientCert) secure(cmd *exec.Cmd) (cfg *tls.Config, started func(), err
 // issueServerKey gives the plugin cmd will start a key and certificate
 // of its own to serve with, through a pipe it inherits, and makes cfg
 // trust that certificate alone; go-plugin replaces what cfg trusts with
-// the certificate a plugin sends back when it makes its own key. The returned file is the host's copy of
-// the pipe's reading end: close it once the plugin started. Windows
-// passes no descriptors to a child; its plugins make their own key.
+// the certificate a plugin sends back when it makes its own key. The
+// returned file is the host's copy of the pipe's reading end: close it
+// once the plugin started. Windows passes no descriptors to a child; its
+// plugins make their own key.
 func issueServerKey(cmd *exec.Cmd, cfg *tls.Config) (*os.File, error) {
 	if runtime.GOOS == "windows" {
 		return nil, nil

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc"
+
 	"github.com/resource-sync/resource-sync/internal/wire/fromproto"
 	"github.com/resource-sync/resource-sync/internal/wire/toproto"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
@@ -122,13 +124,8 @@ func (e *endpointChecks) writeHeld(t *testing.T, loc string, replace bool, rs []
 		reqs[0].HoldCommits, reqs[len(reqs)-1].ReleaseCommits = true, true
 	}
 
-	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, replace)
-	ctx, cancel := callContext(t.Context())
+	handle, stream, cancel := e.startWrite(t, loc, replace)
 	defer cancel()
-	stream, err := e.client.Write(ctx)
-	if err != nil {
-		t.Fatalf("Write: %v", err)
-	}
 	go func() {
 		for _, r := range reqs {
 			r.Handle = handle
@@ -193,6 +190,20 @@ func (e *endpointChecks) writeHeld(t *testing.T, loc string, replace bool, rs []
 	return out
 }
 
+// startWrite opens loc as a destination and starts a Write on it;
+// cancel ends the call.
+func (e *endpointChecks) startWrite(t *testing.T, loc string, replace bool) (string, grpc.BidiStreamingClient[pb.Write_Request, pb.Write_Response], context.CancelFunc) {
+	t.Helper()
+	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, replace)
+	ctx, cancel := callContext(t.Context())
+	stream, err := e.client.Write(ctx)
+	if err != nil {
+		cancel()
+		t.Fatalf("Write: %v", err)
+	}
+	return handle, stream, cancel
+}
+
 // writeCancelledWhileHeld sends rs in one Write whose commits are held,
 // waits until the endpoint reported every item, and cancels the write
 // without releasing them. An item reported written meanwhile fails the
@@ -200,13 +211,8 @@ func (e *endpointChecks) writeHeld(t *testing.T, loc string, replace bool, rs []
 func (e *endpointChecks) writeCancelledWhileHeld(t *testing.T, loc string, replace bool, rs []sdk.Resource) {
 	t.Helper()
 	items := e.wireItems(t, rs)
-	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, replace)
-	ctx, cancel := callContext(t.Context())
+	handle, stream, cancel := e.startWrite(t, loc, replace)
 	defer cancel()
-	stream, err := e.client.Write(ctx)
-	if err != nil {
-		t.Fatalf("Write: %v", err)
-	}
 	if err := stream.Send(&pb.Write_Request{Handle: handle, Items: items, AcceptsStaged: true, HoldCommits: true}); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
