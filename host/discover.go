@@ -101,6 +101,14 @@ type Source struct {
 	Builtin  bool
 	Manifest *Manifest
 	Command  func() *exec.Cmd
+	// Process, when set with a Manifest, names the process the plugin
+	// shares with the other sources of the same Process: the first of
+	// them needed starts it with its Command, which serves them all. The
+	// CLI's built-ins share one ("built-ins"), as starting a Go process
+	// costs about as much CPU as a small sync. It reads as a plural noun
+	// in errors: "plugin dir failed: the process it shares with the other
+	// built-ins crashed".
+	Process string
 }
 
 func (s Source) command() *exec.Cmd {

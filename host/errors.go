@@ -27,12 +27,17 @@ func usageErrorf(format string, args ...any) error {
 
 // CrashError reports a plugin process that died under the host.
 type CrashError struct {
-	Plugin string
-	Stderr string // its last stderr lines
+	Plugin  string
+	Process string // Source.Process of a plugin sharing its process
+	Stderr  string // its last stderr lines
 }
 
 func (e *CrashError) Error() string {
 	msg := fmt.Sprintf("plugin %s crashed", e.Plugin)
+	if e.Process != "" {
+		// Any of them may have brought the process down: the stderr says.
+		msg = fmt.Sprintf("plugin %s failed: the process it shares with the other %s crashed", e.Plugin, e.Process)
+	}
 	if strings.TrimSpace(e.Stderr) != "" {
 		msg += "; its last words on stderr:\n" + e.Stderr
 	}
@@ -66,7 +71,7 @@ func (p *Plugin) callError(ctx context.Context, err error) error {
 	}
 	st, _ := status.FromError(err)
 	if p.exited(st.Code()) {
-		return &CrashError{Plugin: p.Name(), Stderr: p.stderr.String()}
+		return &CrashError{Plugin: p.Name(), Process: p.process, Stderr: p.stderr.String()}
 	}
 	switch st.Code() {
 	case codes.Canceled:

@@ -56,8 +56,9 @@ type Host struct {
 	sources    []Source // sorted by name; a discovered binary hides a built-in
 	searchPath []string
 
-	mu       sync.Mutex
-	starting map[string]*startCall
+	mu        sync.Mutex
+	starting  map[string]*startCall // by plugin name
+	processes map[string]*startCall // shared, by Source.Process
 }
 
 type startCall struct {
@@ -83,6 +84,7 @@ func New(opts Options) (*Host, error) {
 		stdout:         opts.Stdout,
 		memoryOnceRead: opts.MemoryLimitOnceRead,
 		starting:       map[string]*startCall{},
+		processes:      map[string]*startCall{},
 		searchPath:     opts.SearchPath,
 	}
 	if cfg, err := ConfigDir(); err == nil {
@@ -120,8 +122,15 @@ func (h *Host) Logger() hclog.Logger { return h.logger }
 // Close stops every plugin and removes their sockets.
 func (h *Host) Close() {
 	h.mu.Lock()
-	calls := h.starting
+	var calls []*startCall
+	for _, c := range h.starting {
+		calls = append(calls, c)
+	}
+	for _, c := range h.processes {
+		calls = append(calls, c)
+	}
 	h.starting = map[string]*startCall{}
+	h.processes = map[string]*startCall{}
 	h.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, c := range calls {
@@ -167,14 +176,46 @@ func (h *Host) startCall(ctx context.Context, name string) *startCall {
 		src, found := h.source(name)
 		go func() {
 			defer close(c.done)
-			if !found {
+			switch {
+			case !found:
 				c.err = fmt.Errorf("no plugin named %q", name)
-				return
+			case src.Process != "" && src.Manifest != nil:
+				c.p, c.err = h.startShared(ctx, src)
+			default:
+				c.p, c.err = h.start(ctx, src)
 			}
-			c.p, c.err = h.start(ctx, src)
 		}()
 	}
 	return c
+}
+
+// startShared returns src served by its shared process, which the first
+// plugin of that process to be needed starts.
+func (h *Host) startShared(ctx context.Context, src Source) (*Plugin, error) {
+	h.mu.Lock()
+	c, ok := h.processes[src.Process]
+	if !ok {
+		c = &startCall{done: make(chan struct{})}
+		h.processes[src.Process] = c
+		go func() {
+			defer close(c.done)
+			proc := src
+			proc.Name = src.Process
+			c.p, c.err = h.start(ctx, proc)
+		}()
+	}
+	h.mu.Unlock()
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	p := *c.p
+	p.Source, p.Manifest, p.process = src, *src.Manifest, src.Process
+	return &p, nil
 }
 
 // StartAll starts the named plugins in parallel.

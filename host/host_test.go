@@ -42,6 +42,10 @@ func TestMain(m *testing.M) {
 		if os.Getenv(envOwnKey) != "" {
 			os.Unsetenv(wire.EnvTLSFD)
 		}
+		if name == serveTogether {
+			pluginserver.ServeTogether(sharedProcess, plugins())
+			os.Exit(0)
+		}
 		for _, p := range plugins() {
 			if p.Name == name {
 				pluginserver.Serve(p)

@@ -30,6 +30,9 @@ type Plugin struct {
 	client *plugin.Client
 	conn   *grpc.ClientConn
 	stderr *tail
+	// process is Source.Process when the plugin shares its process, which
+	// then outlives it (Host.Close stops it).
+	process string
 }
 
 // Conn is the plugin's gRPC connection, for tools and benchmarks that
@@ -43,9 +46,10 @@ func (p *Plugin) endpoints() pb.EndpointClient   { return pb.NewEndpointClient(p
 func (p *Plugin) formatters() pb.FormatterClient { return pb.NewFormatterClient(p.conn) }
 func (p *Plugin) schemas() pb.SchemaClient       { return pb.NewSchemaClient(p.conn) }
 
-// kill stops the process; go-plugin asks it to exit, then kills it.
+// kill stops the process, unless shared; go-plugin asks it to exit, then
+// kills it.
 func (p *Plugin) kill() {
-	if p.client != nil {
+	if p.client != nil && p.process == "" {
 		p.client.Kill()
 	}
 }

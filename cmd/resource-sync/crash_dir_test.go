@@ -24,10 +24,11 @@ import (
 const crashResources = 600
 
 // A directory write stopped at random points under --rm, in turn by
-// Ctrl-C, by kill -9 of the host and by kill -9 of the dir plugin: after
-// each stop every file holds its old content or its new content (never a
-// mix, never missing), nothing temporary is read as a resource, and a
-// rerun converges on exactly the origin's files with nothing left behind.
+// Ctrl-C, by kill -9 of the host and by kill -9 of the process the
+// built-ins (dir among them) share: after each stop every file holds its
+// old content or its new content (never a mix, never missing), nothing
+// temporary is read as a resource, and a rerun converges on exactly the
+// origin's files with nothing left behind.
 func TestDirectoryWriteSurvivesKill9(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("needs /proc")
@@ -55,7 +56,7 @@ func TestDirectoryWriteSurvivesKill9(t *testing.T) {
 	for round := 1; round <= 8 && time.Now().Before(deadline); round++ {
 		writeCrashSource(t, src, round)
 		want := treeBytes(t, src)
-		victim := []string{"interrupt", "host", "dir plugin"}[round%3]
+		victim := []string{"interrupt", "host", "built-ins"}[round%3]
 		delay := time.Duration(rng.Int64N(int64(write)*5/4 + 1))
 		syncDir(t, work, src, dest, &crash{victim: victim, after: delay})
 
@@ -94,7 +95,7 @@ func TestDirectoryWriteSurvivesKill9(t *testing.T) {
 // crash says which process to kill, and when: so long after the write
 // began (the staging directory appeared). No victim kills nothing.
 type crash struct {
-	victim string // "interrupt", "host" or "dir plugin"
+	victim string // "interrupt", "host" or "built-ins" (the process dir runs in)
 	after  time.Duration
 }
 
@@ -167,7 +168,7 @@ func syncDir(t *testing.T, work, src, dest string, c *crash) time.Duration {
 		cmd.Process.Signal(syscall.SIGKILL)
 	default:
 		for _, pid := range plugins {
-			if env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); bytes.Contains(env, []byte(builtin.EnvServe+"=dir\x00")) {
+			if env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); bytes.Contains(env, []byte(builtin.EnvServe+"="+builtin.ServeAll+"\x00")) {
 				syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}

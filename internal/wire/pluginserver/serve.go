@@ -1,6 +1,7 @@
 package pluginserver
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,7 +29,9 @@ func Serve(p sdk.Plugin, opts ...Option) {
 	}
 	if cfg.test == nil {
 		go watchParent(os.Getppid())
-		leanScheduler()
+		if !cfg.together {
+			leanScheduler()
+		}
 		defer profileCPU(p.Name)()
 	}
 	plugin.Serve(&plugin.ServeConfig{
@@ -49,6 +52,51 @@ func Serve(p sdk.Plugin, opts ...Option) {
 	// Stopping cancels the writes still running; each then removes what
 	// it staged, which the process must live long enough to finish.
 	waitWrites(writeCleanupTime)
+}
+
+// ServeTogether runs several plugins in one process, as the plugin name:
+// a host that knows them (host.Source.Process) sends each call to the
+// component it names, so no two of them may share a component name. The
+// process keeps a scheduler thread per CPU, as it works for all of them.
+func ServeTogether(name string, plugins []sdk.Plugin) {
+	all, err := together(name, plugins)
+	if err != nil {
+		panic(err)
+	}
+	Serve(all, func(c *config) { c.together = true })
+}
+
+// together is one plugin offering the components of plugins.
+func together(name string, plugins []sdk.Plugin) (sdk.Plugin, error) {
+	all := sdk.Plugin{Name: name}
+	owner := map[string]string{} // "KIND NAME" -> plugin
+	claim := func(kind, component, plugin string) error {
+		key := kind + " " + component
+		if other, ok := owner[key]; ok {
+			return fmt.Errorf("plugins %s and %s both have the %s %q", other, plugin, kind, component)
+		}
+		owner[key] = plugin
+		return nil
+	}
+	for _, p := range plugins {
+		var errs []error
+		for _, e := range p.Endpoints {
+			errs = append(errs, claim("endpoint", e.Name, p.Name))
+		}
+		for _, f := range p.Formatters {
+			errs = append(errs, claim("formatter", f.Name, p.Name))
+		}
+		for _, s := range p.Schemas {
+			errs = append(errs, claim("schema", s.Name, p.Name))
+		}
+		if err := errors.Join(errs...); err != nil {
+			return sdk.Plugin{}, err
+		}
+		all.Endpoints = append(all.Endpoints, p.Endpoints...)
+		all.Formatters = append(all.Formatters, p.Formatters...)
+		all.Schemas = append(all.Schemas, p.Schemas...)
+	}
+	return all, nil
 }
 
 // writes counts the Write calls running in this process.
@@ -76,7 +124,8 @@ func waitWrites(d time.Duration) {
 type Option func(*config)
 
 type config struct {
-	test *plugin.ServeTestConfig
+	test     *plugin.ServeTestConfig
+	together bool // ServeTogether
 }
 
 // WithTest serves inside a test process for a client to reattach to

@@ -1,7 +1,9 @@
 // Package builtin wires the built-in plugins into the resource-sync
-// binary. Each still runs in its own process: the binary re-executes
-// itself with EnvServe naming the plugin, so built-ins take the same gRPC
-// path as any third-party plugin.
+// binary. They run out of the host's process, as any third-party plugin
+// does: the binary re-executes itself with EnvServe, and the host talks
+// gRPC to it. The built-ins a sync needs share that one process (host
+// Source.Process): starting a Go process costs about as much CPU as a
+// small sync, and each would start one.
 package builtin
 
 import (
@@ -23,8 +25,15 @@ import (
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
-// EnvServe, set to a built-in's name, makes the binary serve that plugin.
+// EnvServe, set to a built-in's name, makes the binary serve that plugin;
+// set to ServeAll, every built-in.
 const EnvServe = "RESOURCE_SYNC_SERVE_BUILTIN"
+
+// ServeAll is the EnvServe of the process the built-ins share.
+const ServeAll = "*"
+
+// process is the built-ins' host.Source.Process: their name in errors.
+const process = "built-ins"
 
 // Plugins are the built-ins.
 func Plugins() []sdk.Plugin {
@@ -41,6 +50,10 @@ func ServeIfAsked() bool {
 	name := os.Getenv(EnvServe)
 	if name == "" {
 		return false
+	}
+	if name == ServeAll {
+		pluginserver.ServeTogether(process, Plugins())
+		return true
 	}
 	for _, p := range Plugins() {
 		if p.Name == name {
@@ -62,14 +75,14 @@ func Sources() ([]host.Source, error) {
 	var out []host.Source
 	for _, p := range Plugins() {
 		m := host.ManifestFromProto(toproto.Describe_Response(p))
-		name := p.Name
 		out = append(out, host.Source{
-			Name:     name,
+			Name:     p.Name,
 			Path:     exe,
 			Manifest: &m,
+			Process:  process,
 			Command: func() *exec.Cmd {
 				cmd := exec.Command(exe)
-				cmd.Env = append(os.Environ(), EnvServe+"="+name)
+				cmd.Env = append(os.Environ(), EnvServe+"="+ServeAll)
 				return cmd
 			},
 		})

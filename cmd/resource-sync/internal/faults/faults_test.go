@@ -32,7 +32,8 @@ var (
 // sync is run again, which must finish the job and say so.
 type scenario struct {
 	// victims are "host", "server" (the loopback API, stopped and
-	// restarted) or a built-in plugin's name.
+	// restarted) or "built-ins", the process the built-in plugins share.
+	// A victim listed twice gets two rounds, each at its own moment.
 	victims []string
 	flags   []string
 	origin  string
@@ -136,7 +137,7 @@ func pull(t *testing.T) *scenario {
 	plantBystanders(t, dest)
 	srv := newLoopback(t, openServe(origin))
 	return &scenario{
-		victims: []string{"host", "server", "http", "json", "yaml", "hal", "dir"},
+		victims: []string{"host", "server", "built-ins", "built-ins"},
 		flags:   []string{"-a"},
 		origin:  srv.url() + "/api/",
 		dest:    dest,
@@ -158,7 +159,7 @@ func pushServe(t *testing.T) *scenario {
 	plantBystanders(t, served)
 	srv := newLoopback(t, openServe(served))
 	return &scenario{
-		victims:    []string{"host", "server", "dir", "json", "yaml", "hal", "http"},
+		victims:    []string{"host", "server", "built-ins", "built-ins"},
 		origin:     origin,
 		dest:       srv.url() + "/api/",
 		server:     srv,
@@ -176,8 +177,7 @@ func pushTestserver(t *testing.T) *scenario {
 	api := testserver.New(testserver.Options{})
 	srv := newLoopback(t, openHandler(api))
 	return &scenario{
-		// The origin's plugins are those of the push to serve.
-		victims: []string{"host", "server", "http"},
+		victims: []string{"host", "server", "built-ins"},
 		flags:   []string{"--keep-links"},
 		origin:  origin,
 		dest:    srv.url() + "/api/",
@@ -195,7 +195,7 @@ func deleteDir(t *testing.T) *scenario {
 	origin, dest := filepath.Join(work, "origin"), filepath.Join(work, "dest")
 	plantBystanders(t, dest)
 	return &scenario{
-		victims:    []string{"host", "dir", "json", "yaml", "hal"},
+		victims:    []string{"host", "built-ins", "built-ins"},
 		flags:      []string{"--delete"},
 		origin:     origin,
 		dest:       dest,
@@ -213,8 +213,7 @@ func deleteServe(t *testing.T) *scenario {
 	plantBystanders(t, served)
 	srv := newLoopback(t, openServe(served))
 	return &scenario{
-		// The formatters and the schema do what they do in a push.
-		victims:    []string{"host", "server", "http", "dir"},
+		victims:    []string{"host", "server", "built-ins"},
 		flags:      []string{"--delete"},
 		origin:     origin,
 		dest:       srv.url() + "/api/",
@@ -248,7 +247,7 @@ func (f fault) String() string {
 	case "server":
 		what = fmt.Sprintf("stop the server for %v", f.down)
 	default:
-		what += " plugin"
+		what += " process"
 	}
 	if f.requests > 0 {
 		return fmt.Sprintf("%s after %d requests", what, f.requests)
@@ -531,7 +530,7 @@ func (sc *scenario) inject(t *testing.T, p *process, f fault, base int64) bool {
 		sc.server.restart(t)
 		return true
 	}
-	// A plugin: it may not have started yet.
+	// The built-ins' process: it may not have started yet.
 	for !p.exited() {
 		for _, pl := range p.plugins() {
 			if pl.name == f.victim {
@@ -543,8 +542,8 @@ func (sc *scenario) inject(t *testing.T, p *process, f fault, base int64) bool {
 	return false
 }
 
-// checkExit checks how the disturbed sync ended: killed, or 0 or 1, and a
-// crashed plugin named.
+// checkExit checks how the disturbed sync ended: killed, or 0 or 1, and
+// the killed process named.
 func (sc *scenario) checkExit(t *testing.T, round int, f fault, landed bool, code int, stderr string) {
 	t.Helper()
 	switch {
@@ -557,8 +556,8 @@ func (sc *scenario) checkExit(t *testing.T, round int, f fault, landed bool, cod
 		}
 	case code != 0 && code != 1:
 		t.Errorf("round %d (%s): exit %d, want 0 or 1:\n%s", round, f, code, stderr)
-	case code == 1 && f.victim != "server" && !strings.Contains(stderr, "plugin "+f.victim):
-		t.Errorf("round %d (%s): the error does not name the killed plugin %s:\n%s", round, f, f.victim, stderr)
+	case code == 1 && f.victim != "server" && !strings.Contains(stderr, f.victim):
+		t.Errorf("round %d (%s): the error does not name the killed %s:\n%s", round, f, f.victim, stderr)
 	}
 }
 

@@ -149,7 +149,19 @@ func (p *process) wait(t *testing.T, limit time.Duration, why string) int {
 // proc is a process of a run.
 type proc struct {
 	pid  int
-	name string // the built-in plugin it serves, or "resource-sync"
+	name string // "built-ins", a built-in plugin's name, or "resource-sync"
+}
+
+// servedBy names the process serving env's EnvServe.
+func servedBy(env map[string]string) string {
+	switch name := env[builtin.EnvServe]; name {
+	case "":
+		return "resource-sync"
+	case builtin.ServeAll:
+		return "built-ins"
+	default:
+		return name
+	}
 }
 
 // plugins lists the run's plugin processes: its children serving a
@@ -158,7 +170,7 @@ func (p *process) plugins() []proc {
 	var out []proc
 	for _, pid := range childrenOf(p.cmd.Process.Pid) {
 		if env, ok := environ(pid); ok && env[envRun] == p.marker && env[builtin.EnvServe] != "" {
-			out = append(out, proc{pid: pid, name: env[builtin.EnvServe]})
+			out = append(out, proc{pid: pid, name: servedBy(env)})
 		}
 	}
 	return out
@@ -206,11 +218,7 @@ func (p *process) processes() []proc {
 			continue
 		}
 		if env, ok := environ(pid); ok && env[envRun] == p.marker {
-			name := env[builtin.EnvServe]
-			if name == "" {
-				name = "resource-sync"
-			}
-			out = append(out, proc{pid: pid, name: name})
+			out = append(out, proc{pid: pid, name: servedBy(env)})
 		}
 	}
 	return out
