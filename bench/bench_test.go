@@ -68,11 +68,16 @@ func TestMain(m *testing.M) {
 		os.Setenv("GOCACHE", filepath.Join(user, "go-build"))
 	}
 	os.Setenv("XDG_CACHE_HOME", cache)
+	if diskRoot, err = os.MkdirTemp("", "resource-sync-bench-disk-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	if binary.dir != "" {
 		os.RemoveAll(binary.dir)
 	}
 	os.RemoveAll(cache)
+	os.RemoveAll(diskRoot)
 	os.Exit(code)
 }
 
@@ -479,7 +484,7 @@ func BenchmarkPull(b *testing.B) {
 				for i := range b.N {
 					var rsCounts, plainCounts map[string]int
 					for _, plainFirst := range []bool{i%2 == 1, i%2 == 0} {
-						dst := filepath.Join(work, "pulled")
+						dst := filepath.Join(work, fmt.Sprintf("pulled-%d-%t", i, plainFirst))
 						if plainFirst {
 							b.StopTimer()
 							plainUse.add(localRun(b, plainPullCmd(b, firstPage(base), dst), n))
@@ -492,9 +497,6 @@ func BenchmarkPull(b *testing.B) {
 							rsUse.add(localRun(b, cmd, n))
 							b.StopTimer()
 							rsCounts, _ = log.take()
-						}
-						if err := os.RemoveAll(dst); err != nil {
-							b.Fatal(err)
 						}
 					}
 					sameRequests(b, "pull", rsCounts, plainCounts)

@@ -30,8 +30,11 @@
 //
 // The directory, pull, re-push and diff benchmarks run at 10,000
 // resources of about 1 KiB (and 100,000 with -large); the directory and
-// pull ones on disk (the test's temporary directory) and on tmpfs
-// (-tmpfs, default /dev/shm). The plain programs write each
+// pull ones on disk (under the temporary directory) and on tmpfs
+// (-tmpfs, default /dev/shm). Each run writes a new tree, and those on
+// disk are removed only once every benchmark ended, as creating files
+// soon after many were deleted is slow on some file systems (see
+// medium). The plain programs write each
 // file with os.WriteFile: no temporary file and no fsync, which is what a
 // hand-written program does and a floor for resource-sync, which keeps
 // its durability (docs/guarantees.md). Both sides run as child processes,
@@ -40,7 +43,7 @@
 // (rs-cpu-s/op, plain-cpu-s/op, cpu-ratio: user and system over every
 // process, steadier on a busy machine), and rs-peak-MiB and
 // plain-peak-MiB, the peak RSS of the largest process (for resource-sync
-// the host or one of its plugins). BenchmarkPush reports throughputs
+// the host or the process of its plugins). BenchmarkPush reports throughputs
 // (rs-res/s, plain-res/s) and ratio as plain / resource-sync.
 //
 // $RESOURCE_SYNC_BENCH_BINARY measures a given resource-sync binary instead

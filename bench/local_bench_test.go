@@ -46,7 +46,7 @@ func BenchmarkLocalDirToDir(b *testing.B) {
 					// Alternate who goes first, so neither always finds
 					// the page cache warmer.
 					for _, plainFirst := range []bool{i%2 == 1, i%2 == 0} {
-						dst := filepath.Join(work, "dst")
+						dst := filepath.Join(work, fmt.Sprintf("dst-%d-%t", i, plainFirst))
 						if plainFirst {
 							b.StopTimer()
 							plainUse.add(localRun(b, localPlainCmd(b, src, dst), n))
@@ -54,9 +54,6 @@ func BenchmarkLocalDirToDir(b *testing.B) {
 							b.StartTimer()
 							rsUse.add(localRun(b, localSyncCmd(rs, work, src, dst), n))
 							b.StopTimer()
-						}
-						if err := os.RemoveAll(dst); err != nil {
-							b.Fatal(err)
 						}
 					}
 				}
@@ -94,16 +91,32 @@ func benchSizes() []int {
 	return []int{10_000}
 }
 
-// medium is where a benchmark's trees live: the test's temporary
-// directory (a disk here), or tmpfs, where fsync costs nothing and the
-// ratio shows resource-sync's own overhead.
+// medium is where a benchmark's trees live: the temporary directory (a
+// disk here), or tmpfs, where fsync costs nothing and the ratio shows
+// resource-sync's own overhead.
+//
+// Every run writes a tree of its own, and the trees on disk stay until the
+// last benchmark ends (diskRoot): no run starts right after many files
+// were deleted. On ext4 without a journal, creating files within a minute
+// of that costs several times the usual kernel CPU (ext4's
+// recently_deleted), whichever program it falls on, and the disk ratios
+// swung with who ran second.
 type medium struct {
 	name string
 	dir  func(testing.TB) string
 }
 
+// diskRoot holds the disk medium's trees; TestMain removes it.
+var diskRoot string
+
 func benchMedia(tb testing.TB) []medium {
-	media := []medium{{"disk", func(tb testing.TB) string { return tb.TempDir() }}}
+	media := []medium{{"disk", func(tb testing.TB) string {
+		dir, err := os.MkdirTemp(diskRoot, "run-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return dir
+	}}}
 	if info, err := os.Stat(*benchTmpfs); *benchTmpfs != "" && err == nil && info.IsDir() {
 		media = append(media, medium{"tmpfs", func(tb testing.TB) string {
 			dir, err := os.MkdirTemp(*benchTmpfs, "resource-sync-bench-")
