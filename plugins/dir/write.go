@@ -27,6 +27,12 @@ const (
 	commitBytes = 64 << 20
 )
 
+// Staged files are flushed to disk in the background, one syncfs at a
+// time, each once this many more were staged: the flush is what a commit
+// waits for, and above all the commit the host held back until the last
+// resource was encoded, when there is nothing left to overlap it with.
+const flushFiles = 1024
+
 // Write stores each item at <type>/<id><ext>, leaving files that already
 // hold the same bytes untouched, then under Replace removes the resource
 // files this write did not produce, but only if every item succeeded.
@@ -36,7 +42,9 @@ const (
 // directory (StagingDir). A commit then flushes them all with one
 // syncfs(2) (an fsync per file where syncfs is missing), renames them into
 // place, and fsyncs the directories that changed. A file is reported
-// Written only then. After a crash each file holds its old content or its
+// Written only then. Meanwhile staged files are flushed in the background
+// (flushFiles), so that most of a commit's syncfs finds little left to
+// write. After a crash each file holds its old content or its
 // new one, never part of either, and the next write removes what was left
 // staged. While the host holds the commits (sdk.CommitsReleased), files
 // are staged and none is committed: a write cancelled then changes
@@ -73,12 +81,14 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 		if (len(w.pending) >= commitFiles || w.pendingBytes >= commitBytes) && isClosed(released) {
 			w.commitInBackground()
 		}
+		w.flushInBackground()
 	}
 	w.waitCommit()
 	if err := ctx.Err(); err != nil {
 		w.abandon(err)
 		return sdk.WriteSummary{}, err
 	}
+	w.waitFlush()
 	w.commit(w.takePending())
 	if !e.replace {
 		return sdk.WriteSummary{}, nil
@@ -114,6 +124,14 @@ type writer struct {
 	pendingBytes int
 	lastSource   string // of the last file staged
 
+	// staged counts the files staged: each has its number (staged.n), and
+	// those numbered below flushedBelow are on disk (flushInBackground).
+	staged       int64
+	flushFrom    int64         // staged when the last flush began
+	flushedBelow atomic.Int64  // set by the flushes, read by the commits
+	flushing     chan struct{} // closed once the running flush is done; nil when none
+	flushFailed  atomic.Bool   // no more flushes: the commits' syncfs says why
+
 	// committing is closed once the batch committing in the background
 	// is done; nil when none is. That commit runs beside add: mu guards
 	// failed, kept and the type directories' names, which both use.
@@ -125,6 +143,7 @@ type writer struct {
 // staged is a file waiting in the stage for its commit.
 type staged struct {
 	seq    int64
+	n      int64  // this write's staged files, numbered from 0
 	source string // of the resource, for messages
 	line   int
 	dir    *typeDir
@@ -223,8 +242,9 @@ func (w *writer) add(item sdk.WriteItem) {
 		res.Source = w.lastSource
 	}
 	w.lastSource = res.Source
-	w.pending = append(w.pending, staged{seq: item.Seq, source: res.Source, line: res.Line, dir: dir, name: name, temp: temp, synced: sync, old: old})
+	w.pending = append(w.pending, staged{seq: item.Seq, n: w.staged, source: res.Source, line: res.Line, dir: dir, name: name, temp: temp, synced: sync, old: old})
 	w.pendingBytes += len(item.Content)
+	w.staged++
 }
 
 // typeDir opens the type directory, making it if need be, once per write.
@@ -320,13 +340,60 @@ func (w *writer) waitCommit() {
 	}
 }
 
+// flushInBackground starts a syncfs of the files staged so far on a
+// goroutine of its own, once flushFiles were staged since the last one
+// began and it is done. It only makes them durable sooner: a commit still
+// syncs whatever a flush did not cover, and a failed flush covers nothing.
+//
+// The flush has its own descriptor of the stage: a cancelled write
+// removes its stage without waiting for a syncfs, which can take seconds
+// on a busy file system.
+func (w *writer) flushInBackground() {
+	if syncfsBroken.Load() || w.flushFailed.Load() || w.staged-w.flushFrom < flushFiles {
+		return
+	}
+	if w.flushing != nil {
+		if !isClosed(w.flushing) {
+			return
+		}
+		w.flushing = nil
+	}
+	stage, err := openDirAt(int(w.stage.dir.Fd()), ".")
+	if err != nil {
+		w.flushFailed.Store(true)
+		return
+	}
+	upTo := w.staged
+	w.flushFrom = upTo
+	done := make(chan struct{})
+	w.flushing = done
+	go func() {
+		defer close(done)
+		defer stage.Close()
+		if syncFileSystem(stage) != nil {
+			w.flushFailed.Store(true)
+			return
+		}
+		w.flushedBelow.Store(upTo) // one flush at a time: it only grows
+	}()
+}
+
+// waitFlush waits for the flush running in the background, if any.
+func (w *writer) waitFlush() {
+	if w.flushing != nil {
+		<-w.flushing
+		w.flushing = nil
+	}
+}
+
 // commit makes a batch of staged files durable, renames them into place,
 // syncs the directories that changed and reports each file.
 func (w *writer) commit(batch []staged) {
 	if len(batch) == 0 {
 		return
 	}
-	if slices.ContainsFunc(batch, func(f staged) bool { return !f.synced }) {
+	flushed := w.flushedBelow.Load()
+	if slices.ContainsFunc(batch, func(f staged) bool { return !f.synced && f.n >= flushed }) {
 		err := errors.ErrUnsupported
 		if !syncfsBroken.Load() {
 			err = syncFileSystem(w.stage.dir)
