@@ -35,10 +35,11 @@
 // disk are removed only once every benchmark ended, as creating files
 // soon after many were deleted is slow on some file systems (see
 // medium); after each run, untimed, sync(2) writes back what it left
-// unsaved, so that the next run does not pay for it. The plain programs write each
-// file with os.WriteFile: no temporary file and no fsync, which is what a
-// hand-written program does and a floor for resource-sync, which keeps
-// its durability (docs/guarantees.md). Both sides run as child processes,
+// unsaved, so that the next run does not pay for it. The plain programs
+// write each file with os.WriteFile: no temporary file and no fsync,
+// which is what a hand-written program does and a floor for
+// resource-sync, which keeps its durability (docs/guarantees.md). Both
+// sides run as child processes,
 // alternating which goes first; each reports rs-s/op and plain-s/op, their
 // ratio (resource-sync / plain, lower is better), the same for CPU time
 // (rs-cpu-s/op, plain-cpu-s/op, cpu-ratio: user and system over every
