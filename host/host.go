@@ -155,7 +155,11 @@ func searched(dirs []string) string { return strings.Join(dirs, ", ") }
 
 // Plugin starts the named plugin, once, and returns it.
 func (h *Host) Plugin(ctx context.Context, name string) (*Plugin, error) {
-	c := h.startCall(ctx, name)
+	return h.startCall(ctx, name).wait(ctx)
+}
+
+// wait returns the plugin once started, unless ctx ends first.
+func (c *startCall) wait(ctx context.Context) (*Plugin, error) {
 	select {
 	case <-c.done:
 		return c.p, c.err
@@ -169,21 +173,29 @@ func (h *Host) Plugin(ctx context.Context, name string) (*Plugin, error) {
 func (h *Host) startCall(ctx context.Context, name string) *startCall {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c, ok := h.starting[name]
+	src, found := h.source(name)
+	return h.once(h.starting, name, func() (*Plugin, error) {
+		switch {
+		case !found:
+			return nil, fmt.Errorf("no plugin named %q", name)
+		case src.Process != "" && src.Manifest != nil:
+			return h.startShared(ctx, src)
+		default:
+			return h.start(ctx, src)
+		}
+	})
+}
+
+// once returns calls[key], made and run with start unless it exists.
+// h.mu must be held.
+func (h *Host) once(calls map[string]*startCall, key string, start func() (*Plugin, error)) *startCall {
+	c, ok := calls[key]
 	if !ok {
 		c = &startCall{done: make(chan struct{})}
-		h.starting[name] = c
-		src, found := h.source(name)
+		calls[key] = c
 		go func() {
 			defer close(c.done)
-			switch {
-			case !found:
-				c.err = fmt.Errorf("no plugin named %q", name)
-			case src.Process != "" && src.Manifest != nil:
-				c.p, c.err = h.startShared(ctx, src)
-			default:
-				c.p, c.err = h.start(ctx, src)
-			}
+			c.p, c.err = start()
 		}()
 	}
 	return c
@@ -193,27 +205,17 @@ func (h *Host) startCall(ctx context.Context, name string) *startCall {
 // plugin of that process to be needed starts.
 func (h *Host) startShared(ctx context.Context, src Source) (*Plugin, error) {
 	h.mu.Lock()
-	c, ok := h.processes[src.Process]
-	if !ok {
-		c = &startCall{done: make(chan struct{})}
-		h.processes[src.Process] = c
-		go func() {
-			defer close(c.done)
-			proc := src
-			proc.Name = src.Process
-			c.p, c.err = h.start(ctx, proc)
-		}()
-	}
+	c := h.once(h.processes, src.Process, func() (*Plugin, error) {
+		proc := src
+		proc.Name = src.Process // with src's Manifest, only so that start asks nothing
+		return h.start(ctx, proc)
+	})
 	h.mu.Unlock()
-	select {
-	case <-c.done:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	shared, err := c.wait(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if c.err != nil {
-		return nil, c.err
-	}
-	p := *c.p
+	p := *shared
 	p.Source, p.Manifest, p.process = src, *src.Manifest, src.Process
 	return &p, nil
 }

@@ -124,10 +124,11 @@ type writer struct {
 	pendingBytes int
 	lastSource   string // of the last file staged
 
-	// staged counts the files staged: each has its number (staged.n), and
-	// those numbered below flushedBelow are on disk (flushInBackground).
-	staged       int64
-	flushFrom    int64         // staged when the last flush began
+	// stagedCount counts the files staged: each has its number
+	// (staged.n), and those numbered below flushedBelow are on disk
+	// (flushInBackground).
+	stagedCount  int64
+	flushFrom    int64         // stagedCount when the last flush began
 	flushedBelow atomic.Int64  // set by the flushes, read by the commits
 	flushing     chan struct{} // closed once the running flush is done; nil when none
 	flushFailed  atomic.Bool   // no more flushes: the commits' syncfs says why
@@ -242,9 +243,9 @@ func (w *writer) add(item sdk.WriteItem) {
 		res.Source = w.lastSource
 	}
 	w.lastSource = res.Source
-	w.pending = append(w.pending, staged{seq: item.Seq, n: w.staged, source: res.Source, line: res.Line, dir: dir, name: name, temp: temp, synced: sync, old: old})
+	w.pending = append(w.pending, staged{seq: item.Seq, n: w.stagedCount, source: res.Source, line: res.Line, dir: dir, name: name, temp: temp, synced: sync, old: old})
 	w.pendingBytes += len(item.Content)
-	w.staged++
+	w.stagedCount++
 }
 
 // typeDir opens the type directory, making it if need be, once per write.
@@ -349,7 +350,7 @@ func (w *writer) waitCommit() {
 // removes its stage without waiting for a syncfs, which can take seconds
 // on a busy file system.
 func (w *writer) flushInBackground() {
-	if syncfsBroken.Load() || w.flushFailed.Load() || w.staged-w.flushFrom < flushFiles {
+	if syncfsBroken.Load() || w.flushFailed.Load() || w.stagedCount-w.flushFrom < flushFiles {
 		return
 	}
 	if w.flushing != nil {
@@ -363,7 +364,7 @@ func (w *writer) flushInBackground() {
 		w.flushFailed.Store(true)
 		return
 	}
-	upTo := w.staged
+	upTo := w.stagedCount
 	w.flushFrom = upTo
 	done := make(chan struct{})
 	w.flushing = done
