@@ -130,23 +130,38 @@ func removeAbandonedStages(parent *os.File) {
 	}
 }
 
-// stageFile writes content to a new file in the staging directory and
-// returns its name. The name is a counter: it never grows with the id, so
-// any id whose final name fits the file system can be staged.
-// keepPerm, when set, is the mode of the file this one will replace.
-func (s *stage) stageFile(content []byte, keepPerm uint32, sync bool) (string, error) {
+// nextName names the next staged file. The name is a counter: it never
+// grows with the id, so any id whose final name fits the file system can
+// be staged.
+func (s *stage) nextName() string {
 	name := strconv.Itoa(s.next)
 	s.next++
+	return name
+}
+
+// write writes content to a new file of the staging directory. keepPerm,
+// when set, is the mode of the file this one will replace. It is safe
+// for concurrent use.
+func (s *stage) write(name string, content []byte, keepPerm uint32, sync bool) error {
+	if testHookStageWrite != nil {
+		if err := testHookStageWrite(name); err != nil {
+			return err
+		}
+	}
 	perm, exact := uint32(fileutil.FilePerm), false
 	if keepPerm != 0 {
 		perm, exact = keepPerm, true
 	}
 	if err := createFileAt(int(s.dir.Fd()), name, content, perm, exact, sync); err != nil {
 		unlinkAt(int(s.dir.Fd()), name)
-		return "", err
+		return err
 	}
-	return name, nil
+	return nil
 }
+
+// testHookStageWrite, when set by a test, fails the staging of a file by
+// its staged name.
+var testHookStageWrite func(name string) error
 
 // remove drops a staged file that will not be committed.
 func (s *stage) remove(name string) {

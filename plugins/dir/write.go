@@ -33,6 +33,11 @@ const (
 // resource was encoded, when there is nothing left to overlap it with.
 const flushFiles = 1024
 
+// Staged files are written by this many goroutines. Creating a file is
+// mostly kernel work, and its directory is locked only for a moment of
+// it: on ext4, two writers stage a file in about 60% of one's time.
+const stagers = 2
+
 // Write stores each item at <type>/<id><ext>, leaving files that already
 // hold the same bytes untouched, then under Replace removes the resource
 // files this write did not produce, but only if every item succeeded.
@@ -70,6 +75,7 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 		}
 		return sdk.WriteSummary{}, err
 	}
+	w.startStagers()
 
 	released := sdk.CommitsReleased(ctx)
 	for item := range items {
@@ -83,6 +89,7 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 		}
 		w.flushInBackground()
 	}
+	w.waitStaged()
 	w.waitCommit()
 	if err := ctx.Err(); err != nil {
 		w.abandon(err)
@@ -128,14 +135,19 @@ type writer struct {
 	// (staged.n), and those numbered below flushedBelow are on disk
 	// (flushInBackground).
 	stagedCount  int64
-	flushFrom    int64         // stagedCount when the last flush began
-	flushedBelow atomic.Int64  // set by the flushes, read by the commits
-	flushing     chan struct{} // closed once the running flush is done; nil when none
-	flushFailed  atomic.Bool   // no more flushes: the commits' syncfs says why
+	jobs         chan stageJob      // to the stagers
+	inFlight     sync.WaitGroup     // files handed to the stagers and not written yet
+	unstaged     map[int64]struct{} // by staged.n, files the stagers failed to write and reported
+	stagerPanic  any                // raised again by waitStaged
+	flushFrom    int64              // stagedCount when the last flush began
+	flushedBelow atomic.Int64       // set by the flushes, read by the commits
+	flushing     chan struct{}      // closed once the running flush is done; nil when none
+	flushFailed  atomic.Bool        // no more flushes: the commits' syncfs says why
 
 	// committing is closed once the batch committing in the background
-	// is done; nil when none is. That commit runs beside add: mu guards
-	// failed, kept and the type directories' names, which both use.
+	// is done; nil when none is. That commit and the stagers run beside
+	// add: mu guards failed, kept, unstaged, stagerPanic and the type
+	// directories' names.
 	committing chan struct{}
 	panicked   any // by that commit, raised again by waitCommit
 	mu         sync.Mutex
@@ -225,14 +237,6 @@ func (w *writer) add(item sdk.WriteItem) {
 			keepPerm = info.perm // an existing file keeps its permissions
 		}
 	}
-	// Without syncfs each staged file is flushed as it is written: the
-	// commit must never rename a file whose data may not be on disk.
-	sync := syncfsBroken.Load()
-	temp, err := w.stage.stageFile(item.Content, keepPerm, sync)
-	if err != nil {
-		fail("cannot write %s: %s", filepath.Join(w.location, filepath.FromSlash(rel)), fileutil.Reason(err))
-		return
-	}
 	old := ""
 	if typ, file, ok := strings.Cut(item.ExistingLocation, "/"); ok && typ == res.Type && file != name && isFileOf(w.exts, file, res.ID) {
 		old = file
@@ -243,9 +247,91 @@ func (w *writer) add(item sdk.WriteItem) {
 		res.Source = w.lastSource
 	}
 	w.lastSource = res.Source
-	w.pending = append(w.pending, staged{seq: item.Seq, n: w.stagedCount, source: res.Source, line: res.Line, dir: dir, name: name, temp: temp, synced: sync, old: old})
+	// Without syncfs each staged file is flushed as it is written: the
+	// commit must never rename a file whose data may not be on disk.
+	f := staged{seq: item.Seq, n: w.stagedCount, source: res.Source, line: res.Line, dir: dir, name: name,
+		temp: w.stage.nextName(), synced: syncfsBroken.Load(), old: old}
+	w.inFlight.Add(1)
+	w.jobs <- stageJob{file: f, content: item.Content, keepPerm: keepPerm}
+	w.pending = append(w.pending, f)
 	w.pendingBytes += len(item.Content)
 	w.stagedCount++
+}
+
+// stageJob is a file for the stagers to write into the stage.
+type stageJob struct {
+	file     staged
+	content  []byte
+	keepPerm uint32 // the mode of the file it will replace, if any
+}
+
+// startStagers starts the goroutines that write the staged files.
+func (w *writer) startStagers() {
+	w.jobs = make(chan stageJob, 4*stagers)
+	w.unstaged = map[int64]struct{}{}
+	for range stagers {
+		go func() {
+			for job := range w.jobs {
+				w.stageOne(job)
+			}
+		}()
+	}
+}
+
+// stageOne writes one staged file; a file it cannot write is reported
+// failed at once and left out of its commit.
+func (w *writer) stageOne(job stageJob) {
+	defer w.inFlight.Done()
+	failed := true
+	defer func() {
+		if !failed {
+			return
+		}
+		// A panic belongs to Write's goroutine, where the SDK turns it
+		// into an error instead of a crash.
+		p := recover()
+		w.mu.Lock()
+		w.unstaged[job.file.n] = struct{}{}
+		if p != nil && w.stagerPanic == nil {
+			w.stagerPanic = p
+		}
+		w.mu.Unlock()
+	}()
+	f := job.file
+	if err := w.stage.write(f.temp, job.content, job.keepPerm, f.synced); err != nil {
+		w.fail(f, "cannot write %s: %s", f.path(w.location), fileutil.Reason(err))
+		return
+	}
+	failed = false
+}
+
+// waitStaged waits until the stagers have written every file handed to
+// them: a commit or a flush only covers files on disk.
+func (w *writer) waitStaged() {
+	if w.jobs == nil {
+		return
+	}
+	w.inFlight.Wait()
+	w.mu.Lock()
+	p := w.stagerPanic
+	w.stagerPanic = nil
+	w.mu.Unlock()
+	if p != nil {
+		panic(p)
+	}
+}
+
+// dropUnstaged drops from batch the files the stagers failed to write.
+func (w *writer) dropUnstaged(batch []staged) []staged {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.unstaged) == 0 {
+		return batch
+	}
+	return slices.DeleteFunc(batch, func(f staged) bool {
+		_, failed := w.unstaged[f.n]
+		return failed
+	})
 }
 
 // typeDir opens the type directory, making it if need be, once per write.
@@ -315,6 +401,7 @@ func (w *writer) takePending() []staged {
 // commitInBackground commits the staged files on another goroutine, once
 // the commit before is done.
 func (w *writer) commitInBackground() {
+	w.waitStaged()
 	w.waitCommit()
 	batch := w.takePending()
 	done := make(chan struct{})
@@ -364,6 +451,7 @@ func (w *writer) flushInBackground() {
 		w.flushFailed.Store(true)
 		return
 	}
+	w.waitStaged()
 	upTo := w.stagedCount
 	w.flushFrom = upTo
 	done := make(chan struct{})
@@ -390,6 +478,7 @@ func (w *writer) waitFlush() {
 // commit makes a batch of staged files durable, renames them into place,
 // syncs the directories that changed and reports each file.
 func (w *writer) commit(batch []staged) {
+	batch = w.dropUnstaged(batch)
 	if len(batch) == 0 {
 		return
 	}
@@ -535,7 +624,7 @@ func (f staged) path(location string) string {
 // abandon reports the staged files of an interrupted write as failed; the
 // stage is removed with them.
 func (w *writer) abandon(err error) {
-	for _, f := range w.pending {
+	for _, f := range w.dropUnstaged(w.pending) {
 		w.finish(f.seq, "", sdk.Failed, err)
 	}
 	w.pending = nil
@@ -543,6 +632,10 @@ func (w *writer) abandon(err error) {
 
 // close releases the type directories and removes the stage.
 func (w *writer) close() {
+	if w.jobs != nil {
+		close(w.jobs)
+		w.inFlight.Wait()
+	}
 	w.waitCommit()
 	for _, d := range w.types {
 		if d.file != nil {
