@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -21,11 +22,7 @@ import (
 // last value, and invalid UTF-8 becomes U+FFFD. For input a user wrote,
 // [CanonicalJSONStrict] refuses both instead.
 func CanonicalJSON(data []byte) ([]byte, error) {
-	c := canonicalizer{data: data, out: make([]byte, 0, len(data))}
-	if !c.run() {
-		return canonicalSlow(data, c.err)
-	}
-	return c.out, nil
+	return canonical(data, false)
 }
 
 // CanonicalJSONStrict is [CanonicalJSON] for documents people write: a key
@@ -33,11 +30,46 @@ func CanonicalJSON(data []byte) ([]byte, error) {
 // (which would silently become U+FFFD) are errors, as YAML makes them.
 // Those errors are *JSONError, with the offset of the problem in data.
 func CanonicalJSONStrict(data []byte) ([]byte, error) {
-	c := canonicalizer{data: data, out: make([]byte, 0, len(data)), strict: true}
-	if !c.run() {
-		return canonicalSlow(data, c.err)
+	return canonical(data, true)
+}
+
+func canonical(data []byte, strict bool) ([]byte, error) {
+	c := canonicalizers.Get().(*canonicalizer)
+	c.data, c.pos, c.out, c.strict, c.depth, c.err = data, 0, make([]byte, 0, len(data)), strict, 0, nil
+	ok, out, err := c.run(), c.out, c.err
+	c.release()
+	if !ok {
+		return canonicalSlow(data, err)
 	}
-	return c.out, nil
+	return out, nil
+}
+
+// canonicalizers keep their scratch slices between values: growing them
+// for each value was most of the cost.
+var canonicalizers = sync.Pool{New: func() any { return new(canonicalizer) }}
+
+// A pooled canonicalizer keeps no more than this of one large value.
+const (
+	maxKeptMembers = 1024
+	maxKeptScratch = 64 << 10
+)
+
+// release puts c back in the pool with its scratch slices, but not what
+// the caller got (out), nor anything pointing into the input.
+func (c *canonicalizer) release() {
+	clear(c.members[:cap(c.members)]) // their keys point into the input
+	c.data, c.out, c.err = nil, nil, nil
+	c.members, c.scratch, c.keyBuf = c.members[:0], c.scratch[:0], c.keyBuf[:0]
+	if cap(c.members) > maxKeptMembers {
+		c.members = nil
+	}
+	if cap(c.scratch) > maxKeptScratch {
+		c.scratch = nil
+	}
+	if cap(c.keyBuf) > maxKeptScratch {
+		c.keyBuf = nil
+	}
+	canonicalizers.Put(c)
 }
 
 // JSONError is a problem at a byte offset of a JSON text.
@@ -385,6 +417,13 @@ func (c *canonicalizer) str(dst []byte, key bool) (out, decoded []byte, ok bool)
 		plain = false
 	}
 	for c.pos < len(d) {
+		// Most of a string is bytes copied as they are: skip them first.
+		for c.pos < len(d) && copiedAsIs[d[c.pos]] {
+			c.pos++
+		}
+		if c.pos == len(d) {
+			break
+		}
 		b := d[c.pos]
 		switch {
 		case b == '"':
@@ -433,6 +472,16 @@ func (c *canonicalizer) str(dst []byte, key bool) (out, decoded []byte, ok bool)
 	}
 	return dst, nil, false // unterminated
 }
+
+// copiedAsIs says which bytes of a JSON string stay as they are in the
+// canonical form with no decoding: printable ASCII but the quote and the
+// backslash.
+var copiedAsIs = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
 
 // escape decodes the escape sequence at d[at] ("\n", "\u00e9", a
 // surrogate pair), returning the rune and the bytes it took. A lone

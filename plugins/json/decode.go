@@ -29,14 +29,19 @@ func (Formatter) Decode(doc sdk.Document) ([]sdk.Value, error) {
 	for pos := skipSpace(data, 0); pos < len(data); pos = skipSpace(data, pos) {
 		end := jsonscan.ValueEnd(data, pos)
 		raw := data[pos:end]
-		if !json.Valid(raw) {
-			return nil, d.syntaxError(pos, raw)
-		}
+		// Canonicalizing validates: encoding/json checks the value
+		// again only when that fails, for its words and the line of the
+		// offending byte.
+		var err error
 		if raw[0] == '[' {
-			if err := d.addElements(pos, end); err != nil {
-				return nil, err
+			err = d.addElements(pos, end)
+		} else {
+			err = d.add(pos, end)
+		}
+		if err != nil || d.longElement {
+			if !json.Valid(raw) {
+				return nil, d.syntaxError(pos, raw)
 			}
-		} else if err := d.add(pos, end); err != nil {
 			return nil, err
 		}
 		pos = end
@@ -50,7 +55,16 @@ type decoder struct {
 	data   []byte
 	lines  lineCounter
 	values []sdk.Value
+	// longElement is set by an array element that could be nested as
+	// deep as encoding/json allows: the array around it, one level
+	// deeper, may not be valid although the element is.
+	longElement bool
 }
+
+// maxNesting is encoding/json's limit on nesting, which it counts in
+// brackets and braces: a value nested that deep has at least as many
+// bytes.
+const maxNesting = 10000
 
 // add appends the valid JSON value data[start:end]. A key twice in one
 // object and invalid UTF-8 are refused, as the YAML formatter refuses
@@ -75,19 +89,40 @@ func (d *decoder) add(start, end int) error {
 	return nil
 }
 
-// addElements appends each element of the valid JSON array data[start:end],
-// each with the line it starts on.
+// addElements appends each element of the JSON array data[start:end],
+// each with the line it starts on. It fails on the first element that is
+// not valid, or on anything else than commas between them and one
+// closing bracket at end.
 func (d *decoder) addElements(start, end int) error {
 	pos := skipSpace(d.data, start+1)
-	for pos < end && d.data[pos] != ']' {
+	if pos < end && d.data[pos] == ']' {
+		return d.arrayEnd(pos, end)
+	}
+	for pos < end {
 		elemEnd := jsonscan.ValueEnd(d.data, pos)
+		if elemEnd > end {
+			break
+		}
+		d.longElement = d.longElement || elemEnd-pos >= maxNesting
 		if err := d.add(pos, elemEnd); err != nil {
 			return err
 		}
 		pos = skipSpace(d.data, elemEnd)
-		if pos < end && d.data[pos] == ',' {
-			pos = skipSpace(d.data, pos+1)
+		if pos < end && d.data[pos] == ']' {
+			return d.arrayEnd(pos, end)
 		}
+		if pos >= end || d.data[pos] != ',' {
+			break
+		}
+		pos = skipSpace(d.data, pos+1)
+	}
+	return d.errorAt(min(pos, end-1), "invalid JSON: malformed array")
+}
+
+// arrayEnd checks that the bracket at pos closes the array ending at end.
+func (d *decoder) arrayEnd(pos, end int) error {
+	if pos != end-1 {
+		return d.errorAt(pos, "invalid JSON: malformed array")
 	}
 	return nil
 }

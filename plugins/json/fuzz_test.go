@@ -2,7 +2,9 @@ package json
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/resource-sync/resource-sync/sdk"
@@ -15,7 +17,7 @@ func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		"", " \n", "[]", "[\n{\"a\":1},\n{\"b\":2}\n]", "{\"a\":1}\n{\"b\":2}\n", `{"a":1}{"b":2}`,
 		`[[1,2],[3]]`, "{\"a\": 1,\n \"b\": }", `{"a":"\u12"}`, `{"a":1}}`, "\xef\xbb\xbf{}", "\"\xff\"",
-		`{"a":1,"a":2}`, `[1,2][3]`, `1 2 -0 1e20`,
+		`{"a":1,"a":2}`, `[1,2][3]`, `1 2 -0 1e20`, `[1 2]`, `[1,2`, `[,1]`, `[1]]`, `[{"a":1}{"b":2}]`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -28,6 +30,19 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("Decode(%q) error %#v, want an *sdk.Error on one of %d lines", content, err, lines)
 			}
 			return
+		}
+		// What Decode accepts, encoding/json reads as the same values.
+		want, err := decodeStream(content)
+		if err != nil {
+			t.Fatalf("Decode(%q) accepted what encoding/json refuses: %v", content, err)
+		}
+		if len(want) != len(values) {
+			t.Fatalf("Decode(%q) gave %d values, encoding/json %d", content, len(values), len(want))
+		}
+		for i, v := range values {
+			if !bytes.Equal(v.JSON, want[i]) {
+				t.Fatalf("Decode(%q) value %d is %s, encoding/json reads %s", content, i, v.JSON, want[i])
+			}
 		}
 		for _, v := range values {
 			if v.Line < 1 || v.Line > lines {
@@ -52,4 +67,31 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// decodeStream is Decode by encoding/json: the canonical JSON of each
+// value of a stream, an array standing for its elements.
+func decodeStream(content []byte) ([][]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(content, utf8BOM)))
+	dec.UseNumber()
+	var out [][]byte
+	for {
+		var v any
+		if err := dec.Decode(&v); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return nil, err
+		}
+		elems := []any{v}
+		if arr, ok := v.([]any); ok {
+			elems = arr
+		}
+		for _, e := range elems {
+			canon, err := sdk.MarshalCanonical(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, canon)
+		}
+	}
 }
