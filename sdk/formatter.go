@@ -4,8 +4,9 @@ package sdk
 // back. Implementations must round-trip every JSON value exactly: strings
 // stay strings, integers keep every digit, keys come out sorted.
 //
-// The SDK calls a Formatter from one goroutine per stream; Decode and Encode
-// may be called concurrently from different streams.
+// A Formatter must be safe for concurrent use: the SDK decodes the
+// documents of one batch on a goroutine per CPU, and Decode and Encode are
+// called concurrently from different streams.
 type Formatter interface {
 	// Decode returns every value in doc, in order (a YAML stream or a JSON
 	// array holds several). Errors should be *Error with the line.

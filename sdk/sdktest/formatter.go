@@ -51,8 +51,9 @@ var batchSizes = []int{1, 255, 256, 257, 1000}
 // RunFormatter checks the formatter opt.Name of opt.Plugin: it describes
 // itself, round-trips awkward values exactly, rewrites its own output
 // identically, carries values over 4 MiB, answers batches of any size one
-// result per value, survives cancellation mid-stream, and reports garbage
-// as a diagnostic.
+// result per value (decoding each batch's documents at once, which -race
+// checks), survives cancellation mid-stream, and reports garbage as a
+// diagnostic.
 func RunFormatter(t *testing.T, opt FormatterOpt) {
 	t.Helper()
 	if !offersFormatter(opt.Plugin, opt.Name) {

@@ -3,6 +3,9 @@ package pluginserver
 import (
 	"errors"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -42,15 +45,16 @@ func (s *formatterServer) Decode(stream grpc.BidiStreamingServer[pb.Decode_Reque
 		if err != nil {
 			return nil, err
 		}
-		resp := &pb.Decode_Response{Results: make([]*pb.Decode_Result, len(req.GetDocuments()))}
-		for i, d := range req.GetDocuments() {
+		docs := req.GetDocuments()
+		resp := &pb.Decode_Response{Results: make([]*pb.Decode_Result, len(docs))}
+		eachAtOnce(len(docs), func(i int) {
 			var values []sdk.Value
 			err := guard(s.plugin, func() (err error) {
-				values, err = f.Decode(fromproto.Document(d))
+				values, err = f.Decode(fromproto.Document(docs[i]))
 				return err
 			})
 			resp.Results[i] = toproto.Decode_Result(values, err)
-		}
+		})
 		return resp, nil
 	})
 }
@@ -94,4 +98,28 @@ func serveBatches[Req, Resp any](stream grpc.BidiStreamingServer[Req, Resp], han
 			return err
 		}
 	}
+}
+
+// eachAtOnce calls f for 0 to n-1 on a goroutine per CPU, for batches of
+// at least two documents per CPU. A formatter may be called concurrently
+// (sdk.Formatter), and decoding a batch of documents, each parsed on its
+// own, is where a sync's read spends its time in a formatter.
+func eachAtOnce(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/2)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
