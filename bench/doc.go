@@ -5,7 +5,10 @@
 //     directory of JSON files (LocalPlainConvert is the plain program);
 //   - BenchmarkPull: a paginated HAL collection from `resource-sync serve`
 //     into a directory of YAML files (plainPull);
-//   - BenchmarkPush: a directory into an empty `serve` (plainPush);
+//   - BenchmarkPush: a directory into an empty `serve` (plainPush), the
+//     server storing on disk (server=disk: it fsyncs each resource, which
+//     bounds both clients) and on tmpfs (server=tmpfs: the clients' own
+//     cost);
 //   - BenchmarkLocalResync: the same directory synced again into its
 //     converted copy, writing nothing, against `resource-sync validate` of
 //     the origin (reading it alone: validate keeps no versions) and a
