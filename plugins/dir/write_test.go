@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/resource-sync/resource-sync/plugins/dir"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -278,5 +280,49 @@ func TestWriteStopsWhenCancelled(t *testing.T) {
 	want := map[string]string{"order/": "", "order/stale.yaml": "---\n"}
 	if diff := cmp.Diff(want, tree(t, root)); diff != "" {
 		t.Errorf("a cancelled write changed files (-want +got):\n%s", diff)
+	}
+}
+
+// A file the stagers fail to write is reported failed once, with its
+// path, and left out of its commit; the files staged beside it, by other
+// stagers and across flushes and commits, land; and a replace then keeps
+// the files it did not produce.
+func TestWriteLeavesOutWhatTheStagersFailedToWrite(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{"order/gone.yaml": "id: gone\n"})
+	dir.FailStaging(t, "5", "2000", "4999")
+	n := 2*dir.CommitFiles + 100 // several flushes and commits
+	items := make([]sdk.WriteItem, n)
+	for i := range items {
+		items[i] = item(int64(i), "order", fmt.Sprintf("o%05d", i), fmt.Sprintf("id: o%05d\n", i))
+	}
+	results, _, err := write(t, open(t, root, sdk.RoleDestination, true), items...)
+	if err == nil || !strings.Contains(err.Error(), "stale files were kept because 3 writes failed") {
+		t.Errorf("Write: %v, want it to say the stale files were kept", err)
+	}
+	if len(results) != n {
+		t.Fatalf("%d items reported, want %d", len(results), n)
+	}
+	for seq, r := range results {
+		path := filepath.Join(root, "order", fmt.Sprintf("o%05d.yaml", seq))
+		_, statErr := os.Stat(path)
+		if seq == 5 || seq == 2000 || seq == 4999 {
+			if r.Status != sdk.Failed || r.Err == nil || !strings.Contains(r.Err.Error(), "cannot write "+path+": disk on fire") {
+				t.Errorf("item %d: %v %v, want it failed, naming %s", seq, r.Status, r.Err, path)
+			}
+			if statErr == nil {
+				t.Errorf("%s was written, though its staging failed", path)
+			}
+			continue
+		}
+		if r.Status != sdk.Written || statErr != nil {
+			t.Errorf("item %d: %v %v (%v), want it written", seq, r.Status, r.Err, statErr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "order", "gone.yaml")); err != nil {
+		t.Errorf("a replace with failed items removed a stale file: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, dir.StagingDir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left behind: %v", dir.StagingDir, err)
 	}
 }
