@@ -5,8 +5,8 @@ package sdk
 // stay strings, integers keep every digit, keys come out sorted.
 //
 // A Formatter must be safe for concurrent use: the SDK decodes the
-// documents of one batch on a goroutine per CPU, and Decode and Encode are
-// called concurrently from different streams.
+// documents of one batch at once (on up to GOMAXPROCS goroutines), and
+// Decode and Encode are called concurrently from different streams.
 type Formatter interface {
 	// Decode returns every value in doc, in order (a YAML stream or a JSON
 	// array holds several). Errors should be *Error with the line.

@@ -100,10 +100,13 @@ func serveBatches[Req, Resp any](stream grpc.BidiStreamingServer[Req, Resp], han
 	}
 }
 
-// eachAtOnce calls f for 0 to n-1 on a goroutine per CPU, for batches of
-// at least two documents per CPU. A formatter may be called concurrently
-// (sdk.Formatter), and decoding a batch of documents, each parsed on its
-// own, is where a sync's read spends its time in a formatter.
+// eachAtOnce calls f for 0 to n-1 on a goroutine per scheduler thread
+// (GOMAXPROCS), for batches of at least two documents per thread: the
+// built-ins' shared process keeps one per CPU, a plugin alone in its
+// process one per four (leanScheduler). A formatter may be called
+// concurrently (sdk.Formatter), and decoding a batch of documents, each
+// parsed on its own, is where a sync's read spends its time in a
+// formatter.
 func eachAtOnce(n int, f func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n/2)
 	if workers <= 1 {
