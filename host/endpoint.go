@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 )
@@ -73,9 +74,22 @@ func followName(f pb.Follow) string {
 	return "page"
 }
 
+// closeTime bounds how long closing a handle waits for the plugin to
+// undo a cancelled write (the SDK's plugins answer Close once their
+// writes have ended): a staging directory of many thousand files on a
+// slow disk takes seconds to remove.
+const closeTime = time.Minute
+
 func (e *openEndpoint) close() {
-	if e.plugin != nil {
-		_, _ = e.plugin.endpoints().Close(context.Background(), &pb.Close_Request{Handle: e.handle})
+	if e.plugin == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), closeTime)
+	defer cancel()
+	_, err := e.plugin.endpoints().Close(ctx, &pb.Close_Request{Handle: e.handle})
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && e.run != nil {
+		e.run.h.logger.Warn("an endpoint did not finish closing in time; a write it was undoing may have left files behind",
+			"endpoint", e.target.name(), "error", err)
 	}
 }
 

@@ -140,6 +140,9 @@ type OpenRequest struct {
 // Endpoint is an open location. It implements some of [Reader], [Fetcher],
 // [Writer] and [Deleter].
 type Endpoint interface {
+	// Close is called once the host is done with the endpoint, after its
+	// Write calls returned: a cancelled Write may take its time to undo
+	// what it staged, and the host waits for it.
 	Close() error
 }
 

@@ -31,8 +31,9 @@ type endpointServer struct {
 
 // openEndpoint is an endpoint the host opened, with its spec.
 type openEndpoint struct {
-	ep   sdk.Endpoint
-	spec sdk.EndpointSpec
+	ep     sdk.Endpoint
+	spec   sdk.EndpointSpec
+	writes *sync.WaitGroup // its Write calls still running
 }
 
 func newEndpointServer(p sdk.Plugin) *endpointServer {
@@ -60,7 +61,7 @@ func (s *endpointServer) Open(ctx context.Context, req *pb.Open_Request) (*pb.Op
 	defer s.mu.Unlock()
 	s.next++
 	h := strconv.Itoa(s.next)
-	s.handles[h] = openEndpoint{ep: ep, spec: spec}
+	s.handles[h] = openEndpoint{ep: ep, spec: spec, writes: new(sync.WaitGroup)}
 	resp := &pb.Open_Response{Handle: h}
 	if r, ok := ep.(sdk.Recommender); ok {
 		toproto.Recommendation(r.Recommend(), resp)
@@ -78,15 +79,45 @@ func (s *endpointServer) endpoint(handle string) (openEndpoint, error) {
 	return o, nil
 }
 
-func (s *endpointServer) Close(_ context.Context, req *pb.Close_Request) (*pb.Close_Response, error) {
+// startWrite finds the endpoint of a Write call and counts the call as
+// running until done is called; Close waits for it.
+func (s *endpointServer) startWrite(handle string) (o openEndpoint, done func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.handles[handle]
+	if !ok {
+		return openEndpoint{}, nil, status.Errorf(codes.NotFound, "plugin %s: no open endpoint %q", s.plugin, handle)
+	}
+	o.writes.Add(1)
+	return o, o.writes.Done, nil
+}
+
+// Close returns once the handle's writes have ended. A write the host
+// cancelled is still undoing what it staged, and the host stops the
+// plugin's process after closing its handles: waiting here is what lets
+// that undoing finish, however long it takes.
+func (s *endpointServer) Close(ctx context.Context, req *pb.Close_Request) (*pb.Close_Response, error) {
 	s.mu.Lock()
 	o, ok := s.handles[req.GetHandle()]
 	delete(s.handles, req.GetHandle())
 	s.mu.Unlock()
-	if ok {
-		if err := o.ep.Close(); err != nil {
-			return nil, asStatus(err)
-		}
+	if !ok {
+		return &pb.Close_Response{}, nil
+	}
+	ended := make(chan struct{})
+	go func() {
+		o.writes.Wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		// Closing the endpoint under a running write could break its
+		// undoing; the process's stop gives it a last chance instead.
+		return nil, status.FromContextError(ctx.Err()).Err()
+	}
+	if err := o.ep.Close(); err != nil {
+		return nil, asStatus(err)
 	}
 	return &pb.Close_Response{}, nil
 }

@@ -49,8 +49,10 @@ func Serve(p sdk.Plugin, opts ...Option) {
 		Logger:      sdk.Logger().Named(p.Name),
 		Test:        cfg.test,
 	})
-	// Stopping cancels the writes still running; each then removes what
-	// it staged, which the process must live long enough to finish.
+	// A host closes its handles before stopping the plugin, and Close
+	// waits for their writes. Those of a host that did not (it gave up
+	// waiting, or exited) are cancelled by the stop; each then removes
+	// what it staged, which the process must live long enough to finish.
 	waitWrites(writeCleanupTime)
 }
 

@@ -32,10 +32,11 @@ func (s *endpointServer) Write(stream grpc.BidiStreamingServer[pb.Write_Request,
 	if err != nil {
 		return err
 	}
-	o, err := s.endpoint(first.GetHandle())
+	o, done, err := s.startWrite(first.GetHandle())
 	if err != nil {
 		return err
 	}
+	defer done()
 	w, ok := o.ep.(sdk.Writer)
 	if !ok {
 		return status.Errorf(codes.Unimplemented, "plugin %s: endpoint cannot be written", s.plugin)

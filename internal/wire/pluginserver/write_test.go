@@ -7,11 +7,13 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/resource-sync/resource-sync/internal/wire"
@@ -22,9 +24,17 @@ import (
 // writerFunc is an endpoint whose Write is a function.
 type writerFunc func(ctx context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error)
 
-type writeEndpoint struct{ write writerFunc }
+type writeEndpoint struct {
+	write  writerFunc
+	closed *atomic.Bool // set by Close, when not nil
+}
 
-func (e writeEndpoint) Close() error { return nil }
+func (e writeEndpoint) Close() error {
+	if e.closed != nil {
+		e.closed.Store(true)
+	}
+	return nil
+}
 func (e writeEndpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
 	return e.write(ctx, items, report)
 }
@@ -45,9 +55,15 @@ func batchWriter(ctx context.Context, items iter.Seq[sdk.WriteItem], report func
 // connect serves an endpoint around write in this process and opens it.
 func connect(t *testing.T, write writerFunc, concurrent bool) (pb.EndpointClient, string) {
 	t.Helper()
+	return connectEndpoint(t, writeEndpoint{write: write}, concurrent)
+}
+
+// connectEndpoint serves e in this process and opens it.
+func connectEndpoint(t *testing.T, e writeEndpoint, concurrent bool) (pb.EndpointClient, string) {
+	t.Helper()
 	p := sdk.Plugin{Name: "test", Endpoints: []sdk.EndpointSpec{{
 		Name: "w", Schemes: []string{"w"}, ConcurrentWrites: concurrent, Implements: writeEndpoint{},
-		Open: func(context.Context, sdk.OpenRequest) (sdk.Endpoint, error) { return writeEndpoint{write}, nil },
+		Open: func(context.Context, sdk.OpenRequest) (sdk.Endpoint, error) { return e, nil },
 	}}}
 	client, server := plugin.TestPluginGRPCConn(t, false, wire.PluginSet(func(s *grpc.Server) { Register(s, p) })[wire.ProtocolVersion])
 	_ = server // stopped by closing the client
@@ -331,5 +347,78 @@ func TestOpenErrorKeepsItsSource(t *testing.T) {
 	_, err = pb.NewEndpointClient(raw.(*grpc.ClientConn)).Open(t.Context(), &pb.Open_Request{Endpoint: "w", Location: "exmaples"})
 	if got := status.Convert(err).Message(); got != "exmaples: no such directory \uFFFD" {
 		t.Errorf("Open: %q, want the source and the message, valid UTF-8", got)
+	}
+}
+
+// Closing a handle waits for its writes: a write the host cancelled is
+// still undoing what it staged, which the plugin's stop would cut short.
+func TestCloseWaitsForTheHandlesWrites(t *testing.T) {
+	t.Parallel()
+	started, undone := make(chan struct{}), make(chan struct{})
+	ep, h := connect(t, func(ctx context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
+		close(started)
+		<-ctx.Done()
+		time.Sleep(200 * time.Millisecond) // undoing
+		close(undone)
+		return sdk.WriteSummary{}, ctx.Err()
+	}, false)
+	ctx, cancel := context.WithCancel(t.Context())
+	stream, err := ep.Write(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&pb.Write_Request{Handle: h, Items: []*pb.WriteItem{{Seq: 1, Resource: &pb.Resource{Id: "i", Type: "t"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	cancel()
+	if _, err := ep.Close(t.Context(), &pb.Close_Request{Handle: h}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-undone:
+	default:
+		t.Error("Close returned before the cancelled write ended")
+	}
+	// The handle is gone: a write on it now is refused.
+	late, err := ep.Write(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := late.Send(&pb.Write_Request{Handle: h}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := late.Recv(); status.Code(err) != codes.NotFound {
+		t.Errorf("write on a closed handle: %v, want NotFound", err)
+	}
+}
+
+// A Close the host gives up on leaves the endpoint open under its
+// write, rather than close it while the write may still be undoing.
+func TestCloseGivesUpWithItsContext(t *testing.T) {
+	t.Parallel()
+	started, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	var closed atomic.Bool
+	ep, h := connectEndpoint(t, writeEndpoint{closed: &closed, write: func(ctx context.Context, items iter.Seq[sdk.WriteItem], report func(sdk.WriteResult)) (sdk.WriteSummary, error) {
+		close(started)
+		<-release // a write slow to end, cancelled or not
+		return sdk.WriteSummary{}, nil
+	}}, false)
+	stream, err := ep.Write(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&pb.Write_Request{Handle: h}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := ep.Close(ctx, &pb.Close_Request{Handle: h}); status.Code(err) != codes.DeadlineExceeded {
+		t.Errorf("Close: %v, want DeadlineExceeded", err)
+	}
+	if closed.Load() {
+		t.Error("the endpoint was closed under its running write")
 	}
 }

@@ -55,6 +55,9 @@ type EndpointClient interface {
 	Delete(ctx context.Context, in *Delete_Request, opts ...grpc.CallOption) (*Delete_Response, error)
 	// What changed since a cursor. Needs CAPABILITY_CHANGES.
 	Changes(ctx context.Context, in *Changes_Request, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Changes_Response], error)
+	// Ends the handle. It answers once the handle's Write calls have
+	// ended: one the host cancelled may still be undoing what it staged,
+	// and the host stops the plugin's process after closing its handles.
 	Close(ctx context.Context, in *Close_Request, opts ...grpc.CallOption) (*Close_Response, error)
 }
 
@@ -209,6 +212,9 @@ type EndpointServer interface {
 	Delete(context.Context, *Delete_Request) (*Delete_Response, error)
 	// What changed since a cursor. Needs CAPABILITY_CHANGES.
 	Changes(*Changes_Request, grpc.ServerStreamingServer[Changes_Response]) error
+	// Ends the handle. It answers once the handle's Write calls have
+	// ended: one the host cancelled may still be undoing what it staged,
+	// and the host stops the plugin's process after closing its handles.
 	Close(context.Context, *Close_Request) (*Close_Response, error)
 	mustEmbedUnimplementedEndpointServer()
 }
