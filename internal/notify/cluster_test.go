@@ -135,10 +135,10 @@ func TestCluster(t *testing.T) {
 		}
 	}
 	publishVersions(1, versions/2)
-	waitFor(t, 20*time.Second, "the first half", func() bool { return len(h.successes()) >= docs*versions/2 })
+	waitFor(t, time.Minute, "the first half", func() bool { return len(h.successes()) >= docs*versions/2 })
 	servers[2].Shutdown()
 	publishVersions(versions/2+1, versions)
-	waitFor(t, 30*time.Second, "every delivery", func() bool { return len(h.successes()) >= docs*versions })
+	waitFor(t, time.Minute, "every delivery", func() bool { return len(h.successes()) >= docs*versions })
 	waitSettled(t, pub, 20*time.Second)
 
 	got := map[string][]int{}

@@ -110,7 +110,11 @@ func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) er
 		}
 	}()
 	for range opts.Connections {
-		c, err := w.connect(ctx)
+		var c *conn
+		err := w.untilReady(ctx, "connect to NATS", func() (err error) {
+			c, err = w.connect(ctx)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -122,7 +126,11 @@ func Deliver(ctx context.Context, b *Broker, cfg *Config, opts WorkerOptions) er
 			for p := range b.partitions {
 				conn := w.conns[lane%len(w.conns)]
 				lane++
-				c, err := b.consumer(ctx, conn.js, s, p)
+				var c jetstream.Consumer
+				err := w.untilReady(ctx, "create the consumer of "+s.ID(), func() (err error) {
+					c, err = b.consumer(ctx, conn.js, s, p)
+					return err
+				})
 				if err != nil {
 					return err
 				}
@@ -171,9 +179,39 @@ func (w *worker) connect(ctx context.Context) (*conn, error) {
 		if kv, err = js.KeyValue(ctx, DeliveredBucket); err == nil {
 			return &conn{nc: nc, js: js, delivered: kv}, nil
 		}
+		err = fmt.Errorf("JetStream bucket %s: %w", DeliveredBucket, err)
 	}
 	nc.Close()
 	return nil, err
+}
+
+// untilReady runs a step of the worker's start again while it fails for a
+// reason that passes: a cluster electing its leaders, or too busy to
+// answer JetStream's API within its timeout. A worker started beside its
+// cluster, or while a node restarts, then waits for it instead of exiting.
+func (w *worker) untilReady(ctx context.Context, what string, step func() error) error {
+	delay := 100 * time.Millisecond
+	for {
+		err := step()
+		if err == nil || ctx.Err() != nil || !passing(err) {
+			return err
+		}
+		w.log.Warn("NATS is not ready; trying again", "step", what, "in", delay, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+// passing says whether a JetStream call may succeed if tried again.
+func passing(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		(errors.As(err, &apiErr) && apiErr.Code == 503)
 }
 
 type worker struct {
