@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sync"
 
+	"github.com/resource-sync/resource-sync/internal/jsonscan"
 	"github.com/resource-sync/resource-sync/sdk"
 )
 
@@ -232,21 +233,90 @@ func (e *Endpoint) body(item sdk.WriteItem) []byte {
 		})
 		return item.Content
 	}
-	v, err := sdk.UnmarshalJSON(item.Resource.JSON)
+	stripped, ok := withoutLinks(item.Resource.JSON)
+	if !ok {
+		stripped = withoutLinksDecoded(item.Resource.JSON)
+	}
+	if stripped == nil {
+		return item.Content
+	}
+	return stripped
+}
+
+// withoutLinks returns the canonical JSON object obj without its
+// top-level _links and _embedded members, cutting them out of the bytes:
+// what is left of a canonical object is canonical. It returns nil when
+// obj has neither, and ok false when obj is not an object as canonical
+// JSON writes it.
+func withoutLinks(obj []byte) (stripped []byte, ok bool) {
+	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
+		return nil, false
+	}
+	if len(obj) == 2 {
+		return nil, true
+	}
+	// The members kept, in order, as "key":value: the first few in place.
+	var spans [8][2]int
+	kept := spans[:0]
+	dropped := false
+	for pos := 1; ; {
+		if obj[pos] != '"' {
+			return nil, false
+		}
+		keyEnd := jsonscan.StringEnd(obj, pos)
+		if keyEnd+1 >= len(obj) || obj[keyEnd] != ':' {
+			return nil, false
+		}
+		valEnd := jsonscan.ValueEnd(obj, keyEnd+1)
+		if valEnd >= len(obj) {
+			return nil, false
+		}
+		switch key := string(obj[pos:keyEnd]); key {
+		case `"_links"`, `"_embedded"`:
+			dropped = true
+		default:
+			kept = append(kept, [2]int{pos, valEnd})
+		}
+		switch {
+		case obj[valEnd] == '}' && valEnd == len(obj)-1:
+			if !dropped {
+				return nil, true
+			}
+			out := make([]byte, 1, len(obj))
+			out[0] = '{'
+			for i, m := range kept {
+				if i > 0 {
+					out = append(out, ',')
+				}
+				out = append(out, obj[m[0]:m[1]]...)
+			}
+			return append(out, '}'), true
+		case obj[valEnd] == ',' && valEnd+1 < len(obj):
+			pos = valEnd + 1
+		default:
+			return nil, false
+		}
+	}
+}
+
+// withoutLinksDecoded is withoutLinks for JSON that is not canonical,
+// through a decode: nil when it is no object or has neither member.
+func withoutLinksDecoded(data []byte) []byte {
+	v, err := sdk.UnmarshalJSON(data)
 	obj, isObject := v.(map[string]any)
 	if err != nil || !isObject {
-		return item.Content
+		return nil
 	}
 	_, links := obj["_links"]
 	_, embedded := obj["_embedded"]
 	if !links && !embedded {
-		return item.Content
+		return nil
 	}
 	delete(obj, "_links")
 	delete(obj, "_embedded")
 	b, err := sdk.MarshalCanonical(obj)
 	if err != nil {
-		return item.Content
+		return nil
 	}
 	return b
 }
