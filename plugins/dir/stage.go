@@ -38,6 +38,7 @@ type stage struct {
 	dir    *os.File // ours, locked
 	name   string
 	next   int // names the next staged file
+	dirs   int // names the next fresh type directory
 }
 
 // newStage makes this Write's staging directory inside root, after
@@ -117,16 +118,36 @@ func removeAbandonedStages(parent *os.File) {
 			continue
 		}
 		if retryEINTR(func() error { return unix.Flock(int(dir.Fd()), unix.LOCK_EX|unix.LOCK_NB) }) == nil {
-			if files, err := dir.Readdirnames(-1); err == nil {
-				for _, f := range files {
-					unlinkAt(int(dir.Fd()), f)
-				}
-			}
+			removeContents(dir)
 			if err := retryEINTR(func() error { return unix.Unlinkat(pfd, name, unix.AT_REMOVEDIR) }); err == nil {
 				sdk.Logger().Debug("removed the staging directory of an interrupted write", "dir", StagingDir+"/"+name)
 			}
 		}
 		dir.Close() // releases the lock
+	}
+}
+
+// removeContents removes what a staging directory holds: staged files,
+// and fresh type directories with the files in them.
+func removeContents(dir *os.File) {
+	names, err := dir.Readdirnames(-1)
+	if err != nil {
+		return
+	}
+	fd := int(dir.Fd())
+	for _, name := range names {
+		if err := unlinkAt(fd, name); !errors.Is(err, unix.EISDIR) {
+			continue
+		}
+		if sub, err := openDirAt(fd, name); err == nil {
+			if files, err := sub.Readdirnames(-1); err == nil {
+				for _, f := range files {
+					unlinkAt(int(sub.Fd()), f)
+				}
+			}
+			sub.Close()
+		}
+		retryEINTR(func() error { return unix.Unlinkat(fd, name, unix.AT_REMOVEDIR) })
 	}
 }
 
@@ -139,12 +160,31 @@ func (s *stage) nextName() string {
 	return name
 }
 
-// write writes content to a new file of the staging directory. keepPerm,
-// when set, is the mode of the file this one will replace. It is safe
-// for concurrent use.
-func (s *stage) write(name string, content []byte, keepPerm uint32, sync bool) error {
+// freshDir makes a directory in the stage, to stage a type directory
+// that does not exist yet under its final name. Its name ("d" and a
+// count) is never a staged file's.
+func (s *stage) freshDir() (*os.File, string, error) {
+	name := "d" + strconv.Itoa(s.dirs)
+	s.dirs++
+	fd := int(s.dir.Fd())
+	if err := retryEINTR(func() error { return unix.Mkdirat(fd, name, uint32(fileutil.DirPerm)) }); err != nil {
+		return nil, "", err
+	}
+	dir, err := openDirAt(fd, name)
+	if err != nil {
+		unix.Unlinkat(fd, name, unix.AT_REMOVEDIR)
+		return nil, "", err
+	}
+	return dir, name, nil
+}
+
+// write writes content to a new file name in dirfd, the staging
+// directory or a fresh directory in it; n numbers the file in this
+// write. keepPerm, when set, is the mode of the file this one will
+// replace. It is safe for concurrent use.
+func (s *stage) write(dirfd int, name string, n int64, content []byte, keepPerm uint32, sync bool) error {
 	if testHookStageWrite != nil {
-		if err := testHookStageWrite(name); err != nil {
+		if err := testHookStageWrite(n); err != nil {
 			return err
 		}
 	}
@@ -152,16 +192,16 @@ func (s *stage) write(name string, content []byte, keepPerm uint32, sync bool) e
 	if keepPerm != 0 {
 		perm, exact = keepPerm, true
 	}
-	if err := createFileAt(int(s.dir.Fd()), name, content, perm, exact, sync); err != nil {
-		unlinkAt(int(s.dir.Fd()), name)
+	if err := createFileAt(dirfd, name, content, perm, exact, sync); err != nil {
+		unlinkAt(dirfd, name)
 		return err
 	}
 	return nil
 }
 
 // testHookStageWrite, when set by a test, fails the staging of a file by
-// its staged name.
-var testHookStageWrite func(name string) error
+// its number in the write.
+var testHookStageWrite func(n int64) error
 
 // remove drops a staged file that will not be committed.
 func (s *stage) remove(name string) {
@@ -171,11 +211,7 @@ func (s *stage) remove(name string) {
 // close removes the staging directory, and StagingDir too when no other
 // write is using it.
 func (s *stage) close(root *os.Root) {
-	if files, err := s.dir.Readdirnames(-1); err == nil {
-		for _, f := range files {
-			unlinkAt(int(s.dir.Fd()), f)
-		}
-	}
+	removeContents(s.dir)
 	retryEINTR(func() error { return unix.Unlinkat(int(s.parent.Fd()), s.name, unix.AT_REMOVEDIR) })
 	s.dir.Close()
 	s.parent.Close()

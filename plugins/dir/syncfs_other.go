@@ -12,3 +12,9 @@ import (
 func syncFileSystem(*os.File) error {
 	return errors.ErrUnsupported
 }
+
+// renameNoReplaceAt is renameat2(2), which only Linux has; elsewhere a
+// fresh type directory's files are renamed into place one by one.
+func renameNoReplaceAt(int, string, *os.Root, string) error {
+	return errors.ErrUnsupported
+}

@@ -161,7 +161,7 @@ type staged struct {
 	line   int
 	dir    *typeDir
 	name   string // in dir
-	temp   string // in the stage
+	temp   string // in the stage; "" when staged in dir.fresh under name
 	synced bool   // fsynced when staged
 	// old is the file in dir that held the resource in another format
 	// (o1.yaml when o1.json is written), removed once name is in place,
@@ -173,11 +173,20 @@ type staged struct {
 // held when opened: one listing instead of a stat per file.
 type typeDir struct {
 	name    string
-	file    *os.File
+	file    *os.File               // nil until placed, for a fresh one
 	err     error                  // it could not be made or opened
 	names   map[string]fs.FileMode // type bits
 	created bool                   // by this write: the top directory must be synced
 	dirty   bool                   // renamed into since its last sync
+
+	// fresh is where a type directory that did not exist is staged: a
+	// directory of the stage holding its files under their final names,
+	// renamed into place whole by the first commit that takes them, one
+	// rename instead of one per file. Files staged after that commit took
+	// its files (sealed) go through the stage as for any directory.
+	fresh     *os.File
+	freshName string // in the stage
+	sealed    bool
 }
 
 // finish records an outcome, for the commit, and reports it to the host.
@@ -219,6 +228,7 @@ func (w *writer) add(item sdk.WriteItem) {
 	w.mu.Lock()
 	name := w.inPlace(dir, res.ID, item.Extension)
 	mode, exists := dir.names[name]
+	inPlace := dir.file // set by a commit placing a fresh directory
 	w.mu.Unlock()
 	rel = res.Type + "/" + name
 	if item.Unchanged && item.ExistingLocation == rel {
@@ -227,9 +237,9 @@ func (w *writer) add(item sdk.WriteItem) {
 	}
 	var keepPerm uint32
 	if exists && mode.IsRegular() {
-		if info, err := statAt(int(dir.file.Fd()), name); err == nil && info.regular {
+		if info, err := statAt(int(inPlace.Fd()), name); err == nil && info.regular {
 			if info.size == int64(len(item.Content)) {
-				if existing, same, err := readFileAt(int(dir.file.Fd()), name, info.size); err == nil && same && string(existing) == string(item.Content) {
+				if existing, same, err := readFileAt(int(inPlace.Fd()), name, info.size); err == nil && same && string(existing) == string(item.Content) {
 					w.finish(item.Seq, rel, sdk.Unchanged, nil)
 					return
 				}
@@ -250,7 +260,10 @@ func (w *writer) add(item sdk.WriteItem) {
 	// Without syncfs each staged file is flushed as it is written: the
 	// commit must never rename a file whose data may not be on disk.
 	f := staged{seq: item.Seq, n: w.stagedCount, source: res.Source, line: res.Line, dir: dir, name: name,
-		temp: w.stage.nextName(), synced: syncfsBroken.Load(), old: old}
+		synced: syncfsBroken.Load(), old: old}
+	if dir.fresh == nil || dir.sealed {
+		f.temp = w.stage.nextName()
+	}
 	w.inFlight.Add(1)
 	w.jobs <- stageJob{file: f, content: item.Content, keepPerm: keepPerm}
 	w.pending = append(w.pending, f)
@@ -298,7 +311,8 @@ func (w *writer) stageOne(job stageJob) {
 		w.mu.Unlock()
 	}()
 	f := job.file
-	if err := w.stage.write(f.temp, job.content, job.keepPerm, f.synced); err != nil {
+	dirfd, name := f.staging(w.stage)
+	if err := w.stage.write(dirfd, name, f.n, job.content, job.keepPerm, f.synced); err != nil {
 		w.fail(f, "cannot write %s: %s", f.path(w.location), fileutil.Reason(err))
 		return
 	}
@@ -335,12 +349,27 @@ func (w *writer) dropUnstaged(batch []staged) []staged {
 }
 
 // typeDir opens the type directory, making it if need be, once per write.
+// One that does not exist yet is staged whole instead (typeDir.fresh).
 func (w *writer) typeDir(typ string) *typeDir {
 	if d, ok := w.types[typ]; ok {
 		return d
 	}
-	d := &typeDir{name: typ}
+	if _, err := w.root.Lstat(typ); errors.Is(err, fs.ErrNotExist) {
+		if fresh, name, err := w.stage.freshDir(); err == nil {
+			d := &typeDir{name: typ, fresh: fresh, freshName: name, names: map[string]fs.FileMode{}, created: true}
+			w.types[typ] = d
+			return d
+		}
+		// Made in place then, as any directory.
+	}
+	d := w.typeDirInPlace(typ)
 	w.types[typ] = d
+	return d
+}
+
+// typeDirInPlace opens the type directory, making it if need be.
+func (w *writer) typeDirInPlace(typ string) *typeDir {
+	d := &typeDir{name: typ}
 	err := w.root.Mkdir(typ, fileutil.DirPerm)
 	d.created = err == nil
 	if err != nil && !errors.Is(err, fs.ErrExist) {
@@ -395,6 +424,11 @@ var syncfsBroken atomic.Bool
 func (w *writer) takePending() []staged {
 	batch := w.pending
 	w.pending, w.pendingBytes = nil, 0
+	for _, f := range batch {
+		if f.temp == "" {
+			f.dir.sealed = true
+		}
+	}
 	return batch
 }
 
@@ -495,12 +529,29 @@ func (w *writer) commit(batch []staged) {
 			batch = w.syncEach(batch)
 		}
 	}
+	placed := map[*typeDir]bool{}
+	for _, f := range batch {
+		if f.temp == "" {
+			if _, done := placed[f.dir]; !done {
+				placed[f.dir] = w.place(f.dir)
+			}
+		}
+	}
 	// Filtered in place: a batch held back by the host can hold most of
 	// a large write.
 	moved := batch[:0]
 	for _, f := range batch {
-		if err := renameAt(int(w.stage.dir.Fd()), f.temp, int(f.dir.file.Fd()), f.name); err != nil {
-			w.stage.remove(f.temp)
+		if f.dir.err != nil { // a fresh directory that could not be placed
+			dirfd, name := f.staging(w.stage)
+			unlinkAt(dirfd, name)
+			w.fail(f, "cannot create %s: %s", filepath.Join(w.location, f.dir.name), fileutil.Reason(f.dir.err))
+			continue
+		}
+		if f.temp == "" && placed[f.dir] {
+			// In place with its directory.
+		} else if err := f.rename(w.stage); err != nil {
+			dirfd, name := f.staging(w.stage)
+			unlinkAt(dirfd, name)
 			w.fail(f, "cannot write %s: %s", f.path(w.location), fileutil.Reason(err))
 			continue
 		}
@@ -539,13 +590,14 @@ func (w *writer) syncEach(batch []staged) []staged {
 			ok = append(ok, f)
 			continue
 		}
-		file, err := openFileAt(int(w.stage.dir.Fd()), f.temp)
+		dirfd, name := f.staging(w.stage)
+		file, err := openFileAt(dirfd, name)
 		if err == nil {
 			err = fsyncFile(file)
 			file.Close()
 		}
 		if err != nil {
-			w.stage.remove(f.temp)
+			unlinkAt(dirfd, name)
 			w.fail(f, "cannot write %s: %s", f.path(w.location), fileutil.Reason(err))
 			continue
 		}
@@ -612,6 +664,45 @@ func (w *writer) syncDirs(moved []staged) map[*typeDir]error {
 	return errs
 }
 
+// staging is where f is staged: a descriptor of its directory, and its
+// name there.
+func (f staged) staging(st *stage) (dirfd int, name string) {
+	if f.temp == "" {
+		return int(f.dir.fresh.Fd()), f.name
+	}
+	return int(st.dir.Fd()), f.temp
+}
+
+// rename moves f into its type directory.
+func (f staged) rename(st *stage) error {
+	from, name := f.staging(st)
+	return renameAt(from, name, int(f.dir.file.Fd()), f.name)
+}
+
+// place renames the fresh directory d into place, whole, and says whether
+// it did. Its files are on disk already (the commit's syncfs, or an fsync
+// each); its entries are synced first, as syncfs may have been skipped.
+// Should the type directory exist by now (another write made it), d is
+// opened as any type directory instead and its files are renamed one by
+// one; d.err says why when that fails too.
+func (w *writer) place(d *typeDir) bool {
+	err := fsyncFile(d.fresh)
+	if err == nil {
+		err = renameNoReplaceAt(int(w.stage.dir.Fd()), d.freshName, w.root, d.name)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err == nil {
+		d.file, d.dirty = d.fresh, true
+		return true
+	}
+	sdk.Logger().Debug("staged a type directory, but cannot rename it into place; moving its files one by one",
+		"dir", filepath.Join(w.location, d.name), "error", err)
+	made := *w.typeDirInPlace(d.name)
+	d.file, d.err, d.names, d.created = made.file, made.err, made.names, made.created
+	return false
+}
+
 // fail reports a staged file that did not make it into place.
 func (w *writer) fail(f staged, format string, args ...any) {
 	w.finish(f.seq, "", sdk.Failed, &sdk.Error{Source: f.source, Line: f.line, Msg: fmt.Sprintf(format, args...)})
@@ -640,6 +731,9 @@ func (w *writer) close() {
 	for _, d := range w.types {
 		if d.file != nil {
 			d.file.Close()
+		}
+		if d.fresh != nil && d.fresh != d.file {
+			d.fresh.Close()
 		}
 	}
 	if w.stage != nil {

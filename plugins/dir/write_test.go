@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -324,5 +325,91 @@ func TestWriteLeavesOutWhatTheStagersFailedToWrite(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, dir.StagingDir)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s left behind: %v", dir.StagingDir, err)
+	}
+}
+
+// writeThen writes items, running between after the last was handed over
+// and before the write ends, and fails the test on any failed item.
+func writeThen(t *testing.T, ep *dir.Endpoint, items []sdk.WriteItem, between func()) {
+	t.Helper()
+	_, err := ep.Write(t.Context(), func(yield func(sdk.WriteItem) bool) {
+		for _, it := range items {
+			if !yield(it) {
+				return
+			}
+		}
+		between()
+	}, func(r sdk.WriteResult) {
+		if r.Status != sdk.Written {
+			t.Errorf("item %d: %+v, want Written", r.Seq, r)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func orders(n int) (items []sdk.WriteItem, want map[string]string) {
+	want = map[string]string{"order/": ""}
+	for i := range n {
+		id := fmt.Sprintf("o%05d", i)
+		items = append(items, item(int64(i+1), "order", id, "id: "+id+"\n"))
+		want["order/"+id+".yaml"] = "id: " + id + "\n"
+	}
+	return items, want
+}
+
+// A type directory that did not exist is staged whole and appears with
+// its files, in one rename. Files committed after that, by the same
+// write or another, are renamed into it one by one.
+func TestWriteMakesANewTypeDirectoryWhole(t *testing.T) {
+	for _, n := range []int{50, dir.CommitFiles + 100} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			root := t.TempDir()
+			ep := open(t, root, sdk.RoleDestination, false)
+			items, want := orders(n + 10)
+			writeThen(t, ep, items[:n], func() {
+				_, err := os.Lstat(filepath.Join(root, "order"))
+				if n < dir.CommitFiles && !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("order/ appeared before the commit: %v", err)
+				}
+			})
+			writeThen(t, ep, items[n:], func() {})
+			if diff := cmp.Diff(want, tree(t, root)); diff != "" {
+				t.Errorf("files (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Another write making the type directory meanwhile keeps it, and gets
+// the files renamed into it one by one.
+func TestWriteIntoATypeDirectoryMadeMeanwhile(t *testing.T) {
+	root := t.TempDir()
+	ep := open(t, root, sdk.RoleDestination, false)
+	items, want := orders(50)
+	writeThen(t, ep, items, func() {
+		mkfiles(t, root, map[string]string{"order/keep.yaml": "id: keep\n"})
+	})
+	want["order/keep.yaml"] = "id: keep\n"
+	if diff := cmp.Diff(want, tree(t, root)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
+
+// A write killed while it staged a new type directory leaves it in its
+// staging directory; the next write removes it, files and all.
+func TestWriteRemovesTheNewTypeDirectoryOfAnInterruptedWrite(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{
+		dir.StagingDir + "/w-0123456789abcdef/d0/o1.yaml": "id: o1\n",
+		dir.StagingDir + "/w-0123456789abcdef/d0/o2.yaml": "id: o2\n",
+		dir.StagingDir + "/w-0123456789abcdef/7":          "id: o3\n",
+	})
+	ep := open(t, root, sdk.RoleDestination, false)
+	items, want := orders(1)
+	writeThen(t, ep, items, func() {})
+	if diff := cmp.Diff(want, tree(t, root)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
 	}
 }
