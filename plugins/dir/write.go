@@ -221,8 +221,11 @@ func (w *writer) add(item sdk.WriteItem) {
 		return
 	}
 	dir := w.typeDir(res.Type)
-	if dir.err != nil {
-		fail("cannot create %s: %s", filepath.Join(w.location, res.Type), fileutil.Reason(dir.err))
+	w.mu.Lock()
+	dirErr := dir.err // a commit placing a fresh directory may set it
+	w.mu.Unlock()
+	if dirErr != nil {
+		fail("cannot create %s: %s", filepath.Join(w.location, res.Type), fileutil.Reason(dirErr))
 		return
 	}
 	w.mu.Lock()
@@ -529,11 +532,13 @@ func (w *writer) commit(batch []staged) {
 			batch = w.syncEach(batch)
 		}
 	}
+	// A fresh directory is placed by the first commit with a file for
+	// it: one staged in it, or, when all those failed, one staged since.
 	placed := map[*typeDir]bool{}
 	for _, f := range batch {
-		if f.temp == "" {
-			if _, done := placed[f.dir]; !done {
-				placed[f.dir] = w.place(f.dir)
+		if d := f.dir; d.fresh != nil && d.file == nil && d.err == nil {
+			if _, done := placed[d]; !done {
+				placed[d] = w.place(d)
 			}
 		}
 	}

@@ -413,3 +413,37 @@ func TestWriteRemovesTheNewTypeDirectoryOfAnInterruptedWrite(t *testing.T) {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
 }
+
+// When every file staged in a new type directory failed, the directory is
+// still placed for the files staged after its first commit.
+func TestWriteNewTypeDirectoryWhoseFirstFilesAllFailed(t *testing.T) {
+	root := t.TempDir()
+	var failing []string
+	for i := range dir.CommitFiles {
+		failing = append(failing, fmt.Sprint(i))
+	}
+	dir.FailStaging(t, failing...)
+	items, all := orders(dir.CommitFiles + 10)
+	results, _, err := write(t, open(t, root, sdk.RoleDestination, false), items...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"order/": ""}
+	for i, it := range items {
+		r := results[it.Seq]
+		if i < dir.CommitFiles {
+			if r.Status != sdk.Failed {
+				t.Fatalf("item %d: %+v, want it failed", it.Seq, r)
+			}
+			continue
+		}
+		if r.Status != sdk.Written {
+			t.Errorf("item %d: %+v, want Written", it.Seq, r)
+		}
+		rel := "order/" + it.Resource.ID + ".yaml"
+		want[rel] = all[rel]
+	}
+	if diff := cmp.Diff(want, tree(t, root)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
