@@ -203,11 +203,6 @@ func (s *stage) write(dirfd int, name string, n int64, content []byte, keepPerm 
 // its number in the write.
 var testHookStageWrite func(n int64) error
 
-// remove drops a staged file that will not be committed.
-func (s *stage) remove(name string) {
-	unlinkAt(int(s.dir.Fd()), name)
-}
-
 // close removes the staging directory, and StagingDir too when no other
 // write is using it.
 func (s *stage) close(root *os.Root) {
