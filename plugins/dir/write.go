@@ -44,9 +44,11 @@ const stagers = 2
 //
 // Durability is batched, as git's core.fsyncMethod=batch: each file is
 // written, without an fsync and by one of the stagers, to a temporary
-// name in this write's staging directory (StagingDir). A commit then flushes them all with one
-// syncfs(2) (an fsync per file where syncfs is missing), renames them into
-// place, and fsyncs the directories that changed. A file is reported
+// name in this write's staging directory (StagingDir), or under its own
+// name in a directory there when its type directory does not exist yet
+// (typeDir.fresh). A commit then flushes them all with one syncfs(2) (an
+// fsync per file where syncfs is missing), renames them into place (a
+// fresh directory whole), and fsyncs the directories that changed. A file is reported
 // Written only then. Meanwhile staged files are flushed in the background
 // (flushFiles), so that most of a commit's syncfs finds little left to
 // write. After a crash each file holds its old content or its
@@ -221,18 +223,16 @@ func (w *writer) add(item sdk.WriteItem) {
 		return
 	}
 	dir := w.typeDir(res.Type)
+	// A commit placing a fresh directory sets its error, file and names.
 	w.mu.Lock()
-	dirErr := dir.err // a commit placing a fresh directory may set it
+	dirErr, dirFile := dir.err, dir.file
+	name := w.inPlace(dir, res.ID, item.Extension)
+	mode, exists := dir.names[name]
 	w.mu.Unlock()
 	if dirErr != nil {
 		fail("cannot create %s: %s", filepath.Join(w.location, res.Type), fileutil.Reason(dirErr))
 		return
 	}
-	w.mu.Lock()
-	name := w.inPlace(dir, res.ID, item.Extension)
-	mode, exists := dir.names[name]
-	inPlace := dir.file // set by a commit placing a fresh directory
-	w.mu.Unlock()
 	rel = res.Type + "/" + name
 	if item.Unchanged && item.ExistingLocation == rel {
 		w.finish(item.Seq, rel, sdk.Unchanged, nil)
@@ -240,9 +240,9 @@ func (w *writer) add(item sdk.WriteItem) {
 	}
 	var keepPerm uint32
 	if exists && mode.IsRegular() {
-		if info, err := statAt(int(inPlace.Fd()), name); err == nil && info.regular {
+		if info, err := statAt(int(dirFile.Fd()), name); err == nil && info.regular {
 			if info.size == int64(len(item.Content)) {
-				if existing, same, err := readFileAt(int(inPlace.Fd()), name, info.size); err == nil && same && string(existing) == string(item.Content) {
+				if existing, same, err := readFileAt(int(dirFile.Fd()), name, info.size); err == nil && same && string(existing) == string(item.Content) {
 					w.finish(item.Seq, rel, sdk.Unchanged, nil)
 					return
 				}
@@ -685,8 +685,9 @@ func (f staged) rename(st *stage) error {
 }
 
 // place renames the fresh directory d into place, whole, and says whether
-// it did. Its files are on disk already (the commit's syncfs, or an fsync
-// each); its entries are synced first, as syncfs may have been skipped.
+// it did. Its files are on disk already (a syncfs, or an fsync each);
+// its entries are synced first, which only the fsync-each fallback
+// leaves undone.
 // Should the type directory exist by now (another write made it), d is
 // opened as any type directory instead and its files are renamed one by
 // one; d.err says why when that fails too.
