@@ -71,7 +71,7 @@ func TestMisbehavingPlugins(t *testing.T) {
 		"early-done":     {want: `plugin misbehave broke the protocol: it (committed its write before it was sent|finished its write without reporting) .+`},
 		"no-done":        {want: `plugin misbehave broke the protocol: it ended its write without saying it committed`},
 		"after-done":     {want: `plugin misbehave broke the protocol: it sent write results after saying it committed`},
-		"classify-extra": {args: []string{"--schema", "misbehave"}, want: `plugin misbehave broke the protocol: it answered a request it was never sent`},
+		"classify-extra": {args: []string{"--schema", "misbehave"}, want: `plugin misbehave broke the protocol: it answered (a request it was never sent|\d+ values with \d+ classify results)`}, // as the next request's answer, when one is in flight
 		"classify-short": {args: []string{"--schema", "misbehave"}, want: `plugin misbehave broke the protocol: it answered \d+ values with 0 classify results`},
 	}
 	for mode, tc := range tests {

@@ -178,7 +178,10 @@ func (s *endpointServer) Inventory(req *pb.Inventory_Request, stream grpc.Server
 // sendDocuments batches a document iterator onto a stream. Problems with
 // single documents travel as diagnostics; any other error ends the stream.
 func sendDocuments(stream grpc.ServerStreamingServer[pb.Read_Response], docs iter.Seq2[sdk.Document, error]) error {
-	var b batch.Batcher[*pb.Document]
+	// The first message holds one document and each next one up to twice
+	// as many, up to a full batch: the host decodes the first document
+	// while the endpoint reads the next, not after a MiB of them.
+	b := batch.Batcher[*pb.Document]{MaxItems: 1, MaxBytes: firstMessageBytes}
 	var diags []*pb.Diagnostic
 	flush := func() error {
 		if b.Len() == 0 && len(diags) == 0 {
@@ -186,6 +189,7 @@ func sendDocuments(stream grpc.ServerStreamingServer[pb.Read_Response], docs ite
 		}
 		resp := &pb.Read_Response{Documents: b.Take(), Errors: diags}
 		diags = nil
+		b.MaxItems, b.MaxBytes = min(2*b.MaxItems, batch.MaxItems), min(2*b.MaxBytes, batch.TargetBytes)
 		return stream.Send(resp)
 	}
 	for doc, err := range docs {
@@ -212,6 +216,9 @@ func sendDocuments(stream grpc.ServerStreamingServer[pb.Read_Response], docs ite
 	}
 	return flush()
 }
+
+// firstMessageBytes bounds the first message of documents a read sends.
+const firstMessageBytes = 64 << 10
 
 func (s *endpointServer) Delete(ctx context.Context, req *pb.Delete_Request) (*pb.Delete_Response, error) {
 	o, err := s.endpoint(req.GetHandle())
