@@ -309,9 +309,12 @@ func (r *syncRun) writeItem(n *node, ext, mediaType string) (*pb.WriteItem, erro
 			return nil, err
 		}
 	}
-	content, err := r.spill.get(n.content)
-	if err != nil {
-		return nil, err
+	var content []byte
+	if !r.jsonBodies {
+		var err error
+		if content, err = r.spill.get(n.content); err != nil {
+			return nil, err
+		}
 	}
 	item := &pb.WriteItem{Seq: int64(n.seq), Content: content, Extension: ext, MediaType: mediaType,
 		Resource: n.res().toProto(body, "")}

@@ -32,6 +32,9 @@ func crashing() sdk.Plugin {
 		Name: "failjson", Extensions: []string{".fail"}, MediaTypes: []string{"application/x-fail"},
 		Formatter: failFormatter{},
 	}, {
+		Name: "refusejson", Extensions: []string{".refuse"}, MediaTypes: []string{"application/x-refuse+json"},
+		Formatter: refuseFormatter{},
+	}, {
 		Name: "crashread", Extensions: []string{".crashread"},
 		Formatter: &crashDecoder{},
 	}}, Schemas: []sdk.SchemaSpec{{Name: "crashhal", Schema: &crashSchema{}}}}
@@ -146,6 +149,14 @@ func (f failFormatter) Encode(v sdk.Value, style sdk.Style) ([]byte, error) {
 		return nil, &sdk.Error{Source: v.Source, Msg: "cannot encode this one"}
 	}
 	return f.Formatter.Encode(v, style)
+}
+
+// refuseFormatter is json that encodes nothing: a sync that encodes
+// fails.
+type refuseFormatter struct{ json.Formatter }
+
+func (refuseFormatter) Encode(v sdk.Value, _ sdk.Style) ([]byte, error) {
+	return nil, &sdk.Error{Source: v.Source, Msg: "refuses to encode"}
 }
 
 func TestEncodeFailureUnderReplaceRemovesNothing(t *testing.T) {

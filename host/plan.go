@@ -305,12 +305,24 @@ func (r *syncRun) makePlan(ctx context.Context, origins, dest *inventory) (*plan
 	if err := r.mergeUpdates(p.writes); err != nil {
 		return nil, err
 	}
-	if p.encodeLate = r.destEP.can(CapHoldsCommits) && len(p.writes) > 0; !p.encodeLate {
+	r.jsonBodies = r.destJSONBodies()
+	if p.encodeLate = r.destEP.can(CapHoldsCommits) && len(p.writes) > 0; !p.encodeLate && !r.jsonBodies {
 		if err := r.encode(ctx, p.writes, nil); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
+}
+
+// destJSONBodies says the destination builds its request bodies from each
+// resource's canonical JSON when the sync writes JSON (json_bodies): the
+// resources are not encoded for it.
+func (r *syncRun) destJSONBodies() bool {
+	if !r.destEP.recommended.GetJsonBodies() || r.destEP.can(CapContentWrites) {
+		return false
+	}
+	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(first(r.format.MediaTypes), ";", 2)[0]))
+	return mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")
 }
 
 func compareKeys(a, b Key) int {

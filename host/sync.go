@@ -507,6 +507,9 @@ type syncRun struct {
 	destIncomplete []string
 	// memoryRelease ends the run's hold on the memory limit (gc.go).
 	memoryRelease func()
+	// jsonBodies says the plan left the writes unencoded: the
+	// destination sends each resource's JSON (destJSONBodies).
+	jsonBodies bool
 }
 
 func (r *syncRun) releaseMemory() {

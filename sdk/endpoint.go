@@ -288,6 +288,12 @@ type Recommendation struct {
 	// without "//" (adapter:./acme.yaml): secret fields reach it in
 	// clear, as they reach an http:// location, not as placeholders.
 	Service bool
+	// JSONBodies says Write sends an item whose media type is JSON as
+	// its Resource.JSON (a request body built from it), never as its
+	// Content: the host then leaves Content empty in such items and does
+	// not encode them, which spares a formatter call and two copies of
+	// every body. It needs a Writer that is not ContentWrites.
+	JSONBodies bool
 }
 
 // FieldRule names a field of the resources of Type ("*" for every type)

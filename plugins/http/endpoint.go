@@ -17,6 +17,8 @@ var (
 	_ sdk.Fetcher  = (*Endpoint)(nil)
 	_ sdk.Writer   = (*Endpoint)(nil)
 	_ sdk.Deleter  = (*Endpoint)(nil)
+
+	_ sdk.Recommender = (*Endpoint)(nil)
 )
 
 // Endpoint is an open HTTP(S) location: an API to read from (the location
@@ -133,4 +135,11 @@ func (e *Endpoint) statusError(method string, u *url.URL, r *response) *sdk.Erro
 		return e.errorf(e.redact.URL(u), "%s: %s", method, r.statusLine)
 	}
 	return e.errorf(e.redact.URL(u), "%s: %s: %s", method, r.statusLine, msg)
+}
+
+// Recommend says how a write builds its bodies: under the HAL schema
+// without keep-links, a JSON body is the resource's canonical JSON less
+// its links (body), so the host need not encode resources for it.
+func (e *Endpoint) Recommend() sdk.Recommendation {
+	return sdk.Recommendation{JSONBodies: e.stripLinks}
 }

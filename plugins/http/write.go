@@ -237,10 +237,14 @@ func (e *Endpoint) body(item sdk.WriteItem) []byte {
 	if !ok {
 		stripped = withoutLinksDecoded(item.Resource.JSON)
 	}
-	if stripped == nil {
+	switch {
+	case stripped != nil:
+		return stripped
+	case len(item.Content) > 0:
 		return item.Content
 	}
-	return stripped
+	// Not an object: sent as it is (Recommend said JSON bodies).
+	return item.Resource.JSON
 }
 
 // withoutLinks returns the canonical JSON object obj without its

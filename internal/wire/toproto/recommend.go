@@ -9,7 +9,7 @@ import (
 // Recommendation fills an Open response with what the endpoint
 // recommends.
 func Recommendation(in sdk.Recommendation, resp *pb.Open_Response) {
-	resp.Schema, resp.SchemaOptions, resp.Service = in.Schema, in.SchemaOptions, in.Service
+	resp.Schema, resp.SchemaOptions, resp.Service, resp.JsonBodies = in.Schema, in.SchemaOptions, in.Service, in.JSONBodies
 	resp.Ignore = FieldRules(in.Ignore)
 	resp.Secrets = FieldRules(in.Secrets)
 }

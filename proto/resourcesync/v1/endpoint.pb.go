@@ -947,7 +947,12 @@ type Open_Response struct {
 	// "//" (adapter:./acme.yaml): secret fields reach it in clear, as
 	// they reach http:// locations. Endpoints storing files leave it
 	// false and get placeholders.
-	Service       bool `protobuf:"varint,6,opt,name=service,proto3" json:"service,omitempty"`
+	Service bool `protobuf:"varint,6,opt,name=service,proto3" json:"service,omitempty"`
+	// Write sends an item whose media type is JSON as its resource's
+	// canonical JSON (Resource.json), never as its content: the host
+	// then sends such items without content and does not encode them.
+	// A host that ignores it sends both, as before.
+	JsonBodies    bool `protobuf:"varint,7,opt,name=json_bodies,json=jsonBodies,proto3" json:"json_bodies,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1020,6 +1025,13 @@ func (x *Open_Response) GetSecrets() []*FieldRule {
 func (x *Open_Response) GetService() bool {
 	if x != nil {
 		return x.Service
+	}
+	return false
+}
+
+func (x *Open_Response) GetJsonBodies() bool {
+	if x != nil {
+		return x.JsonBodies
 	}
 	return false
 }
@@ -1836,7 +1848,7 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"extensions\x18\x02 \x03(\tR\n" +
 	"extensions\x12\x1f\n" +
 	"\vmedia_types\x18\x03 \x03(\tR\n" +
-	"mediaTypes\"\xae\a\n" +
+	"mediaTypes\"\xcf\a\n" +
 	"\x04Open\x1a\x8d\x04\n" +
 	"\aRequest\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x1a\n" +
@@ -1855,14 +1867,16 @@ const file_resourcesync_v1_endpoint_proto_rawDesc = "" +
 	"page_links\x18\f \x03(\tR\tpageLinks\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\xda\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a\xfb\x02\n" +
 	"\bResponse\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x12\x16\n" +
 	"\x06schema\x18\x02 \x01(\tR\x06schema\x12X\n" +
 	"\x0eschema_options\x18\x03 \x03(\v21.resourcesync.v1.Open.Response.SchemaOptionsEntryR\rschemaOptions\x122\n" +
 	"\x06ignore\x18\x04 \x03(\v2\x1a.resourcesync.v1.FieldRuleR\x06ignore\x124\n" +
 	"\asecrets\x18\x05 \x03(\v2\x1a.resourcesync.v1.FieldRuleR\asecrets\x12\x18\n" +
-	"\aservice\x18\x06 \x01(\bR\aservice\x1a@\n" +
+	"\aservice\x18\x06 \x01(\bR\aservice\x12\x1f\n" +
+	"\vjson_bodies\x18\a \x01(\bR\n" +
+	"jsonBodies\x1a@\n" +
 	"\x12SchemaOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"9\n" +
