@@ -131,12 +131,17 @@ func (c *catalog) schema(name string) (entry, error) {
 	return e, nil
 }
 
+// baseMediaType is mediaType lower-cased, without parameters.
+func baseMediaType(mediaType string) string {
+	return strings.ToLower(strings.TrimSpace(strings.SplitN(mediaType, ";", 2)[0]))
+}
+
 // formatterFor picks the formatter for a document: by media type (without
 // parameters; any +json type falls back to application/json), else by
 // file extension.
 func (c *catalog) formatterFor(mediaType, ext string) (entry, bool) {
 	if mediaType != "" {
-		mt := strings.ToLower(strings.TrimSpace(strings.SplitN(mediaType, ";", 2)[0]))
+		mt := baseMediaType(mediaType)
 		if e, ok := c.find(KindFormatter, func(comp Component) bool { return contains(comp.MediaTypes, mt) }); ok {
 			return e, true
 		}

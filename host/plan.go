@@ -321,7 +321,7 @@ func (r *syncRun) destJSONBodies() bool {
 	if !r.destEP.recommended.GetJsonBodies() || r.destEP.can(CapContentWrites) {
 		return false
 	}
-	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(first(r.format.MediaTypes), ";", 2)[0]))
+	mt := baseMediaType(first(r.format.MediaTypes))
 	return mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")
 }
 

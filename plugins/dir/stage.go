@@ -140,11 +140,7 @@ func removeContents(dir *os.File) {
 			continue
 		}
 		if sub, err := openDirAt(fd, name); err == nil {
-			if files, err := sub.Readdirnames(-1); err == nil {
-				for _, f := range files {
-					unlinkAt(int(sub.Fd()), f)
-				}
-			}
+			removeContents(sub)
 			sub.Close()
 		}
 		retryEINTR(func() error { return unix.Unlinkat(fd, name, unix.AT_REMOVEDIR) })
