@@ -24,7 +24,14 @@ func (r *syncRun) apply(ctx context.Context, p *plan) error {
 			}
 		}
 	}
-	writeErr := r.applyWrites(ctx, p)
+	var writeErr error
+	if e := r.early; e != nil {
+		r.early = nil
+		if used, err := e.commit(ctx, p); used {
+			return err // creates only: nothing to delete
+		}
+	}
+	writeErr = r.applyWrites(ctx, p)
 	if writeErr != nil || r.tally.failedAny() {
 		for _, n := range p.deletes {
 			r.emit(n.event(OutcomeSkipped, errors.New("not deleted: a write failed or the sync stopped")))

@@ -62,9 +62,17 @@ func (r *syncRun) readOriginsInto(ctx context.Context, origins []*openEndpoint, 
 		if versions {
 			v = r.originVersions(o, rd.followLinks)
 		}
+		if i == 0 {
+			rd.early = r.early
+		}
 		if v != nil {
 			rd.versions = map[string]uint64{}
 			produce = v.produce(o, func(hits []*found) {
+				if len(hits) > 0 {
+					// Kept from the last sync, not read again: not
+					// staged either.
+					r.early.stop(errors.New("the origin holds documents kept from the last sync"))
+				}
 				var part []*pb.Resource
 				for _, f := range hits {
 					if !r.opts.Filter.Match(f.rec.Type(), f.rec.ID()) {
@@ -358,6 +366,7 @@ type originReader struct {
 	run         *syncRun
 	ep          *openEndpoint
 	origin      int
+	early       *earlyWrite // stages what is read (early.go); nil when not
 	followLinks bool
 	// pagesOnly follows only the links of collection pages (aliases set),
 	// for a destination inventory: its resources' other links lead to
@@ -867,6 +876,7 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 				continue
 			}
 			o.found = append(o.found, f)
+			o.early.add(f, r.GetJson())
 			made.addFound(f)
 			if o.scope != nil {
 				scope = append(scope, scopeResource(r.GetId(), r.GetType(), r.GetUri()))
@@ -878,6 +888,7 @@ func (o *originReader) collect(resp *pb.Classify_Response, format string, docs [
 	if len(scope) > 0 {
 		o.scope.add(scope)
 	}
+	o.early.flush()
 	o.follow(links)
 }
 

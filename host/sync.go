@@ -53,6 +53,13 @@ type SyncOptions struct {
 	// destination keeps its copy, planned unchanged with why as the
 	// reason (older.go).
 	Older func(typ, id, uri string, origin, dest []byte) (why string, older bool, err error)
+	// StageWhileReading lets Prepare start the write while it reads, when
+	// the destination holds its commits and nothing yet, and there is one
+	// origin: each resource is staged as it is read, and Apply commits
+	// them once the plan says they are all it writes (early.go). Set it
+	// when the Run is meant to be applied; closing it unapplied drops
+	// what was staged.
+	StageWhileReading bool
 }
 
 // Summary counts what a sync did.
@@ -126,6 +133,7 @@ var follows = map[string]pb.Follow{
 
 // Sync plans and applies in one go: Prepare, then Apply.
 func (h *Host) Sync(ctx context.Context, opts SyncOptions) (Summary, error) {
+	opts.StageWhileReading = true
 	run, err := h.Prepare(ctx, opts)
 	if err != nil {
 		return Summary{}, err
@@ -277,6 +285,9 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 			defer close(destDone)
 			dest, destErr = r.readDestination(destCtx, r.destEP, early, nil)
 		}()
+	}
+	if afterOrigins == nil && !alongside {
+		r.early = r.startEarlyWrite(ctx)
 	}
 	origins, err := r.readOriginsInto(ctx, r.originEPs, early, afterOrigins == nil)
 	if alongside {
@@ -510,6 +521,9 @@ type syncRun struct {
 	// jsonBodies says the plan left the writes unencoded: the
 	// destination sends each resource's JSON (destJSONBodies).
 	jsonBodies bool
+	// early is the write staged while the origins are read, if any
+	// (early.go).
+	early *earlyWrite
 }
 
 func (r *syncRun) releaseMemory() {
@@ -520,6 +534,7 @@ func (r *syncRun) releaseMemory() {
 }
 
 func (r *syncRun) close() {
+	r.early.abandon()
 	r.releaseMemory()
 	if r.shared {
 		return

@@ -65,7 +65,10 @@ type EndpointSpec struct {
 	// still arrive, commits nothing before CommitsReleased(ctx) is closed.
 	// The host then sends items while it is still encoding later ones,
 	// instead of encoding every one first, and a resource that cannot be
-	// encoded still stops the sync before anything lands. A Write that
+	// encoded still stops the sync before anything lands. Into a
+	// destination that holds nothing yet, it may send them while it still
+	// reads the origin, and cancel the write if the plan turns out to be
+	// otherwise. A Write that
 	// commits only after its last item holds its commits already and may
 	// declare it as it is.
 	HoldsCommits bool
@@ -245,8 +248,9 @@ type Writer interface {
 // what it staged visible: until then a Writer declaring
 // EndpointSpec.HoldsCommits commits nothing. It is closed from the start
 // unless the host holds the write's commits, which it does while it is
-// still encoding items; the end of the items releases them too. A write
-// cancelled before the release must leave the destination as it was.
+// still encoding items, or reading them; the end of the items releases
+// them too. A write cancelled before the release must leave the
+// destination as it was, down to not creating it.
 func CommitsReleased(ctx context.Context) <-chan struct{} {
 	if c, ok := wire.CommitsReleased(ctx); ok {
 		return c

@@ -59,8 +59,11 @@ type Endpoint struct {
 
 	mu sync.Mutex
 	// root is nil while a destination does not exist yet: it is created
-	// by the first Write, so that a failed sync leaves no empty directory.
-	root *os.Root
+	// by the first Write, so that a failed sync leaves no empty directory,
+	// and removed again by a write that created it and was cancelled
+	// (endWrite).
+	root   *os.Root
+	writes int // running
 }
 
 // Open opens an existing directory, or checks that a missing destination
@@ -120,6 +123,7 @@ func (e *Endpoint) createdRoot() (root *os.Root, created bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.root != nil {
+		e.writes++
 		return e.root, false, nil
 	}
 	err = os.Mkdir(e.location, fileutil.DirPerm)
@@ -131,7 +135,26 @@ func (e *Endpoint) createdRoot() (root *os.Root, created bool, err error) {
 		return nil, false, e.errorf("%s", fileutil.Reason(err))
 	}
 	e.root = root
+	e.writes++
 	return root, created, nil
+}
+
+// endWrite ends a write that createdRoot began. One that created the
+// directory and was cancelled removes it again, empty once its stage is
+// gone, unless another write is using it: a sync stopped before its
+// commit leaves nothing behind, not even the directory (a host may start
+// a write while it still reads, its commits held).
+func (e *Endpoint) endWrite(created, cancelled bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.writes--
+	if !created || !cancelled || e.writes > 0 || e.root == nil {
+		return
+	}
+	if os.Remove(e.location) == nil {
+		e.root.Close()
+		e.root = nil
+	}
 }
 
 // source names a slash-separated path inside the directory the way the

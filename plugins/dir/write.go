@@ -61,6 +61,8 @@ func (e *Endpoint) Write(ctx context.Context, items iter.Seq[sdk.WriteItem], rep
 	if err != nil {
 		return sdk.WriteSummary{}, err
 	}
+	// After w.close, which removes the stage.
+	defer func() { e.endWrite(created, ctx.Err() != nil) }()
 	w := &writer{root: root, location: e.location, report: report, written: e.written, exts: e.exts,
 		types: map[string]*typeDir{}, rootCreated: created}
 	if e.replace {

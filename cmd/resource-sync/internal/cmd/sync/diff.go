@@ -74,7 +74,7 @@ func diffRun(ctx context.Context, o *Options) (err error) {
 	}
 	defer h.Close()
 	defer func() { err = h.RedactError(err) }()
-	run, err := o.prepare(ctx, h)
+	run, err := o.prepare(ctx, h, false)
 	if err != nil {
 		return err
 	}

@@ -128,7 +128,9 @@ func syncRun(ctx context.Context, o *Options) (err error) {
 	// No secret the sync met (an option, a resource field) appears in its
 	// error.
 	defer func() { err = h.RedactError(err) }()
-	run, err := o.prepare(ctx, h)
+	// Applied unless deletes are refused: the writes may be staged
+	// while the origins are read.
+	run, err := o.prepare(ctx, h, true)
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(o.IO.ErrOut, "Interrupted while reading; nothing was written.")
@@ -156,8 +158,9 @@ func syncRun(ctx context.Context, o *Options) (err error) {
 func (o *Options) newHost() (*host.Host, error) { return o.NewHost(o.Host) }
 
 // prepare reads the config, resolves the endpoints with their options and
-// plans the sync; nothing is written.
-func (o *Options) prepare(ctx context.Context, h *host.Host) (*host.Run, error) {
+// plans the sync; nothing is written. apply says the plan is meant to be
+// applied (host.SyncOptions.StageWhileReading).
+func (o *Options) prepare(ctx context.Context, h *host.Host, apply bool) (*host.Run, error) {
 	cfg, err := o.Config()
 	if err != nil {
 		return nil, err
@@ -168,5 +171,6 @@ func (o *Options) prepare(ctx context.Context, h *host.Host) (*host.Run, error) 
 	}
 	o.report = shared.NewReport(o.IO, &o.Flags, true)
 	syncOpts.Events = o.report.Event
+	syncOpts.StageWhileReading = apply
 	return h.Prepare(ctx, syncOpts)
 }
