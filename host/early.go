@@ -151,6 +151,9 @@ func (e *earlyWrite) failLocked(why error) {
 	if e.failed == nil {
 		e.failed = why
 		e.r.h.logger.Debug("not staging while reading", "reason", why)
+		// The destination drops what it staged now, not at the end of
+		// the read.
+		e.cancel()
 	}
 	e.closed = true
 	e.pending = nil
@@ -374,6 +377,9 @@ func (e *earlyWrite) commit(ctx context.Context, p *plan) (used bool, err error)
 	e.closeInput()
 	<-e.handed
 	nodes, why := e.match(p)
+	if why == nil && len(nodes) == 0 {
+		why = errors.New("nothing to write")
+	}
 	if why == nil {
 		why = e.waitStaged(len(nodes))
 	}
