@@ -24,14 +24,15 @@ func (r *syncRun) apply(ctx context.Context, p *plan) error {
 			}
 		}
 	}
-	var writeErr error
 	if e := r.early; e != nil {
+		// Staged while reading (early.go): committed if the plan is
+		// what was staged. It is all creates then, nothing to delete.
 		r.early = nil
 		if used, err := e.commit(ctx, p); used {
-			return err // creates only: nothing to delete
+			return err
 		}
 	}
-	writeErr = r.applyWrites(ctx, p)
+	writeErr := r.applyWrites(ctx, p)
 	if writeErr != nil || r.tally.failedAny() {
 		for _, n := range p.deletes {
 			r.emit(n.event(OutcomeSkipped, errors.New("not deleted: a write failed or the sync stopped")))
