@@ -57,6 +57,10 @@ type earlyWrite struct {
 	recvErr error
 }
 
+// earlyInFlightBytes bounds the bodies sent to the formatter and not yet
+// answered.
+const earlyInFlightBytes = batch.TargetBytes / 2
+
 // earlyItem is a resource read, with the body its document gave.
 type earlyItem struct {
 	f    *found
@@ -73,7 +77,7 @@ func (r *syncRun) startEarlyWrite(ctx context.Context) *earlyWrite {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	e := &earlyWrite{r: r, ctx: ctx, cancel: cancel, in: make(chan []earlyItem, 4), quit: make(chan struct{}),
+	e := &earlyWrite{r: r, ctx: ctx, cancel: cancel, in: make(chan []earlyItem), quit: make(chan struct{}),
 		handed: make(chan struct{}), recv: make(chan struct{})}
 	e.changed = sync.NewCond(&e.mu)
 	e.stopIn = sync.OnceFunc(func() { close(e.quit) })
@@ -249,6 +253,9 @@ func (e *earlyWrite) open() error {
 		return r.destEP.callError(e.ctx, err)
 	}
 	e.enc, e.ws = newBatchStream(fp, raw), ws
+	// Less in flight than a read's streams: the inventory grows beside
+	// it, and the destination sets the pace anyway.
+	e.enc.window = newByteWindow(earlyInFlightBytes)
 	go e.receive()
 	return nil
 }

@@ -287,7 +287,11 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 		}()
 	}
 	if afterOrigins == nil && !alongside {
-		r.early = r.startEarlyWrite(ctx)
+		if r.early = r.startEarlyWrite(ctx); r.early != nil {
+			// The writes run beside the read: the inventory and what
+			// is on its way to the destination share the process.
+			r.memoryRelease = r.h.holdMemory()
+		}
 	}
 	origins, err := r.readOriginsInto(ctx, r.originEPs, early, afterOrigins == nil)
 	if alongside {
@@ -304,7 +308,9 @@ func (r *syncRun) readAndPlan(ctx context.Context, afterOrigins func(*inventory)
 	}
 	// The origins' inventory now lives until the last write (gc.go); a
 	// Run releases the hold when it closes.
-	r.memoryRelease = r.h.holdMemory()
+	if r.memoryRelease == nil {
+		r.memoryRelease = r.h.holdMemory()
+	}
 	defer func() {
 		if run == nil {
 			r.releaseMemory()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/resource-sync/resource-sync/internal/batch"
 	"github.com/resource-sync/resource-sync/internal/grpcpool"
+	"github.com/resource-sync/resource-sync/internal/memlimit"
 	"github.com/resource-sync/resource-sync/internal/wire"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
 	"github.com/resource-sync/resource-sync/sdk"
@@ -31,6 +32,8 @@ func Serve(p sdk.Plugin, opts ...Option) {
 		go watchParent(os.Getppid())
 		if !cfg.together {
 			leanScheduler()
+		} else {
+			holdMemory()
 		}
 		defer profileCPU(p.Name)()
 	}
@@ -163,6 +166,21 @@ func watchParent(ppid int) {
 func leanScheduler() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/4))
+	}
+}
+
+// togetherMemory is the soft memory limit of a process serving several
+// plugins, as the host's (host.Options.MemoryLimitOnceRead): it stages a
+// write while another plugin of it still reads, and collecting at twice
+// the live heap took it past 100 MiB at 100,000 resources.
+const togetherMemory = 68 << 20
+
+// holdMemory keeps a process serving several plugins near togetherMemory
+// (followed up to twice the live heap), unless GOGC or GOMEMLIMIT says
+// otherwise.
+func holdMemory() {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		memlimit.Hold(togetherMemory)
 	}
 }
 
