@@ -8,7 +8,7 @@ import (
 
 func TestPool(t *testing.T) {
 	p := &Pool{}
-	for _, size := range []int{0, 1, 255, 256, 257, 40 << 10, 1 << 20, 64 << 20, 64<<20 + 1} {
+	for _, size := range []int{0, 1, 255, 256, 257, 40 << 10, 1 << 20, 1<<20 + 70<<10, 48 << 20, 64 << 20, 64<<20 + 1} {
 		buf := p.Get(size)
 		if len(*buf) != size {
 			t.Fatalf("Get(%d) has length %d", size, len(*buf))
@@ -23,13 +23,13 @@ func TestPool(t *testing.T) {
 				t.Fatalf("Get(%d) after a Put: byte %d is %#x, want 0", size, i, b)
 			}
 		}
-		if size > 256 && size <= 64<<20 && cap(*again) >= 2*size {
-			t.Errorf("Get(%d) has capacity %d, want the next power of two", size, cap(*again))
+		if size > 256 && size <= 64<<20 && 2*cap(*again) > 3*size {
+			t.Errorf("Get(%d) has capacity %d, want the next of 2^e and 3·2^(e-2)", size, cap(*again))
 		}
 	}
 	p.Put(new([]byte))
 	odd := make([]byte, 3000)
-	p.Put(&odd) // not a power of two: dropped, not handed out short
+	p.Put(&odd) // not the capacity of a tier: dropped, not handed out short
 	if b := p.Get(4000); cap(*b) < 4000 {
 		t.Errorf("Get(4000) has capacity %d", cap(*b))
 	}
