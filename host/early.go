@@ -57,10 +57,6 @@ type earlyWrite struct {
 	recvErr error
 }
 
-// earlyInFlightBytes bounds the bodies sent to the formatter and not yet
-// answered.
-const earlyInFlightBytes = batch.TargetBytes / 2
-
 // earlyItem is a resource read, with the body its document gave.
 type earlyItem struct {
 	f    *found
@@ -71,7 +67,12 @@ type earlyItem struct {
 // and the destination holds no document; nil otherwise.
 func (r *syncRun) startEarlyWrite(ctx context.Context) *earlyWrite {
 	dest := r.destEP
-	if !r.opts.StageWhileReading || r.conditional || len(r.originEPs) != 1 ||
+	// Only an origin that follows links, an API, is read slowly enough
+	// for the overlap to pay: a directory is read faster than it is
+	// written (directory to directory ran at 0.8-0.85 times the plain
+	// program's time without it), and overlapping them took the process
+	// serving both past 100 MB at 100,000 resources.
+	if !r.opts.StageWhileReading || r.conditional || len(r.originEPs) != 1 || !r.originEPs[0].can(CapFetch) ||
 		dest.target.kind != endpointPlugin || !dest.can(CapHoldsCommits) || !dest.can(CapRead) ||
 		dest.can(CapConcurrentWrites) || dest.wholeContent() || !r.destHoldsNothing(ctx) {
 		return nil
@@ -253,9 +254,6 @@ func (e *earlyWrite) open() error {
 		return r.destEP.callError(e.ctx, err)
 	}
 	e.enc, e.ws = newBatchStream(fp, raw), ws
-	// Less in flight than a read's streams: the inventory grows beside
-	// it, and the destination sets the pace anyway.
-	e.enc.window = newByteWindow(earlyInFlightBytes)
 	go e.receive()
 	return nil
 }

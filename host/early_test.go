@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -47,12 +46,18 @@ func newDebugHost(t *testing.T, log *logBuffer) *host.Host {
 	return h
 }
 
-// syncOutcomes syncs src into dst and returns the summary and each
+// origin is where a test reads from, and which links it follows.
+type origin struct {
+	at     string
+	follow string
+}
+
+// syncOutcomes syncs from o into dst and returns the summary and each
 // resource's outcome.
-func syncOutcomes(t *testing.T, h *host.Host, src, dst string, stage bool) (host.Summary, map[string]host.Outcome, error) {
+func syncOutcomes(t *testing.T, h *host.Host, o origin, dst string, stage bool) (host.Summary, map[string]host.Outcome, error) {
 	t.Helper()
 	outcomes := map[string]host.Outcome{}
-	opts := host.SyncOptions{Origins: []host.Location{host.At(src)}, Destination: host.At(dst), Format: "json", Schema: "hal",
+	opts := host.SyncOptions{Origins: []host.Location{host.At(o.at)}, Follow: o.follow, Destination: host.At(dst), Format: "json", Schema: "hal",
 		StageWhileReading: stage, Events: func(e host.Event) {
 			if e.Outcome != host.OutcomePlanned {
 				outcomes[e.Type+"/"+e.ID] = e.Outcome
@@ -95,18 +100,19 @@ const (
 	notStaging          = "not staging while reading"
 )
 
-// TestStagingWhileReadingWritesWhatAPlainSyncWrites pulls a tree of
-// parents and children into a new directory with the writes staged while
-// the origin is read, and without: the same files, the same outcomes.
+// TestStagingWhileReadingWritesWhatAPlainSyncWrites pulls a collection
+// from an API into a new directory with the writes staged while the
+// origin is read, and without: the same files, the same outcomes.
 func TestStagingWhileReadingWritesWhatAPlainSyncWrites(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	src := t.TempDir()
-	writeCompanies(t, src, 3, 4, 40) // 495 resources: several batches
+	tree := t.TempDir()
+	writeCompanies(t, tree, 3, 4, 40)
+	employees := origin{at: serveTree(t, tree) + "/api/employee"} // 480, in pages of 20: several batches
 	var log logBuffer
 	h := newDebugHost(t, &log)
 
 	staged := filepath.Join(t.TempDir(), "staged")
-	sum, outcomes, err := syncOutcomes(t, h, src, staged, true)
+	sum, outcomes, err := syncOutcomes(t, h, employees, staged, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,74 +120,61 @@ func TestStagingWhileReadingWritesWhatAPlainSyncWrites(t *testing.T) {
 		t.Fatalf("the writes were not staged while reading:\n%s", log.String())
 	}
 	plain := filepath.Join(t.TempDir(), "plain")
-	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // read the origin again
-	plainSum, plainOutcomes, err := syncOutcomes(t, h, src, plain, false)
+	plainSum, plainOutcomes, err := syncOutcomes(t, h, employees, plain, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Created != 495 || sum.Read != 495 || sum.Failed+sum.Skipped != 0 {
-		t.Errorf("summary = %+v, want 495 read and created", sum)
+	if sum.Created != 480 || sum.Read != 480 || sum.Failed+sum.Skipped != 0 {
+		t.Errorf("summary = %+v, want 480 read and created", sum)
 	}
 	if sum.Created != plainSum.Created || sum.Read != plainSum.Read {
 		t.Errorf("summary = %+v, plain sync's %+v", sum, plainSum)
 	}
-	if !maps.Equal(outcomes, plainOutcomes) || len(outcomes) != 495 {
+	if !maps.Equal(outcomes, plainOutcomes) || len(outcomes) != 480 {
 		t.Errorf("%d outcomes differ from the plain sync's %d", len(outcomes), len(plainOutcomes))
 	}
 	got, want := dirTree(t, staged), dirTree(t, plain)
-	if len(got) != 495 || !maps.Equal(got, want) {
+	if len(got) != 480 || !maps.Equal(got, want) {
 		t.Errorf("staged while reading: %d files; plain sync: %d; the trees differ", len(got), len(want))
 	}
 }
 
 // TestStagingWhileReadingFallsBack covers syncs whose plan is not the
-// creates staged while reading, or that cannot stage at all: each writes
+// creates staged while reading, or that do not stage at all: each writes
 // what a plain sync writes.
 func TestStagingWhileReadingFallsBack(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		// prepare makes the origin and the destination, and may sync
-		// once before.
-		prepare func(t *testing.T, h *host.Host, src, dst string)
+		// prepare writes the origin's tree and the destination, and says
+		// where to read.
+		prepare func(t *testing.T, tree, dst string) origin
 		reason  string // logged; "" when nothing is staged
 	}{
 		{
 			name: "a resource read twice",
-			prepare: func(t *testing.T, h *host.Host, src, dst string) {
-				writeCompanies(t, src, 1, 2, 3)
-				// The same resource in a second file, as the same content.
-				b, err := os.ReadFile(filepath.Join(src, "employee", "c0-d1-e2.json"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				writeFile(t, filepath.Join(src, "employee", "zz-copy.json"), string(b))
+			prepare: func(t *testing.T, tree, dst string) origin {
+				// Every link followed: each company is read in its
+				// collection, and again through its departments' parent
+				// links. Staged twice, planned once.
+				writeCompanies(t, tree, 1, 2, 3)
+				return origin{at: serveTree(t, tree) + "/api/", follow: "all"}
 			},
-			// Staged twice, planned once; or its second copy fails to
-			// stage first.
 			reason: notStaging,
 		},
 		{
-			name: "an origin kept from the last sync",
-			prepare: func(t *testing.T, h *host.Host, src, dst string) {
-				// Synced, then the destination removed: the origin's
-				// documents are kept, not read again. A file gets a
-				// version once its times are 2 s old (dir's settle).
-				writeCompanies(t, src, 1, 2, 3)
-				time.Sleep(2100 * time.Millisecond)
-				if _, _, err := syncOutcomes(t, h, src, dst, true); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.RemoveAll(dst); err != nil {
-					t.Fatal(err)
-				}
+			name: "a directory origin",
+			prepare: func(t *testing.T, tree, dst string) origin {
+				// Read faster than it is written: nothing to overlap.
+				writeCompanies(t, tree, 1, 2, 3)
+				return origin{at: tree}
 			},
-			reason: "kept from the last sync",
 		},
 		{
 			name: "a destination that holds something",
-			prepare: func(t *testing.T, h *host.Host, src, dst string) {
-				writeCompanies(t, src, 1, 2, 3)
+			prepare: func(t *testing.T, tree, dst string) origin {
+				writeCompanies(t, tree, 2, 1, 1)
 				writeFile(t, filepath.Join(dst, "company", "c0.json"), `{"id":"c0","name":"Old name","_links":{"self":{"href":"http://x/api/company/c0"}}}`)
+				return origin{at: serveTree(t, tree) + "/api/company"}
 			},
 		},
 	} {
@@ -189,17 +182,16 @@ func TestStagingWhileReadingFallsBack(t *testing.T) {
 			t.Setenv("XDG_CACHE_HOME", t.TempDir())
 			var log logBuffer
 			h := newDebugHost(t, &log)
-			src, dst := t.TempDir(), filepath.Join(t.TempDir(), "out")
-			tc.prepare(t, h, src, dst)
+			dst := filepath.Join(t.TempDir(), "out")
+			o := tc.prepare(t, t.TempDir(), dst)
 			before := dirTree(t, dst)
-			log.buf.Reset()
-			sum, outcomes, err := syncOutcomes(t, h, src, dst, true)
+			sum, outcomes, err := syncOutcomes(t, h, o, dst, true)
 			if err != nil {
 				t.Fatal(err)
 			}
 			switch {
 			case tc.reason == "" && strings.Contains(log.String(), stagingWhileReading):
-				t.Errorf("staged while reading into a destination that holds resources:\n%s", log.String())
+				t.Errorf("staged while reading:\n%s", log.String())
 			case tc.reason != "" && !strings.Contains(log.String(), tc.reason):
 				t.Errorf("the log does not say %q:\n%s", tc.reason, log.String())
 			}
@@ -211,7 +203,7 @@ func TestStagingWhileReadingFallsBack(t *testing.T) {
 			for rel, content := range before {
 				writeFile(t, filepath.Join(plain, rel), content)
 			}
-			plainSum, plainOutcomes, err := syncOutcomes(t, h, src, plain, false)
+			plainSum, plainOutcomes, err := syncOutcomes(t, h, o, plain, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,17 +225,17 @@ func TestStagingWhileReadingFallsBack(t *testing.T) {
 // destination does not exist, not even empty.
 func TestStagedRunClosedUnappliedLeavesNothing(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "out")
-	writeCompanies(t, src, 2, 3, 30)
+	tree, dst := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	writeCompanies(t, tree, 2, 3, 30)
 	var log logBuffer
 	h := newDebugHost(t, &log)
-	run, err := h.Prepare(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(src)},
+	run, err := h.Prepare(context.Background(), host.SyncOptions{Origins: []host.Location{host.At(serveTree(t, tree) + "/api/employee")},
 		Destination: host.At(dst), Format: "json", Schema: "hal", StageWhileReading: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w, _ := run.Pending(); w != 188 {
-		t.Fatalf("%d writes pending, want 188", w)
+	if w, _ := run.Pending(); w != 180 {
+		t.Fatalf("%d writes pending, want 180", w)
 	}
 	run.Close()
 	if !strings.Contains(log.String(), stagingWhileReading) {

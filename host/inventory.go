@@ -425,7 +425,7 @@ type originReader struct {
 func (o *originReader) readAll(ctx context.Context, produce func(context.Context, chan<- docBatch) error) error {
 	g, ctx := errgroup.WithContext(ctx)
 	// One batch waits between stages: the streams' windows keep the
-	// plugins busy, and every batch held costs up to a MiB.
+	// plugins busy, and every batch held costs up to batch.TargetBytes.
 	docs := make(chan docBatch, 1)
 	values := make(chan decoded, 1)
 	o.work = &pipelineWork{done: func() { close(docs) }}

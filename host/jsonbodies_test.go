@@ -41,6 +41,13 @@ func writeCompanies(t *testing.T, dir string, companies, departments, employees 
 func serveAPI(t *testing.T) (url, dir string) {
 	t.Helper()
 	dir = t.TempDir()
+	return serveTree(t, dir), dir
+}
+
+// serveTree serves the JSON files below dir with resource-sync's own
+// server over loopback.
+func serveTree(t *testing.T, dir string) (url string) {
+	t.Helper()
 	s, err := server.New(server.Options{Dir: dir, Formats: map[string]sdk.Formatter{".json": jsonformat.Formatter{}}, WriteExt: ".json"})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +55,7 @@ func serveAPI(t *testing.T) (url, dir string) {
 	t.Cleanup(func() { s.Close() })
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return ts.URL, dir
+	return ts.URL
 }
 
 // TestJSONBodiesAreNotEncoded pushes with a formatter that refuses every

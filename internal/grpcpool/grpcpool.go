@@ -25,9 +25,9 @@ const (
 )
 
 // Pool is a mem.BufferPool with two tiers per power of two: 2^e and
-// 3·2^(e-2). A batch of about a MiB marshals to a little more, and
-// took a 2 MiB buffer with power-of-two tiers alone: half of the pooled
-// memory was never written.
+// 3·2^(e-2). A full batch (batch.TargetBytes) marshals to a little
+// more, and took a buffer of twice that with power-of-two tiers alone:
+// half of the pooled memory was never written.
 type Pool struct {
 	tiers [largest + 1][2]sync.Pool // [e][0] holds 2^e, [e][1] 3·2^(e-2)
 }

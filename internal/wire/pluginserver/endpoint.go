@@ -180,7 +180,7 @@ func (s *endpointServer) Inventory(req *pb.Inventory_Request, stream grpc.Server
 func sendDocuments(stream grpc.ServerStreamingServer[pb.Read_Response], docs iter.Seq2[sdk.Document, error]) error {
 	// The first message holds one document and each next one up to twice
 	// as many, up to a full batch: the host decodes the first document
-	// while the endpoint reads the next, not after a MiB of them.
+	// while the endpoint reads the next, not after a full batch of them.
 	b := batch.Batcher[*pb.Document]{MaxItems: 1, MaxBytes: firstMessageBytes}
 	var diags []*pb.Diagnostic
 	flush := func() error {
