@@ -37,8 +37,10 @@
 // (-tmpfs, default /dev/shm). Each run writes a new tree, and those on
 // disk are removed only once every benchmark ended, as creating files
 // soon after many were deleted is slow on some file systems (see
-// medium); after each run, untimed, sync(2) writes back what it left
-// unsaved, so that the next run does not pay for it. The plain programs
+// medium); before and after each run, untimed, sync(2) writes back
+// what is unsaved (the origin just generated, what the last run left),
+// so that the run does not pay for it: resource-sync's syncfs would
+// write it within its time, the plain program would not. The plain programs
 // write each file with os.WriteFile: no temporary file and no fsync,
 // which is what a hand-written program does and a floor for
 // resource-sync, which keeps its durability (docs/guarantees.md). Both

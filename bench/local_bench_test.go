@@ -301,6 +301,10 @@ func localRun(tb testing.TB, cmd *exec.Cmd, n int) usage {
 	cmd.Args = append([]string{peakRSS.path, peakFile}, cmd.Args...)
 	cmd.Args[2] = cmd.Path
 	cmd.Path = peakRSS.path
+	// Nor does a run pay for what was written before it and not yet
+	// saved, such as the origin just generated: resource-sync's syncfs
+	// would write it back within the run, the plain program would not.
+	syscall.Sync()
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	elapsed := time.Since(start)
