@@ -13,6 +13,7 @@ import (
 
 	"github.com/resource-sync/resource-sync/internal/batch"
 	pb "github.com/resource-sync/resource-sync/proto/resourcesync/v1"
+	"github.com/resource-sync/resource-sync/sdk"
 )
 
 // step is the plan for one resource.
@@ -321,8 +322,7 @@ func (r *syncRun) destJSONBodies() bool {
 	if !r.destEP.recommended.GetJsonBodies() || r.destEP.can(CapContentWrites) {
 		return false
 	}
-	mt := baseMediaType(first(r.format.MediaTypes))
-	return mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")
+	return sdk.IsJSONMediaType(first(r.format.MediaTypes))
 }
 
 func compareKeys(a, b Key) int {

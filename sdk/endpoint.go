@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"strconv"
+	"strings"
 
 	"github.com/resource-sync/resource-sync/internal/wire"
 )
@@ -292,12 +293,20 @@ type Recommendation struct {
 	// without "//" (adapter:./acme.yaml): secret fields reach it in
 	// clear, as they reach an http:// location, not as placeholders.
 	Service bool
-	// JSONBodies says Write sends an item whose media type is JSON as
-	// its Resource.JSON (a request body built from it), never as its
+	// JSONBodies says Write sends an item whose media type is JSON
+	// (IsJSONMediaType) as its Resource.JSON (a request body built from it), never as its
 	// Content: the host then leaves Content empty in such items and does
 	// not encode them, which spares a formatter call and two copies of
 	// every body. It needs a Writer that is not ContentWrites.
 	JSONBodies bool
+}
+
+// IsJSONMediaType says whether a media type is JSON, as
+// Recommendation.JSONBodies means it: application/json, text/json or any
+// +json type, whatever its parameters and case.
+func IsJSONMediaType(mediaType string) bool {
+	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(mediaType, ";", 2)[0]))
+	return mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")
 }
 
 // FieldRule names a field of the resources of Type ("*" for every type)

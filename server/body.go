@@ -60,7 +60,7 @@ func (s *Server) decodeBody(contentType string, data []byte) ([]byte, error) {
 		mediaType = mt
 	}
 	switch {
-	case mediaType == "" || isJSONType(mediaType):
+	case mediaType == "" || sdk.IsJSONMediaType(mediaType):
 		canon, err := sdk.CanonicalJSON(data)
 		if err != nil {
 			return nil, badRequest(fmt.Errorf("request body is not valid JSON: %s", describeJSONError(data, err)))
@@ -82,10 +82,6 @@ func (s *Server) decodeBody(contentType string, data []byte) ([]byte, error) {
 	}
 	return nil, &httpError{http.StatusUnsupportedMediaType,
 		fmt.Sprintf("unsupported Content-Type %q; send %s", mediaType, accepted)}
-}
-
-func isJSONType(mt string) bool {
-	return mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")
 }
 
 func isYAMLType(mt string) bool {

@@ -1,8 +1,9 @@
 // Package memlimit holds the Go runtime's soft memory limit at a floor,
-// raised to twice the live heap whenever the heap outgrows it: the
-// collector then returns memory to the system as the process nears the
-// floor, instead of letting the heap reach twice what is alive, yet never
-// runs without respite because the live heap grew past the limit.
+// or twice the live heap when the hold begins if that is more: the
+// collector then returns memory to the system as the process nears it,
+// instead of letting the heap reach twice what is alive. Should the live
+// heap grow near the limit, the limit is raised to 1.5 times it, so that
+// the collector never runs without respite.
 package memlimit
 
 import (
@@ -20,7 +21,7 @@ var holds struct {
 	mu    sync.Mutex
 	count int
 	prev  int64 // the limit before the first hold
-	floor int64
+	limit int64 // the holds' (prev, if lower, applies)
 	stop  chan struct{}
 }
 
@@ -35,13 +36,13 @@ func Hold(floor int64) (release func()) {
 	defer holds.mu.Unlock()
 	if holds.count == 0 {
 		holds.prev = debug.SetMemoryLimit(-1) // reads it
-		holds.floor = floor
+		holds.limit = 2 * Live()
 		holds.stop = make(chan struct{})
 		go follow(holds.stop)
 	}
-	holds.floor = max(holds.floor, floor)
+	holds.limit = max(holds.limit, floor)
 	holds.count++
-	adjustLocked()
+	debug.SetMemoryLimit(min(holds.limit, holds.prev))
 	return sync.OnceFunc(func() {
 		holds.mu.Lock()
 		defer holds.mu.Unlock()
@@ -52,7 +53,8 @@ func Hold(floor int64) (release func()) {
 	})
 }
 
-// follow raises the limit as the live heap grows, until stop is closed.
+// follow raises the limit as the live heap nears it, until stop is
+// closed.
 func follow(stop chan struct{}) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -62,20 +64,12 @@ func follow(stop chan struct{}) {
 			return
 		case <-t.C:
 			holds.mu.Lock()
-			if holds.count > 0 && holds.stop == stop {
-				adjustLocked()
+			if live := Live(); holds.count > 0 && holds.stop == stop && live+live/4 > holds.limit {
+				holds.limit = live + live/2
+				debug.SetMemoryLimit(min(holds.limit, holds.prev))
 			}
 			holds.mu.Unlock()
 		}
-	}
-}
-
-// adjustLocked sets the limit to the floor or twice the live heap,
-// never above the limit in place before the first hold.
-func adjustLocked() {
-	limit := max(holds.floor, 2*Live())
-	if limit < holds.prev {
-		debug.SetMemoryLimit(limit)
 	}
 }
 

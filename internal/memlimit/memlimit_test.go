@@ -2,8 +2,10 @@ package memlimit
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 func TestHold(t *testing.T) {
@@ -47,4 +49,27 @@ func TestHoldKeepsALowerLimit(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != lower {
 		t.Errorf("released: limit %d, want %d", got, lower)
 	}
+}
+
+// TestHoldFollowsTheLiveHeap grows the live heap past a small floor: the
+// limit rises to 1.5 times it, so the collector is not left running.
+func TestHoldFollowsTheLiveHeap(t *testing.T) {
+	prev := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(prev)
+	debug.SetMemoryLimit(math.MaxInt64)
+	defer Hold(8 << 20)()
+
+	kept := make([]byte, 64<<20)
+	for i := range kept {
+		kept[i] = byte(i)
+	}
+	runtime.GC()
+	live := Live()
+	for deadline := time.Now().Add(5 * time.Second); debug.SetMemoryLimit(-1) < live+live/4; {
+		if time.Now().After(deadline) {
+			t.Fatalf("live heap %d MiB, limit still %d MiB", live>>20, debug.SetMemoryLimit(-1)>>20)
+		}
+		time.Sleep(every)
+	}
+	runtime.KeepAlive(kept)
 }

@@ -24,7 +24,24 @@ func TestConformance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes and reads tens of MiB")
 	}
-	sdktest.RunEndpoint(t, sdktest.EndpointOpt{
+	sdktest.RunEndpoint(t, conformanceOpt())
+}
+
+// TestConformanceUnderHAL runs the checks again for a sync whose schema is
+// HAL: http then answers json_bodies and builds each body from the
+// resource's JSON, and the checks send items without content, as the
+// host does.
+func TestConformanceUnderHAL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and reads tens of MiB")
+	}
+	opt := conformanceOpt()
+	opt.SchemaName = "hal"
+	sdktest.RunEndpoint(t, opt)
+}
+
+func conformanceOpt() sdktest.EndpointOpt {
+	return sdktest.EndpointOpt{
 		Plugin: Plugin(),
 		Name:   "http",
 		Location: func(t *testing.T) string {
@@ -38,7 +55,7 @@ func TestConformance(t *testing.T) {
 		},
 		// A REST API cannot list what a sync did not write.
 		SkipReplace: true,
-	})
+	}
 }
 
 // store keeps what is PUT under its prefix, answers a GET of each, and

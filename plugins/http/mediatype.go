@@ -64,7 +64,5 @@ func baseMediaType(contentType string) string {
 	return t
 }
 
-// isJSON reports whether a base media type is JSON.
-func isJSON(mediaType string) bool {
-	return mediaType == "application/json" || mediaType == "text/json" || strings.HasSuffix(mediaType, "+json")
-}
+// isJSON reports whether a media type is JSON.
+func isJSON(mediaType string) bool { return sdk.IsJSONMediaType(mediaType) }

@@ -55,25 +55,32 @@ func TestPutBodyLinks(t *testing.T) {
 	base, rec := okServer(t)
 	hal := `{"_embedded":{"items":[]},"_links":{"self":{"href":"http://o/api/order/o1"}},"big":12345678901234567890123,"id":"o1","sci":1e20}`
 	yaml := "---\n_links:\n  self:\n    href: http://o/api/order/o1\nid: o1\n"
+	withoutContent := jsonItem(1, "order", "o1", "http://o/api/order/o1", hal)
+	withoutContent.Content = nil // as the host sends it once Open answered json_bodies
 	for _, tc := range []struct {
-		name   string
-		schema string
-		opts   []string
-		item   sdk.WriteItem
-		want   string
+		name       string
+		schema     string
+		opts       []string
+		item       sdk.WriteItem
+		want       string
+		jsonBodies bool // recommended
 	}{
 		{"stripped", "hal", nil, jsonItem(1, "order", "o1", "http://o/api/order/o1", hal),
-			`{"big":12345678901234567890123,"id":"o1","sci":1e20}`},
-		{"keep-links", "hal", []string{"keep-links", "true"}, jsonItem(1, "order", "o1", "http://o/api/order/o1", hal), hal},
-		{"simple schema", "simple", nil, jsonItem(1, "order", "o1", "http://o/api/order/o1", hal), hal},
+			`{"big":12345678901234567890123,"id":"o1","sci":1e20}`, true},
+		{"stripped, without content", "hal", nil, withoutContent, `{"big":12345678901234567890123,"id":"o1","sci":1e20}`, true},
+		{"keep-links", "hal", []string{"keep-links", "true"}, jsonItem(1, "order", "o1", "http://o/api/order/o1", hal), hal, false},
+		{"simple schema", "simple", nil, jsonItem(1, "order", "o1", "http://o/api/order/o1", hal), hal, false},
 		{"not JSON", "hal", nil, sdk.WriteItem{Seq: 1, Resource: sdk.Resource{Type: "order", ID: "o1", URI: "http://o/api/order/o1", JSON: []byte(hal)},
-			Content: []byte(yaml), MediaType: "application/yaml"}, yaml},
+			Content: []byte(yaml), MediaType: "application/yaml"}, yaml, true},
 	} {
 		logs := &logBuffer{}
 		log := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug})
 		e, err := open(sdk.OpenRequest{Location: base, Formats: testFormats, Schema: tc.schema, Options: optionMap(tc.opts)}, log)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got := e.Recommend().JSONBodies; got != tc.jsonBodies {
+			t.Errorf("%s: recommends JSONBodies %v", tc.name, got)
 		}
 		writeAll(t, e, tc.item)
 		reqs := rec.all()

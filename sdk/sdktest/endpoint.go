@@ -36,6 +36,11 @@ type EndpointOpt struct {
 	Format    sdk.FormatInfo
 	// Options are passed to Open, as the command line's endpoint options.
 	Options map[string]string
+	// SchemaName is the schema named to Open, as the host names its
+	// sync's (--schema): an endpoint may write differently under one. When
+	// Open answers json_bodies (sdk.Recommendation.JSONBodies), the checks
+	// send JSON items without content, as the host does.
+	SchemaName string
 
 	// Fixtures: what the checks store. By default they write resources
 	// {"id": ID, "type": TYPE, "value": ...} under awkward ids (see IDs)

@@ -31,14 +31,21 @@ func (e *endpointChecks) open(t *testing.T, loc string, role pb.Open_Role, repla
 }
 
 // openRequest is open with more of the request set; the endpoint's name,
-// formats and options are the checks'.
+// formats, options and schema are the checks'.
 func (e *endpointChecks) openRequest(t *testing.T, req *pb.Open_Request) string {
+	t.Helper()
+	return e.openAnswer(t, req).GetHandle()
+}
+
+// openAnswer is openRequest, returning the endpoint's whole answer.
+func (e *endpointChecks) openAnswer(t *testing.T, req *pb.Open_Request) *pb.Open_Response {
 	t.Helper()
 	ctx, cancel := callContext(t.Context())
 	defer cancel()
 	req.Endpoint = e.opt.Name
 	req.Formats = []*pb.FormatInfo{toproto.FormatInfo(e.opt.Format)}
 	req.Options = e.opt.Options
+	req.Schema = e.opt.SchemaName
 	resp, err := e.client.Open(ctx, req)
 	if err != nil {
 		t.Fatalf("Open %q: %v", req.GetLocation(), err)
@@ -51,7 +58,7 @@ func (e *endpointChecks) openRequest(t *testing.T, req *pb.Open_Request) string 
 		defer cancel()
 		_, _ = e.client.Close(ctx, &pb.Close_Request{Handle: handle})
 	})
-	return handle
+	return resp
 }
 
 func (e *endpointChecks) close(t *testing.T, handle string) {
@@ -70,8 +77,8 @@ func (e *endpointChecks) wireResource(r sdk.Resource) *pb.Resource {
 }
 
 // wireItems are rs as the host sends them to be written, seq n being
-// rs[n-1].
-func (e *endpointChecks) wireItems(t *testing.T, rs []sdk.Resource) []*pb.WriteItem {
+// rs[n-1]; jsonBodies is the Open answer's json_bodies.
+func (e *endpointChecks) wireItems(t *testing.T, rs []sdk.Resource, jsonBodies bool) []*pb.WriteItem {
 	t.Helper()
 	items := make([]*pb.WriteItem, len(rs))
 	ext, mediaType := first(e.opt.Format.Extensions), first(e.opt.Format.MediaTypes)
@@ -81,8 +88,11 @@ func (e *endpointChecks) wireItems(t *testing.T, rs []sdk.Resource) []*pb.WriteI
 		if err != nil {
 			t.Fatalf("encoding %v with the test's formatter: %v", keyOf(r), err)
 		}
-		if e.caps[pb.Capability_CAPABILITY_CONTENT_WRITES] {
+		switch {
+		case e.caps[pb.Capability_CAPABILITY_CONTENT_WRITES]:
 			res.Json = nil // as the host sends them: every check writes this way
+		case jsonBodies && sdk.IsJSONMediaType(mediaType):
+			content = nil // the same
 		}
 		items[i] = &pb.WriteItem{Seq: int64(i + 1), Resource: res, Content: content, Extension: ext, MediaType: mediaType}
 	}
@@ -110,7 +120,9 @@ func (e *endpointChecks) writeHeld(t *testing.T, loc string, replace bool, rs []
 	if sizes == nil {
 		sizes = []int{len(rs)}
 	}
-	items := e.wireItems(t, rs)
+	handle, jsonBodies, stream, cancel := e.startWrite(t, loc, replace)
+	defer cancel()
+	items := e.wireItems(t, rs, jsonBodies)
 	var reqs []*pb.Write_Request
 	next := 0
 	for _, s := range sizes {
@@ -123,9 +135,6 @@ func (e *endpointChecks) writeHeld(t *testing.T, loc string, replace bool, rs []
 	if held {
 		reqs[0].HoldCommits, reqs[len(reqs)-1].ReleaseCommits = true, true
 	}
-
-	handle, stream, cancel := e.startWrite(t, loc, replace)
-	defer cancel()
 	go func() {
 		for _, r := range reqs {
 			r.Handle = handle
@@ -191,17 +200,17 @@ func (e *endpointChecks) writeHeld(t *testing.T, loc string, replace bool, rs []
 }
 
 // startWrite opens loc as a destination and starts a Write on it;
-// cancel ends the call.
-func (e *endpointChecks) startWrite(t *testing.T, loc string, replace bool) (string, grpc.BidiStreamingClient[pb.Write_Request, pb.Write_Response], context.CancelFunc) {
+// jsonBodies is the Open answer's; cancel ends the call.
+func (e *endpointChecks) startWrite(t *testing.T, loc string, replace bool) (handle string, jsonBodies bool, _ grpc.BidiStreamingClient[pb.Write_Request, pb.Write_Response], cancel context.CancelFunc) {
 	t.Helper()
-	handle := e.open(t, loc, pb.Open_ROLE_DESTINATION, replace)
+	opened := e.openAnswer(t, &pb.Open_Request{Location: loc, Role: pb.Open_ROLE_DESTINATION, Replace: replace})
 	ctx, cancel := callContext(t.Context())
 	stream, err := e.client.Write(ctx)
 	if err != nil {
 		cancel()
 		t.Fatalf("Write: %v", err)
 	}
-	return handle, stream, cancel
+	return opened.GetHandle(), opened.GetJsonBodies(), stream, cancel
 }
 
 // writeCancelledWhileHeld sends rs in one Write whose commits are held,
@@ -210,9 +219,9 @@ func (e *endpointChecks) startWrite(t *testing.T, loc string, replace bool) (str
 // check: it would be in place before the release.
 func (e *endpointChecks) writeCancelledWhileHeld(t *testing.T, loc string, replace bool, rs []sdk.Resource) {
 	t.Helper()
-	items := e.wireItems(t, rs)
-	handle, stream, cancel := e.startWrite(t, loc, replace)
+	handle, jsonBodies, stream, cancel := e.startWrite(t, loc, replace)
 	defer cancel()
+	items := e.wireItems(t, rs, jsonBodies)
 	if err := stream.Send(&pb.Write_Request{Handle: handle, Items: items, AcceptsStaged: true, HoldCommits: true}); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
