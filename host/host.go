@@ -32,7 +32,9 @@ type Options struct {
 	Stdout io.Writer
 	// MemoryLimitOnceRead is the Go runtime's soft memory limit, in
 	// bytes (debug.SetMemoryLimit), from the moment a sync's origins are
-	// read to its end, raised to twice the live heap then. Most of the
+	// read to its end (from the start of the read for a sync that stages
+	// while reading), raised to twice the live heap then, and to 1.5
+	// times it should the heap come near it later. Most of the
 	// heap is the inventory, alive until the last write: the collector
 	// works harder only when the process nears the limit. 0 leaves the
 	// limit alone.

@@ -176,8 +176,8 @@ func leanScheduler() {
 const togetherMemory = 68 << 20
 
 // holdMemory keeps a process serving several plugins near togetherMemory
-// (followed up to twice the live heap), unless GOGC or GOMEMLIMIT says
-// otherwise.
+// (raised as its live heap nears it: internal/memlimit), unless GOGC or
+// GOMEMLIMIT says otherwise.
 func holdMemory() {
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		memlimit.Hold(togetherMemory)
