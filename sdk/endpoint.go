@@ -69,9 +69,8 @@ type EndpointSpec struct {
 	// encoded still stops the sync before anything lands. Into a
 	// destination that holds nothing yet, it may send them while it still
 	// reads the origin, and cancel the write if the plan turns out to be
-	// otherwise. A Write that
-	// commits only after its last item holds its commits already and may
-	// declare it as it is.
+	// otherwise. A Write that commits only after its last item holds its
+	// commits already and may declare it as it is.
 	HoldsCommits bool
 	// Open opens a location. The endpoint it returns implements any of
 	// Reader, Fetcher, Writer and Deleter.
@@ -294,10 +293,11 @@ type Recommendation struct {
 	// clear, as they reach an http:// location, not as placeholders.
 	Service bool
 	// JSONBodies says Write sends an item whose media type is JSON
-	// (IsJSONMediaType) as its Resource.JSON (a request body built from it), never as its
-	// Content: the host then leaves Content empty in such items and does
-	// not encode them, which spares a formatter call and two copies of
-	// every body. It needs a Writer that is not ContentWrites.
+	// (IsJSONMediaType) as its Resource.JSON (a request body built from
+	// it), never as its Content: the host then leaves Content empty in
+	// such items and does not encode them, which spares a formatter call
+	// and two copies of every body. It needs a Writer that is not
+	// ContentWrites.
 	JSONBodies bool
 }
 
