@@ -169,18 +169,14 @@ func leanScheduler() {
 	}
 }
 
-// togetherMemory is the soft memory limit of a process serving several
-// plugins, as the host's (host.Options.MemoryLimitOnceRead): it stages a
-// write while another plugin of it still reads, and collecting at twice
-// the live heap took it past 100 MiB at 100,000 resources.
-const togetherMemory = 68 << 20
-
-// holdMemory keeps a process serving several plugins near togetherMemory
-// (raised as its live heap nears it: internal/memlimit), unless GOGC or
-// GOMEMLIMIT says otherwise.
+// holdMemory keeps a process serving several plugins near memlimit.Floor,
+// as the host is (host.Options.MemoryLimitOnceRead), unless GOGC or
+// GOMEMLIMIT says otherwise: it stages a write while another plugin of it
+// still reads, and collecting at twice the live heap took it past 100 MiB
+// at 100,000 resources.
 func holdMemory() {
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		memlimit.Hold(togetherMemory)
+		memlimit.Hold(memlimit.Floor)
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/config"
 	"github.com/resource-sync/resource-sync/cmd/resource-sync/internal/iostreams"
 	"github.com/resource-sync/resource-sync/host"
+	"github.com/resource-sync/resource-sync/internal/memlimit"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
@@ -84,14 +85,14 @@ func NewFactory(io *iostreams.IOStreams) *cmdutil.Factory {
 }
 
 // memoryLimitOnceRead is host.Options.MemoryLimitOnceRead, unless GOGC
-// or GOMEMLIMIT is set: 68 MiB, which with the 23 MiB of the binary's
-// pages keeps the host near 90 MiB at 100,000 resources
+// or GOMEMLIMIT is set: memlimit.Floor, 68 MiB, which with the 23 MiB
+// of the binary's pages keeps the host near 90 MiB at 100,000 resources
 // (docs/architecture.md, Memory).
 func memoryLimitOnceRead() int64 {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return 0
 	}
-	return 68 << 20
+	return memlimit.Floor
 }
 
 // NewCmdRoot is the root command with its subcommands.
