@@ -351,11 +351,11 @@ func writeItem(dir string, dirs *sync.Map, item json.RawMessage) error {
 // plainPush does what `resource-sync DIR URL` does with HAL files: read
 // and decode each file, drop _links and _embedded, and PUT the resource as
 // canonical JSON at its self link's path on the destination, concurrency
-// requests at a time.
-func plainPush(ctx context.Context, client *http.Client, dir, dest string) error {
+// requests at a time. It returns how many it sent.
+func plainPush(ctx context.Context, client *http.Client, dir, dest string) (int, error) {
 	files, err := yamlFiles(dir)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	jobs := make(chan string)
 	errs := make([]error, concurrency)
@@ -374,7 +374,7 @@ func plainPush(ctx context.Context, client *http.Client, dir, dest string) error
 	}
 	close(jobs)
 	wg.Wait()
-	return errors.Join(errs...)
+	return len(files), errors.Join(errs...)
 }
 
 // yamlFiles lists the .yaml files below dir.
@@ -512,52 +512,49 @@ func BenchmarkPull(b *testing.B) {
 	}
 }
 
-// BenchmarkPush pushes a directory of 10,000 resources into an empty
-// `serve`: resource-sync (default concurrency, PUTs) against plainPush.
-// Each run gets its own empty server; both send the same PUTs. The
-// server writes each resource durably (an fsync per file), as an API
-// with a database would: on disk that is most of a push's time, and the
-// tmpfs run shows what the clients themselves cost.
+// BenchmarkPush pushes a directory of 10,000 resources (and 100,000 with
+// -large) into an empty `serve`: resource-sync (default concurrency, PUTs)
+// against plainPush, each a child process, alternating which goes first.
+// Each run gets its own empty server; both send the same PUTs. The server
+// writes each resource durably (an fsync per file), as an API with a
+// database would: on disk that is most of a push's time, and the tmpfs
+// run shows what the clients themselves cost. The metrics are
+// BenchmarkLocalDirToDir's; the CPU is the clients', not the server's.
 func BenchmarkPush(b *testing.B) {
-	src := benchDir(b)
-	generate(b, src, benchResources)
-	resourceSync(b)
-	client := plainClient()
-	for _, m := range benchMedia(b) {
-		b.Run("server="+m.name, func(b *testing.B) {
-			var rsTime, plainTime time.Duration
-			for i := range b.N {
-				b.StopTimer()
-				rsBase, rsLog, rsStop := serveDir(b, m.dir(b))
-				plainBase, plainLog, plainStop := serveDir(b, m.dir(b))
-				runRS := func() {
-					rsTime += timed(func() { runResourceSync(b, "-q", src, rsBase+"/") })
-				}
-				runPlain := func() {
-					plainTime += timed(func() {
-						if err := plainPush(b.Context(), client, src, plainBase); err != nil {
-							b.Fatal(err)
+	rs := resourceSync(b)
+	for _, n := range benchSizes() {
+		src := benchDir(b)
+		generate(b, src, n)
+		for _, m := range benchMedia(b) {
+			b.Run(fmt.Sprintf("n=%d/server=%s", n, m.name), func(b *testing.B) {
+				work := m.dir(b)
+				var rsUse, plainUse usage
+				b.ResetTimer()
+				for i := range b.N {
+					b.StopTimer()
+					rsBase, rsLog, rsStop := serveDir(b, m.dir(b))
+					plainBase, plainLog, plainStop := serveDir(b, m.dir(b))
+					for _, plainFirst := range []bool{i%2 == 1, i%2 == 0} {
+						if plainFirst {
+							plainUse.add(localRun(b, plainPushCmd(b, src, plainBase), n))
+							continue
 						}
-					})
+						cmd := exec.Command(rs, "-q", src, rsBase+"/")
+						cmd.Env = append(os.Environ(), "RESOURCE_SYNC_PLUGIN_PATH=",
+							"RESOURCE_SYNC_CONFIG_DIR="+filepath.Join(work, "config"), "XDG_CACHE_HOME="+filepath.Join(work, "cache"))
+						b.StartTimer()
+						rsUse.add(localRun(b, cmd, n))
+						b.StopTimer()
+					}
+					rsCounts, _ := rsLog.take()
+					plainCounts, _ := plainLog.take()
+					sameRequests(b, "push", withoutInventory(b, rsCounts), plainCounts)
+					rsStop()
+					plainStop()
 				}
-				b.StartTimer()
-				if i%2 == 0 {
-					runRS()
-				}
-				runPlain()
-				if i%2 == 1 {
-					runRS()
-				}
-				b.StopTimer()
-				rsCounts, _ := rsLog.take()
-				plainCounts, _ := plainLog.take()
-				sameRequests(b, "push", withoutInventory(b, rsCounts), plainCounts)
-				rsStop()
-				plainStop()
-				b.StartTimer()
-			}
-			report(b, benchResources, rsTime, plainTime)
-		})
+				reportLocal(b, rsUse, plainUse)
+			})
+		}
 	}
 }
 
@@ -638,7 +635,7 @@ func TestPlainMirrorsResourceSync(t *testing.T) {
 	rsBase, rsLog, _ := serveDir(t, rsDir)
 	plainBase, plainLog, _ := serveDir(t, plainDir)
 	runResourceSync(t, "-q", src, rsBase+"/")
-	if err := plainPush(t.Context(), client, src, plainBase); err != nil {
+	if _, err := plainPush(t.Context(), client, src, plainBase); err != nil {
 		t.Fatal(err)
 	}
 	rsCounts, rsBodies := rsLog.take()

@@ -31,9 +31,9 @@
 //
 //	go test -run '^$' -bench . -benchtime 1x -timeout 60m ./bench/ -large
 //
-// The directory, pull, re-push and diff benchmarks run at 10,000
-// resources of about 1 KiB (and 100,000 with -large); the directory and
-// pull ones on disk (under the temporary directory) and on tmpfs
+// The directory, pull, push, re-push and diff benchmarks run at 10,000
+// resources of about 1 KiB (and 100,000 with -large); the directory, pull
+// and push ones on disk (under the temporary directory) and on tmpfs
 // (-tmpfs, default /dev/shm). Each run writes a new tree, and those on
 // disk are removed only once every benchmark ended, as creating files
 // soon after many were deleted is slow on some file systems (see
@@ -50,8 +50,8 @@
 // (rs-cpu-s/op, plain-cpu-s/op, cpu-ratio: user and system over every
 // process, steadier on a busy machine), and rs-peak-MiB and
 // plain-peak-MiB, the peak RSS of the largest process (for resource-sync
-// the host or the process of its plugins). BenchmarkPush reports throughputs
-// (rs-res/s, plain-res/s) and ratio as plain / resource-sync.
+// the host or the process of its plugins). BenchmarkPush counts the
+// clients' CPU only: its server runs in the benchmark's process.
 //
 // $RESOURCE_SYNC_BENCH_BINARY measures a given resource-sync binary instead
 // of building this tree's (to compare two versions), and

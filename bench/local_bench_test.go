@@ -80,7 +80,7 @@ func reportLocal(b *testing.B, rs, plain usage) {
 }
 
 var (
-	benchLarge = flag.Bool("large", false, "also move 100,000 resources (BenchmarkLocalDirToDir, BenchmarkLocalResync, BenchmarkPull, BenchmarkRepush, BenchmarkDiff)")
+	benchLarge = flag.Bool("large", false, "also move 100,000 resources (BenchmarkLocalDirToDir, BenchmarkLocalResync, BenchmarkPull, BenchmarkPush, BenchmarkRepush, BenchmarkDiff)")
 	benchTmpfs = flag.String("tmpfs", "/dev/shm", "a tmpfs directory for the in-memory runs; empty to skip them")
 )
 
@@ -232,6 +232,40 @@ func init() {
 	}
 	fmt.Println(n)
 	os.Exit(0)
+}
+
+// envPlainPush makes this test binary run plainPush instead of the tests,
+// from the directory $envPlainPush to the server at $envPlainPushDest,
+// and print how many resources it sent.
+const (
+	envPlainPush     = "RESOURCE_SYNC_BENCH_PLAIN_PUSH"
+	envPlainPushDest = "RESOURCE_SYNC_BENCH_PLAIN_PUSH_DEST"
+)
+
+func init() {
+	src, ok := os.LookupEnv(envPlainPush)
+	if !ok {
+		return
+	}
+	n, err := plainPush(context.Background(), plainClient(), src, os.Getenv(envPlainPushDest))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(n)
+	os.Exit(0)
+}
+
+// plainPushCmd runs plainPush in a process of its own, as plainPullCmd
+// runs plainPull.
+func plainPushCmd(tb testing.TB, src, dest string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), envPlainPush+"="+src, envPlainPushDest+"="+dest)
+	return cmd
 }
 
 // plainPullCmd runs plainPull in a process of its own, so that its peak
