@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
 	"sync"
@@ -21,13 +22,17 @@ import (
 // stages it, and nothing lands. Apply then only releases the commit, once
 // the plan is made.
 //
+// A resource read again is not staged again: following every link reads
+// a parent in its collection and again at its own uri, and the inventory
+// keeps the first copy (two that differ fail the sync).
+//
 // The plan still decides. Apply releases the staged write only when the
 // plan's writes are exactly the creates it staged: every resource staged
 // once, with the body the plan writes, and staged without a problem.
-// Otherwise (a resource read twice, one that failed to stage or encode,
-// a destination that gained resources meanwhile) the staged write is
-// cancelled, the destination drops what it staged, and Apply writes as it
-// would have. A sync that stops before Apply cancels it too.
+// Otherwise (one that failed to stage or encode, a destination that
+// gained resources meanwhile) the staged write is cancelled, the
+// destination drops what it staged, and Apply writes as it would have. A
+// sync that stops before Apply cancels it too.
 type earlyWrite struct {
 	r      *syncRun
 	ctx    context.Context
@@ -43,8 +48,13 @@ type earlyWrite struct {
 	mu      sync.Mutex
 	changed *sync.Cond // a result came, or the stream ended
 	pending []earlyItem
-	closed  bool  // no more resources: Apply took it, or it failed
-	failed  error // why the staged write cannot be used
+	// taken are the keys of the resources taken, hashed: 8 bytes each
+	// where a set of keys would hold their strings. Two keys that collide
+	// leave the second unstaged, and the plan then does not match.
+	taken  map[uint64]struct{}
+	seed   maphash.Seed
+	closed bool  // no more resources: Apply took it, or it failed
+	failed error // why the staged write cannot be used
 	// sent are the resources sent, by the seq of their items: in the
 	// order they were read, which is the order of their bodies in the
 	// spill file (match).
@@ -79,7 +89,7 @@ func (r *syncRun) startEarlyWrite(ctx context.Context) *earlyWrite {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	e := &earlyWrite{r: r, ctx: ctx, cancel: cancel, in: make(chan []earlyItem), quit: make(chan struct{}),
-		handed: make(chan struct{}), recv: make(chan struct{})}
+		handed: make(chan struct{}), recv: make(chan struct{}), taken: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
 	e.changed = sync.NewCond(&e.mu)
 	e.stopIn = sync.OnceFunc(func() { close(e.quit) })
 	go e.send()
@@ -121,6 +131,17 @@ func (e *earlyWrite) add(f *found, json []byte) {
 	if e.closed {
 		return
 	}
+	k := f.key()
+	var h maphash.Hash
+	h.SetSeed(e.seed)
+	h.WriteString(k.Type)
+	h.WriteByte(0)
+	h.WriteString(k.ID)
+	sum := h.Sum64()
+	if _, ok := e.taken[sum]; ok {
+		return // read again: the inventory keeps the copy taken
+	}
+	e.taken[sum] = struct{}{}
 	e.pending = append(e.pending, earlyItem{f: f, json: json})
 }
 
@@ -161,7 +182,7 @@ func (e *earlyWrite) failLocked(why error) {
 		e.cancel()
 	}
 	e.closed = true
-	e.pending = nil
+	e.pending, e.taken = nil, nil
 	e.changed.Broadcast()
 }
 
@@ -451,8 +472,8 @@ func (e *earlyWrite) match(p *plan) ([]*node, error) {
 		return nil, e.failed
 	}
 	e.closed = true
+	e.taken = nil
 	if len(p.deletes) > 0 || len(p.writes) != len(e.sent) {
-		// A resource read twice was staged twice, and is written once.
 		return nil, fmt.Errorf("the plan writes %d resources and deletes %d; %d were staged",
 			len(p.writes), len(p.deletes), len(e.sent))
 	}

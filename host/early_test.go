@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,6 +143,91 @@ func TestStagingWhileReadingWritesWhatAPlainSyncWrites(t *testing.T) {
 	}
 }
 
+// TestStagingWhileReadingStagesAResourceReadTwiceOnce follows every link
+// of an API whose resources link their parents: each company and
+// department is read in its collection and again at its own uri. The
+// staged write takes each once and is used, and writes what a plain sync
+// writes.
+func TestStagingWhileReadingStagesAResourceReadTwiceOnce(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	tree := t.TempDir()
+	writeCompanies(t, tree, 2, 2, 3) // 2 companies, 4 departments, 12 employees
+	all := origin{at: serveTree(t, tree) + "/api/", follow: "all"}
+	var log logBuffer
+	h := newDebugHost(t, &log)
+
+	staged := filepath.Join(t.TempDir(), "staged")
+	sum, outcomes, err := syncOutcomes(t, h, all, staged, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), stagingWhileReading) || strings.Contains(log.String(), notStaging) {
+		t.Fatalf("the staged write was not used:\n%s", log.String())
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	plain := filepath.Join(t.TempDir(), "plain")
+	plainSum, plainOutcomes, err := syncOutcomes(t, h, all, plain, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Created != 18 || sum.Created != plainSum.Created || sum.Read != plainSum.Read {
+		t.Errorf("summary = %+v, plain sync's %+v; want 18 created", sum, plainSum)
+	}
+	if !maps.Equal(outcomes, plainOutcomes) {
+		t.Errorf("outcomes %v, plain sync's %v", outcomes, plainOutcomes)
+	}
+	if got, want := dirTree(t, staged), dirTree(t, plain); len(got) != 18 || !maps.Equal(got, want) {
+		t.Errorf("staged while reading: %d files; plain sync: %d; the trees differ", len(got), len(want))
+	}
+}
+
+// TestStagingWhileReadingAResourceReadTwiceDiffering reads a company that
+// its collection and its own uri give differently: the sync fails, naming
+// it, and the new destination is not made.
+func TestStagingWhileReadingAResourceReadTwiceDiffering(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	tree := t.TempDir()
+	writeCompanies(t, tree, 1, 1, 2)
+	api := serveTree(t, tree)
+	// The company at its own uri is not the one in its collection.
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/company/c0" {
+			w.Header().Set("Content-Type", "application/hal+json")
+			fmt.Fprintf(w, `{"id":"c0","name":"Another name","_links":{"self":{"href":"http://%s/api/company/c0"}}}`, r.Host)
+			return
+		}
+		proxy, err := http.NewRequestWithContext(r.Context(), r.Method, api+r.URL.RequestURI(), nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		proxy.Host = r.Host // the links name this server
+		resp, err := http.DefaultClient.Do(proxy)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(ts.Close)
+	var log logBuffer
+	h := newDebugHost(t, &log)
+	dst := filepath.Join(t.TempDir(), "out")
+	_, _, err := syncOutcomes(t, h, origin{at: ts.URL + "/api/", follow: "all"}, dst, true)
+	if err == nil || !strings.Contains(err.Error(), "company/c0 is defined twice with different content") {
+		t.Fatalf("err = %v, want company/c0 defined twice", err)
+	}
+	if !strings.Contains(log.String(), stagingWhileReading) {
+		t.Errorf("nothing was staged while reading:\n%s", log.String())
+	}
+	if tree := dirTree(t, dst); tree != nil {
+		t.Errorf("the destination was made: %v", tree)
+	}
+}
+
 // TestStagingWhileReadingFallsBack covers syncs whose plan is not the
 // creates staged while reading, or that do not stage at all: each writes
 // what a plain sync writes.
@@ -150,17 +239,6 @@ func TestStagingWhileReadingFallsBack(t *testing.T) {
 		prepare func(t *testing.T, tree, dst string) origin
 		reason  string // logged; "" when nothing is staged
 	}{
-		{
-			name: "a resource read twice",
-			prepare: func(t *testing.T, tree, dst string) origin {
-				// Every link followed: each company is read in its
-				// collection, and again through its departments' parent
-				// links. Staged twice, planned once.
-				writeCompanies(t, tree, 1, 2, 3)
-				return origin{at: serveTree(t, tree) + "/api/", follow: "all"}
-			},
-			reason: notStaging,
-		},
 		{
 			name: "a directory origin",
 			prepare: func(t *testing.T, tree, dst string) origin {
