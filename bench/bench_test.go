@@ -491,8 +491,9 @@ func BenchmarkPull(b *testing.B) {
 			b.Run(fmt.Sprintf("n=%d/%s", n, medium.name), func(b *testing.B) {
 				work := medium.dir(b)
 				var rsUse, plainUse usage
+				runs := benchRuns(b, n)
 				b.ResetTimer()
-				for i := range b.N {
+				for i := range runs {
 					var rsCounts, plainCounts map[string]int
 					for _, plainFirst := range []bool{i%2 == 1, i%2 == 0} {
 						dst := filepath.Join(work, fmt.Sprintf("pulled-%d-%t", i, plainFirst))
@@ -512,7 +513,7 @@ func BenchmarkPull(b *testing.B) {
 					}
 					sameRequests(b, "pull", rsCounts, plainCounts)
 				}
-				reportLocal(b, rsUse, plainUse)
+				reportLocal(b, runs, rsUse, plainUse)
 			})
 		}
 		stop()
@@ -536,8 +537,9 @@ func BenchmarkPush(b *testing.B) {
 			b.Run(fmt.Sprintf("n=%d/server=%s", n, m.name), func(b *testing.B) {
 				work := m.dir(b)
 				var rsUse, plainUse usage
+				runs := benchRuns(b, n)
 				b.ResetTimer()
-				for i := range b.N {
+				for i := range runs {
 					b.StopTimer()
 					rsBase, rsLog, rsStop := serveDir(b, m.dir(b))
 					plainBase, plainLog, plainStop := serveDir(b, m.dir(b))
@@ -559,7 +561,7 @@ func BenchmarkPush(b *testing.B) {
 					rsStop()
 					plainStop()
 				}
-				reportLocal(b, rsUse, plainUse)
+				reportLocal(b, runs, rsUse, plainUse)
 			})
 		}
 	}
