@@ -131,13 +131,7 @@ func (e *earlyWrite) add(f *found, json []byte) {
 	if e.closed {
 		return
 	}
-	k := f.key()
-	var h maphash.Hash
-	h.SetSeed(e.seed)
-	h.WriteString(k.Type)
-	h.WriteByte(0)
-	h.WriteString(k.ID)
-	sum := h.Sum64()
+	sum := maphash.Comparable(e.seed, f.key())
 	if _, ok := e.taken[sum]; ok {
 		return // read again: the inventory keeps the copy taken
 	}
