@@ -502,11 +502,8 @@ func BenchmarkPull(b *testing.B) {
 							plainUse.add(localRun(b, plainPullCmd(b, firstPage(base), dst), n))
 							plainCounts, _ = log.take()
 						} else {
-							cmd := exec.Command(rs, "-q", firstPage(base), dst)
-							cmd.Env = append(os.Environ(), "RESOURCE_SYNC_PLUGIN_PATH=",
-								"RESOURCE_SYNC_CONFIG_DIR="+filepath.Join(work, "config"), "XDG_CACHE_HOME="+filepath.Join(work, "cache"))
 							b.StartTimer()
-							rsUse.add(localRun(b, cmd, n))
+							rsUse.add(localRun(b, rsCmd(rs, work, "-q", firstPage(base), dst), n))
 							b.StopTimer()
 							rsCounts, _ = log.take()
 						}
@@ -548,11 +545,8 @@ func BenchmarkPush(b *testing.B) {
 							plainUse.add(localRun(b, plainPushCmd(b, src, plainBase), n))
 							continue
 						}
-						cmd := exec.Command(rs, "-q", src, rsBase+"/")
-						cmd.Env = append(os.Environ(), "RESOURCE_SYNC_PLUGIN_PATH=",
-							"RESOURCE_SYNC_CONFIG_DIR="+filepath.Join(work, "config"), "XDG_CACHE_HOME="+filepath.Join(work, "cache"))
 						b.StartTimer()
-						rsUse.add(localRun(b, cmd, n))
+						rsUse.add(localRun(b, rsCmd(rs, work, "-q", src, rsBase+"/"), n))
 						b.StopTimer()
 					}
 					rsCounts, _ := rsLog.take()

@@ -198,10 +198,16 @@ func localBuild(tb testing.TB) string {
 	return bin
 }
 
-// localSyncCmd runs resource-sync with no plugins but the built-ins, no
-// pins and its manifest cache out of the user's way.
+// localSyncCmd runs resource-sync from src into dst as the directory
+// benchmarks do: quiet, writing JSON (rsCmd).
 func localSyncCmd(rs, work, src, dst string) *exec.Cmd {
-	cmd := exec.Command(rs, "-q", "-j", src, dst)
+	return rsCmd(rs, work, "-q", "-j", src, dst)
+}
+
+// rsCmd runs resource-sync with args, no plugins but the built-ins, no
+// pins and its manifest cache out of the user's way (in work).
+func rsCmd(rs, work string, args ...string) *exec.Cmd {
+	cmd := exec.Command(rs, args...)
 	cmd.Env = append(os.Environ(),
 		"RESOURCE_SYNC_PLUGIN_PATH=",
 		"RESOURCE_SYNC_CONFIG_DIR="+filepath.Join(work, "config"),
@@ -209,60 +215,42 @@ func localSyncCmd(rs, work, src, dst string) *exec.Cmd {
 	return cmd
 }
 
-// envLocalPlain makes this test binary run LocalPlainConvert instead of
-// the tests, from $envLocalPlain to $envLocalPlainDst.
+// The plain programs run as child processes of this test binary, so that
+// their peak memory is measured like resource-sync's: each variable below
+// makes the binary run one of them instead of the tests.
 const (
+	// envLocalPlain: LocalPlainConvert from it into $envLocalPlainDst.
 	envLocalPlain    = "RESOURCE_SYNC_BENCH_LOCAL_PLAIN"
 	envLocalPlainDst = "RESOURCE_SYNC_BENCH_LOCAL_PLAIN_DST"
-)
-
-func init() {
-	src, ok := os.LookupEnv(envLocalPlain)
-	if !ok {
-		return
-	}
-	n, err := LocalPlainConvert(src, os.Getenv(envLocalPlainDst))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Println(n)
-	os.Exit(0)
-}
-
-// envPlainPull makes this test binary run plainPull instead of the tests,
-// from the first page $envPlainPull into $envLocalPlainDst, and print how
-// many resources it wrote.
-const envPlainPull = "RESOURCE_SYNC_BENCH_PLAIN_PULL"
-
-func init() {
-	first, ok := os.LookupEnv(envPlainPull)
-	if !ok {
-		return
-	}
-	n, err := plainPull(context.Background(), plainClient(), first, os.Getenv(envLocalPlainDst))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Println(n)
-	os.Exit(0)
-}
-
-// envPlainPush makes this test binary run plainPush instead of the tests,
-// from the directory $envPlainPush to the server at $envPlainPushDest,
-// and print how many resources it sent.
-const (
+	// envPlainPull: plainPull from the first page it names into
+	// $envLocalPlainDst.
+	envPlainPull = "RESOURCE_SYNC_BENCH_PLAIN_PULL"
+	// envPlainPush: plainPush from the directory it names to the server
+	// at $envPlainPushDest.
 	envPlainPush     = "RESOURCE_SYNC_BENCH_PLAIN_PUSH"
 	envPlainPushDest = "RESOURCE_SYNC_BENCH_PLAIN_PUSH_DEST"
 )
 
 func init() {
-	src, ok := os.LookupEnv(envPlainPush)
+	runChild(envLocalPlain, func(src string) (int, error) {
+		return LocalPlainConvert(src, os.Getenv(envLocalPlainDst))
+	})
+	runChild(envPlainPull, func(first string) (int, error) {
+		return plainPull(context.Background(), plainClient(), first, os.Getenv(envLocalPlainDst))
+	})
+	runChild(envPlainPush, func(src string) (int, error) {
+		return plainPush(context.Background(), plainClient(), src, os.Getenv(envPlainPushDest))
+	})
+}
+
+// runChild runs program with the value of env, when it is set, prints
+// how many resources it handled and exits instead of running the tests.
+func runChild(env string, program func(string) (int, error)) {
+	v, ok := os.LookupEnv(env)
 	if !ok {
 		return
 	}
-	n, err := plainPush(context.Background(), plainClient(), src, os.Getenv(envPlainPushDest))
+	n, err := program(v)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -271,40 +259,28 @@ func init() {
 	os.Exit(0)
 }
 
-// plainPushCmd runs plainPush in a process of its own, as plainPullCmd
-// runs plainPull.
+// childCmd runs this test binary with env (NAME=value pairs) added, as
+// one of the plain programs (runChild).
+func childCmd(tb testing.TB, env ...string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
+}
+
 func plainPushCmd(tb testing.TB, src, dest string) *exec.Cmd {
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), envPlainPush+"="+src, envPlainPushDest+"="+dest)
-	return cmd
+	return childCmd(tb, envPlainPush+"="+src, envPlainPushDest+"="+dest)
 }
 
-// plainPullCmd runs plainPull in a process of its own, so that its peak
-// memory is measured like resource-sync's.
 func plainPullCmd(tb testing.TB, first, dst string) *exec.Cmd {
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), envPlainPull+"="+first, envLocalPlainDst+"="+dst)
-	return cmd
+	return childCmd(tb, envPlainPull+"="+first, envLocalPlainDst+"="+dst)
 }
 
-// localPlainCmd runs the plain program in a process of its own, so that
-// its peak memory is measured like resource-sync's.
 func localPlainCmd(tb testing.TB, src, dst string) *exec.Cmd {
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), envLocalPlain+"="+src, envLocalPlainDst+"="+dst)
-	return cmd
+	return childCmd(tb, envLocalPlain+"="+src, envLocalPlainDst+"="+dst)
 }
 
 // peakRSS is the peakrss command, built on first use.

@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -91,31 +90,18 @@ func localValidateCmd(rs, work, src string) *exec.Cmd {
 
 // envLocalPlainRead makes this test binary run localPlainRead of
 // $envLocalPlainRead instead of the tests, and print how many resources
-// it read.
+// it read (runChild).
 const envLocalPlainRead = "RESOURCE_SYNC_BENCH_LOCAL_PLAIN_READ"
 
 func init() {
-	src, ok := os.LookupEnv(envLocalPlainRead)
-	if !ok {
-		return
-	}
-	resources, err := localPlainRead(src)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Println(len(resources))
-	os.Exit(0)
+	runChild(envLocalPlainRead, func(src string) (int, error) {
+		resources, err := localPlainRead(src)
+		return len(resources), err
+	})
 }
 
 func localPlainReadCmd(tb testing.TB, src string) *exec.Cmd {
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), envLocalPlainRead+"="+src)
-	return cmd
+	return childCmd(tb, envLocalPlainRead+"="+src)
 }
 
 // writtenSince counts the files below dir modified after t.

@@ -108,38 +108,11 @@ const (
 // from an API into a new directory with the writes staged while the
 // origin is read, and without: the same files, the same outcomes.
 func TestStagingWhileReadingWritesWhatAPlainSyncWrites(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	tree := t.TempDir()
 	writeCompanies(t, tree, 3, 4, 40)
 	employees := origin{at: serveTree(t, tree) + "/api/employee"} // 480, in pages of 20: several batches
-	var log logBuffer
-	h := newDebugHost(t, &log)
-
-	staged := filepath.Join(t.TempDir(), "staged")
-	sum, outcomes, err := syncOutcomes(t, h, employees, staged, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(log.String(), stagingWhileReading) || strings.Contains(log.String(), notStaging) {
-		t.Fatalf("the writes were not staged while reading:\n%s", log.String())
-	}
-	plain := filepath.Join(t.TempDir(), "plain")
-	plainSum, plainOutcomes, err := syncOutcomes(t, h, employees, plain, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Created != 480 || sum.Read != 480 || sum.Failed+sum.Skipped != 0 {
-		t.Errorf("summary = %+v, want 480 read and created", sum)
-	}
-	if sum.Created != plainSum.Created || sum.Read != plainSum.Read {
-		t.Errorf("summary = %+v, plain sync's %+v", sum, plainSum)
-	}
-	if !maps.Equal(outcomes, plainOutcomes) || len(outcomes) != 480 {
-		t.Errorf("%d outcomes differ from the plain sync's %d", len(outcomes), len(plainOutcomes))
-	}
-	got, want := dirTree(t, staged), dirTree(t, plain)
-	if len(got) != 480 || !maps.Equal(got, want) {
-		t.Errorf("staged while reading: %d files; plain sync: %d; the trees differ", len(got), len(want))
+	if sum, _ := stagedAndPlain(t, employees, 480); sum.Read != 480 {
+		t.Errorf("summary = %+v, want 480 read", sum)
 	}
 }
 
@@ -149,15 +122,23 @@ func TestStagingWhileReadingWritesWhatAPlainSyncWrites(t *testing.T) {
 // staged write takes each once and is used, and writes what a plain sync
 // writes.
 func TestStagingWhileReadingStagesAResourceReadTwiceOnce(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	tree := t.TempDir()
 	writeCompanies(t, tree, 2, 2, 3) // 2 companies, 4 departments, 12 employees
-	all := origin{at: serveTree(t, tree) + "/api/", follow: "all"}
+	stagedAndPlain(t, origin{at: serveTree(t, tree) + "/api/", follow: "all"}, 18)
+}
+
+// stagedAndPlain syncs o into a new directory with the writes staged
+// while reading, failing unless the staged write was used, then into
+// another without staging, each with a cache of its own. It fails unless
+// both created want resources and nothing failed, with the same outcomes
+// and the same files, and returns both summaries.
+func stagedAndPlain(t *testing.T, o origin, want int) (sum, plainSum host.Summary) {
+	t.Helper()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	var log logBuffer
 	h := newDebugHost(t, &log)
-
 	staged := filepath.Join(t.TempDir(), "staged")
-	sum, outcomes, err := syncOutcomes(t, h, all, staged, true)
+	sum, outcomes, err := syncOutcomes(t, h, o, staged, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,19 +147,23 @@ func TestStagingWhileReadingStagesAResourceReadTwiceOnce(t *testing.T) {
 	}
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	plain := filepath.Join(t.TempDir(), "plain")
-	plainSum, plainOutcomes, err := syncOutcomes(t, h, all, plain, false)
+	plainSum, plainOutcomes, err := syncOutcomes(t, h, o, plain, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Created != 18 || sum.Created != plainSum.Created || sum.Read != plainSum.Read {
-		t.Errorf("summary = %+v, plain sync's %+v; want 18 created", sum, plainSum)
+	if sum.Created != want || sum.Failed+sum.Skipped != 0 {
+		t.Errorf("summary = %+v, want %d created", sum, want)
 	}
-	if !maps.Equal(outcomes, plainOutcomes) {
-		t.Errorf("outcomes %v, plain sync's %v", outcomes, plainOutcomes)
+	if sum.Created != plainSum.Created || sum.Read != plainSum.Read {
+		t.Errorf("summary = %+v, plain sync's %+v", sum, plainSum)
 	}
-	if got, want := dirTree(t, staged), dirTree(t, plain); len(got) != 18 || !maps.Equal(got, want) {
-		t.Errorf("staged while reading: %d files; plain sync: %d; the trees differ", len(got), len(want))
+	if !maps.Equal(outcomes, plainOutcomes) || len(outcomes) != want {
+		t.Errorf("%d outcomes differ from the plain sync's %d", len(outcomes), len(plainOutcomes))
 	}
+	if got, wantTree := dirTree(t, staged), dirTree(t, plain); len(got) != want || !maps.Equal(got, wantTree) {
+		t.Errorf("staged while reading: %d files; plain sync: %d; the trees differ", len(got), len(wantTree))
+	}
+	return sum, plainSum
 }
 
 // TestStagingWhileReadingAResourceReadTwiceDiffering reads a company that

@@ -56,10 +56,9 @@ type SyncOptions struct {
 	// StageWhileReading lets Prepare start the write while it reads, when
 	// the destination holds its commits and nothing yet, and there is one
 	// origin, one that follows links (an API): each resource is staged as
-	// it is read, and Apply commits
-	// them once the plan says they are all it writes (early.go). Set it
-	// when the Run is meant to be applied; closing it unapplied drops
-	// what was staged.
+	// it is read, and Apply commits them once the plan says they are all
+	// it writes (early.go). Set it when the Run is meant to be applied;
+	// closing it unapplied drops what was staged.
 	StageWhileReading bool
 }
 
