@@ -211,8 +211,17 @@ func (c *canonicalizer) literal(word string) bool {
 
 // number copies a number as written, after checking JSON's grammar.
 func (c *canonicalizer) number() bool {
-	d, start := c.data, c.pos
-	i := start
+	end, ok := numberEnd(c.data, c.pos)
+	if !ok {
+		return false
+	}
+	c.out = append(c.out, c.data[c.pos:end]...)
+	c.pos = end
+	return true
+}
+
+// numberEnd is the end of the JSON number at d[i], if one is there.
+func numberEnd(d []byte, i int) (int, bool) {
 	if i < len(d) && d[i] == '-' {
 		i++
 	}
@@ -224,12 +233,12 @@ func (c *canonicalizer) number() bool {
 			i++
 		}
 	default:
-		return false
+		return 0, false
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
 		if i >= len(d) || !isDigit(d[i]) {
-			return false
+			return 0, false
 		}
 		for i < len(d) && isDigit(d[i]) {
 			i++
@@ -241,15 +250,13 @@ func (c *canonicalizer) number() bool {
 			i++
 		}
 		if i >= len(d) || !isDigit(d[i]) {
-			return false
+			return 0, false
 		}
 		for i < len(d) && isDigit(d[i]) {
 			i++
 		}
 	}
-	c.out = append(c.out, d[start:i]...)
-	c.pos = i
-	return true
+	return i, true
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }

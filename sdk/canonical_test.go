@@ -28,6 +28,8 @@ var canonicalSeeds = []string{
 	"\"raw \xff\xfe bytes \xed\xa0\x80 and \u2028\u2029 and \x7f\"",
 	`[1e400,123456789012345678901234567890,-0,0.0,1E-2]`,
 	`{"":0,"\"":1,"\\":2," ":3}`,
+	`{"\"":1,"\\":2,"a\u001fb":3}`, `{"b":1,"a\nb":2}`, `{"a":1,"a":1}`, `{"a":{"b":[1,{"c":"\u2028"}]}}`,
+	`["\u001F","\/","\u0041","\ud800",  1]`, "[\"\u00e9\"]", `{"é":1,"z":2}`,
 	`[]`, `{}`, `[[[]]]`, `null`, ` 12 `, `"é"`,
 	`{"a":1}{"b":2}`, `{"a":1,}`, `[1,]`, `01`, `1.`, `-`, `tru`, `"\x"`, "\"a\x01\"", `{"a" 1}`, ``, "\xef\xbb\xbf{}",
 }
@@ -56,6 +58,12 @@ func checkCanonical(t *testing.T, data []byte) {
 	t.Helper()
 	want, wantErr := encodingJSON(data)
 	got, err := sdk.CanonicalJSON(data)
+	if is, want := sdk.IsCanonicalJSON(data), err == nil && bytes.Equal(got, data); is != want {
+		t.Fatalf("IsCanonicalJSON(%q) = %t, but CanonicalJSON gives %q (error %v)", data, is, got, err)
+	}
+	if err == nil && !sdk.IsCanonicalJSON(got) {
+		t.Fatalf("IsCanonicalJSON(%q) = false for CanonicalJSON's own output", got)
+	}
 	if (err != nil) != (wantErr != nil) {
 		t.Fatalf("CanonicalJSON(%q) error = %v, encoding/json's = %v", data, err, wantErr)
 	}
@@ -111,7 +119,16 @@ func BenchmarkCanonicalJSON(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		f    func([]byte) ([]byte, error)
-	}{{"single-pass", sdk.CanonicalJSON}, {"encoding-json", encodingJSON}} {
+	}{
+		{"single-pass", sdk.CanonicalJSON},
+		{"encoding-json", encodingJSON},
+		{"check", func(d []byte) ([]byte, error) {
+			if !sdk.IsCanonicalJSON(d) {
+				return nil, errors.New("not canonical")
+			}
+			return d, nil
+		}},
+	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(doc)))
 			b.ReportAllocs()

@@ -12,7 +12,6 @@
 package hal
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/resource-sync/resource-sync/plugins/internal/schemautil"
@@ -46,14 +45,15 @@ func Plugin() sdk.Plugin {
 // Classify returns the resources in v, in document order, and the uris to
 // follow under mode.
 func (Schema) Classify(v sdk.Value, mode sdk.Follow) (sdk.Classified, error) {
-	canon, err := sdk.CanonicalJSON(v.JSON)
-	if err != nil {
-		return sdk.Classified{}, schemautil.InputError(v, fmt.Errorf("invalid JSON: %v", err))
-	}
-	if bytes.Equal(canon, v.JSON) {
-		// As it nearly always is: the resources are then slices of the
-		// value itself, which the host need not be sent back.
-		canon = v.JSON
+	// The value is nearly always canonical, as the host sends it: the
+	// resources are then slices of the value itself, which the host need
+	// not be sent back.
+	canon := v.JSON
+	if !sdk.IsCanonicalJSON(canon) {
+		var err error
+		if canon, err = sdk.CanonicalJSON(v.JSON); err != nil {
+			return sdk.Classified{}, schemautil.InputError(v, fmt.Errorf("invalid JSON: %v", err))
+		}
 	}
 	if canon[0] != '{' {
 		return sdk.Classified{}, schemautil.InputError(v, fmt.Errorf("document is not a mapping: found %s", kind(canon)))

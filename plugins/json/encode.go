@@ -15,14 +15,18 @@ func (Formatter) Encode(v sdk.Value, style sdk.Style) ([]byte, error) {
 	if style != sdk.StyleFile && style != sdk.StyleStream {
 		return nil, fmt.Errorf("json: unknown style %d", style)
 	}
-	// Re-canonicalise rather than trust the caller: it costs one parse and
-	// guarantees sorted keys and a single value.
-	canon, err := sdk.CanonicalJSON(v.JSON)
-	if err != nil {
-		return nil, &sdk.Error{Source: v.Source, Line: v.Line, Msg: "cannot encode invalid JSON: " + err.Error()}
+	// Checked rather than trusted: keys sorted, a single value. What the
+	// host sends nearly always is canonical already, and is read once.
+	canon := v.JSON
+	if !sdk.IsCanonicalJSON(canon) {
+		var err error
+		if canon, err = sdk.CanonicalJSON(v.JSON); err != nil {
+			return nil, &sdk.Error{Source: v.Source, Line: v.Line, Msg: "cannot encode invalid JSON: " + err.Error()}
+		}
 	}
 	if style == sdk.StyleStream {
-		return append(canon, '\n'), nil
+		// A new slice: canon may be the caller's.
+		return append(canon[:len(canon):len(canon)], '\n'), nil
 	}
 	var buf bytes.Buffer
 	// Indent copies strings and numbers byte for byte, so the canonical

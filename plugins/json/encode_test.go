@@ -83,6 +83,20 @@ func TestEncode(t *testing.T) {
 	}
 }
 
+// The stream style appends a newline to a value that is canonical
+// already: into a slice of its own, not past the end of the caller's.
+func TestEncodeStreamLeavesTheValuesBytesAlone(t *testing.T) {
+	page := []byte(`{"a":1}{"b":2}`)
+	value := page[:7:len(page)] // room to append into
+	got, err := Formatter{}.Encode(sdk.Value{JSON: value}, sdk.StyleStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "{\"a\":1}\n" || string(page) != `{"a":1}{"b":2}` {
+		t.Errorf("Encode gave %q and left the page %q", got, page)
+	}
+}
+
 func TestEncodeErrors(t *testing.T) {
 	for _, bad := range []string{``, `{`, `{"a":1} {"b":2}`, `{'a':1}`} {
 		_, err := Formatter{}.Encode(sdk.Value{JSON: []byte(bad), Source: "x.json", Line: 7}, sdk.StyleFile)

@@ -24,11 +24,15 @@ func (Formatter) Encode(v sdk.Value, style sdk.Style) ([]byte, error) {
 	if style != sdk.StyleFile && style != sdk.StyleStream {
 		return nil, fmt.Errorf("yaml: unknown style %d", style)
 	}
-	// The host hands over canonical JSON; this checks it, refusing what
-	// is not JSON in encoding/json's words, and sorts what was not.
-	canon, err := sdk.CanonicalJSON(v.JSON)
-	if err != nil {
-		return nil, &sdk.Error{Source: v.Source, Line: v.Line, Msg: "cannot encode invalid JSON: " + err.Error()}
+	// The host hands over canonical JSON; this checks it, and otherwise
+	// refuses what is not JSON in encoding/json's words and sorts what
+	// was not.
+	canon := v.JSON
+	if !sdk.IsCanonicalJSON(canon) {
+		var err error
+		if canon, err = sdk.CanonicalJSON(v.JSON); err != nil {
+			return nil, &sdk.Error{Source: v.Source, Line: v.Line, Msg: "cannot encode invalid JSON: " + err.Error()}
+		}
 	}
 	e := emitter{buf: make([]byte, 0, len(canon)+len(canon)/2)}
 	e.buf = append(e.buf, "---\n"...)
