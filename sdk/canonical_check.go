@@ -8,7 +8,9 @@ import (
 // IsCanonicalJSON reports whether data is one JSON value exactly as
 // [CanonicalJSON] gives it. The host sends canonical JSON: a formatter or
 // schema that checks what it was given this way, rather than
-// canonicalizing it again, reads it once and copies nothing.
+// canonicalizing it again, reads it once and copies nothing, unless an
+// object key holds an escape (a quote, a backslash, a control
+// character), where it compares with CanonicalJSON's copy.
 func IsCanonicalJSON(data []byte) bool {
 	k := checker{data: data, esc: canonicalizer{data: data}}
 	if k.value() && k.pos == len(data) {
